@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { runActionScript } from './support/action-runner.ts';
+
+const SCRIPT = 'test/support/run-echo-action.ts';
+
+describe('GitHub Action adapter', () => {
+  it('reads INPUT_* variables (hyphens kept), writes outputs and the job summary', () => {
+    const run = runActionScript(SCRIPT, { message: 'hi', 'repeat-count': '3', items: 'x\ny' });
+    expect(run.status).toBe(0);
+    expect(run.outputs).toEqual({ echoed: 'hi hi hi', items: '["x","y"]' });
+    expect(run.summary).toContain('## Echo');
+  });
+
+  it('annotates a user error with file, line and column, exits 1 and prints no stack', () => {
+    const run = runActionScript(SCRIPT, { message: 'hi', 'fail-at': 'envs/prod/values.yaml' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(
+      '::error file=envs/prod/values.yaml,line=3,col=7::The file envs/prod/values.yaml has a bad value on line 3; fix it and run again.',
+    );
+    expect(run.stdout).not.toMatch(/\n\s+at /);
+  });
+
+  it('annotates a missing required input', () => {
+    const run = runActionScript(SCRIPT, {});
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('::error::Input "message" is required by echo: what to echo.');
+  });
+
+  it('masks secrets with ::add-mask:: before they can be logged', () => {
+    const run = runActionScript(SCRIPT, { message: 'hi', token: 'hunter22' });
+    const mask = run.stdout.indexOf('::add-mask::hunter22');
+    expect(mask).toBeGreaterThanOrEqual(0);
+    expect(mask).toBeLessThan(run.stdout.indexOf('using token'));
+  });
+
+  it('marks an unexpected error as a bug', () => {
+    const run = runActionScript(SCRIPT, { message: 'hi', crash: 'true' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('this is a bug');
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { runCli, type CliIo } from '../src/cli.ts';
+import { echoCommand } from './support/echo-command.ts';
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: {}, cwd: process.cwd() };
+  const code = await runCli(argv, io, [echoCommand]);
+  return { code, stdout, stderr };
+}
+
+describe('ml-gitops CLI', () => {
+  it('maps --flags to inputs and prints outputs as name=value lines', async () => {
+    const result = await cli(['echo', '--message', 'hi', '--repeat-count=2', '--loud', '--items', 'a', '--items', 'b']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('echoed=HI HI\nitems=["a","b"]\n');
+    expect(result.stderr).toContain('## Echo');
+  });
+
+  it('prints outputs as one JSON object with --json', async () => {
+    const result = await cli(['echo', '--message', 'hi', '--json', '--no-loud']);
+    expect(JSON.parse(result.stdout)).toEqual({ echoed: 'hi', items: [] });
+  });
+
+  it('generates --help from the schema', async () => {
+    const result = await cli(['echo', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('--repeat-count <value>  (default: 1)');
+    expect(result.stdout).toContain('--mode <plain|json>');
+    expect(result.stdout).toContain('--message <value>  (required)');
+    expect(result.stdout).toContain('echoed: The message, repeated.');
+  });
+
+  it('suggests the closest option for a typo', async () => {
+    const result = await cli(['echo', '--mesage', 'hi']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('error: Unknown option --mesage for echo (did you mean "--message"?); run ml-gitops echo --help for its inputs.\n');
+  });
+
+  it('suggests the closest command', async () => {
+    const result = await cli(['ecko']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Unknown command "ecko" (did you mean "echo"?)');
+  });
+
+  it('names the option in input errors', async () => {
+    const result = await cli(['echo', '--message', 'hi', '--repeat-count', 'x']);
+    expect(result.stderr).toBe('error: Option --repeat-count must be a whole number (got "x").\n');
+  });
+
+  it('prints a user error with its location and no stack', async () => {
+    const result = await cli(['echo', '--message', 'hi', '--fail-at', 'values.yaml']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('error: values.yaml:3:7: The file values.yaml has a bad value on line 3; fix it and run again.\n');
+  });
+
+  it('marks an unexpected error as a bug, with its stack', async () => {
+    const result = await cli(['echo', '--message', 'hi', '--crash']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('this is a bug');
+    expect(result.stderr).toContain('TypeError: boom');
+  });
+
+  it('masks secrets in everything it prints', async () => {
+    const result = await cli(['echo', '--message', 'hi', '--token', 'hunter22']);
+    expect(result.stderr).toContain('using token ***');
+    expect(result.stderr).not.toContain('hunter22');
+  });
+});

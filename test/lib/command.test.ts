@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { parseInputs } from '../../src/lib/command.ts';
+import { UserError } from '../../src/lib/errors.ts';
+import { echoCommand } from '../support/echo-command.ts';
+
+function parse(raw: Record<string, string>) {
+  const secrets: string[] = [];
+  const inputs = parseInputs(echoCommand, (name) => raw[name], (value) => void secrets.push(value));
+  return { inputs, secrets };
+}
+
+function parseError(raw: Record<string, string>): UserError {
+  try {
+    parse(raw);
+  } catch (error) {
+    if (error instanceof UserError) return error;
+    throw error;
+  }
+  throw new Error('expected a UserError');
+}
+
+describe('parseInputs', () => {
+  it('applies defaults, camel-cases names and types values', () => {
+    const { inputs } = parse({ message: 'hi', items: 'a\n\n# comment\n  b  \n' });
+    expect(inputs).toEqual({
+      message: 'hi',
+      repeatCount: 1,
+      loud: false,
+      mode: 'plain',
+      items: ['a', 'b'],
+      token: undefined,
+      failAt: undefined,
+      crash: false,
+    });
+  });
+
+  it('treats an empty value as not given', () => {
+    expect(parse({ message: 'hi', 'repeat-count': '  ' }).inputs.repeatCount).toBe(1);
+  });
+
+  it('masks secrets as soon as they are read', () => {
+    expect(parse({ message: 'hi', token: 's3cret' }).secrets).toEqual(['s3cret']);
+  });
+
+  it('refuses a missing required input with its description', () => {
+    expect(parseError({}).message).toBe('Input "message" is required by echo: what to echo.');
+  });
+
+  it.each([
+    [{ 'repeat-count': 'two' }, 'Input "repeat-count" must be a whole number (got "two").'],
+    [{ 'repeat-count': '1.5' }, 'Input "repeat-count" must be a whole number (got "1.5").'],
+    [{ 'repeat-count': '9' }, 'Input "repeat-count" must be at most 5 (got "9").'],
+    [{ loud: 'yes' }, 'Input "loud" must be true or false (got "yes").'],
+    [{ mode: 'xml' }, 'Input "mode" must be one of "plain", "json" (got "xml").'],
+  ])('refuses %j in one sentence', (raw, message) => {
+    const error = parseError({ message: 'hi', ...raw });
+    expect(error.message).toBe(message);
+    expect(error.input).toBe(Object.keys(raw)[0]);
+  });
+});
