@@ -21,12 +21,34 @@ export function entryPoints(root: string): Map<string, string> {
   return entries;
 }
 
+/**
+ * CommonJS dependencies bundled into an ES module still read `__filename`/`__dirname` (write-file-atomic names its
+ * temporary files after it); ES modules have neither, so each bundle defines them for its own file.
+ */
+const COMMONJS_GLOBALS = [
+  "import { fileURLToPath as __mlGitopsFileURLToPath } from 'node:url';",
+  "import { dirname as __mlGitopsDirname } from 'node:path';",
+  'const __filename = __mlGitopsFileURLToPath(import.meta.url);',
+  'const __dirname = __mlGitopsDirname(__filename);',
+].join('\n');
+
+function withCommonJsGlobals(code: string): string {
+  const shebang = code.startsWith('#!') ? code.slice(0, code.indexOf('\n') + 1) : '';
+  return `${shebang}${COMMONJS_GLOBALS}\n${code.slice(shebang.length)}`;
+}
+
 /** Every file of dist/, by path relative to dist/, as ncc produces it. */
 export async function bundleAll(root: string): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const [name, entry] of entryPoints(root)) {
-    const { code, assets } = await ncc(entry, { quiet: true, minify: false, sourceMap: false, license: 'licenses.txt' });
-    files.set(`${name}/index.js`, code);
+    const { code, assets } = await ncc(entry, { quiet: true, minify: false, sourceMap: false, license: 'licenses.txt' }).catch(
+      (error: unknown) => {
+        // ncc's errors carry its own minified source; the first lines hold the compiler's message.
+        const message = (error instanceof Error ? error.message : String(error)).split('\n').slice(0, 12).join('\n');
+        throw new Error(`ncc could not bundle ${path.relative(root, entry)}:\n${message}`);
+      },
+    );
+    files.set(`${name}/index.js`, withCommonJsGlobals(code));
     for (const [asset, { source }] of Object.entries(assets ?? {})) {
       files.set(`${name}/${asset}`, typeof source === 'string' ? source : source.toString('utf8'));
     }

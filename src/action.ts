@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { formatOutput, parseInputs, type AnyCommand, type Logger, type RunContext } from './lib/command.ts';
+import { formatOutput, parseInputs, type AnyCommand, type Logger, type OutputValue, type RunContext } from './lib/command.ts';
 import { isUserError, type SourceLocation } from './lib/errors.ts';
 
 /** Annotation paths must be relative to the repository root for GitHub to attach them to the file. */
@@ -70,6 +70,10 @@ export function reportActionError(error: unknown, workspace: string): void {
   process.exitCode = 1;
 }
 
+function writeOutputs(outputs: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, formatOutput(value as OutputValue));
+}
+
 /** Runs one command as a GitHub Action step. */
 export async function runAction(command: AnyCommand, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const { context, summaryParts } = actionContext(env);
@@ -79,9 +83,9 @@ export async function runAction(command: AnyCommand, env: NodeJS.ProcessEnv = pr
       (name) => (command.inputs[name]?.kind === 'lines' ? core.getInput(name, { trimWhitespace: false }) : core.getInput(name)),
       (value) => core.setSecret(value),
     );
-    const outputs = await command.run(inputs, context);
-    for (const [name, value] of Object.entries(outputs)) core.setOutput(name, formatOutput(value));
+    writeOutputs(await command.run(inputs, context));
   } catch (error) {
+    if (isUserError(error) && error.outputs !== undefined) writeOutputs(error.outputs);
     reportActionError(error, context.workspace);
   } finally {
     try {

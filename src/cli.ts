@@ -3,7 +3,7 @@
  * Logs go to stderr so that stdout carries only the outputs (`name=value` lines, or one JSON object with --json).
  */
 import os from 'node:os';
-import { formatOutput, parseInputs, type AnyCommand, type InputSpec, type Logger, type RunContext } from './lib/command.ts';
+import { formatOutput, parseInputs, type AnyCommand, type InputSpec, type Logger, type OutputValue, type RunContext } from './lib/command.ts';
 import { formatLocation, isUserError, UserError } from './lib/errors.ts';
 import { didYouMean } from './lib/suggest.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -133,6 +133,17 @@ function cliContext(io: CliIo, secrets: string[]): RunContext {
   };
 }
 
+function printOutputs(io: CliIo, outputs: Record<string, unknown>, json: boolean): void {
+  if (json) {
+    io.stdout(`${JSON.stringify(outputs, null, 2)}\n`);
+    return;
+  }
+  for (const [output, value] of Object.entries(outputs)) {
+    const text = formatOutput(value as OutputValue);
+    io.stdout(text.includes('\n') ? `${output}<<EOF\n${text}\nEOF\n` : `${output}=${text}\n`);
+  }
+}
+
 /** Runs the CLI; returns the exit code (0 success, 1 a failed run or bad input, 2 bad usage). */
 export async function runCli(argv: readonly string[], io: CliIo, commands: readonly AnyCommand[] = COMMANDS): Promise<number> {
   const [name, ...rest] = argv;
@@ -149,6 +160,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
   }
   const secrets: string[] = [];
   const context = cliContext(io, secrets);
+  const json = rest.includes('--json');
   try {
     const args = parseCliArgs(command, rest);
     if (args.help) {
@@ -161,17 +173,11 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
       context.setSecret,
       (input) => `Option --${input}`,
     );
-    const outputs = await command.run(inputs, context);
-    if (args.json) {
-      io.stdout(`${JSON.stringify(outputs, null, 2)}\n`);
-    } else {
-      for (const [output, value] of Object.entries(outputs)) {
-        const text = formatOutput(value as Parameters<typeof formatOutput>[0]);
-        io.stdout(text.includes('\n') ? `${output}<<EOF\n${text}\nEOF\n` : `${output}=${text}\n`);
-      }
-    }
+    printOutputs(io, await command.run(inputs, context), args.json);
     return 0;
   } catch (error) {
+    // A run that completed but must fail (a rejected candidate) still prints its outputs.
+    if (isUserError(error) && error.outputs !== undefined) printOutputs(io, error.outputs, json);
     const mask = (text: string): string => secrets.reduce((masked, secret) => masked.split(secret).join('***'), text);
     if (isUserError(error)) {
       const where = error.location ? `${formatLocation(error.location)}: ` : '';

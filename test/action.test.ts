@@ -33,6 +33,13 @@ describe('GitHub Action adapter', () => {
     expect(mask).toBeLessThan(run.stdout.indexOf('using token'));
   });
 
+  it('still writes the outputs of a run that completed but fails the step', () => {
+    const run = runActionScript(SCRIPT, { message: 'hi', refuse: 'true' });
+    expect(run.status).toBe(1);
+    expect(run.outputs).toEqual({ echoed: 'refused', items: '[]' });
+    expect(run.stdout).toContain('::error::The echo was refused by policy.');
+  });
+
   it('marks an unexpected error as a bug', () => {
     const run = runActionScript(SCRIPT, { message: 'hi', crash: 'true' });
     expect(run.status).toBe(1);

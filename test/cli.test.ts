@@ -55,6 +55,13 @@ describe('ml-gitops CLI', () => {
     expect(result.stderr).toBe('error: values.yaml:3:7: The file values.yaml has a bad value on line 3; fix it and run again.\n');
   });
 
+  it('still prints the outputs of a run that completed but fails', async () => {
+    const result = await cli(['echo', '--message', 'hi', '--refuse', '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual({ echoed: 'refused', items: [] });
+    expect(result.stderr).toBe('error: The echo was refused by policy.\n');
+  });
+
   it('marks an unexpected error as a bug, with its stack', async () => {
     const result = await cli(['echo', '--message', 'hi', '--crash']);
     expect(result.code).toBe(1);

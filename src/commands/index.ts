@@ -1,7 +1,10 @@
 /** Every command of the suite, in the order of the promotion chain. The adapters and generators read this list. */
 import type { AnyCommand } from '../lib/command.ts';
+import { bumpManifest } from './bump-manifest/index.ts';
+import { evaluateModel } from './evaluate-model/index.ts';
+import { registerModel } from './register-model/index.ts';
 
-export const COMMANDS: readonly AnyCommand[] = [];
+export const COMMANDS: readonly AnyCommand[] = [evaluateModel, registerModel, bumpManifest];
 
 export function findCommand(name: string): AnyCommand | undefined {
   return COMMANDS.find((command) => command.name === name);

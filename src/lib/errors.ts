@@ -18,6 +18,11 @@ export interface UserErrorOptions {
   input?: string;
   /** A short title for the annotation. */
   title?: string;
+  /**
+   * Outputs of a run that completed but must fail the step (a rejected candidate): the adapters write them before
+   * failing, so later steps (`if: failure()`) can still read the decision.
+   */
+  outputs?: Record<string, unknown>;
   cause?: unknown;
 }
 
@@ -26,12 +31,14 @@ export class UserError extends Error {
   readonly location: SourceLocation | undefined;
   readonly input: string | undefined;
   readonly title: string | undefined;
+  readonly outputs: Record<string, unknown> | undefined;
 
   constructor(message: string, options: UserErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.location = options.location;
     this.input = options.input;
     this.title = options.title;
+    this.outputs = options.outputs;
   }
 }
 

@@ -31,6 +31,7 @@ describe('parseInputs', () => {
       token: undefined,
       failAt: undefined,
       crash: false,
+      refuse: false,
     });
   });
 

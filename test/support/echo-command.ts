@@ -14,6 +14,7 @@ export const echoCommand = defineCommand({
     token: secret({ description: 'A credential that must never be printed.' }),
     'fail-at': text({ description: 'Fail with a user error naming this file.' }),
     crash: flag({ description: 'Throw an unexpected error.', default: 'false' }),
+    refuse: flag({ description: 'Complete, then fail the step with outputs (like a rejected candidate).', default: 'false' }),
   },
   outputs: {
     echoed: { description: 'The message, repeated.' },
@@ -26,6 +27,9 @@ export const echoCommand = defineCommand({
       throw new UserError(`The file ${inputs.failAt} has a bad value on line 3; fix it and run again.`, {
         location: { file: inputs.failAt, line: 3, column: 7 },
       });
+    }
+    if (inputs.refuse) {
+      throw new UserError('The echo was refused by policy.', { outputs: { echoed: 'refused', items: [] } });
     }
     const word = inputs.loud ? inputs.message.toUpperCase() : inputs.message;
     context.summary(`## Echo\n\n${word}`);

@@ -1,0 +1,43 @@
+/**
+ * `npm run bench`: every benchmark side by side with the peer tool it must beat, in one run, reported as ratios.
+ * `npm run bench -- evaluate bootstrap` runs only the named ones; `--quick` uses small sizes for a smoke run.
+ */
+import { runBootstrapBench } from './bootstrap.ts';
+import { runBumpBench } from './bump.ts';
+import { runEvaluateBench } from './evaluate.ts';
+import { runRegisterBench } from './register.ts';
+
+const quick = process.argv.includes('--quick');
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+const BENCHES: Record<string, { title: string; run: () => Promise<{ table: string }> }> = {
+  evaluate: {
+    title: 'evaluate-model: all binary metrics of two models on 5,000,000 rows, against pandas.read_csv + scikit-learn',
+    run: () => runEvaluateBench(quick ? { rows: 200_000 } : {}),
+  },
+  bootstrap: {
+    title: 'evaluate-model: paired bootstrap, 1,000 resamples over 1,000,000 rows (accuracy, f1, roc_auc), against numpy',
+    run: async () => ({ table: (await runBootstrapBench(quick ? { rows: 100_000, resamples: 200 } : {})).markdown }),
+  },
+  bump: {
+    title: 'bump-manifest: 200 edits across 100 of 2,000 manifest files, against mikefarah yq -i',
+    run: () => runBumpBench({ log }),
+  },
+  register: {
+    title: 'register-model: requests per registration, MLflow server and file registry',
+    run: () => runRegisterBench(),
+  },
+};
+
+const selected = process.argv.slice(2).filter((argument) => !argument.startsWith('--'));
+const unknown = selected.filter((name) => !(name in BENCHES));
+if (unknown.length > 0) {
+  console.error(`Unknown benchmark ${unknown.join(', ')}; the benchmarks are ${Object.keys(BENCHES).join(', ')}.`);
+  process.exit(2);
+}
+for (const name of selected.length > 0 ? selected : Object.keys(BENCHES)) {
+  const bench = BENCHES[name] as (typeof BENCHES)[string];
+  log(`running ${name}...`);
+  const result = await bench.run();
+  console.log(`\n### ${bench.title}\n\n${result.table}\n`);
+}

@@ -1,0 +1,149 @@
+/**
+ * Turns register-model's inputs and the workflow environment into what will be written to the registry: the
+ * idempotency key, the lineage tags, the user's tags and the description. Pure, so the rules are testable alone.
+ */
+import { createHash } from 'node:crypto';
+import { UserError } from '../../lib/errors.ts';
+import { aliasNameProblem, modelNameProblem } from '../../lib/registry/model-uri.ts';
+import { IDEMPOTENCY_KEY_TAG, LINEAGE_TAGS, RESERVED_TAG_PREFIX } from '../../lib/registry/tags.ts';
+import type { EvaluationTags } from './evaluation.ts';
+
+export interface RegistrationInputs {
+  modelName: string;
+  source: string;
+  runId: string | undefined;
+  modelId: string | undefined;
+  tags: readonly string[] | undefined;
+  description: string | undefined;
+  alias: string | undefined;
+}
+
+export interface RegistrationPlan {
+  name: string;
+  source: string;
+  runId: string | undefined;
+  modelId: string | undefined;
+  description: string | undefined;
+  alias: string | undefined;
+  /** Every tag the version must carry (lineage, evaluation, the user's), the idempotency tag excepted. */
+  tags: Record<string, string>;
+  idempotencyKey: { tag: string; value: string };
+}
+
+/** MLflow's tag key rule (`_validate_tag_name`): these characters, and no path tricks. */
+const TAG_KEY_PATTERN = /^[\p{L}\p{N}_/.\- :]+$/u;
+const MAX_TAG_KEY_LENGTH = 250;
+
+/** Why MLflow would refuse `key` as a tag key, or undefined when it is acceptable. */
+export function tagKeyProblem(key: string): string | undefined {
+  if (key === '') return 'is empty';
+  if (!TAG_KEY_PATTERN.test(key)) {
+    return 'may only contain letters, digits, underscores (_), dashes (-), periods (.), spaces, colons (:) and slashes (/)';
+  }
+  if (key.length > MAX_TAG_KEY_LENGTH) return `is longer than ${MAX_TAG_KEY_LENGTH} characters`;
+  const segments = key.split('/');
+  if (key.startsWith('/') || key.endsWith('/') || segments.some((s) => s === '' || s === '.' || s === '..') || key.startsWith('..')) {
+    return 'must not start or end with "/", hold "//", or have "." or ".." parts';
+  }
+  return undefined;
+}
+
+/** `key=value` lines (split at the first `=`, both sides trimmed) into a record; later lines win. */
+export function parseTagLines(lines: readonly string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const line of lines) {
+    const equals = line.indexOf('=');
+    if (equals === -1) {
+      throw new UserError(`Input "tags" line ${JSON.stringify(line)} is not key=value: write one key=value per line.`, { input: 'tags' });
+    }
+    const key = line.slice(0, equals).trim();
+    const value = line.slice(equals + 1).trim();
+    const problem = tagKeyProblem(key);
+    if (problem !== undefined) {
+      throw new UserError(`Input "tags" line ${JSON.stringify(line)}: the key ${problem}.`, { input: 'tags' });
+    }
+    if (key.startsWith(RESERVED_TAG_PREFIX)) {
+      throw new UserError(
+        `Input "tags" line ${JSON.stringify(line)} sets "${key}", but tags starting with "${RESERVED_TAG_PREFIX}" are written by ml-gitops itself: choose another key.`,
+        { input: 'tags' },
+      );
+    }
+    tags[key] = value;
+  }
+  return tags;
+}
+
+/** Lineage tags from the GitHub Actions environment; only the values that are known. */
+export function lineageTags(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const tags: Record<string, string> = {};
+  const set = (key: string, value: string | undefined): void => {
+    if (value !== undefined && value.trim() !== '') tags[key] = value.trim();
+  };
+  set(LINEAGE_TAGS.commit, env.GITHUB_SHA);
+  set(LINEAGE_TAGS.repository, env.GITHUB_REPOSITORY);
+  set(LINEAGE_TAGS.workflowRunUrl, workflowRunUrl(env));
+  set(LINEAGE_TAGS.actor, env.GITHUB_ACTOR);
+  set(LINEAGE_TAGS.event, env.GITHUB_EVENT_NAME);
+  return tags;
+}
+
+export function workflowRunUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const repository = env.GITHUB_REPOSITORY?.trim();
+  const runId = env.GITHUB_RUN_ID?.trim();
+  if (!repository || !runId) return undefined;
+  const server = (env.GITHUB_SERVER_URL?.trim() || 'https://github.com').replace(/\/+$/, '');
+  return `${server}/${repository}/actions/runs/${runId}`;
+}
+
+/**
+ * The idempotency key: a hash of what makes a registration the same one (model, source, run, commit), so a re-run
+ * workflow or a retried request finds the version it already made, and a new commit or source makes a new one.
+ */
+export function idempotencyValue(parts: { name: string; source: string; runId: string | undefined; commit: string | undefined }): string {
+  const material = JSON.stringify(['ml-gitops/register-model/v1', parts.name, parts.source, parts.runId ?? '', parts.commit ?? '']);
+  return createHash('sha256').update(material).digest('hex');
+}
+
+export function planRegistration(
+  inputs: RegistrationInputs,
+  env: Readonly<Record<string, string | undefined>>,
+  evaluation: EvaluationTags | undefined,
+): RegistrationPlan {
+  const name = inputs.modelName.trim();
+  const nameProblem = modelNameProblem(name);
+  if (nameProblem !== undefined) {
+    throw new UserError(`Input "model-name" ${JSON.stringify(inputs.modelName)} ${nameProblem}: use a name MLflow accepts, e.g. "churn-classifier".`, {
+      input: 'model-name',
+    });
+  }
+  const source = inputs.source.trim();
+  if (source === '') {
+    throw new UserError('Input "source" is empty: pass the artifact URI of the model, e.g. runs:/<run-id>/model.', { input: 'source' });
+  }
+  const alias = inputs.alias?.trim() || undefined;
+  if (alias !== undefined) {
+    const aliasProblem = aliasNameProblem(alias);
+    if (aliasProblem !== undefined) {
+      throw new UserError(`Input "alias" ${JSON.stringify(alias)} ${aliasProblem}: use e.g. "challenger".`, { input: 'alias' });
+    }
+  }
+  const runId = inputs.runId?.trim() || undefined;
+  const userTags = parseTagLines(inputs.tags ?? []);
+  const tags = { ...(evaluation?.tags ?? {}), ...userTags, ...lineageTags(env) };
+  const parts = [inputs.description?.trim() ?? ''];
+  if (evaluation !== undefined) parts.push(evaluation.descriptionMarkdown);
+  const description = parts.filter((part) => part !== '').join('\n\n') || undefined;
+  return {
+    name,
+    source,
+    runId,
+    modelId: inputs.modelId?.trim() || undefined,
+    description,
+    alias,
+    tags,
+    idempotencyKey: {
+      tag: IDEMPOTENCY_KEY_TAG,
+      value: idempotencyValue({ name, source, runId, commit: env.GITHUB_SHA?.trim() || undefined }),
+    },
+  };
+}

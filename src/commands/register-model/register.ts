@@ -1,0 +1,119 @@
+/**
+ * The registration itself, against any ModelRegistry: model, version (reused when the idempotency tag matches), tags,
+ * READY, alias last. Each step can be repeated, so a run that failed halfway is finished by running it again.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UserError } from '../../lib/errors.ts';
+import { ROLLED_BACK_TAG, isRolledBack } from '../../lib/registry/tags.ts';
+import type { ModelRegistry, ModelVersion } from '../../lib/registry/types.ts';
+import type { RegistrationPlan } from './plan.ts';
+
+export interface RegisterOptions {
+  /** How long to wait for READY, in milliseconds. */
+  waitTimeoutMs: number;
+  /** Register and alias a version even when it is tagged as rolled back. */
+  allowRolledBack: boolean;
+  log?: (message: string) => void;
+}
+
+export interface RegistrationResult {
+  version: ModelVersion;
+  created: boolean;
+  /** The alias now pointing at the version, when one was asked for. */
+  alias: string | undefined;
+  /** Tags that a reused version lacked (or held with another value) and that were set on it. */
+  updatedTags: Record<string, string>;
+}
+
+const FIRST_POLL_MS = 250;
+const POLL_FACTOR = 1.5;
+const MAX_POLL_MS = 5_000;
+
+export async function registerVersion(registry: ModelRegistry, plan: RegistrationPlan, options: RegisterOptions): Promise<RegistrationResult> {
+  const log = options.log ?? (() => undefined);
+  await registry.ensureModel(plan.name);
+  const { version: registered, created } = await registry.createVersion({
+    name: plan.name,
+    source: plan.source,
+    runId: plan.runId,
+    modelId: plan.modelId,
+    description: plan.description,
+    tags: plan.tags,
+    idempotencyKey: plan.idempotencyKey,
+  });
+  log(
+    created
+      ? `Registered ${plan.name} version ${registered.version} in ${registry.location}.`
+      : `Reusing ${plan.name} version ${registered.version}: it was registered earlier from the same model, source, run and commit.`,
+  );
+  if (!created) refuseRolledBack(registered, plan, options, 'register');
+
+  const updatedTags = created ? {} : missingTags(registered.tags, plan.tags);
+  if (Object.keys(updatedTags).length > 0) {
+    await registry.setTags(plan.name, registered.version, updatedTags);
+    log(`Updated ${Object.keys(updatedTags).length} tag(s) on the reused version.`);
+  }
+
+  const ready = await waitUntilReady(registry, registered, options.waitTimeoutMs);
+
+  if (plan.alias !== undefined) {
+    refuseRolledBack(ready, plan, options, 'alias');
+    if (!ready.aliases.includes(plan.alias)) {
+      await registry.setAlias(plan.name, plan.alias, ready.version);
+      log(`Alias "${plan.alias}" now points to ${plan.name} version ${ready.version}.`);
+    }
+  }
+  const aliases = plan.alias === undefined || ready.aliases.includes(plan.alias) ? ready.aliases : [...ready.aliases, plan.alias];
+  return { version: { ...ready, tags: { ...ready.tags, ...updatedTags }, aliases }, created, alias: plan.alias, updatedTags };
+}
+
+function refuseRolledBack(version: ModelVersion, plan: RegistrationPlan, options: RegisterOptions, action: 'register' | 'alias'): void {
+  if (options.allowRolledBack || !isRolledBack(version.tags)) return;
+  const what = action === 'register' ? 'register it again' : `point alias "${plan.alias ?? ''}" at it`;
+  throw new UserError(
+    `Version ${version.version} of model "${plan.name}" is tagged ${ROLLED_BACK_TAG}=true (it was rolled back), so register-model will not ${what}: register a new source or commit, or set input "allow-rolled-back" to true.`,
+    { input: 'allow-rolled-back' },
+  );
+}
+
+/** The planned tags the version does not carry with the same value. */
+function missingTags(current: Readonly<Record<string, string>>, planned: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(planned).filter(([key, value]) => current[key] !== value));
+}
+
+/** Polls the version with growing pauses until it is READY; FAILED_REGISTRATION and the timeout are UserErrors. */
+export async function waitUntilReady(registry: ModelRegistry, version: ModelVersion, timeoutMs: number): Promise<ModelVersion> {
+  const deadline = Date.now() + timeoutMs;
+  let current = version;
+  let pause = FIRST_POLL_MS;
+  for (;;) {
+    if (current.status === 'READY') return current;
+    if (current.status === 'FAILED_REGISTRATION') {
+      throw new UserError(
+        `${registry.location} failed to register version ${current.version} of model "${current.name}": ${current.statusMessage ?? 'no reason given'}; fix the source and delete that version before running again, since the same inputs reuse it.`,
+        { input: 'source' },
+      );
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new UserError(
+        `Version ${current.version} of model "${current.name}" was still ${current.status} after ${formatSeconds(timeoutMs)}: raise input "wait-timeout", or run again later to finish the registration.`,
+        { input: 'wait-timeout' },
+      );
+    }
+    await sleep(Math.min(pause, left));
+    pause = Math.min(MAX_POLL_MS, pause * POLL_FACTOR);
+    const latest = await registry.getVersion(current.name, current.version);
+    if (latest === undefined) {
+      throw new UserError(
+        `Version ${current.version} of model "${current.name}" disappeared from ${registry.location} while waiting for it to become READY: run register-model again.`,
+      );
+    }
+    current = latest;
+  }
+}
+
+function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+}

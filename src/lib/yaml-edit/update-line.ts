@@ -1,0 +1,82 @@
+import { UserError } from '../errors.ts';
+import { parseSelector, SelectorSyntaxError } from './selector.ts';
+
+/** One parsed line of the `updates` input: `<file>:<selector>=<value>`. */
+export interface UpdateSpec {
+  file: string;
+  selector: string;
+  value: string;
+  /** The 1-based line number in the `updates` input. */
+  line?: number;
+}
+
+const FORMAT_HINT = 'write <file>:<selector>=<value>, e.g. values.yaml:image.tag=v1.2.0';
+
+/** Index of the first `=` outside brackets and double quotes, or -1. */
+function findSplit(text: string): number {
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '\\') i += 1;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '[') depth += 1;
+    else if (ch === ']') depth = Math.max(0, depth - 1);
+    else if (ch === '=' && depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * Parses one `<file>:<selector>=<value>` line. The file ends at the first ':'; selector and value split at the first
+ * '=' outside brackets and double quotes. Surrounding spaces are trimmed; a value wrapped in double quotes keeps them
+ * (it is read as a JSON string, so `\"`, `\\`, `\n`, `\t` and `\uXXXX` are escapes). The selector's syntax is checked
+ * here so a typo fails before any file is read.
+ */
+export function parseUpdateLine(line: string, lineNumber: number): UpdateSpec {
+  const where = `updates line ${lineNumber}`;
+  const fail = (message: string): never => {
+    throw new UserError(message, { input: 'updates' });
+  };
+  const colon = line.indexOf(':');
+  if (colon === -1) fail(`${where} ("${line.trim()}") has no ":" after the file name: ${FORMAT_HINT}.`);
+  const file = line.slice(0, colon).trim();
+  if (file === '') fail(`${where} ("${line.trim()}") has no file before ":": ${FORMAT_HINT}.`);
+  const rest = line.slice(colon + 1);
+  const eq = findSplit(rest);
+  if (eq === -1) {
+    // An unclosed bracket or quote hides the '=': report that, it is the real mistake.
+    const unsplit = rest.trim();
+    try {
+      parseSelector(unsplit);
+    } catch (error) {
+      if (error instanceof SelectorSyntaxError && /unclosed/.test(error.reason)) {
+        fail(`${where}: the selector "${unsplit}" is malformed: ${error.reason} at column ${error.column}.`);
+      }
+    }
+  }
+  if (eq === -1) fail(`${where} ("${line.trim()}") has no "=" between the selector and the value: ${FORMAT_HINT}.`);
+  const selector = rest.slice(0, eq).trim();
+  if (selector === '') fail(`${where} ("${line.trim()}") has no selector between ":" and "=": ${FORMAT_HINT}.`);
+  try {
+    parseSelector(selector);
+  } catch (error) {
+    if (!(error instanceof SelectorSyntaxError)) throw error;
+    fail(`${where}: the selector "${selector}" is malformed: ${error.reason} at column ${error.column}.`);
+  }
+  let value = rest.slice(eq + 1).trim();
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(value);
+    } catch {
+      fail(
+        `${where}: the quoted value ${value} is not a valid double-quoted string; escape inner quotes as \\" and backslashes as \\\\.`,
+      );
+    }
+    value = decoded as string;
+  }
+  return { file, selector, value, line: lineNumber };
+}
