@@ -62,7 +62,8 @@ export class ColumnBuilder {
   readonly source: PredictionsSource;
   readonly slots: Slot[];
   rows = 0;
-  private capacity: number;
+  /** Rows the column arrays hold before `ensureRow` grows them. */
+  capacity: number;
 
   constructor(source: PredictionsSource, present: readonly ColumnRequest[], capacity: number) {
     this.source = source;
@@ -83,7 +84,8 @@ export class ColumnBuilder {
   /** Makes room for one more row; true when the column arrays were replaced. */
   ensureRow(): boolean {
     if (this.rows < this.capacity) return false;
-    this.capacity *= 2;
+    // 1.5x: while growing, the old and the new arrays (2.5x the old size) are alive together, not 3x.
+    this.capacity = Math.ceil(this.capacity * 1.5);
     for (const slot of this.slots) {
       if (slot.numbers) {
         const grown = slot.numbers instanceof Uint8Array ? new Uint8Array(this.capacity) : new Float64Array(this.capacity);

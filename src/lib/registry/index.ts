@@ -120,14 +120,49 @@ function resolveAuth(options: OpenRegistryOptions): RegistryAuth | undefined {
 export function openRegistry(options: OpenRegistryOptions): ModelRegistry {
   const target = resolveRegistryTarget(options);
   if (target.kind === 'file') return createFileRegistry({ directory: target.directory });
+  const tuning = mlflowClientTuning(options.env);
+  const requestTimeoutMs = options.requestTimeoutMs ?? tuning.requestTimeoutMs;
   return createMlflowRegistry({
     trackingUri: target.trackingUri,
     ...(target.auth !== undefined ? { auth: target.auth } : {}),
     ...(options.totalTimeoutMs !== undefined ? { totalTimeoutMs: options.totalTimeoutMs } : {}),
-    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+    ...(tuning.retry !== undefined ? { retry: tuning.retry } : {}),
     ...(options.legacyStages !== undefined ? { legacyStages: options.legacyStages } : {}),
     ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
   });
+}
+
+/**
+ * The official MLflow client's tuning variables, honoured so that a team's existing settings carry over:
+ * MLFLOW_HTTP_REQUEST_MAX_RETRIES, MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR and MLFLOW_HTTP_REQUEST_TIMEOUT (seconds).
+ */
+export function mlflowClientTuning(env: Readonly<Record<string, string | undefined>>): {
+  retry?: { maxRetries?: number; backoffFactor?: number };
+  requestTimeoutMs?: number;
+} {
+  const read = (name: string, integer: boolean, min: number): number | undefined => {
+    const raw = nonEmpty(env[name]);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+      throw new UserError(
+        `The environment variable ${name} must be ${integer ? 'a whole number' : 'a number'} of at least ${min} (got "${raw}"); fix or unset it.`,
+      );
+    }
+    return value;
+  };
+  const maxRetries = read('MLFLOW_HTTP_REQUEST_MAX_RETRIES', true, 0);
+  const backoffFactor = read('MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR', false, 1);
+  const timeoutSeconds = read('MLFLOW_HTTP_REQUEST_TIMEOUT', false, 1);
+  const retry = {
+    ...(maxRetries !== undefined ? { maxRetries } : {}),
+    ...(backoffFactor !== undefined ? { backoffFactor } : {}),
+  };
+  return {
+    ...(Object.keys(retry).length > 0 ? { retry } : {}),
+    ...(timeoutSeconds !== undefined ? { requestTimeoutMs: timeoutSeconds * 1000 } : {}),
+  };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
