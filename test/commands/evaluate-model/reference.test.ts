@@ -2,29 +2,11 @@
  * The metrics reference cases (test/fixtures/metrics/, values computed by scikit-learn) run through the whole command:
  * binary cases as CSV, multiclass as JSON Lines, regression as gzip CSV, weights as a weight column.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { referenceCases, type ReferenceCase } from '../../support/metrics-reference.ts';
 import { runEvaluate, scratch, writeInto } from './helpers.ts';
 
-interface ReferenceCase {
-  name: string;
-  task: 'binary' | 'multiclass' | 'regression';
-  threshold?: number;
-  labels: (number | string)[];
-  scores?: number[];
-  predictions?: (number | string)[];
-  weights?: number[];
-  expected: Record<string, number>;
-}
 
-const REFERENCE = path.resolve(import.meta.dirname, '../../fixtures/metrics');
-
-function cases(task: string): ReferenceCase[] {
-  return (JSON.parse(readFileSync(path.join(REFERENCE, `${task}.json`), 'utf8')) as { cases: ReferenceCase[] }).cases;
-}
-
-/** Writes a case as the predictions file of its task's format; returns the file name. */
 function writeCase(dir: string, reference: ReferenceCase): string {
   const predictions = reference.scores ?? reference.predictions ?? [];
   if (reference.task === 'multiclass') {
@@ -39,8 +21,8 @@ function writeCase(dir: string, reference: ReferenceCase): string {
 }
 
 describe('evaluate-model on the scikit-learn reference cases', () => {
-  for (const task of ['binary', 'multiclass', 'regression']) {
-    for (const reference of cases(task)) {
+  for (const task of ['binary', 'multiclass', 'regression'] as const) {
+    for (const reference of referenceCases(task)) {
       it(`${task}: ${reference.name}`, async () => {
         const dir = scratch();
         const file = writeCase(dir, reference);

@@ -1,25 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { computeMetrics, METRICS, type PredictionData } from '../../../src/lib/metrics/index.ts';
+import { referenceCases, type ReferenceCase } from '../../support/metrics-reference.ts';
 
-interface Case {
-  name: string;
-  task: 'binary' | 'multiclass' | 'regression';
-  threshold?: number;
-  labels: (number | string)[];
-  scores?: number[];
-  predictions?: (number | string)[];
-  weights?: number[];
-  expected: Record<string, number>;
-}
 
-function fixture(task: string): Case[] {
-  const url = new URL(`../../fixtures/metrics/${task}.json`, import.meta.url);
-  return (JSON.parse(readFileSync(url, 'utf8')) as { cases: Case[] }).cases;
-}
 
 /** Encodes string classes as indices of the sorted union of labels and predictions, as scikit-learn orders them. */
-function toData(c: Case): PredictionData {
+function toData(c: ReferenceCase): PredictionData {
   const weights = c.weights === undefined ? {} : { weights: Float64Array.from(c.weights) };
   if (c.task === 'binary') {
     return { task: 'binary', labels: Uint8Array.from(c.labels as number[]), scores: Float64Array.from(c.scores!), threshold: c.threshold!, ...weights };
@@ -38,7 +24,7 @@ function expectClose(actual: number, expected: number, label: string): void {
 }
 
 describe.each(['binary', 'multiclass', 'regression'] as const)('%s metrics equal scikit-learn', (task) => {
-  const cases = fixture(task);
+  const cases = referenceCases(task);
 
   it('has a reference for every metric of the task', () => {
     for (const c of cases) expect(Object.keys(c.expected).sort()).toEqual(METRICS[task].map((m) => m.name).sort());
@@ -59,7 +45,7 @@ describe.each(['binary', 'multiclass', 'regression'] as const)('%s metrics equal
 
 describe('zero-weight and multiplicity semantics', () => {
   it('integer weights equal repeating the rows (binary, tied scores)', () => {
-    const c = fixture('binary').find((x) => x.name.startsWith('tied scores, integer weights'))!;
+    const c = referenceCases('binary').find((x) => x.name.startsWith('tied scores, integer weights'))!;
     const data = toData(c);
     if (data.task !== 'binary') throw new Error('binary fixture expected');
     const labels: number[] = [];
