@@ -28,19 +28,31 @@ function firstSentence(text: string): string {
   return (match?.[1] ?? text).trim();
 }
 
+function envText(input: InputSpec<unknown>): string {
+  return input.env.map((name) => `\`$${name}\``).join(', then ');
+}
+
 function describeInput(input: InputSpec<unknown>): string {
   let description = input.description.trim();
-  if (input.default === undefined && input.defaultDescription !== undefined) {
+  if (input.default === undefined && input.actionDefault === undefined && input.defaultDescription !== undefined) {
     description += ` Default: ${input.defaultDescription}.`;
   }
+  if (input.env.length > 0) description += ` When empty: ${envText(input)}.`;
+  if (input.kind === 'list') description += ' Comma- or newline-separated.';
   return description;
+}
+
+/** The default action.yml declares: the runner's (`${{ github.token }}`) when there is one, else the command's. */
+function actionDefault(input: InputSpec<unknown>): string | undefined {
+  return input.actionDefault ?? input.default;
 }
 
 function actionInputs(inputs: Inputs): Record<string, Record<string, unknown>> {
   const result: Record<string, Record<string, unknown>> = {};
   for (const [name, input] of Object.entries(inputs)) {
     const entry: Record<string, unknown> = { description: describeInput(input), required: input.required };
-    if (input.default !== undefined) entry.default = input.default;
+    const value = actionDefault(input);
+    if (value !== undefined) entry.default = value;
     result[name] = entry;
   }
   return result;
@@ -73,17 +85,23 @@ export function rootActionYaml(commands: readonly AnyCommand[]): string {
       required: true,
     },
   };
-  const users = new Map<string, { input: InputSpec<unknown>; commands: string[] }>();
+  const users = new Map<string, { input: InputSpec<unknown>; commands: string[]; runnerDefaults: Set<string | undefined> }>();
   for (const command of commands) {
     for (const [name, input] of Object.entries(inputsOf(command))) {
       const entry = users.get(name);
-      if (entry) entry.commands.push(command.name);
-      else users.set(name, { input, commands: [command.name] });
+      if (entry) {
+        entry.commands.push(command.name);
+        entry.runnerDefaults.add(input.actionDefault);
+      } else users.set(name, { input, commands: [command.name], runnerDefaults: new Set([input.actionDefault]) });
     }
   }
-  for (const [name, { input, commands: names }] of users) {
-    // Defaults differ between commands, so the root action declares none: each command applies its own.
-    inputs[name] = { description: `(${names.join(', ')}) ${describeInput(input)}`, required: false };
+  for (const [name, { input, commands: names, runnerDefaults }] of users) {
+    // Defaults differ between commands, so the root action declares none (each command applies its own), except a
+    // runner-filled default such as `${{ github.token }}` that every command taking the input shares.
+    const entry: Record<string, unknown> = { description: `(${names.join(', ')}) ${describeInput(input)}`, required: false };
+    const [shared] = runnerDefaults;
+    if (runnerDefaults.size === 1 && shared !== undefined) entry.default = shared;
+    inputs[name] = entry;
   }
   const outputs: Record<string, { description: string }> = {};
   for (const command of commands) {
@@ -117,8 +135,12 @@ export function entrypointSource(command: AnyCommand, exportName: string, module
 }
 
 function defaultCell(input: InputSpec<unknown>): string {
-  if (input.default !== undefined) return input.default === '' ? '`""`' : `\`${input.default}\``;
-  return input.defaultDescription ?? '';
+  const parts: string[] = [];
+  if (input.actionDefault !== undefined) parts.push(`\`${input.actionDefault}\` (Action)`);
+  if (input.default !== undefined) parts.push(input.default === '' ? '`""`' : `\`${input.default}\``);
+  else if (input.defaultDescription !== undefined) parts.push(input.defaultDescription);
+  if (input.env.length > 0) parts.push(`when empty: ${envText(input)}`);
+  return parts.join('; ');
 }
 
 export function inputsTable(command: AnyCommand): string {

@@ -6,11 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { formatOutput, parseInputs, type AnyCommand, type Logger, type OutputValue, type RunContext } from './lib/command.ts';
-import { isUserError, type SourceLocation } from './lib/errors.ts';
+import { bugReport, isUserError, renderInputRefs, type SourceLocation } from './lib/errors.ts';
+
+/** Messages name inputs the way a workflow author writes them: `input "x"`. */
+const render = (text: string): string => renderInputRefs(text, 'action');
 
 /** Annotation paths must be relative to the repository root for GitHub to attach them to the file. */
-function annotationFile(file: string, workspace: string): string {
-  const absolute = path.resolve(workspace, file);
+function annotationFile(location: SourceLocation, workspace: string): string {
+  const file = location.file;
+  const absolute = path.resolve(location.root ?? workspace, file);
   const relative = path.relative(workspace, absolute);
   return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative.split(path.sep).join('/');
 }
@@ -19,7 +23,7 @@ function annotationProperties(location: SourceLocation | undefined, workspace: s
   const properties: core.AnnotationProperties = {};
   if (title !== undefined) properties.title = title;
   if (location === undefined) return properties;
-  properties.file = annotationFile(location.file, workspace);
+  properties.file = annotationFile(location, workspace);
   if (location.line !== undefined) properties.startLine = location.line;
   if (location.column !== undefined) properties.startColumn = location.column;
   return properties;
@@ -27,10 +31,10 @@ function annotationProperties(location: SourceLocation | undefined, workspace: s
 
 function actionLogger(workspace: string): Logger {
   return {
-    info: (message) => core.info(message),
-    warning: (message, location) => core.warning(message, annotationProperties(location, workspace)),
-    debug: (message) => core.debug(message),
-    group: (title, fn) => core.group(title, fn),
+    info: (message) => core.info(render(message)),
+    warning: (message, location) => core.warning(render(message), annotationProperties(location, workspace)),
+    debug: (message) => core.debug(render(message)),
+    group: (title, fn) => core.group(render(title), fn),
   };
 }
 
@@ -40,7 +44,7 @@ export function actionContext(env: NodeJS.ProcessEnv = process.env): { context: 
   const summaryParts: string[] = [];
   const context: RunContext = {
     log: actionLogger(workspace),
-    summary: (markdown) => void summaryParts.push(markdown),
+    summary: (markdown) => void summaryParts.push(render(markdown)),
     setSecret: (value) => core.setSecret(value),
     env,
     workspace,
@@ -62,10 +66,9 @@ async function flushSummary(parts: readonly string[]): Promise<void> {
 /** Reports an error the way a user should see it: user errors as one annotated sentence, bugs with their stack. */
 export function reportActionError(error: unknown, workspace: string): void {
   if (isUserError(error)) {
-    core.error(error.message, annotationProperties(error.location, workspace, error.title));
+    core.error(render(error.message), annotationProperties(error.location, workspace, error.title));
   } else {
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    core.error(`ml-gitops failed unexpectedly; this is a bug, please report it with this log: ${detail}`);
+    core.error(bugReport(error));
   }
   process.exitCode = 1;
 }
@@ -80,8 +83,12 @@ export async function runAction(command: AnyCommand, env: NodeJS.ProcessEnv = pr
   try {
     const inputs = parseInputs(
       command,
-      (name) => (command.inputs[name]?.kind === 'lines' ? core.getInput(name, { trimWhitespace: false }) : core.getInput(name)),
+      (name) => {
+        const kind = command.inputs[name]?.kind;
+        return kind === 'lines' || kind === 'list' ? core.getInput(name, { trimWhitespace: false }) : core.getInput(name);
+      },
       (value) => core.setSecret(value),
+      env,
     );
     writeOutputs(await command.run(inputs, context));
   } catch (error) {

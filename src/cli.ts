@@ -3,8 +3,10 @@
  * Logs go to stderr so that stdout carries only the outputs (`name=value` lines, or one JSON object with --json).
  */
 import os from 'node:os';
+import path from 'node:path';
 import { formatOutput, parseInputs, type AnyCommand, type InputSpec, type Logger, type OutputValue, type RunContext } from './lib/command.ts';
-import { formatLocation, isUserError, UserError } from './lib/errors.ts';
+import { bugReport, formatLocation, isUserError, renderInputRefs, UserError, type SourceLocation } from './lib/errors.ts';
+import { maskSecrets } from './lib/secrets.ts';
 import { didYouMean } from './lib/suggest.ts';
 import { COMMANDS } from './commands/index.ts';
 
@@ -68,7 +70,7 @@ export function parseCliArgs(command: AnyCommand, argv: readonly string[]): Pars
       continue;
     }
     if (next === undefined) {
-      throw new UserError(`Option --${name} of ${command.name} needs a value: --${name} <value>.`, { input: name });
+      throw new UserError(`--${name} of ${command.name} needs a value: --${name} <value>.`, { input: name });
     }
     add(name, next);
     index++;
@@ -85,6 +87,8 @@ export function commandHelp(command: AnyCommand): string {
     if (input.default !== undefined) notes.push(`default: ${input.default === '' ? '""' : input.default}`);
     else if (input.defaultDescription !== undefined) notes.push(`default: ${input.defaultDescription.replaceAll('`', '')}`);
     if (input.kind === 'lines') notes.push('repeat for several');
+    if (input.kind === 'list') notes.push('comma-separated, or repeat');
+    if (input.env.length > 0) notes.push(`env: ${input.env.map((name) => `$${name}`).join(', ')}`);
     lines.push(`  --${name}${value}${notes.length > 0 ? `  (${notes.join('; ')})` : ''}`);
     lines.push(`      ${input.description}`);
   }
@@ -107,8 +111,20 @@ function generalHelp(commands: readonly AnyCommand[]): string {
   ].join('\n');
 }
 
+/** A location relative to another root (`--path`) is shown relative to the current directory, so it can be opened. */
+function cliLocation(location: SourceLocation, cwd: string): SourceLocation {
+  if (location.root === undefined) return location;
+  const relative = path.relative(cwd, path.resolve(location.root, location.file));
+  return { ...location, file: relative.startsWith('..') ? path.resolve(location.root, location.file) : relative };
+}
+
+/** What the CLI prints: inputs named as its flags (`--x`), secrets masked. */
+function cliText(text: string, secrets: readonly string[]): string {
+  return maskSecrets(renderInputRefs(text, 'cli'), secrets);
+}
+
 function cliContext(io: CliIo, secrets: string[]): RunContext {
-  const mask = (text: string): string => secrets.reduce((masked, secret) => masked.split(secret).join('***'), text);
+  const mask = (text: string): string => cliText(text, secrets);
   const log: Logger = {
     info: (message) => io.stderr(`${mask(message)}\n`),
     warning: (message, location) =>
@@ -167,24 +183,17 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
       io.stdout(`${commandHelp(command)}\n`);
       return 0;
     }
-    const inputs = parseInputs(
-      command,
-      (input) => args.values.get(input)?.join('\n'),
-      context.setSecret,
-      (input) => `Option --${input}`,
-    );
+    const inputs = parseInputs(command, (input) => args.values.get(input)?.join('\n'), context.setSecret, io.env);
     printOutputs(io, await command.run(inputs, context), args.json);
     return 0;
   } catch (error) {
     // A run that completed but must fail (a rejected candidate) still prints its outputs.
     if (isUserError(error) && error.outputs !== undefined) printOutputs(io, error.outputs, json);
-    const mask = (text: string): string => secrets.reduce((masked, secret) => masked.split(secret).join('***'), text);
     if (isUserError(error)) {
-      const where = error.location ? `${formatLocation(error.location)}: ` : '';
-      io.stderr(`error: ${where}${mask(error.message)}\n`);
+      const where = error.location ? `${formatLocation(cliLocation(error.location, io.cwd))}: ` : '';
+      io.stderr(`error: ${where}${cliText(error.message, secrets)}\n`);
     } else {
-      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      io.stderr(`error: ml-gitops failed unexpectedly; this is a bug, please report it with this output:\n${mask(detail)}\n`);
+      io.stderr(`error: ${cliText(bugReport(error), secrets)}\n`);
     }
     return 1;
   }

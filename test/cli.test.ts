@@ -46,7 +46,23 @@ describe('ml-gitops CLI', () => {
 
   it('names the option in input errors', async () => {
     const result = await cli(['echo', '--message', 'hi', '--repeat-count', 'x']);
-    expect(result.stderr).toBe('error: Option --repeat-count must be a whole number (got "x").\n');
+    expect(result.stderr).toBe('error: --repeat-count must be a whole number (got "x").\n');
+  });
+
+  it('falls back to an environment variable for an empty input and documents it in --help', async () => {
+    let stdout = '';
+    const io: CliIo = { stdout: (t) => void (stdout += t), stderr: () => undefined, env: { ECHO_TOKEN: 'from-env-123' }, cwd: process.cwd() };
+    expect(await runCli(['echo', '--message', 'hi', '--json'], io, [echoCommand])).toBe(0);
+    expect(JSON.parse(stdout).echoed).toBe('hi');
+    const help = await cli(['echo', '--help']);
+    expect(help.stdout).toContain('--token <value>  (env: $ECHO_TOKEN)');
+    expect(help.stdout).toContain('--labels <value>  (comma-separated, or repeat)');
+  });
+
+  it('checks the rules across inputs, naming the flags', async () => {
+    const result = await cli(['echo', '--message', 'hi', '--mode', 'json', '--labels', 'a', '--exclusive-a', 'x', '--exclusive-b', 'y']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('error: --exclusive-a and --exclusive-b cannot be used together; give only one of them.\n');
   });
 
   it('prints a user error with its location and no stack', async () => {

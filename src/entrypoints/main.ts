@@ -19,5 +19,15 @@ if (command === undefined) {
     process.env.GITHUB_WORKSPACE || process.cwd(),
   );
 } else {
+  // The root action declares every command's inputs; a value given for another command's input is ignored, so say so.
+  const own = new Set(Object.keys(command.inputs).map((input) => `INPUT_${input.toUpperCase()}`));
+  const ignored = Object.entries(process.env)
+    .filter(([key, value]) => key.startsWith('INPUT_') && key !== 'INPUT_COMMAND' && !own.has(key) && (value ?? '').trim() !== '')
+    .map(([key]) => key.slice('INPUT_'.length).toLowerCase());
+  if (ignored.length > 0) {
+    core.warning(
+      `${command.name} does not take the input${ignored.length === 1 ? '' : 's'} ${ignored.map((input) => `"${input}"`).join(', ')}, so ${ignored.length === 1 ? 'it is' : 'they are'} ignored; remove ${ignored.length === 1 ? 'it' : 'them'} from \`with:\` or check the spelling (ml-gitops ${command.name} --help lists its inputs).`,
+    );
+  }
   await runAction(command);
 }

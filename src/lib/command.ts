@@ -5,10 +5,14 @@
  * it came from `INPUT_*` or from `--flag value`. action.yml files and README tables are generated from these specs.
  */
 import { z } from 'zod';
-import { UserError } from './errors.ts';
+import { inputRef, UserError } from './errors.ts';
+import { lowerFirst } from './text.ts';
 
-/** How an input is written; drives the CLI's parsing of bare flags and the generated docs. */
-export type InputKind = 'string' | 'boolean' | 'number' | 'lines' | 'choice';
+/**
+ * How an input is written; drives the CLI's parsing of bare flags and the generated docs. `lines` is one item per line;
+ * `list` takes commas or line breaks (labels, reviewers, applications).
+ */
+export type InputKind = 'string' | 'boolean' | 'number' | 'lines' | 'list' | 'choice';
 
 export interface InputSpec<T> {
   readonly kind: InputKind;
@@ -22,6 +26,16 @@ export interface InputSpec<T> {
   readonly choices: readonly string[] | undefined;
   /** The value is a credential: masked in logs (`core.setSecret`) as soon as it is read. */
   readonly secret: boolean;
+  /**
+   * Environment variables read, in order, when the input is empty (e.g. `GITHUB_TOKEN`, `GH_TOKEN`): the CLI's way to
+   * the same value, and the Action's fallback too.
+   */
+  readonly env: readonly string[];
+  /**
+   * The default written into action.yml when it differs from what the command applies itself, e.g.
+   * `${{ github.token }}`: the runner fills it in, the CLI falls back to `env` instead.
+   */
+  readonly actionDefault: string | undefined;
   /** Turns the raw, non-empty string into the typed value; throws a message (not a UserError) when it is invalid. */
   readonly parse: (raw: string) => T;
 }
@@ -67,11 +81,30 @@ export interface RunContext {
   readonly tempDir: string;
 }
 
+/**
+ * A rule across inputs, checked after each input parsed on its own (an input counts as given when it has a value other
+ * than its default; a value from an environment fallback counts):
+ * - `exclusive`: at most one of them;
+ * - `one-of`: exactly one of them, or with `atLeast` one or more;
+ * - `together`: all or none;
+ * - `requires`: when the first is given, every other one must be too.
+ */
+export interface InputRule {
+  readonly kind: 'exclusive' | 'one-of' | 'together' | 'requires';
+  readonly inputs: readonly [string, ...string[]];
+  /** `one-of` only: several may be given. */
+  readonly atLeast?: boolean;
+  /** Why, appended to the message (e.g. "the legacy stage mode sets the alias named after the stage"). */
+  readonly reason?: string;
+}
+
 export interface Command<S extends InputSpecs = InputSpecs, O extends Record<string, OutputSpec> = Record<string, OutputSpec>> {
   readonly name: string;
   /** One line: what the action does. The first sentence goes into action.yml. */
   readonly description: string;
   readonly inputs: S;
+  /** Rules across inputs, declared once and checked by `parseInputs` with a clear message. */
+  readonly rules?: readonly InputRule[];
   readonly outputs: O;
   /** JSON Schemas to publish under `schemas/<key>.schema.json` (editor completion for files the command reads). */
   readonly jsonSchemas?: Record<string, z.ZodType>;
@@ -96,6 +129,10 @@ interface BaseOptions {
   required?: boolean;
   default?: string;
   defaultDescription?: string;
+  /** Environment variables read when the input is empty, in order. */
+  env?: readonly string[];
+  /** The default action.yml declares (the runner fills it), when the command's own default differs. */
+  actionDefault?: string;
 }
 
 /** `T` when the input always has a value (required or defaulted), `T | undefined` otherwise. */
@@ -110,6 +147,8 @@ function spec<T>(kind: InputKind, options: BaseOptions & { secret?: boolean; cho
     defaultDescription: options.defaultDescription,
     choices: options.choices,
     secret: options.secret ?? false,
+    env: options.env ?? [],
+    actionDefault: options.actionDefault,
     parse,
   };
 }
@@ -187,6 +226,21 @@ export function lines<O extends BaseOptions>(options: O): InputSpec<Presence<O, 
   ) as InputSpec<Presence<O, string[]>>;
 }
 
+/**
+ * Items separated by commas or line breaks (`bug, ml` or one per line), trimmed, blanks dropped, duplicates removed.
+ * The CLI accepts the flag several times too.
+ */
+export function list<O extends BaseOptions>(options: O): InputSpec<Presence<O, string[]>> {
+  return spec('list', options, (raw) => [
+    ...new Set(
+      raw
+        .split(/[,\r\n]+/)
+        .map((item) => item.trim())
+        .filter((item) => item !== '' && !item.startsWith('#')),
+    ),
+  ]) as InputSpec<Presence<O, string[]>>;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing
 // ---------------------------------------------------------------------------------------------------------------
@@ -196,44 +250,91 @@ export function camelCase(name: string): string {
 }
 
 /**
- * Turns raw strings (empty or missing = not given) into typed inputs: defaults applied, required inputs checked,
- * secrets masked, and every problem reported as a UserError naming the input.
+ * Turns raw strings (empty or missing = not given) into typed inputs: environment fallbacks and defaults applied,
+ * required inputs and cross-input rules checked, secrets masked, and every problem reported as a UserError naming the
+ * input (with `inputRef`, which each adapter renders in its own words).
  */
 export function parseInputs<S extends InputSpecs>(
   command: Command<S>,
   raw: (name: string) => string | undefined,
   setSecret: (value: string) => void,
-  describeInput: (name: string) => string = (name) => `Input "${name}"`,
+  env: Readonly<Record<string, string | undefined>> = {},
 ): ParsedInputs<S> {
   const parsed: Record<string, unknown> = {};
+  const given = new Set<string>();
   for (const [name, input] of Object.entries(command.inputs)) {
     let value = raw(name);
-    if (value !== undefined && input.kind !== 'lines') value = value.trim();
+    if (value !== undefined && input.kind !== 'lines' && input.kind !== 'list') value = value.trim();
+    let origin = inputRef(name);
+    if (value === undefined || value.trim() === '') {
+      const variable = input.env.find((key) => (env[key] ?? '').trim() !== '');
+      if (variable !== undefined) {
+        value = (env[variable] as string).trim();
+        origin = `The environment variable ${variable} (read because ${inputRef(name)} is empty)`;
+      }
+    }
     if (value !== undefined && input.secret && value !== '') setSecret(value);
     if (value === undefined || value.trim() === '') value = input.default;
     if (value === undefined || value.trim() === '') {
       if (input.required) {
-        throw new UserError(`${describeInput(name)} is required by ${command.name}: ${lowerFirst(input.description)}`, {
+        const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
+        throw new UserError(`${inputRef(name)} is required by ${command.name}${fallback}: ${lowerFirst(sentence(input.description))}`, {
           input: name,
         });
       }
       parsed[camelCase(name)] = undefined;
       continue;
     }
+    if (value !== input.default) given.add(name);
     try {
       parsed[camelCase(name)] = input.parse(value);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const shown = input.secret ? '***' : JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-      throw new UserError(`${describeInput(name)} ${reason} (got ${shown}).`, { input: name });
+      throw new UserError(`${origin} ${reason} (got ${shown}).`, { input: name });
     }
   }
+  for (const rule of command.rules ?? []) checkRule(rule, given, command.name);
   return parsed as ParsedInputs<S>;
 }
 
-function lowerFirst(sentence: string): string {
-  const trimmed = sentence.trim().replace(/\.$/, '');
-  return `${trimmed.charAt(0).toLowerCase()}${trimmed.slice(1)}.`;
+function sentence(text: string): string {
+  return `${text.trim().replace(/\.$/, '')}.`;
+}
+
+function joinRefs(names: readonly string[], word: 'and' | 'or'): string {
+  const refs = names.map(inputRef);
+  return refs.length <= 2 ? refs.join(` ${word} `) : `${refs.slice(0, -1).join(', ')} ${word} ${refs.at(-1)}`;
+}
+
+function checkRule(rule: InputRule, given: ReadonlySet<string>, commandName: string): void {
+  const present = rule.inputs.filter((name) => given.has(name));
+  const why = rule.reason === undefined ? '' : ` (${rule.reason})`;
+  const fail = (message: string, input: string): never => {
+    throw new UserError(`${message}${why}.`, { input });
+  };
+  switch (rule.kind) {
+    case 'exclusive':
+      if (present.length > 1) fail(`${joinRefs(present, 'and')} cannot be used together; give only one of them`, present[1] as string);
+      return;
+    case 'one-of':
+      if (present.length === 0) fail(`${commandName} needs ${joinRefs(rule.inputs, 'or')}; set ${rule.atLeast ? 'at least one' : 'one'} of them`, rule.inputs[0]);
+      if (!rule.atLeast && present.length > 1) fail(`${joinRefs(present, 'and')} cannot be used together; give only one of them`, present[1] as string);
+      return;
+    case 'together':
+      if (present.length > 0 && present.length < rule.inputs.length) {
+        const missing = rule.inputs.filter((name) => !given.has(name));
+        fail(`${joinRefs(present, 'and')} ${present.length === 1 ? 'is' : 'are'} set but ${joinRefs(missing, 'and')} ${missing.length === 1 ? 'is' : 'are'} not; set ${joinRefs(rule.inputs, 'and')} together`, missing[0] as string);
+      }
+      return;
+    case 'requires': {
+      const [first, ...others] = rule.inputs;
+      if (!given.has(first)) return;
+      const missing = others.filter((name) => !given.has(name));
+      if (missing.length > 0) fail(`${inputRef(first)} needs ${joinRefs(missing, 'and')}; set ${missing.length === 1 ? 'it' : 'them'} too`, missing[0] as string);
+      return;
+    }
+  }
 }
 
 /** Serialises an output value the way both adapters write it. */

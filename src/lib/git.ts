@@ -5,7 +5,8 @@
  * through `GIT_CONFIG_*` environment variables and every message that leaves this module is scrubbed of it.
  */
 import { execFile } from 'node:child_process';
-import { UserError } from './errors.ts';
+import { inputRef, UserError } from './errors.ts';
+import { maskSecrets } from './secrets.ts';
 
 export interface GitIdentity {
   readonly name: string;
@@ -53,15 +54,6 @@ export interface StatusEntry {
   /** Two-letter porcelain code, e.g. ` M`, `??`, `A `. */
   readonly code: string;
   readonly path: string;
-}
-
-/** One commit of the ledger: its trailers, keyed by trailer name as written (`Model-Version`). */
-export interface TrailerLogEntry {
-  readonly sha: string;
-  readonly subject: string;
-  /** Committer date, ISO 8601. */
-  readonly date: string;
-  readonly trailers: Readonly<Record<string, readonly string[]>>;
 }
 
 const MAX_BUFFER = 64 * 1024 * 1024;
@@ -128,9 +120,8 @@ export class GitClient {
 
   /** Removes credentials (the auth header, its token, userinfo in URLs) from text that may be shown. */
   scrub(text: string): string {
-    let scrubbed = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
-    for (const secret of this.#secrets) scrubbed = scrubbed.split(secret).join('***');
-    return scrubbed;
+    const scrubbed = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+    return maskSecrets(scrubbed, this.#secrets);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -276,70 +267,8 @@ export class GitClient {
     if (classified.kind === 'rejected') return { status: 'rejected', reason: classified.reason };
     throw remoteFailure('push to', remote, output) ?? new UserError(
       `git push to "${remote}" was refused: ${firstLines(output, 2)}; check that the branch "${branch}" accepts pushes from this token (branch protection, hooks).`,
-      { input: 'branch' },
     );
   }
-
-  // -------------------------------------------------------------------------------------------------------------
-  // The ledger: commit trailers
-  // -------------------------------------------------------------------------------------------------------------
-
-  /**
-   * Commits reachable from `ref` (newest first) with their trailers, optionally limited to commits touching `paths`
-   * and to those that carry `withTrailer`.
-   */
-  async readTrailerLog(options: { ref?: string; paths?: readonly string[]; maxCount?: number; withTrailer?: string } = {}): Promise<TrailerLogEntry[]> {
-    const args = ['log', '--no-color', `--format=%H%x1f%s%x1f%cI%x1f%(trailers:only,unfold)%x1e`];
-    if (options.maxCount !== undefined) args.push(`--max-count=${options.maxCount}`);
-    args.push(options.ref ?? 'HEAD', '--', ...(options.paths ?? []));
-    const out = await this.exec(args);
-    const entries: TrailerLogEntry[] = [];
-    for (const record of out.split('\x1e')) {
-      const trimmed = record.replace(/^\n/, '');
-      if (trimmed.trim() === '') continue;
-      const [sha = '', subject = '', date = '', trailerText = ''] = trimmed.split('\x1f');
-      const trailers = parseTrailers(trailerText);
-      if (options.withTrailer !== undefined && !(options.withTrailer in trailers)) continue;
-      entries.push({ sha, subject, date, trailers });
-    }
-    return entries;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Trailers
-// ---------------------------------------------------------------------------------------------------------------
-
-/** A trailer value on one line: newlines and runs of whitespace become single spaces. */
-export function trailerValue(value: string): string {
-  return value.replace(/\s+/g, ' ').trim();
-}
-
-/** Formats trailers as the final paragraph of a commit message (`Key: value` lines); empty values are left out. */
-export function formatTrailers(trailers: ReadonlyArray<readonly [string, string | undefined]>): string {
-  return trailers
-    .filter((entry): entry is readonly [string, string] => entry[1] !== undefined && trailerValue(entry[1]) !== '')
-    .map(([key, value]) => `${key}: ${trailerValue(value)}`)
-    .join('\n');
-}
-
-/** Appends trailers to a message as its last paragraph, the way `git interpret-trailers` reads them. */
-export function withTrailers(message: string, trailers: ReadonlyArray<readonly [string, string | undefined]>): string {
-  const block = formatTrailers(trailers);
-  const body = message.replace(/\s+$/, '');
-  return block === '' ? `${body}\n` : `${body}\n\n${block}\n`;
-}
-
-/** Parses `Key: value` lines (as printed by `%(trailers:only,unfold)`) into a map of key -> values. */
-export function parseTrailers(text: string): Record<string, string[]> {
-  const trailers: Record<string, string[]> = {};
-  for (const line of text.split('\n')) {
-    const match = /^([A-Za-z0-9][A-Za-z0-9-]*)\s*:\s?(.*)$/.exec(line);
-    if (!match) continue;
-    const key = match[1] as string;
-    (trailers[key] ??= []).push((match[2] as string).trim());
-  }
-  return trailers;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -374,24 +303,18 @@ export function remoteFailure(verb: string, remote: string, output: string): Use
   if (/Authentication failed|could not read Username|could not read Password|terminal prompts disabled|Invalid username or password|HTTP Basic: Access denied|returned error: 401|Permission denied \(publickey|401 Unauthorized/i.test(output)) {
     return new UserError(
       `git ${verb} "${remote}" failed because the remote refused the credentials (${shown}); check the token given to actions/checkout or the remote's credentials.`,
-      { input: 'remote' },
     );
   }
   if (/Permission to .* denied|returned error: 403|403 Forbidden|write access to repository not granted|not allowed to push|You are not allowed/i.test(output)) {
     return new UserError(
       `git ${verb} "${remote}" was denied (${shown}); give the job's token write access, e.g. \`permissions: contents: write\`.`,
-      { input: 'remote' },
     );
   }
   if (/does not appear to be a git repository|Repository not found|No such remote/i.test(output)) {
-    return new UserError(`git ${verb} "${remote}" failed because the remote repository was not found (${shown}); check the \`remote\` input and the checkout's remotes.`, {
-      input: 'remote',
-    });
+    return new UserError(`git ${verb} "${remote}" failed because the remote repository was not found (${shown}); check the remote's name or URL and the checkout's remotes.`);
   }
   if (/Could not resolve host|Connection refused|Connection timed out|Failed to connect|unable to access|Network is unreachable|early EOF|remote end hung up|Could not read from remote repository|SSL|TLS/i.test(output)) {
-    return new UserError(`git ${verb} "${remote}" failed because the remote could not be reached (${shown}); check the network and the remote URL.`, {
-      input: 'remote',
-    });
+    return new UserError(`git ${verb} "${remote}" failed because the remote could not be reached (${shown}); check the network and the remote URL.`);
   }
   return undefined;
 }
@@ -402,4 +325,13 @@ function firstLines(text: string, count: number): string {
     .map((line) => line.trim())
     .filter((line) => line !== '' && !/^To\s|^Done$|^hint:/.test(line));
   return lines.slice(0, count).join(' ').slice(0, 300);
+}
+
+/** `Name <email>` -> identity; a UserError naming `input` otherwise. */
+export function parseIdentity(author: string, input: string): GitIdentity {
+  const match = /^\s*([^<>]*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(author);
+  if (!match || !match[1]) {
+    throw new UserError(`${inputRef(input)} must be of the form \`Name <email>\` (got ${JSON.stringify(author)}).`, { input });
+  }
+  return { name: match[1], email: match[2] as string };
 }

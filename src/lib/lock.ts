@@ -4,6 +4,7 @@
  */
 import lockfile from 'proper-lockfile';
 import { UserError } from './errors.ts';
+import { retry, type BackoffPolicy } from './retry.ts';
 
 export interface LockOptions {
   /** A lock not refreshed for this long belongs to a dead process and is taken over (proper-lockfile minimum: 5 s). */
@@ -18,7 +19,8 @@ const DEFAULT_STALE_MS = 10_000;
  * Waiting schedule for a busy lock: short randomised waits (many runs queue for a few milliseconds each), capped so
  * the total wait (roughly 1 minute) outlasts the stale timeout of a crashed holder.
  */
-const RETRIES = { retries: 400, factor: 1.2, minTimeout: 5, maxTimeout: 150, randomize: true } as const;
+const LOCK_BACKOFF: BackoffPolicy = { initialMs: 10, factor: 1.2, maxMs: 300, jitter: 'equal' };
+const LOCK_ATTEMPTS = 400;
 
 /**
  * Runs `critical` while holding the lock directory `lockPath` (created inside an existing directory). `assertHeld`
@@ -33,15 +35,19 @@ export async function withLock<T>(
   let compromised: Error | undefined;
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(lockPath, {
-      lockfilePath: lockPath,
-      realpath: false,
-      stale: options.staleMs ?? DEFAULT_STALE_MS,
-      retries: RETRIES,
-      onCompromised: (error) => {
-        compromised = error;
-      },
-    });
+    release = await retry(
+      () =>
+        lockfile.lock(lockPath, {
+          lockfilePath: lockPath,
+          realpath: false,
+          stale: options.staleMs ?? DEFAULT_STALE_MS,
+          retries: 0,
+          onCompromised: (error) => {
+            compromised = error;
+          },
+        }),
+      { policy: LOCK_BACKOFF, maxAttempts: LOCK_ATTEMPTS, shouldRetry: (error) => (error as NodeJS.ErrnoException).code === 'ELOCKED' },
+    );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
       throw new UserError(
@@ -53,7 +59,11 @@ export async function withLock<T>(
   }
   const assertHeld = (): void => {
     if (compromised !== undefined) {
-      throw new Error(`Lost the lock ${lockPath} on ${options.description}: ${compromised.message}`, { cause: compromised });
+      // Another run took the lock over (this one stalled past the stale timeout): writing now could lose its update.
+      throw new UserError(
+        `Lost the lock ${lockPath} on ${options.description} to another run (${compromised.message}), so nothing more was written; run again once the other run has finished.`,
+        { cause: compromised },
+      );
     }
   };
   try {

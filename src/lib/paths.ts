@@ -7,13 +7,16 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { UserError } from './errors.ts';
+import { inputRef, UserError } from './errors.ts';
 
 /** Who asked for a path, for error messages: e.g. `updates line 2 ("envs/*.yaml:a=1")` and the input's name. */
 export interface PathRequest {
   /** A short phrase naming where the path was given, used as the start of error sentences. */
   readonly origin: string;
+  /** The input that gave the path. */
   readonly input: string;
+  /** The input that names the root directory (e.g. `path`). */
+  readonly rootInput: string;
 }
 
 export interface ResolvedFile {
@@ -21,6 +24,8 @@ export interface ResolvedFile {
   readonly relativePath: string;
   /** The real absolute path (symlinks resolved); read and write here. */
   readonly realPath: string;
+  /** The real path of the root `relativePath` is relative to. */
+  readonly root: string;
 }
 
 export interface TextFile extends ResolvedFile {
@@ -37,15 +42,16 @@ export async function resolveFiles(root: string, pattern: string, request: PathR
   const fail = (reason: string): never => {
     throw new UserError(`${request.origin}: ${reason}`, { input: request.input });
   };
+  const rootRef = inputRef(request.rootInput);
   if (pattern.trim() === '') fail('the file part is empty; write `<file>:<selector>=<value>`.');
   if (path.isAbsolute(pattern) || path.win32.isAbsolute(pattern) || pattern.startsWith('~')) {
-    fail(`"${pattern}" is an absolute path; give the file relative to the \`path\` input.`);
+    fail(`"${pattern}" is an absolute path; give the file relative to ${rootRef}.`);
   }
   const segments = pattern.split(/[\\/]+/);
-  if (segments.includes('..')) fail(`"${pattern}" contains "..", which would leave the \`path\` directory; give a path inside it.`);
+  if (segments.includes('..')) fail(`"${pattern}" contains "..", which would leave the directory of ${rootRef}; give a path inside it.`);
   if (segments.includes('.git')) fail(`"${pattern}" points into the .git directory; give a manifest file of the checkout.`);
 
-  const rootPath = realRoot ?? (await resolveRoot(root));
+  const rootPath = realRoot ?? (await resolveRoot(root, request.rootInput));
   const dynamic = isDynamicPattern(pattern);
   let candidates: string[];
   if (dynamic) {
@@ -68,14 +74,14 @@ export async function resolveFiles(root: string, pattern: string, request: PathR
       continue;
     }
     if (!isInside(rootPath, realPath)) {
-      fail(`"${candidate}" is a symlink to ${realPath}, outside the \`path\` directory; only files inside the checkout can be edited.`);
+      fail(`"${candidate}" is a symlink to ${realPath}, outside the directory of ${rootRef}; only files inside the checkout can be edited.`);
     }
     const stat = await fs.stat(realPath);
     if (!stat.isFile()) {
       if (dynamic) continue;
       fail(`"${candidate}" is not a regular file; name a YAML file.`);
     }
-    files.push({ relativePath: candidate, realPath });
+    files.push({ relativePath: candidate, realPath, root: rootPath });
   }
   if (files.length === 0) fail(`the glob "${pattern}" matches no file under ${root}; check the pattern.`);
   return files;
@@ -85,7 +91,7 @@ export async function resolveFiles(root: string, pattern: string, request: PathR
 export async function readTextFile(file: ResolvedFile, request: PathRequest): Promise<TextFile> {
   const [bytes, stat] = await Promise.all([fs.readFile(file.realPath), fs.stat(file.realPath)]);
   const fail = (reason: string): never => {
-    throw new UserError(`${request.origin}: ${reason}`, { input: request.input, location: { file: file.relativePath } });
+    throw new UserError(`${request.origin}: ${reason}`, { input: request.input, location: { file: file.relativePath, root: file.root } });
   };
   if (bytes.includes(0)) fail(`"${file.relativePath}" is a binary file (it contains a NUL byte); name a YAML text file.`);
   let text = '';
@@ -138,14 +144,16 @@ export async function writeFilesAtomically(writes: readonly FileWrite[], previou
   }
 }
 
-/** The real path of the root directory; a UserError naming the `path` input when it is not a directory. */
-export async function resolveRoot(root: string): Promise<string> {
+/** The real path of the root directory; a UserError naming `rootInput` when it is not a directory. */
+export async function resolveRoot(root: string, rootInput: string): Promise<string> {
   try {
     const real = await fs.realpath(root);
     if (!(await fs.stat(real)).isDirectory()) throw new Error('not a directory');
     return real;
   } catch {
-    throw new UserError(`The \`path\` directory ${root} does not exist or is not a directory; check the \`path\` input.`, { input: 'path' });
+    throw new UserError(`The directory ${root} given by ${inputRef(rootInput)} does not exist or is not a directory; check ${inputRef(rootInput)}.`, {
+      input: rootInput,
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseInputs } from '../../src/lib/command.ts';
-import { UserError } from '../../src/lib/errors.ts';
+import { renderInputRefs, UserError } from '../../src/lib/errors.ts';
 import { echoCommand } from '../support/echo-command.ts';
 
 function parse(raw: Record<string, string>) {
@@ -13,7 +13,7 @@ function parseError(raw: Record<string, string>): UserError {
   try {
     parse(raw);
   } catch (error) {
-    if (error instanceof UserError) return error;
+    if (error instanceof UserError) return new UserError(renderInputRefs(error.message, 'action'), { input: error.input });
     throw error;
   }
   throw new Error('expected a UserError');
@@ -29,6 +29,9 @@ describe('parseInputs', () => {
       mode: 'plain',
       items: ['a', 'b'],
       token: undefined,
+      labels: undefined,
+      exclusiveA: undefined,
+      exclusiveB: undefined,
       failAt: undefined,
       crash: false,
       refuse: false,
@@ -37,6 +40,23 @@ describe('parseInputs', () => {
 
   it('treats an empty value as not given', () => {
     expect(parse({ message: 'hi', 'repeat-count': '  ' }).inputs.repeatCount).toBe(1);
+  });
+
+  it('splits lists at commas and line breaks, dropping blanks and repeats', () => {
+    expect(parse({ message: 'hi', labels: 'ml, promotion\nml\n\n , staging' }).inputs.labels).toEqual(['ml', 'promotion', 'staging']);
+  });
+
+  it('reads an environment fallback for an empty input, masks it, and names it in errors', () => {
+    const secrets: string[] = [];
+    const inputs = parseInputs(echoCommand, (name) => ({ message: 'hi' })[name], (value) => void secrets.push(value), { ECHO_TOKEN: 'env-secret' });
+    expect(inputs.token).toBe('env-secret');
+    expect(secrets).toEqual(['env-secret']);
+  });
+
+  it('checks rules across inputs once, with one sentence', () => {
+    expect(parseError({ message: 'hi', 'exclusive-a': 'x', 'exclusive-b': 'y' }).message).toBe(
+      'Input "exclusive-a" and input "exclusive-b" cannot be used together; give only one of them.',
+    );
   });
 
   it('masks secrets as soon as they are read', () => {

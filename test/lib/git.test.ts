@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/lib/errors.ts';
-import { classifyPushFailure, GitClient, parseTrailers, remoteFailure, withTrailers } from '../../src/lib/git.ts';
+import { classifyPushFailure, GitClient, remoteFailure } from '../../src/lib/git.ts';
 import { removeTempDirs, cloneRemote, createRemote, git, isolatedGitEnv } from '../support/git-repos.ts';
 
 afterAll(removeTempDirs);
@@ -118,31 +118,5 @@ describe('push failure classification', () => {
   ])('%s is a user error', (output, message) => {
     expect(classifyPushFailure(output).kind).toBe('other');
     expect(remoteFailure('push to', 'origin', output)?.message).toMatch(message);
-  });
-});
-
-describe('trailers', () => {
-  it('are written as the last paragraph and read back by git and by readTrailerLog', async () => {
-    const { clone, client } = await setup();
-    const message = withTrailers('Bump churn to 13\n\n- values.yaml: model.version 12 -> 13', [
-      ['Model-Name', 'churn'],
-      ['Model-Version', '13'],
-      ['Previous-Version', '12'],
-      ['Environment', 'production\nevil: x'],
-      ['Workflow-Run', undefined],
-    ]);
-    await fs.writeFile(path.join(clone, 'values.yaml'), 'model:\n  version: 13\n');
-    const sha = await client.commit(message, ['values.yaml']);
-    expect(await git(clone, ['log', '-1', '--format=%(trailers)'])).toBe(
-      'Model-Name: churn\nModel-Version: 13\nPrevious-Version: 12\nEnvironment: production evil: x',
-    );
-    const log = await client.readTrailerLog({ withTrailer: 'Model-Version' });
-    expect(log).toHaveLength(1);
-    expect(log[0]).toMatchObject({ sha, subject: 'Bump churn to 13', trailers: { 'Model-Name': ['churn'], 'Previous-Version': ['12'] } });
-    expect(await client.readTrailerLog({ maxCount: 5 })).toHaveLength(2);
-  });
-
-  it('parses trailer lines', () => {
-    expect(parseTrailers('A: 1\nB-C: two words\nA: 3\nnot a trailer\n')).toEqual({ A: ['1', '3'], 'B-C': ['two words'] });
   });
 });

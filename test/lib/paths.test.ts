@@ -7,7 +7,7 @@ import { removeTempDirs, tempDir, writeTree } from '../support/git-repos.ts';
 
 afterAll(removeTempDirs);
 
-const request = { origin: 'Line 1 of "updates" (x)', input: 'updates' };
+const request = { origin: 'Line 1 of "updates" (x)', input: 'updates', rootInput: 'path' };
 
 async function tree() {
   const base = await tempDir('ml-gitops-paths-');
@@ -57,8 +57,8 @@ describe('resolveFiles', () => {
     const { root, base } = await tree();
     await fs.symlink(path.join(base, 'outside.yaml'), path.join(root, 'envs/link.yaml'));
     await fs.symlink(path.join(root, 'envs/staging/values.yaml'), path.join(root, 'inside.yaml'));
-    expect((await userError(resolveFiles(root, 'envs/link.yaml', request))).message).toMatch(/outside the `path` directory/);
-    expect((await userError(resolveFiles(root, 'envs/*.yaml', request))).message).toMatch(/outside the `path` directory/);
+    expect((await userError(resolveFiles(root, 'envs/link.yaml', request))).message).toMatch(/outside the directory of \u2063input:path\u2063/);
+    expect((await userError(resolveFiles(root, 'envs/*.yaml', request))).message).toMatch(/outside the directory of \u2063input:path\u2063/);
     const [inside] = await resolveFiles(root, 'inside.yaml', request);
     expect(inside?.realPath).toBe(path.join(await fs.realpath(root), 'envs/staging/values.yaml'));
   });

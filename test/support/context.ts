@@ -9,14 +9,17 @@ export interface RecordedContext extends RunContext {
 }
 
 /** A RunContext that records what a command logs, summarises and masks, for tests that call `run()` directly. */
-export function testContext(options: { env?: Record<string, string | undefined>; workspace?: string; tempDir?: string } = {}): RecordedContext {
+export function testContext(
+  options: { env?: Record<string, string | undefined>; workspace?: string | undefined; tempDir?: string | undefined; render?: (text: string) => string } = {},
+): RecordedContext {
+  const render = options.render ?? ((text: string) => text);
   const infos: string[] = [];
   const warnings: string[] = [];
   const summaries: string[] = [];
   const secrets: string[] = [];
   const log: Logger = {
-    info: (message) => void infos.push(message),
-    warning: (message) => void warnings.push(message),
+    info: (message) => void infos.push(render(message)),
+    warning: (message, location) => void warnings.push(location === undefined ? render(message) : `${location.file}${location.line === undefined ? '' : `:${location.line}`}: ${render(message)}`),
     debug: () => undefined,
     group: async (_title, fn) => fn(),
   };
@@ -26,7 +29,7 @@ export function testContext(options: { env?: Record<string, string | undefined>;
     warnings,
     summaries,
     secrets,
-    summary: (markdown) => void summaries.push(markdown),
+    summary: (markdown) => void summaries.push(render(markdown)),
     setSecret: (value) => void secrets.push(value),
     env: options.env ?? {},
     workspace: options.workspace ?? process.cwd(),

@@ -1,5 +1,5 @@
 /** A tiny command exercising every input kind, for the adapter tests. */
-import { choice, defineCommand, flag, lines, number, secret, text } from '../../src/lib/command.ts';
+import { choice, defineCommand, flag, lines, list, number, secret, text } from '../../src/lib/command.ts';
 import { UserError } from '../../src/lib/errors.ts';
 
 export const echoCommand = defineCommand({
@@ -11,11 +11,15 @@ export const echoCommand = defineCommand({
     loud: flag({ description: 'Upper-case it.', default: 'false' }),
     mode: choice(['plain', 'json'] as const, { description: 'Output mode.', default: 'plain' }),
     items: lines({ description: 'Extra items, one per line.' }),
-    token: secret({ description: 'A credential that must never be printed.' }),
+    token: secret({ description: 'A credential that must never be printed.', env: ['ECHO_TOKEN'] }),
+    labels: list({ description: 'Labels, comma- or newline-separated.' }),
+    'exclusive-a': text({ description: 'Cannot go with exclusive-b.' }),
+    'exclusive-b': text({ description: 'Cannot go with exclusive-a.' }),
     'fail-at': text({ description: 'Fail with a user error naming this file.' }),
     crash: flag({ description: 'Throw an unexpected error.', default: 'false' }),
     refuse: flag({ description: 'Complete, then fail the step with outputs (like a rejected candidate).', default: 'false' }),
   },
+  rules: [{ kind: 'exclusive', inputs: ['exclusive-a', 'exclusive-b'] }],
   outputs: {
     echoed: { description: 'The message, repeated.' },
     items: { description: 'The items, as JSON.' },

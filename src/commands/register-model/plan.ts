@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { UserError } from '../../lib/errors.ts';
+import { runFacts, type RunFacts } from '../../lib/run-facts.ts';
 import { aliasNameProblem, modelNameProblem } from '../../lib/registry/model-uri.ts';
 import { IDEMPOTENCY_KEY_TAG, LINEAGE_TAGS, RESERVED_TAG_PREFIX } from '../../lib/registry/tags.ts';
 import type { EvaluationTags } from './evaluation.ts';
@@ -73,26 +74,18 @@ export function parseTagLines(lines: readonly string[]): Record<string, string> 
   return tags;
 }
 
-/** Lineage tags from the GitHub Actions environment; only the values that are known. */
-export function lineageTags(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+/** Lineage tags from the run's facts; only the values that are known. */
+export function lineageTags(facts: RunFacts): Record<string, string> {
   const tags: Record<string, string> = {};
   const set = (key: string, value: string | undefined): void => {
     if (value !== undefined && value.trim() !== '') tags[key] = value.trim();
   };
-  set(LINEAGE_TAGS.commit, env.GITHUB_SHA);
-  set(LINEAGE_TAGS.repository, env.GITHUB_REPOSITORY);
-  set(LINEAGE_TAGS.workflowRunUrl, workflowRunUrl(env));
-  set(LINEAGE_TAGS.actor, env.GITHUB_ACTOR);
-  set(LINEAGE_TAGS.event, env.GITHUB_EVENT_NAME);
+  set(LINEAGE_TAGS.commit, facts.commit);
+  set(LINEAGE_TAGS.repository, facts.repository);
+  set(LINEAGE_TAGS.workflowRunUrl, facts.runUrl);
+  set(LINEAGE_TAGS.actor, facts.actor);
+  set(LINEAGE_TAGS.event, facts.event);
   return tags;
-}
-
-export function workflowRunUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const repository = env.GITHUB_REPOSITORY?.trim();
-  const runId = env.GITHUB_RUN_ID?.trim();
-  if (!repository || !runId) return undefined;
-  const server = (env.GITHUB_SERVER_URL?.trim() || 'https://github.com').replace(/\/+$/, '');
-  return `${server}/${repository}/actions/runs/${runId}`;
 }
 
 /**
@@ -129,7 +122,8 @@ export function planRegistration(
   }
   const runId = inputs.runId?.trim() || undefined;
   const userTags = parseTagLines(inputs.tags ?? []);
-  const tags = { ...(evaluation?.tags ?? {}), ...userTags, ...lineageTags(env) };
+  const facts = runFacts(env);
+  const tags = { ...(evaluation?.tags ?? {}), ...userTags, ...lineageTags(facts) };
   const parts = [inputs.description?.trim() ?? ''];
   if (evaluation !== undefined) parts.push(evaluation.descriptionMarkdown);
   const description = parts.filter((part) => part !== '').join('\n\n') || undefined;
@@ -143,7 +137,7 @@ export function planRegistration(
     tags,
     idempotencyKey: {
       tag: IDEMPOTENCY_KEY_TAG,
-      value: idempotencyValue({ name, source, runId, commit: env.GITHUB_SHA?.trim() || undefined }),
+      value: idempotencyValue({ name, source, runId, commit: facts.commit }),
     },
   };
 }

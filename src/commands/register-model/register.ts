@@ -2,8 +2,8 @@
  * The registration itself, against any ModelRegistry: model, version (reused when the idempotency tag matches), tags,
  * READY, alias last. Each step can be repeated, so a run that failed halfway is finished by running it again.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError } from '../../lib/errors.ts';
+import { inputRef, UserError } from '../../lib/errors.ts';
+import { poll, type BackoffPolicy } from '../../lib/retry.ts';
 import { ROLLED_BACK_TAG, isRolledBack } from '../../lib/registry/tags.ts';
 import type { ModelRegistry, ModelVersion } from '../../lib/registry/types.ts';
 import type { RegistrationPlan } from './plan.ts';
@@ -25,9 +25,8 @@ export interface RegistrationResult {
   updatedTags: Record<string, string>;
 }
 
-const FIRST_POLL_MS = 250;
-const POLL_FACTOR = 1.5;
-const MAX_POLL_MS = 5_000;
+/** How often a PENDING_REGISTRATION version is read again: 250 ms, growing by half each time, up to 5 s. */
+const READY_POLL: BackoffPolicy = { initialMs: 250, factor: 1.5, maxMs: 5_000, jitter: 'none' };
 
 export async function registerVersion(registry: ModelRegistry, plan: RegistrationPlan, options: RegisterOptions): Promise<RegistrationResult> {
   const log = options.log ?? (() => undefined);
@@ -83,34 +82,35 @@ function missingTags(current: Readonly<Record<string, string>>, planned: Readonl
 
 /** Polls the version with growing pauses until it is READY; FAILED_REGISTRATION and the timeout are UserErrors. */
 export async function waitUntilReady(registry: ModelRegistry, version: ModelVersion, timeoutMs: number): Promise<ModelVersion> {
-  const deadline = Date.now() + timeoutMs;
   let current = version;
-  let pause = FIRST_POLL_MS;
-  for (;;) {
-    if (current.status === 'READY') return current;
-    if (current.status === 'FAILED_REGISTRATION') {
-      throw new UserError(
-        `${registry.location} failed to register version ${current.version} of model "${current.name}": ${current.statusMessage ?? 'no reason given'}; fix the source and delete that version before running again, since the same inputs reuse it.`,
-        { input: 'source' },
-      );
-    }
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      throw new UserError(
-        `Version ${current.version} of model "${current.name}" was still ${current.status} after ${formatSeconds(timeoutMs)}: raise input "wait-timeout", or run again later to finish the registration.`,
-        { input: 'wait-timeout' },
-      );
-    }
-    await sleep(Math.min(pause, left));
-    pause = Math.min(MAX_POLL_MS, pause * POLL_FACTOR);
-    const latest = await registry.getVersion(current.name, current.version);
-    if (latest === undefined) {
-      throw new UserError(
-        `Version ${current.version} of model "${current.name}" disappeared from ${registry.location} while waiting for it to become READY: run register-model again.`,
-      );
-    }
-    current = latest;
-  }
+  let first = true;
+  const outcome = await poll<ModelVersion>(
+    async () => {
+      if (!first) {
+        const latest = await registry.getVersion(current.name, current.version);
+        if (latest === undefined) {
+          throw new UserError(
+            `Version ${current.version} of model "${current.name}" disappeared from ${registry.location} while waiting for it to become READY: run register-model again.`,
+          );
+        }
+        current = latest;
+      }
+      first = false;
+      if (current.status === 'FAILED_REGISTRATION') {
+        throw new UserError(
+          `${registry.location} failed to register version ${current.version} of model "${current.name}": ${current.statusMessage ?? 'no reason given'}; fix the source and delete that version before running again, since the same inputs reuse it.`,
+          { input: 'source' },
+        );
+      }
+      return current.status === 'READY' ? { done: true, value: current } : { done: false };
+    },
+    { policy: READY_POLL, timeoutMs },
+  );
+  if (outcome.done) return outcome.value;
+  throw new UserError(
+    `Version ${current.version} of model "${current.name}" was still ${current.status} after ${formatSeconds(timeoutMs)}: raise ${inputRef('wait-timeout')}, or run again later to finish the registration.`,
+    { input: 'wait-timeout' },
+  );
 }
 
 function formatSeconds(ms: number): string {

@@ -31,8 +31,6 @@
  */
 export { editYamlText } from './edit.ts';
 export type { AppliedEdit, EditOptions, EditResult, ScalarEdit, Splice } from './edit.ts';
-export { parseUpdateLine } from './update-line.ts';
-export type { UpdateSpec } from './update-line.ts';
 export { parseSelector, SelectorSyntaxError } from './selector.ts';
 export type { DocumentFilter, Segment, Selector } from './selector.ts';
 export type { ValueKind } from './scalar-style.ts';

@@ -2,10 +2,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bumpManifest } from '../../../src/commands/bump-manifest/index.ts';
-import { parseInputs } from '../../../src/lib/command.ts';
 import { UserError } from '../../../src/lib/errors.ts';
 import { GitClient } from '../../../src/lib/git.ts';
-import { testContext } from '../../support/context.ts';
+import { readLedger } from '../../../src/lib/ledger.ts';
+import { runCommand } from '../../support/run-command.ts';
 import { removeTempDirs, cloneRemote, createRemote, git, isolatedGitEnv, readTree, showFile, snapshotCheckout, writeTree, type RemoteRepository } from '../../support/git-repos.ts';
 
 afterAll(removeTempDirs);
@@ -20,10 +20,7 @@ async function setup() {
 }
 
 async function runBump(remote: RemoteRepository, workspace: string, inputs: Record<string, string>, env: Record<string, string> = {}) {
-  const ctx = testContext({ env: { ...isolatedGitEnv(remote.home), ...env }, workspace });
-  const parsed = parseInputs(bumpManifest, (name) => inputs[name], ctx.setSecret);
-  const outputs = await bumpManifest.run(parsed, ctx);
-  return { outputs, ctx };
+  return runCommand(bumpManifest, inputs, { env: { ...isolatedGitEnv(remote.home), ...env }, workspace });
 }
 
 const remoteHead = (remote: RemoteRepository) => git(remote.bare, ['rev-parse', 'main']);
@@ -62,11 +59,14 @@ describe('bump-manifest', () => {
         'Model-Version: 13',
         'Previous-Version: 12',
         'Environment: production',
+        'Manifest-Update: envs/production/values.yaml:model.version=13',
+        'Manifest-Update: envs/production/kustomization.yaml:images[name=ghcr.io/acme/churn-serving].newTag=v1.5.0',
         'Workflow-Run: https://github.com/acme/ml/actions/runs/42',
       ].join('\n'),
     );
-    const ledger = await new GitClient({ cwd: clone, env: isolatedGitEnv(remote.home) }).readTrailerLog({ withTrailer: 'Model-Version' });
-    expect(ledger[0]?.trailers['Previous-Version']).toEqual(['12']);
+    const ledger = await readLedger(new GitClient({ cwd: clone, env: isolatedGitEnv(remote.home) }));
+    expect(ledger[0]).toMatchObject({ previousVersion: '12', modelVersion: '13', environment: 'production' });
+    expect(ledger[0]?.updates).toContainEqual({ file: 'envs/production/values.yaml', selector: 'model.version', value: '13' });
     expect(ctx.summaries.join('')).toContain('| `envs/production/values.yaml` | `model.version` | `12` | `13` | changed |');
     expect(ctx.summaries.join('')).toMatch(/pushed it to `origin\/main` after 1 attempt\./);
     expect(await git(clone, ['status', '--porcelain'])).toBe('');
@@ -140,7 +140,7 @@ describe('bump-manifest', () => {
   it('on a detached HEAD pushes to the `branch` input', async () => {
     const { remote, clone } = await setup();
     await git(clone, ['checkout', '--quiet', '--detach']);
-    await expect(runBump(remote, clone, { updates: 'envs/staging/values.yaml:model.version=14' })).rejects.toThrow(/detached HEAD; set the `branch` input/);
+    await expect(runBump(remote, clone, { updates: 'envs/staging/values.yaml:model.version=14' })).rejects.toThrow(/detached HEAD; set input "branch" to the branch to push to/);
     const { outputs } = await runBump(remote, clone, { updates: 'envs/staging/values.yaml:model.version=14', branch: 'main' });
     expect(outputs['commit-sha']).toBe(await remoteHead(remote));
   });
@@ -222,7 +222,7 @@ describe('bump-manifest', () => {
     const before = await snapshotCheckout(clone);
     const error = await runBump(remote, clone, { updates: 'envs/production/values.yaml:model.version=13' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
-    expect((error as UserError).message).toMatch(/^git push to "origin" failed because the remote could not be reached/);
+    expect((error as UserError).message).toMatch(/^git fetch from "origin" failed because the remote could not be reached/);
     expect(await snapshotCheckout(clone)).toEqual(before);
   });
 

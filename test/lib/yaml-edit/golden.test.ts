@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { editYamlText, parseUpdateLine } from '../../../src/lib/yaml-edit/index.ts';
+import { parseUpdateLine } from '../../../src/lib/manifest/update-line.ts';
+import { editYamlText } from '../../../src/lib/yaml-edit/index.ts';
 import { expectOnlySplicedBytesChanged } from './splices.ts';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/yaml-edit/', import.meta.url));

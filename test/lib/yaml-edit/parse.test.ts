@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/lib/errors.ts';
-import { parseSelector, parseUpdateLine } from '../../../src/lib/yaml-edit/index.ts';
+import { parseUpdateLine } from '../../../src/lib/manifest/update-line.ts';
+import { parseSelector } from '../../../src/lib/yaml-edit/index.ts';
 
 function lineError(line: string, lineNumber = 4): UserError {
   try {
@@ -40,7 +41,10 @@ describe('parseUpdateLine', () => {
     expect(parseUpdateLine('  f.yaml : a.b =  v 1  ', 1)).toMatchObject({ file: 'f.yaml', selector: 'a.b', value: 'v 1' });
     expect(parseUpdateLine('f.yaml:a="  padded  "', 1).value).toBe('  padded  ');
     expect(parseUpdateLine('f.yaml:a="say \\"hi\\" \\\\ \\n"', 1).value).toBe('say "hi" \\ \n');
-    expect(parseUpdateLine('f.yaml:a=', 1).value).toBe('');
+    expect(parseUpdateLine('f.yaml:a=""', 1).value).toBe('');
+    // An empty value is what a mistyped ${{ }} expression renders to: refused unless written "".
+    expect(() => parseUpdateLine('envs/prod/values.yaml:model.version=', 1)).toThrow(/has an empty value.*write "" to set an empty string/);
+    expect(() => parseUpdateLine('f.yaml:a=   ', 1)).toThrow(/has an empty value/);
     expect(parseUpdateLine('f.yaml:a=13", evil: "x', 1).value).toBe('13", evil: "x');
   });
 

@@ -1,19 +1,5 @@
-/** What a run shows: the unified diff of the planned edits and the job summary. */
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
-import type { Plan } from './plan.ts';
-
-/** The unified diff (`--- a/file`, `+++ b/file`) of every file the plan changes; empty when nothing changes. */
-export function unifiedDiff(plan: Plan): string {
-  return plan.files
-    .filter((file) => file.changed)
-    .map((file) =>
-      createTwoFilesPatch(`a/${file.relativePath}`, `b/${file.relativePath}`, file.before, file.after, undefined, undefined, {
-        context: 3,
-        headerOptions: FILE_HEADERS_ONLY,
-      }),
-    )
-    .join('');
-}
+/** The job summary of bump-manifest: one row per edit and what happened to the commit. */
+import type { Plan } from '../../lib/manifest/index.ts';
 
 export interface SummaryFacts {
   readonly plan: Plan;

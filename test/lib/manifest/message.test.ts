@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { buildCommitMessage, checkTemplate, parseAuthor, previousVersion, workflowRunUrl } from '../../../src/commands/bump-manifest/message.ts';
-import type { Plan } from '../../../src/commands/bump-manifest/plan.ts';
-import { backoffDelay } from '../../../src/commands/bump-manifest/publish.ts';
+import { parseIdentity } from '../../../src/lib/git.ts';
+import { buildCommitMessage, checkTemplate, previousVersion, type Plan } from '../../../src/lib/manifest/index.ts';
+import { backoffDelay } from '../../../src/lib/retry.ts';
+import { runFacts } from '../../../src/lib/run-facts.ts';
 
 function plan(edits: Array<{ file: string; selector: string; previous: string | null; value: string }>): Plan {
   const files = [...new Set(edits.map((edit) => edit.file))].map((file) => ({
     relativePath: file,
     realPath: `/repo/${file}`,
+    root: '/repo',
     mode: 0o644,
     before: '',
     after: 'x',
@@ -38,6 +40,8 @@ describe('commit message', () => {
         'Model-Version: 13',
         'Previous-Version: 12',
         'Environment: production',
+        'Manifest-Update: values.yaml:model.version=13',
+        'Manifest-Update: kustomization.yaml:images[name=x].newTag=v1.5.0',
         '',
       ].join('\n'),
     );
@@ -50,15 +54,15 @@ describe('commit message', () => {
       environment: undefined,
       workflowRun: 'https://github.com/a/b/actions/runs/1',
     });
-    expect(message).toBe('Bump values.yaml\n\n- values.yaml: a 1 -> 2\n\nPrevious-Version: 1\nWorkflow-Run: https://github.com/a/b/actions/runs/1\n');
+    expect(message).toBe('Bump values.yaml\n\n- values.yaml: a 1 -> 2\n\nPrevious-Version: 1\nManifest-Update: values.yaml:a=2\nWorkflow-Run: https://github.com/a/b/actions/runs/1\n');
   });
 
   it('fills the template placeholders', () => {
     expect(buildCommitMessage(twoFiles, 'chore({environment}): {model} {previous} -> {version} [{files}]', facts).split('\n')[0]).toBe(
       'chore(production): churn 12 -> 13 [values.yaml, kustomization.yaml]',
     );
-    expect(() => checkTemplate('Bump {model} {versoin}')).toThrow(/unknown placeholder \{versoin\} \(did you mean "version"\?\)/);
-    expect(() => checkTemplate('Bump {model} to {version}')).not.toThrow();
+    expect(() => checkTemplate('Bump {model} {versoin}', 'commit-message')).toThrow(/unknown placeholder \{versoin\} \(did you mean "version"\?\)/);
+    expect(() => checkTemplate('Bump {model} to {version}', 'commit-message')).not.toThrow();
   });
 
   it('derives the previous version from the edits that set the model version', () => {
@@ -70,29 +74,36 @@ describe('commit message', () => {
 
 describe('inputs', () => {
   it('parses the author', () => {
-    expect(parseAuthor('github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>')).toEqual({
+    expect(parseIdentity('github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>', 'author')).toEqual({
       name: 'github-actions[bot]',
       email: '41898282+github-actions[bot]@users.noreply.github.com',
     });
-    expect(() => parseAuthor('just a name')).toThrow(/Name <email>/);
-    expect(() => parseAuthor('<a@b.c>')).toThrow(/Name <email>/);
+    expect(() => parseIdentity('just a name', 'author')).toThrow(/Name <email>/);
+    expect(() => parseIdentity('<a@b.c>', 'author')).toThrow(/Name <email>/);
   });
 
   it('builds the workflow run URL only in Actions', () => {
-    expect(workflowRunUrl({})).toBeUndefined();
-    expect(workflowRunUrl({ GITHUB_SERVER_URL: 'https://github.com/', GITHUB_REPOSITORY: 'a/b', GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '2' })).toBe(
+    expect(runFacts({}).runUrl).toBeUndefined();
+    expect(runFacts({ GITHUB_SERVER_URL: 'https://github.com/', GITHUB_REPOSITORY: 'a/b', GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '2' }).runUrl).toBe(
       'https://github.com/a/b/actions/runs/7/attempts/2',
     );
+    expect(runFacts({ GITHUB_REPOSITORY: 'a/b', GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '1' }).runUrl).toBe('https://github.com/a/b/actions/runs/7');
+  });
+
+  it('takes the commit from GitHub Actions or another CI system', () => {
+    expect(runFacts({ GITHUB_SHA: 'abc' }).commit).toBe('abc');
+    expect(runFacts({ CI_COMMIT_SHA: 'def' }).commit).toBe('def');
+    expect(runFacts({}).commit).toBeUndefined();
   });
 });
 
 describe('backoff', () => {
   it('grows exponentially with jitter and is capped', () => {
-    const backoff = { baseMs: 100, maxMs: 1000 };
-    expect(backoffDelay(1, backoff, () => 0)).toBe(50);
-    expect(backoffDelay(1, backoff, () => 1)).toBe(100);
-    expect(backoffDelay(3, backoff, () => 1)).toBe(400);
-    expect(backoffDelay(10, backoff, () => 1)).toBe(1000);
-    expect(backoffDelay(10, backoff, () => 0)).toBe(500);
+    const backoff = { initialMs: 100, factor: 2, maxMs: 1000, jitter: 'equal' as const };
+    expect(backoffDelay(backoff, 0, () => 0)).toBe(50);
+    expect(backoffDelay(backoff, 0, () => 1)).toBe(100);
+    expect(backoffDelay(backoff, 2, () => 1)).toBe(400);
+    expect(backoffDelay(backoff, 9, () => 1)).toBe(1000);
+    expect(backoffDelay(backoff, 9, () => 0)).toBe(500);
   });
 });

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.ts';
-import { parseSelector, SelectorSyntaxError } from './selector.ts';
+import { parseSelector, SelectorSyntaxError } from '../yaml-edit/selector.ts';
 
 /** One parsed line of the `updates` input: `<file>:<selector>=<value>`. */
 export interface UpdateSpec {
@@ -30,15 +30,15 @@ function findSplit(text: string): number {
 }
 
 /**
- * Parses one `<file>:<selector>=<value>` line. The file ends at the first ':'; selector and value split at the first
+ * Parses one `<file>:<selector>=<value>` line of the input named `input` (`updates`). The file ends at the first ':'; selector and value split at the first
  * '=' outside brackets and double quotes. Surrounding spaces are trimmed; a value wrapped in double quotes keeps them
  * (it is read as a JSON string, so `\"`, `\\`, `\n`, `\t` and `\uXXXX` are escapes). The selector's syntax is checked
  * here so a typo fails before any file is read.
  */
-export function parseUpdateLine(line: string, lineNumber: number): UpdateSpec {
-  const where = `updates line ${lineNumber}`;
+export function parseUpdateLine(line: string, lineNumber: number, input = 'updates'): UpdateSpec {
+  const where = `${input} line ${lineNumber}`;
   const fail = (message: string): never => {
-    throw new UserError(message, { input: 'updates' });
+    throw new UserError(message, { input });
   };
   const colon = line.indexOf(':');
   if (colon === -1) fail(`${where} ("${line.trim()}") has no ":" after the file name: ${FORMAT_HINT}.`);
@@ -67,6 +67,12 @@ export function parseUpdateLine(line: string, lineNumber: number): UpdateSpec {
     fail(`${where}: the selector "${selector}" is malformed: ${error.reason} at column ${error.column}.`);
   }
   let value = rest.slice(eq + 1).trim();
+  if (value === '') {
+    // What `${{ steps.x.outputs.verison }}` renders to: pushing it would empty the field on the live branch.
+    fail(
+      `${where} ("${line.trim()}") has an empty value, which is what a mistyped expression such as \${{ steps.x.outputs.version }} renders to; give the value, or write "" to set an empty string on purpose.`,
+    );
+  }
   if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
     let decoded: unknown;
     try {
