@@ -2,8 +2,10 @@
  * `npm run bench`: every benchmark side by side with the peer tool it must beat, in one run, reported as ratios.
  * `npm run bench -- evaluate bootstrap` runs only the named ones; `--quick` uses small sizes for a smoke run.
  */
+import { ensurePythonVenv } from '../test/support/python.ts';
 import { runBootstrapBench } from './bootstrap.ts';
 import { runBumpBench } from './bump.ts';
+import { runBundlesBench } from './bundles.ts';
 import { runEvaluateBench } from './evaluate.ts';
 import { runRegisterBench } from './register.ts';
 
@@ -27,7 +29,14 @@ const BENCHES: Record<string, { title: string; run: () => Promise<{ table: strin
     title: 'register-model: requests per registration, MLflow server and file registry',
     run: () => runRegisterBench(),
   },
+  bundles: {
+    title: 'action bundles: size and undici copies per bundle (goal: at most 1 MB, one undici)',
+    run: () => runBundlesBench(),
+  },
 };
+
+/** The Python peers (pandas, scikit-learn, numpy, MLflow) come from the same git-ignored venv as the tests' MLflow. */
+const PYTHON_BENCHES = new Set(['evaluate', 'bootstrap', 'register']);
 
 const selected = process.argv.slice(2).filter((argument) => !argument.startsWith('--'));
 const unknown = selected.filter((name) => !(name in BENCHES));
@@ -35,7 +44,17 @@ if (unknown.length > 0) {
   console.error(`Unknown benchmark ${unknown.join(', ')}; the benchmarks are ${Object.keys(BENCHES).join(', ')}.`);
   process.exit(2);
 }
-for (const name of selected.length > 0 ? selected : Object.keys(BENCHES)) {
+const names = selected.length > 0 ? selected : Object.keys(BENCHES);
+if (process.env.ML_GITOPS_PYTHON === undefined && names.some((name) => PYTHON_BENCHES.has(name))) {
+  log('preparing the Python venv of the peers (.venv; the first time takes about 2 minutes)...');
+  try {
+    process.env.ML_GITOPS_PYTHON = (await ensurePythonVenv()).python;
+  } catch (error) {
+    console.error(`The Python peers could not be set up: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    process.exit(1);
+  }
+}
+for (const name of names) {
   const bench = BENCHES[name] as (typeof BENCHES)[string];
   log(`running ${name}...`);
   const result = await bench.run();

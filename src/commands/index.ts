@@ -3,8 +3,9 @@ import type { AnyCommand } from '../lib/command.ts';
 import { bumpManifest } from './bump-manifest/index.ts';
 import { evaluateModel } from './evaluate-model/index.ts';
 import { registerModel } from './register-model/index.ts';
+import { rollback } from './rollback/index.ts';
 
-export const COMMANDS: readonly AnyCommand[] = [evaluateModel, registerModel, bumpManifest];
+export const COMMANDS: readonly AnyCommand[] = [evaluateModel, registerModel, bumpManifest, rollback];
 
 export function findCommand(name: string): AnyCommand | undefined {
   return COMMANDS.find((command) => command.name === name);

@@ -21,6 +21,9 @@ import {
   type PlanInputs,
   type PublishInputs,
 } from '../../lib/manifest/index.ts';
+import { openRegistry } from '../../lib/registry/index.ts';
+import { REGISTRY_INPUTS, registryOptions } from '../../lib/registry/inputs.ts';
+import { refuseRolledBackVersion } from '../../lib/registry/rolled-back.ts';
 import { runFacts } from '../../lib/run-facts.ts';
 import { summaryMarkdown, type SummaryFacts } from './summary.ts';
 
@@ -55,7 +58,12 @@ export const bumpManifest = defineCommand({
     'dry-run': flag({ description: 'Print the diff and write nothing.', default: 'false' }),
     'model-name': text({ description: 'The model promoted, for the commit message and the `Model-Name` trailer.' }),
     environment: text({ description: 'The environment promoted to, for the commit message and the `Environment` trailer.' }),
-    'model-version': text({ description: 'The version promoted, for the commit message and the `Model-Version` trailer.' }),
+    'model-version': text({
+      description:
+        'The version promoted, for the commit message and the `Model-Version` trailer. With `model-name`, a version the registry tags as rolled back is refused.',
+    }),
+    ...REGISTRY_INPUTS,
+    'allow-rolled-back': flag({ description: 'Promote `model-version` even when the registry tags it ml-gitops.rolled-back=true.', default: 'false' }),
   },
   outputs: {
     changed: { description: '`true` when a file changed (in a dry run: would change), else `false`.' },
@@ -69,6 +77,14 @@ export const bumpManifest = defineCommand({
     const updates = parseUpdates(inputs.updates, PLAN_INPUTS.updates);
     if (inputs.commitMessage !== undefined) checkTemplate(inputs.commitMessage, 'commit-message');
     const identity = parseIdentity(inputs.author, 'author');
+    if (inputs.modelName !== undefined && inputs.modelVersion !== undefined) {
+      // A version taken out of service by rollback must not come back with the next automated bump.
+      await refuseRolledBackVersion(openRegistry(registryOptions(inputs, ctx)), inputs.modelName, inputs.modelVersion, {
+        allow: inputs.allowRolledBack,
+        allowInput: 'allow-rolled-back',
+        action: 'bump-manifest',
+      });
+    }
     const source = await diskSource(root, PLAN_INPUTS.root);
     const replan = () => buildPlan(source, updates, { createMissing: inputs.createMissing, inputs: PLAN_INPUTS });
 

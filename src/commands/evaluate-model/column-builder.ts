@@ -1,54 +1,7 @@
 /** Typed columns built row by row, shared by the predictions readers, and the messages about bad values. */
-import { UserError } from '../../lib/errors.ts';
+import { inputRef, UserError } from '../../lib/errors.ts';
 import { didYouMean } from '../../lib/suggest.ts';
-import { NEWLINE } from './line-blocks.ts';
-
-export type PredictionsFormat = 'csv' | 'tsv' | 'jsonl';
-
-export interface ColumnRequest {
-  /** Column name in the file. */
-  name: string;
-  /** Numbers become a Float64Array, flags (0 or 1) a Uint8Array; text is dictionary-encoded. */
-  kind: 'number' | 'flag' | 'text';
-  /** The action input that named the column, for messages. */
-  input: string;
-  /** An absent optional column is no error (the champion column). */
-  optional?: boolean;
-  /** Numbers (and flags) below `min` or above `max` are refused with `outOfRange`. Flags are always 0 or 1. */
-  min?: number;
-  max?: number;
-  /**
-   * The end of the sentence for a value out of range (or a flag other than 0/1), for example
-   * `"but a binary task needs labels 0 or 1."`.
-   */
-  outOfRange?: string;
-}
-
-export interface TextColumn {
-  /** Per row, the index of its value in `values`. */
-  codes: Int32Array;
-  /** The distinct values, in order of first appearance. */
-  values: string[];
-}
-
-export interface PredictionsTable {
-  /** The file as the user named it. */
-  file: string;
-  format: PredictionsFormat;
-  gzip: boolean;
-  /** Every column name found in the file. */
-  columns: string[];
-  rows: number;
-  numbers: Map<string, Float64Array>;
-  flags: Map<string, Uint8Array>;
-  texts: Map<string, TextColumn>;
-}
-
-/** `path` is what is opened; `display` what messages call it (the input as written). */
-export interface PredictionsSource {
-  path: string;
-  display: string;
-}
+import { NEWLINE, type ColumnRequest, type PredictionsFormat, type PredictionsSource, type PredictionsTable, type TextColumn } from './source.ts';
 
 interface Slot {
   request: ColumnRequest;
@@ -56,6 +9,32 @@ interface Slot {
   codes: Int32Array | undefined;
   dictionary: Map<string, number> | undefined;
   values: string[] | undefined;
+  /** A flag column with a positive label: the two values seen. */
+  twoClasses: TwoClasses | undefined;
+}
+
+/** The labels of a flag column read against a positive label, as first written and in canonical form. */
+interface TwoClasses {
+  positive: string;
+  positiveSeen: boolean;
+  /** The one other label, once seen. */
+  negative: { canonical: string; written: string } | undefined;
+}
+
+/** The words a flag column reads without a positive label (pandas writes booleans as True / False). */
+const FLAG_WORDS: ReadonlyMap<string, number> = new Map([
+  ['true', 1],
+  ['false', 0],
+  ['yes', 1],
+  ['no', 0],
+]);
+
+/** A label in the form two spellings of the same label share: `1.0` -> `1`, `True` -> `true`, text as written. */
+function canonicalLabel(text: string): string {
+  const number = numberFromText(text);
+  if (number !== undefined && Number.isFinite(number)) return String(number);
+  const lowered = text.toLowerCase();
+  return lowered === 'true' || lowered === 'false' ? lowered : text;
 }
 
 export class ColumnBuilder {
@@ -70,13 +49,17 @@ export class ColumnBuilder {
     this.capacity = Math.max(1024, capacity);
     this.slots = present.map((request) =>
       request.kind === 'text'
-        ? { request, numbers: undefined, codes: new Int32Array(this.capacity), dictionary: new Map(), values: [] }
+        ? { request, numbers: undefined, codes: new Int32Array(this.capacity), dictionary: new Map(), values: [], twoClasses: undefined }
         : {
             request,
             numbers: request.kind === 'flag' ? new Uint8Array(this.capacity) : new Float64Array(this.capacity),
             codes: undefined,
             dictionary: undefined,
             values: undefined,
+            twoClasses:
+              request.kind === 'flag' && request.positive !== undefined
+                ? { positive: canonicalLabel(request.positive), positiveSeen: false, negative: undefined }
+                : undefined,
           },
     );
   }
@@ -103,13 +86,13 @@ export class ColumnBuilder {
   setNumber(slotIndex: number, value: number, raw: () => string, line: number): void {
     const slot = this.slots[slotIndex] as Slot;
     if (value !== value) {
-      throw this.valueError(line, slot.request, raw(), 'NaN', 'which is not a number; drop or fill in the rows without a value.');
+      throw this.valueError(line, slot.request, 'NaN', 'which is not a number; drop or fill in the rows without a value.');
     }
     if (value === Infinity || value === -Infinity) {
-      throw this.valueError(line, slot.request, raw(), raw(), 'which is not a finite number; every value must be a finite number.');
+      throw this.valueError(line, slot.request, raw(), 'which is not a finite number; every value must be a finite number.');
     }
     const problem = rangeProblem(slot.request, value);
-    if (problem !== undefined) throw this.valueError(line, slot.request, raw(), raw(), problem);
+    if (problem !== undefined) throw this.valueError(line, slot.request, raw(), problem);
     (slot.numbers as Float64Array | Uint8Array)[this.rows] = value;
   }
 
@@ -126,6 +109,62 @@ export class ColumnBuilder {
     (slot.codes as Int32Array)[this.rows] = code;
   }
 
+  /** Stores a field written as text, whatever the column's kind (the csv-parse path and the scanner's slow path). */
+  setField(slotIndex: number, text: string, line: number): void {
+    const kind = (this.slots[slotIndex] as Slot).request.kind;
+    if (kind === 'text') this.setText(slotIndex, text.trim(), line);
+    else if (kind === 'flag') this.setFlagText(slotIndex, text, line);
+    else this.setNumberText(slotIndex, text, line);
+  }
+
+  /**
+   * A flag written as text: against the positive label when there is one; else 0 or 1 as a number (other numbers are
+   * refused with `outOfRange`), or true/false, yes/no in any case.
+   */
+  setFlagText(slotIndex: number, text: string, line: number): void {
+    const slot = this.slots[slotIndex] as Slot;
+    const trimmed = text.trim();
+    if (trimmed === '') throw this.emptyError(line, slot.request);
+    if (slot.twoClasses !== undefined) {
+      (slot.numbers as Uint8Array)[this.rows] = this.twoClassFlag(slot, slot.twoClasses, trimmed, line);
+      return;
+    }
+    const number = numberFromText(trimmed);
+    if (number !== undefined) {
+      this.setNumber(slotIndex, number, () => trimmed, line);
+      return;
+    }
+    const flag = FLAG_WORDS.get(trimmed.toLowerCase());
+    if (flag === undefined) {
+      throw this.valueError(line, slot.request, JSON.stringify(trimmed), slot.request.notAFlag ?? 'which is neither 0 nor 1.');
+    }
+    (slot.numbers as Uint8Array)[this.rows] = flag;
+  }
+
+  private twoClassFlag(slot: Slot, classes: TwoClasses, text: string, line: number): number {
+    const canonical = canonicalLabel(text);
+    if (canonical === classes.positive) {
+      classes.positiveSeen = true;
+      return 1;
+    }
+    if (classes.negative === undefined) classes.negative = { canonical, written: text };
+    else if (classes.negative.canonical !== canonical && !classes.positiveSeen) {
+      // Two labels and neither is the positive one: the positive label is misspelt, not the data.
+      throw new UserError(
+        `The column "${slot.request.name}" of ${this.source.display} has the labels "${classes.negative.written}" and "${text}" (by line ${line}), neither of which is the positive label "${slot.request.positive ?? ''}" named by ${inputRef('positive-label')}; set ${inputRef('positive-label')} to the label of the positive class as the file writes it.`,
+        { input: 'positive-label', location: { file: this.source.display, line } },
+      );
+    } else if (classes.negative.canonical !== canonical) {
+      throw this.valueError(
+        line,
+        slot.request,
+        JSON.stringify(text),
+        `a third label besides "${slot.request.positive ?? ''}" (${inputRef('positive-label')}) and "${classes.negative.written}"; a binary task has two classes, use task multiclass for more.`,
+      );
+    }
+    return 0;
+  }
+
   /** Parses a number written as text (the csv-parse and JSON Lines paths, and the scanner's slow path). */
   setNumberText(slotIndex: number, text: string, line: number): void {
     const slot = this.slots[slotIndex] as Slot;
@@ -133,7 +172,7 @@ export class ColumnBuilder {
     if (trimmed === '') throw this.emptyError(line, slot.request);
     const value = numberFromText(trimmed);
     if (value === undefined) {
-      throw this.valueError(line, slot.request, text, JSON.stringify(text), `which is not a number; write ${slot.request.name} values as plain decimal numbers such as 0.73.`);
+      throw this.valueError(line, slot.request, JSON.stringify(text), `which is not a number; write ${slot.request.name} values as plain decimal numbers such as 0.73.`);
     }
     this.setNumber(slotIndex, value, () => trimmed, line);
   }
@@ -145,7 +184,7 @@ export class ColumnBuilder {
     );
   }
 
-  valueError(line: number, request: ColumnRequest, _raw: string, shown: string, problem: string): UserError {
+  valueError(line: number, request: ColumnRequest, shown: string, problem: string): UserError {
     return new UserError(`Line ${line} of ${this.source.display} has ${shown} in column "${request.name}", ${problem}`, {
       input: 'predictions',
       location: { file: this.source.display, line },
@@ -158,6 +197,15 @@ export class ColumnBuilder {
         `The predictions file ${this.source.display} has a header but no rows; it needs one row per held-out example.`,
         { input: 'predictions', location: { file: this.source.display, line: 1 } },
       );
+    }
+    for (const slot of this.slots) {
+      if (slot.twoClasses !== undefined && !slot.twoClasses.positiveSeen) {
+        const other = slot.twoClasses.negative === undefined ? '' : ` (its only label is "${slot.twoClasses.negative.written}")`;
+        throw new UserError(
+          `The column "${slot.request.name}" of ${this.source.display} never has the positive label "${slot.request.positive ?? ''}" named by ${inputRef('positive-label')}${other}; set ${inputRef('positive-label')} to the label of the positive class as the file writes it.`,
+          { input: 'positive-label', location: { file: this.source.display } },
+        );
+      }
     }
     const numbers = new Map<string, Float64Array>();
     const flags = new Map<string, Uint8Array>();
@@ -208,7 +256,7 @@ export function matchColumns(
       if (request.optional) continue;
       const found = header.map((name) => `"${name}"`).join(', ');
       throw new UserError(
-        `The predictions file ${source.display} has no column "${request.name}" (named by the ${request.input} input)${didYouMean(request.name, header)}; its columns are ${found}.`,
+        `The predictions file ${source.display} has no column "${request.name}" (named by ${inputRef(request.input)})${didYouMean(request.name, header)}; its columns are ${found}.`,
         { input: request.input, location: { file: source.display, line: 1 } },
       );
     }

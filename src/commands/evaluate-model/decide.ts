@@ -8,9 +8,10 @@
  * bootstrap interval of that improvement: `min_improvement` needs lower ≥ required, `max_regression` needs
  * lower > −margin. Otherwise the point estimate decides (improvement ≥ required, improvement ≥ −margin).
  */
+import { byCodePoint } from '../../lib/text.ts';
 import { computeMetrics, metricInfo, pairedBootstrap, type Direction, type PredictionData, type Task } from '../../lib/metrics/index.ts';
 import { parseAmount, ruleBound, type MetricRule, type Policy, type Rule, type RuleKind, type Significance } from './policy.ts';
-import { finiteOrNull, metricsForReport, type GroupResult, type RuleResult, type SliceResult } from './report.ts';
+import { finiteOrNull, metricsForReport, type GroupResult, type RuleResult, type SliceResult } from '../../lib/evaluation-report.ts';
 
 /** Name endings of lower-is-better metrics from the metrics files (latency_p95_ms, eval_loss, error_rate is not one). */
 const LOWER_IS_BETTER_ENDINGS = ['_ms', '_seconds', 'latency', 'loss', 'error'];
@@ -33,6 +34,16 @@ export interface Scope {
   /** Per-row predictions of both models, when a paired bootstrap is possible. */
   paired: { candidate: PredictionData; champion: PredictionData } | undefined;
   significance: Significance | undefined;
+  /**
+   * Set when the champion does not exist yet (on-missing-champion: promote-if-rules-pass): champion comparisons are
+   * skipped with this reason, reported and not blocking.
+   */
+  skipComparisons?: string;
+  /**
+   * Set when the scope has fewer rows than the bootstrap needs (the min-rows input), e.g. "only 1 row, fewer than
+   * min-rows (30)": comparisons that ask for significance fail with it instead of resampling.
+   */
+  tooFewRows?: string;
 }
 
 export interface RulesOutcome {
@@ -66,24 +77,26 @@ export function decideRules(rules: readonly Rule[], prefix: string, scope: Scope
   const groups: GroupResult[] = [];
   const failures: string[] = [];
 
-  const visit = (rule: Rule, id: string): boolean => {
+  // A skipped rule is left out of its group: an `any` passes on its other members, a group of skipped rules is skipped.
+  const visit = (rule: Rule, id: string): Verdict => {
     if ('any' in rule || 'all' in rule) {
       const kind = 'any' in rule ? 'any' : 'all';
       const members = 'any' in rule ? rule.any : rule.all;
       const memberIds = members.map((_, index) => `${id}.${kind}[${index}]`);
-      const verdicts = members.map((member, index) => visit(member, memberIds[index] as string));
-      const passed = kind === 'any' ? verdicts.some(Boolean) : verdicts.every(Boolean);
-      groups.push({ id, kind, passed, members: memberIds });
-      return passed;
+      const verdicts = members.map((member, index) => visit(member, memberIds[index] as string)).filter((verdict) => verdict !== 'skip');
+      const verdict: Verdict =
+        verdicts.length === 0 ? 'skip' : (kind === 'any' ? verdicts.includes('pass') : !verdicts.includes('fail')) ? 'pass' : 'fail';
+      groups.push({ id, kind, passed: verdict !== 'fail', ...(verdict === 'skip' ? { status: 'skipped' as const } : {}), members: memberIds });
+      return verdict;
     }
     const result = decideRule(rule, id, scope, intervals.get(rule.metric));
     results.push(result);
-    return result.passed;
+    return result.status === 'skipped' ? 'skip' : result.passed ? 'pass' : 'fail';
   };
 
   rules.forEach((rule, index) => {
     const id = `${prefix}[${index}]`;
-    if (visit(rule, id)) return;
+    if (visit(rule, id) !== 'fail') return;
     if ('any' in rule) failures.push(`${id} (none of its ${rule.any.length} alternatives passed)`);
     else if ('all' in rule) failures.push(`${id} (not all of its ${rule.all.length} rules passed)`);
     else {
@@ -94,6 +107,8 @@ export function decideRules(rules: readonly Rule[], prefix: string, scope: Scope
   results.sort((a, b) => compareIds(a.id, b.id));
   return { passed: failures.length === 0, rules: results, groups, failures };
 }
+
+type Verdict = 'pass' | 'fail' | 'skip';
 
 /** Policy order: `rules[1].any[0]` before `rules[1].any[1]` before `rules[2]`. */
 function compareIds(a: string, b: string): number {
@@ -111,7 +126,7 @@ function bootstrapIntervals(
   scope: Scope,
 ): Map<string, { lower: number; upper: number; confidence: number }> {
   const intervals = new Map<string, { lower: number; upper: number; confidence: number }>();
-  if (scope.significance === undefined || scope.paired === undefined) return intervals;
+  if (scope.significance === undefined || scope.paired === undefined || scope.tooFewRows !== undefined || scope.skipComparisons !== undefined) return intervals;
   const metrics = new Set<string>();
   for (const { rule } of leafRules(rules, prefix)) {
     const bound = ruleBound(rule);
@@ -174,6 +189,9 @@ function decideRule(
     return { ...base, required: limit, interval: null, passed, explanation };
   }
 
+  if (scope.skipComparisons !== undefined) {
+    return { ...base, required: null, interval: null, passed: true, status: 'skipped', explanation: `skipped: ${scope.skipComparisons}` };
+  }
   const { amount, relative } = parseAmount(threshold);
   const required = relative ? (champion === undefined ? Number.NaN : amount * Math.abs(champion)) : amount;
   // min_improvement: improvement must reach `required`; max_regression: improvement must stay above -margin.
@@ -192,6 +210,15 @@ function decideRule(
     };
   }
   const moved = `${metric} ${formatValue(champion)} → ${formatValue(candidate)} (improvement ${formatSigned(improvement)})`;
+  if (scope.tooFewRows !== undefined && scope.significance !== undefined && scope.paired !== undefined && metricInfo(scope.task, metric) !== undefined) {
+    return {
+      ...base,
+      required: finiteOrNull(required),
+      interval: null,
+      passed: false,
+      explanation: `${moved}; ${scope.tooFewRows}, so the paired bootstrap cannot show that it meets ${requirement}`,
+    };
+  }
   if (interval !== undefined) {
     const lower = interval.lower;
     const passed = kind === 'min_improvement' ? lower >= floor : lower > floor;
@@ -284,11 +311,12 @@ export function decideSlices(
   candidate: PredictionData,
   champion: PredictionData | undefined,
   significance: Significance | undefined,
+  skipComparisons?: string,
 ): SlicesOutcome {
   const results: SliceResult[] = [];
   const failures: string[] = [];
   const perSlice = rowsPerSlice(slices);
-  const order = slices.values.map((value, code) => ({ value, code })).sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  const order = slices.values.map((value, code) => ({ value, code })).sort((a, b) => byCodePoint(a.value, b.value));
   for (const { value, code } of order) {
     const rows = perSlice[code] as Uint32Array;
     if (rows.length < policy.min_rows) {
@@ -305,6 +333,7 @@ export function decideSlices(
       champion: championMetrics,
       paired: championData === undefined ? undefined : { candidate: candidateData, champion: championData },
       significance,
+      ...(skipComparisons === undefined ? {} : { skipComparisons }),
     });
     results.push({
       value,

@@ -1,9 +1,8 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../../lib/errors.ts';
-import type { PredictionsSource } from './column-builder.ts';
+import { NEWLINE, type PredictionsSource } from './source.ts';
 
-export const NEWLINE = 0x0a;
 /** Bytes per read, and per gzip output chunk. */
 export const CHUNK_BYTES = 1 << 20;
 

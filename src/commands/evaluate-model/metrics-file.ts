@@ -1,7 +1,7 @@
 /** The candidate-metrics / champion-metrics files: a JSON object `{ "metric": number }` measured elsewhere. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../../lib/errors.ts';
+import { inputRef, UserError } from '../../lib/errors.ts';
 
 /** 1-based line of a character offset. */
 function lineAt(text: string, offset: number): number {
@@ -15,7 +15,7 @@ export async function readMetricsFile(file: string, workspace: string, input: st
   try {
     text = await readFile(path.resolve(workspace, file), 'utf8');
   } catch {
-    throw new UserError(`The ${input} file "${file}" does not exist; check the ${input} input (relative paths are resolved against the workspace).`, { input });
+    throw new UserError(`The metrics file "${file}" does not exist; check ${inputRef(input)} (relative paths are resolved against the workspace).`, { input });
   }
   let data: unknown;
   try {
@@ -24,19 +24,19 @@ export async function readMetricsFile(file: string, workspace: string, input: st
     const message = (error as Error).message;
     const position = /position (\d+)/.exec(message);
     const line = position ? lineAt(text, Number(position[1])) : undefined;
-    throw new UserError(`The ${input} file ${file}${line === undefined ? '' : ` line ${line}`} is not valid JSON (${message}); write it as {"metric": number, ...}.`, {
+    throw new UserError(`The metrics file ${file} (${inputRef(input)})${line === undefined ? '' : ` line ${line}`} is not valid JSON (${message}); write it as {"metric": number, ...}.`, {
       input,
       location: { file, ...(line === undefined ? {} : { line }) },
     });
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new UserError(`The ${input} file ${file} must hold a JSON object such as {"latency_p95_ms": 120}.`, { input, location: { file, line: 1 } });
+    throw new UserError(`The metrics file ${file} (${inputRef(input)}) must hold a JSON object such as {"latency_p95_ms": 120}.`, { input, location: { file, line: 1 } });
   }
   const metrics: Record<string, number> = {};
   for (const [name, value] of Object.entries(data)) {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       const offset = text.indexOf(JSON.stringify(name));
-      throw new UserError(`The ${input} file ${file} has ${JSON.stringify(value)} for "${name}", which is not a number; every value must be a number.`, {
+      throw new UserError(`The metrics file ${file} (${inputRef(input)}) has ${JSON.stringify(value)} for "${name}", which is not a number; every value must be a number.`, {
         input,
         location: { file, ...(offset === -1 ? {} : { line: lineAt(text, offset) }) },
       });

@@ -21,8 +21,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { UserError, type SourceLocation } from '../../lib/errors.ts';
+import { inputRef, UserError, type SourceLocation } from '../../lib/errors.ts';
 import { didYouMean } from '../../lib/suggest.ts';
+import { lowerFirst } from '../../lib/text.ts';
 
 const PERCENT = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/;
 
@@ -30,7 +31,7 @@ const amount = z
   .union([z.number().nonnegative(), z.string().regex(PERCENT, { message: 'must be a number or a percentage such as "1%"' })])
   .describe('An absolute amount in the metric\'s unit, or a percentage of the champion\'s value such as "1%".');
 
-export const metricRuleSchema = z
+const metricRuleSchema = z
   .strictObject({
     metric: z.string().min(1).describe('A metric of the task, or a key of the candidate-metrics / champion-metrics files.'),
     min: z.number().optional().describe('The candidate\'s value must be at least this.'),
@@ -51,7 +52,7 @@ export const metricRuleSchema = z
 export type MetricRule = z.infer<typeof metricRuleSchema>;
 export type Rule = MetricRule | { any: Rule[] } | { all: Rule[] };
 
-export const ruleSchema: z.ZodType<Rule> = z
+const ruleSchema: z.ZodType<Rule> = z
   .lazy(() =>
     z.union([
       metricRuleSchema,
@@ -62,7 +63,7 @@ export const ruleSchema: z.ZodType<Rule> = z
   // Names the recursive definition in the published JSON Schema ($defs/evaluation-rule).
   .meta({ id: 'evaluation-rule', description: 'A metric rule, or an any/all group of rules.' });
 
-export const significanceSchema = z
+const significanceSchema = z
   .strictObject({
     confidence: z
       .number()
@@ -79,7 +80,7 @@ export const significanceSchema = z
   })
   .describe('Decide champion comparisons on a paired bootstrap interval of the improvement, when both models have per-row predictions.');
 
-export const slicesSchema = z
+const slicesSchema = z
   .strictObject({
     min_rows: z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).default(100).describe('Slices with fewer rows are reported as skipped.'),
     rules: z.array(ruleSchema).min(1).describe('Rules every slice with enough rows must pass (all-of).'),
@@ -98,7 +99,7 @@ export type Policy = z.infer<typeof policySchema>;
 export type Significance = z.infer<typeof significanceSchema>;
 
 export type RuleKind = 'min' | 'max' | 'min_improvement' | 'max_regression';
-export const RULE_KINDS: readonly RuleKind[] = ['min', 'max', 'min_improvement', 'max_regression'];
+const RULE_KINDS: readonly RuleKind[] = ['min', 'max', 'min_improvement', 'max_regression'];
 
 /** A policy with the way back from a rule's path to its place in the YAML. */
 export interface LoadedPolicy {
@@ -124,7 +125,7 @@ export function loadPolicy(input: string, workspace: string): LoadedPolicy {
     const document = parseDocument(text);
     if (document.errors.length > 0 || !isMap(document.contents)) {
       throw new UserError(
-        `The policy file "${text}" does not exist; set the policy input to an existing YAML file (relative to the workspace) or to the policy's YAML itself.`,
+        `The policy file "${text}" does not exist; set ${inputRef('policy')} to an existing YAML file (relative to the workspace) or to the policy's YAML itself.`,
         { input: 'policy' },
       );
     }
@@ -262,7 +263,7 @@ function firstIssue(issues: readonly z.core.$ZodIssue[], root: unknown, prefix: 
   let problem = issue.message.replace(/^Invalid input: /, '');
   if (issue.code === 'invalid_type' && value === undefined) problem = `${field} is missing`;
   else if (issue.code === 'invalid_type') problem = `${field} must be a ${issue.expected}, not ${describeValue(value)}`;
-  else problem = `${field} ${problem.charAt(0).toLowerCase()}${problem.slice(1)}`;
+  else problem = `${field} ${lowerFirst(problem)}`;
   return { path: toPath(issuePath), message: `has an invalid ${pathText(issuePath)}: ${problem.replace(/\.$/, '')}.` };
 }
 

@@ -7,17 +7,9 @@ import type { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { UserError } from '../../lib/errors.ts';
-import {
-  ColumnBuilder,
-  countNewlines,
-  matchColumns,
-  shortRowError,
-  type ColumnRequest,
-  type PredictionsFormat,
-  type PredictionsSource,
-  type PredictionsTable,
-} from './column-builder.ts';
-import { NEWLINE, lineBlocks } from './line-blocks.ts';
+import { ColumnBuilder, countNewlines, matchColumns, shortRowError } from './column-builder.ts';
+import { lineBlocks } from './line-blocks.ts';
+import { NEWLINE, type ColumnRequest, type PredictionsFormat, type PredictionsSource, type PredictionsTable } from './source.ts';
 
 const QUOTE = 0x22;
 const DOT = 0x2e;
@@ -138,7 +130,8 @@ export async function readDelimitedFast(
       indexes.forEach((fieldIndex, slot) => (slotOfField[fieldIndex] = slot));
       neededFields = Math.max(...indexes, -1) + 1;
       fieldCount = columns.length;
-      isNumber = present.map((request) => request.kind !== 'text');
+      // A flag read against a positive label is compared as text, on the slow path.
+      isNumber = present.map((request) => request.kind === 'number' || (request.kind === 'flag' && request.positive === undefined));
       lows = Float64Array.from(present, (request) => (request.kind === 'flag' ? 0 : (request.min ?? -Infinity)));
       highs = Float64Array.from(present, (request) => (request.kind === 'flag' ? 1 : (request.max ?? Infinity)));
       isFlag = present.map((request) => request.kind === 'flag');
@@ -227,8 +220,7 @@ export async function readDelimitedFast(
           if (terminator === NEWLINE && fieldEnd > fieldStart && bytes[fieldEnd - 1] === CARRIAGE_RETURN) fieldEnd--;
           // The slow path: long numbers, NaN, text, or a value the column refuses (which it reports).
           builder.rows = row;
-          if (isNumber[slot]) builder.setNumberText(slot, bytes.toString('utf8', fieldStart, fieldEnd), line);
-          else builder.setText(slot, bytes.toString('utf8', fieldStart, fieldEnd).trim(), line);
+          builder.setField(slot, bytes.toString('utf8', fieldStart, fieldEnd), line);
         }
         field++;
         at++;
@@ -274,9 +266,7 @@ export async function readDelimitedQuoted(
       if (record.length < neededFields) throw shortRowError(source, line, record.length, columns.length);
       builder.ensureRow();
       for (let slot = 0; slot < indexes.length; slot++) {
-        const text = record[indexes[slot] as number] as string;
-        if (builder.slots[slot]?.request.kind !== 'text') builder.setNumberText(slot, text, line);
-        else builder.setText(slot, text.trim(), line);
+        builder.setField(slot, record[indexes[slot] as number] as string, line);
       }
       builder.rows++;
     }

@@ -1,7 +1,8 @@
 /** JSON Lines: one JSON object per line; numbers may be JSON numbers or numeric strings. */
 import { UserError } from '../../lib/errors.ts';
-import { ColumnBuilder, matchColumns, type ColumnRequest, type PredictionsSource, type PredictionsTable } from './column-builder.ts';
-import { NEWLINE, lineBlocks } from './line-blocks.ts';
+import { ColumnBuilder, matchColumns } from './column-builder.ts';
+import { lineBlocks } from './line-blocks.ts';
+import { NEWLINE, type ColumnRequest, type PredictionsSource, type PredictionsTable } from './source.ts';
 
 export async function readJsonLines(
   source: PredictionsSource,
@@ -41,14 +42,17 @@ export async function readJsonLines(
       const value = fields[slot.request.name];
       const owner = builder as ColumnBuilder;
       if (value === undefined || value === null || value === '') throw owner.emptyError(line, slot.request);
-      if (slot.request.kind !== 'text') {
+      if (slot.request.kind === 'flag' && (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number')) {
+        // JSON booleans and numbers are flags as their text is.
+        owner.setFlagText(index, String(value), line);
+      } else if (slot.request.kind === 'number') {
         if (typeof value === 'number') owner.setNumber(index, value, () => String(value), line);
         else if (typeof value === 'string') owner.setNumberText(index, value, line);
-        else throw owner.valueError(line, slot.request, '', JSON.stringify(value), 'which is not a number.');
+        else throw owner.valueError(line, slot.request, JSON.stringify(value), 'which is not a number.');
       } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
         owner.setText(index, String(value), line);
       } else {
-        throw owner.valueError(line, slot.request, '', JSON.stringify(value), 'which is not a class label; labels are strings or numbers.');
+        throw owner.valueError(line, slot.request, JSON.stringify(value), 'which is not a class label; labels are strings or numbers.');
       }
     });
     builder.rows++;

@@ -5,7 +5,8 @@
  * numbers go straight into Float64Arrays, 0/1 flags (binary labels) into Uint8Arrays and text columns (class labels,
  * slices) into Int32Array codes over a dictionary, so memory stays near 8 bytes per number per row.
  *
- * - gzip is recognised by its magic bytes (1f 8b), whatever the name.
+ * - gzip is recognised by its magic bytes (1f 8b), whatever the name; so is Parquet (`PAR1`), which is refused with
+ *   a sentence saying so rather than read as CSV.
  * - The format comes from the extension once `.gz` is stripped (`.csv`; `.tsv`/`.tab`; `.jsonl`/`.ndjson`/`.json`);
  *   any other name is decided on content: a first character `{` is JSON Lines, a header with a tab and no comma is TSV,
  *   anything else CSV.
@@ -23,17 +24,16 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { UserError } from '../../lib/errors.ts';
-import type { ColumnRequest, PredictionsFormat, PredictionsSource, PredictionsTable } from './column-builder.ts';
+import { inputRef, UserError } from '../../lib/errors.ts';
+import type { ColumnRequest, PredictionsFormat, PredictionsSource, PredictionsTable } from './source.ts';
 import { CHUNK_BYTES } from './line-blocks.ts';
 import { readDelimitedFast, readDelimitedQuoted } from './read-delimited.ts';
 import { readJsonLines } from './read-jsonl.ts';
 
-export type { ColumnRequest, PredictionsFormat, PredictionsSource, PredictionsTable, TextColumn } from './column-builder.ts';
-export { numberFromText } from './column-builder.ts';
+export type { ColumnRequest, PredictionsFormat, PredictionsSource, PredictionsTable, TextColumn } from './source.ts';
 
-const GZIP_MAGIC_0 = 0x1f;
-const GZIP_MAGIC_1 = 0x8b;
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+const PARQUET_MAGIC = Buffer.from('PAR1', 'latin1');
 
 export async function readPredictions(source: PredictionsSource, requests: readonly ColumnRequest[]): Promise<PredictionsTable> {
   const { size, gzip } = await inspect(source);
@@ -56,7 +56,7 @@ async function inspect(source: PredictionsSource): Promise<{ size: number; gzip:
   try {
     const stats = await stat(source.path);
     if (!stats.isFile()) {
-      throw new UserError(`The predictions path "${source.display}" is a directory, not a file; set the predictions input to the file itself.`, {
+      throw new UserError(`The predictions path "${source.display}" is a directory, not a file; set ${inputRef('predictions')} to the file itself.`, {
         input: 'predictions',
       });
     }
@@ -64,7 +64,7 @@ async function inspect(source: PredictionsSource): Promise<{ size: number; gzip:
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw new UserError(
-      `The predictions file "${source.display}" does not exist; check the predictions input (relative paths are resolved against the workspace).`,
+      `The predictions file "${source.display}" does not exist; check ${inputRef('predictions')} (relative paths are resolved against the workspace).`,
       { input: 'predictions' },
     );
   }
@@ -76,9 +76,16 @@ async function inspect(source: PredictionsSource): Promise<{ size: number; gzip:
   }
   const handle = await open(source.path, 'r');
   try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    return { size, gzip: bytesRead === 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1 };
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    const starts = (magic: Buffer): boolean => bytesRead >= magic.length && head.subarray(0, magic.length).equals(magic);
+    if (starts(PARQUET_MAGIC)) {
+      throw new UserError(
+        `The predictions file "${source.display}" is a Parquet file; export it as CSV or JSON Lines (for example with pandas' to_csv), as reading Parquet comes later.`,
+        { input: 'predictions', location: { file: source.display } },
+      );
+    }
+    return { size, gzip: starts(GZIP_MAGIC) };
   } finally {
     await handle.close();
   }

@@ -1,7 +1,7 @@
 /** The job summary of `evaluate-model`: a verdict line, the reason, the metrics table and the slices. */
 import { markdownTable } from '../../lib/report.ts';
 import { formatSigned, formatValue, metricDirection } from './decide.ts';
-import type { EvaluationReport, RuleResult } from './report.ts';
+import type { EvaluationReport, RuleResult } from '../../lib/evaluation-report.ts';
 
 function ruleText(rule: RuleResult): string {
   const threshold = typeof rule.threshold === 'number' ? formatValue(rule.threshold) : rule.threshold;
@@ -17,6 +17,10 @@ function verdict(passed: boolean): string {
   return passed ? '✅ pass' : '❌ fail';
 }
 
+function ruleVerdict(rule: RuleResult): string {
+  return rule.status === 'skipped' ? '⏭️ skipped' : verdict(rule.passed);
+}
+
 /** One row per rule, then one per metric no rule mentions. */
 function metricRows(report: EvaluationReport): string[][] {
   const rows: string[][] = [];
@@ -28,7 +32,7 @@ function metricRows(report: EvaluationReport): string[][] {
       rule.improvement === null ? '' : formatSigned(rule.improvement),
       intervalText(rule),
       `${ruleText(rule)} (${rule.id})`,
-      verdict(rule.passed),
+      ruleVerdict(rule),
     ]);
   }
   const ruled = new Set(report.rules.map((rule) => rule.metric));
@@ -50,13 +54,16 @@ export function summaryMarkdown(report: EvaluationReport): string {
   const icon = report.decision === 'promote' ? '✅' : '❌';
   const champion =
     report.champion === null
-      ? 'no champion'
+      ? report.missingChampion
+        ? `no champion yet (${report.missingChampion.modelUri} does not exist)`
+        : 'no champion'
       : `champion from ${report.champion.source === 'registry' ? `the registry (${report.champion.modelUri ?? ''}${report.champion.version ? `, version ${report.champion.version}` : ''})` : report.champion.source === 'metrics-file' ? 'a metrics file' : 'the predictions'}`;
   const parts = [
     `### evaluate-model: ${icon} ${report.decision}`,
     '',
     report.reason,
     '',
+    ...(report.warnings ?? []).flatMap((warning) => [`> ⚠️ ${warning}`, '']),
     `${report.task} task, ${report.rows} rows from \`${report.predictions.file}\`, ${champion}${report.significance ? `, paired bootstrap of ${report.significance.resamples} resamples (seed ${report.significance.seed})` : ''}.`,
     '',
     markdownTable(['metric', 'champion', 'candidate', 'improvement', 'interval', 'rule', 'verdict'], metricRows(report)),

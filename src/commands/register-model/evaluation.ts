@@ -3,7 +3,7 @@
  * reader): the decision and the candidate's metrics become tags, the rules table becomes part of the description.
  */
 import path from 'node:path';
-import { readEvaluationReport, type EvaluationReport } from '../evaluate-model/report.ts';
+import { readEvaluationReport, type EvaluationReport } from '../../lib/evaluation-report.ts';
 import { markdownTable } from '../../lib/report.ts';
 import { EVALUATION_DECISION_TAG, metricTag } from '../../lib/registry/tags.ts';
 

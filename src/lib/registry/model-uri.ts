@@ -2,7 +2,7 @@
  * `models:/<name>/<version>` and `models:/<name>@<alias>` URIs (the two forms MLflow documents for registered
  * models), and the name rules MLflow applies to model names and aliases, so bad names fail before any request.
  */
-import { UserError, type SourceLocation } from '../errors.ts';
+import { UserError, type SourceLocation, type UserErrorOptions } from '../errors.ts';
 import type { ModelRegistry } from './types.ts';
 
 export type ModelReference =
@@ -96,6 +96,19 @@ export function parseModelUri(uri: string, origin: ReferenceOrigin = {}): ModelR
   return { kind: 'alias', name: modelName, alias };
 }
 
+/**
+ * The URI is well formed but the registry has no such model version or alias. A UserError like the others; its own
+ * class so a caller can tell "nothing there yet" (a first deployment has no champion) from every other failure.
+ */
+export class ModelVersionNotFoundError extends UserError {
+  readonly reference: ModelReference;
+
+  constructor(message: string, reference: ModelReference, options: UserErrorOptions = {}) {
+    super(message, options);
+    this.reference = reference;
+  }
+}
+
 export interface ModelUriMetrics {
   name: string;
   version: string;
@@ -127,8 +140,9 @@ export async function readModelUriMetrics(
       reference.kind === 'alias'
         ? `model "${reference.name}" has no alias "${reference.alias}"`
         : `model "${reference.name}" has no version ${reference.version}`;
-    throw new UserError(
+    throw new ModelVersionNotFoundError(
       `${label} ${JSON.stringify(shown)} points to no model version: ${missing} in the registry ${registry.location}; register it first or point to an existing version.`,
+      reference,
       errorOptions,
     );
   }

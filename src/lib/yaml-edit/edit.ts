@@ -116,7 +116,6 @@ function parseSelectorFor(text: string, file: string): Selector {
     if (error instanceof SelectorSyntaxError) {
       throw new UserError(`The selector \`${text}\` for ${file} is malformed: ${error.reason} at column ${error.column}.`, {
         location: { file },
-        input: 'updates',
       });
     }
     throw error;
@@ -438,10 +437,16 @@ function verifyParse(text: string, file: string): ParsedFile {
   }
 }
 
-/** A bug guard: the edit would not have produced what it promised, so nothing is written. */
-function internalError(file: string, reason: string): UserError {
-  return new UserError(
-    `The update of ${file} was abandoned because the result failed its self-check (${reason}); the file was left unchanged, please report this with the file and the update line.`,
-    { location: { file } },
+/**
+ * A bug guard: the edit would not have produced what it promised, so nothing is written. Not a UserError: no input can
+ * fix it, so the adapters print it as a bug, with its stack, to be reported.
+ */
+export class EditSelfCheckError extends Error {
+  override readonly name = 'EditSelfCheckError';
+}
+
+function internalError(file: string, reason: string): EditSelfCheckError {
+  return new EditSelfCheckError(
+    `The update of ${file} was abandoned because the result failed its self-check (${reason}); the file was left unchanged. Please report this with the file and the update line.`,
   );
 }

@@ -29,7 +29,7 @@
  * - A selector without `(Kind/name)` in a multi-document file must match in exactly one document; a missing path is
  *   reported for the document where most of it exists.
  */
-export { editYamlText } from './edit.ts';
+export { EditSelfCheckError, editYamlText } from './edit.ts';
 export type { AppliedEdit, EditOptions, EditResult, ScalarEdit, Splice } from './edit.ts';
 export { parseSelector, SelectorSyntaxError } from './selector.ts';
 export type { DocumentFilter, Segment, Selector } from './selector.ts';

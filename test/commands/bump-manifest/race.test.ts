@@ -1,12 +1,7 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { flags, runCliProcess } from '../../support/cli-process.ts';
 import { startGitDaemon, type GitDaemon } from '../../support/git-daemon.ts';
 import { cloneRemote, createRemote, git, isolatedGitEnv, removeTempDirs, showFile } from '../../support/git-repos.ts';
-
-const REPO = path.resolve(import.meta.dirname, '../../..');
-const NODE = path.join(REPO, 'node_modules/.bin/node');
-const RUNNER = path.join(REPO, 'test/support/git-bump-runner.ts');
 
 const PROCESSES = 12;
 const FILES = 4;
@@ -20,19 +15,9 @@ function manifest(file: number, versions: Map<number, string> = new Map()): stri
   return lines.join('\n');
 }
 
-interface RunnerOutput {
-  outputs: { changed: boolean; 'commit-sha': string };
-}
-
-function runProcess(workspace: string, env: Record<string, string>, inputs: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(NODE, [RUNNER, JSON.stringify({ workspace, env, inputs })], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+interface CliOutputs {
+  changed: boolean;
+  'commit-sha': string;
 }
 
 describe('bump-manifest under concurrent pushes', () => {
@@ -48,25 +33,33 @@ describe('bump-manifest under concurrent pushes', () => {
     const remote = await createRemote(files);
     const env = isolatedGitEnv(remote.home);
     daemon = await startGitDaemon(remote.base, env);
-    // A real network remote when git daemon is available, the bare repository's path otherwise.
-    const url = daemon ? `${daemon.baseUrl}remote.git` : remote.bare;
+    // The race is decided on the server side of a network remote; a local path would test less, so refuse it.
+    if (daemon === undefined) throw new Error('git daemon could not start (is git-daemon installed?); the race test needs a network remote.');
+    const url = `${daemon.baseUrl}remote.git`;
 
     const clones: string[] = [];
     for (let i = 0; i < PROCESSES; i++) clones.push(await cloneRemote(remote, `clone-${i}`, url));
 
     const results = await Promise.all(
       clones.map((clone, i) =>
-        runProcess(clone, env, {
-          updates: `clusters/cluster-${i % FILES}.yaml:svc${i}.version=2.0.${i}`,
-          'model-name': `svc${i}`,
-          'model-version': `2.0.${i}`,
-          'max-attempts': '30',
-        }),
+        runCliProcess(
+          [
+            'bump-manifest',
+            ...flags({
+              updates: `clusters/cluster-${i % FILES}.yaml:svc${i}.version=2.0.${i}`,
+              'model-name': `svc${i}`,
+              'model-version': `2.0.${i}`,
+              'max-attempts': '30',
+            }),
+            '--json',
+          ],
+          { cwd: clone, env },
+        ),
       ),
     );
     for (const result of results) expect(result.code, result.stderr).toBe(0);
-    const outputs = results.map((result) => JSON.parse(result.stdout) as RunnerOutput);
-    expect(outputs.every((output) => output.outputs.changed)).toBe(true);
+    const outputs = results.map((result) => JSON.parse(result.stdout) as CliOutputs);
+    expect(outputs.every((output) => output.changed)).toBe(true);
 
     for (let file = 0; file < FILES; file++) {
       const expected = new Map<number, string>();
@@ -76,7 +69,7 @@ describe('bump-manifest under concurrent pushes', () => {
     expect(await git(remote.bare, ['rev-list', '--merges', 'main'])).toBe('');
     expect(Number(await git(remote.bare, ['rev-list', '--count', 'main']))).toBe(PROCESSES + 1);
     const landed = new Set((await git(remote.bare, ['rev-list', 'main'])).split('\n'));
-    for (const output of outputs) expect(landed.has(output.outputs['commit-sha'])).toBe(true);
+    for (const output of outputs) expect(landed.has(output['commit-sha'])).toBe(true);
     const versions = (await git(remote.bare, ['log', '--format=%(trailers:key=Model-Version,valueonly)', 'main'])).split('\n').filter(Boolean);
     expect(versions.sort()).toEqual(Array.from({ length: PROCESSES }, (_, i) => `2.0.${i}`).sort());
   });

@@ -1,7 +1,7 @@
 /** Every bad input ends in one sentence naming the file (and line) and how to fix it. */
 import { describe, expect, it } from 'vitest';
 import { parseInputs } from '../../../src/lib/command.ts';
-import { UserError } from '../../../src/lib/errors.ts';
+import { renderInputRefs, UserError } from '../../../src/lib/errors.ts';
 import { evaluateModel } from '../../../src/commands/evaluate-model/index.ts';
 import { runError, scratch, writeInto } from './helpers.ts';
 
@@ -18,7 +18,7 @@ describe('evaluate-model refuses bad input', () => {
   it('a missing file', async () => {
     const error = await runError({ predictions: 'nope.csv', task: 'binary' }, { workspace: scratch() });
     expect(error.message).toBe(
-      'The predictions file "nope.csv" does not exist; check the predictions input (relative paths are resolved against the workspace).',
+      'The predictions file "nope.csv" does not exist; check input "predictions" (relative paths are resolved against the workspace).',
     );
     expect(error.input).toBe('predictions');
   });
@@ -26,7 +26,7 @@ describe('evaluate-model refuses bad input', () => {
   it('a missing column, naming the columns found and the closest one', async () => {
     const error = await errorFor(GOOD, { 'candidate-column': 'candidat' });
     expect(error.message).toBe(
-      'The predictions file preds.csv has no column "candidat" (named by the candidate-column input) (did you mean "candidate"?); its columns are "label", "candidate", "champion".',
+      'The predictions file preds.csv has no column "candidat" (named by input "candidate-column") (did you mean "candidate"?); its columns are "label", "candidate", "champion".',
     );
     expect(error.location).toEqual({ file: 'preds.csv', line: 1 });
     expect(error.input).toBe('candidate-column');
@@ -62,7 +62,7 @@ describe('evaluate-model refuses bad input', () => {
   it('a label other than 0/1 in a binary task', async () => {
     const error = await errorFor('label,candidate\n1,0.9\n2,0.2\n');
     expect(error.message).toBe(
-      'Line 3 of preds.csv has 2 in column "label", but a binary task needs labels 0 or 1; use task multiclass for more classes.',
+      'Line 3 of preds.csv has 2 in column "label", but a binary task needs labels 0 or 1 (or set input "positive-label"); use task multiclass for more classes.',
     );
     expect(error.location).toEqual({ file: 'preds.csv', line: 3 });
   });
@@ -96,7 +96,7 @@ describe('evaluate-model refuses bad input', () => {
       error = thrown;
     }
     expect(error).toBeInstanceOf(UserError);
-    expect((error as UserError).message).toBe('Input "task" must be one of "binary", "multiclass", "regression" (got "ranking").');
+    expect(renderInputRefs((error as UserError).message, 'action')).toBe('Input "task" must be one of "binary", "multiclass", "regression" (got "ranking").');
     expect((error as UserError).input).toBe('task');
   });
 
@@ -126,7 +126,7 @@ describe('evaluate-model refuses bad input', () => {
     writeInto(dir, 'policy.yml', 'rules:\n  - metric: roc_auc\n    min: 0.8\n  - metric: acuracy\n    min: 0.5\n');
     const error = await runError({ predictions: 'preds.csv', task: 'binary', policy: 'policy.yml' }, { workspace: dir });
     expect(error.message).toBe(
-      'The policy rule rules[1] at policy.yml:4 uses the unknown metric "acuracy" (did you mean "accuracy"?); the binary metrics are accuracy, precision, recall, f1, roc_auc, pr_auc, log_loss, brier, and candidate-metrics / champion-metrics files can add more.',
+      'The policy rule rules[1] at policy.yml:4 uses the unknown metric "acuracy" (did you mean "accuracy"?); the binary metrics are accuracy, precision, recall, f1, roc_auc, pr_auc, log_loss, brier, and the files of input "candidate-metrics" and input "champion-metrics" can add more.',
     );
     expect(error.location).toEqual({ file: 'policy.yml', line: 4, column: 5 });
   });
@@ -151,7 +151,7 @@ describe('evaluate-model refuses bad input', () => {
     writeInto(dir, 'policy.yml', 'rules:\n  - any:\n      - metric: roc_auc\n        min: 0.99\n      - metric: f1\n        min_improvement: 1%\n');
     const error = await runError({ predictions: 'preds.csv', task: 'binary', policy: 'policy.yml' }, { workspace: dir });
     expect(error.message).toBe(
-      'The policy rule rules[0].any[1] at policy.yml:5 compares f1 with the champion (min_improvement), but preds.csv has no "champion" column and no champion-metrics or champion input is set; add the champion\'s predictions as a "champion" column, set champion-metrics or champion, or use min/max instead.',
+      'The policy rule rules[0].any[1] at policy.yml:5 compares f1 with the champion (min_improvement), but preds.csv has no "champion" column and neither input "champion-metrics" nor input "champion" is set; add the champion\'s predictions as a "champion" column, set input "champion-metrics" or input "champion", or use min/max instead.',
     );
     expect(error.location).toEqual({ file: 'policy.yml', line: 5, column: 9 });
   });
@@ -170,20 +170,20 @@ describe('evaluate-model refuses bad input', () => {
   it('slice rules without a slice column', async () => {
     const error = await errorFor(GOOD, { policy: 'slices:\n  rules:\n    - metric: accuracy\n      min: 0.5\n' });
     expect(error.message).toBe(
-      'The policy at the inline policy has slice rules but no slice-column is set; set the slice-column input to the column that defines the slices.',
+      'The policy at line 1 of the inline policy has slice rules but input "slice-column" is not set; set it to the column that defines the slices.',
     );
   });
 
   it('a policy file that does not exist', async () => {
     const error = await errorFor(GOOD, { policy: 'policies/eval.yml' });
     expect(error.message).toBe(
-      'The policy file "policies/eval.yml" does not exist; set the policy input to an existing YAML file (relative to the workspace) or to the policy\'s YAML itself.',
+      'The policy file "policies/eval.yml" does not exist; set input "policy" to an existing YAML file (relative to the workspace) or to the policy\'s YAML itself.',
     );
   });
 
   it('two inputs naming the same column', async () => {
     const error = await errorFor(GOOD, { 'champion-column': 'candidate' });
-    expect(error.message).toBe('The candidate-column and champion-column inputs both name the column "candidate"; each must name a different column.');
+    expect(error.message).toBe('Input "candidate-column" and input "champion-column" both name the column "candidate"; each must name a different column.');
   });
 
   it('a metrics file that is not a map of numbers', async () => {
@@ -191,7 +191,7 @@ describe('evaluate-model refuses bad input', () => {
     writeInto(dir, 'preds.csv', GOOD);
     writeInto(dir, 'candidate.json', '{\n  "latency_p95_ms": "fast"\n}\n');
     const error = await runError({ predictions: 'preds.csv', task: 'binary', 'candidate-metrics': 'candidate.json' }, { workspace: dir });
-    expect(error.message).toBe('The candidate-metrics file candidate.json has "fast" for "latency_p95_ms", which is not a number; every value must be a number.');
+    expect(error.message).toBe('The metrics file candidate.json (input "candidate-metrics") has "fast" for "latency_p95_ms", which is not a number; every value must be a number.');
     expect(error.location).toEqual({ file: 'candidate.json', line: 2 });
   });
 

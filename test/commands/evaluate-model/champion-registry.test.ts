@@ -1,6 +1,7 @@
 /** `champion: models:/…`: the champion's metrics from the registry when the predictions have no champion column. */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { renderInputRefs } from '../../../src/lib/errors.ts';
 import { createFileRegistry } from '../../../src/lib/registry/index.ts';
 import { runError, runEvaluate, scratch, writeInto } from './helpers.ts';
 
@@ -61,6 +62,6 @@ describe('evaluate-model with a registry champion', () => {
       { workspace: dir },
     );
     expect(report.champion?.source).toBe('predictions');
-    expect(ctx.infos.some((line) => line.includes('the champion input (models:/churn@champion) is not used'))).toBe(true);
+    expect(ctx.infos.some((line) => renderInputRefs(line, 'action').includes('input "champion" (models:/churn@champion) is not used'))).toBe(true);
   });
 });

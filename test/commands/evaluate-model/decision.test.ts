@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RejectedError } from '../../../src/commands/evaluate-model/index.ts';
-import { evaluationReportSchema, readEvaluationReport } from '../../../src/commands/evaluate-model/report.ts';
+import { evaluationReportSchema, readEvaluationReport } from '../../../src/lib/evaluation-report.ts';
 import { parseInputs } from '../../../src/lib/command.ts';
 import { evaluateModel } from '../../../src/commands/evaluate-model/index.ts';
 import { testContext } from '../../support/context.ts';
@@ -221,8 +221,8 @@ describe('evaluate-model decisions', () => {
     expect(outputs['report-path']).toBe(path.join(dir, 'out', 'report.json'));
     const json = JSON.parse(readFileSync(path.join(dir, 'out', 'report.json'), 'utf8')) as Record<string, unknown>;
     expect(Object.keys(json)).toEqual([
-      'schemaVersion', 'decision', 'passed', 'reason', 'task', 'rows', 'threshold', 'predictions', 'candidate', 'champion',
-      'policy', 'significance', 'rules', 'groups', 'slices', 'sliceColumn',
+      'schemaVersion', 'decision', 'passed', 'reason', 'task', 'rows', 'minRows', 'threshold', 'positiveLabel', 'classes', 'predictions',
+      'candidate', 'champion', 'missingChampion', 'policy', 'significance', 'rules', 'groups', 'slices', 'sliceColumn', 'warnings',
     ]);
     expect(evaluationReportSchema.safeParse(json).success).toBe(true);
     expect(json.schemaVersion).toBe(1);
@@ -250,6 +250,13 @@ describe('evaluate-model decisions', () => {
     expect(summary).toMatch(/\| accuracy \| 0\.765 \| 0\.8275 \| \+0\.0625 \| \[\+0\.0\d+, \+0\.\d+\] \(95%\) \| min_improvement 0 \(rules\[1\]\) \| ✅ pass \|/);
     expect(summary).toContain('| brier | 0.15807 | 0.11567 | +0.0424 |  |  | reported |');
     expect(summary.split('\n')[2]).toBe("Promoted because the policy's 2 rules passed.");
+  });
+
+  it('still reads a version-1 report written before the optional fields were added', async () => {
+    const fixture = path.resolve(FIXTURES, '../register-model/evaluation-report.json');
+    const report = await readEvaluationReport(fixture, 'evaluation-report.json');
+    expect(report.schemaVersion).toBe(1);
+    expect(report.minRows).toBeUndefined();
   });
 
   it('refuses to read a report of another schema version', async () => {

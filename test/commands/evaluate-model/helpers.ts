@@ -4,9 +4,9 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll } from 'vitest';
 import { parseInputs } from '../../../src/lib/command.ts';
-import { UserError } from '../../../src/lib/errors.ts';
+import { renderInputRefs, UserError } from '../../../src/lib/errors.ts';
 import { evaluateModel } from '../../../src/commands/evaluate-model/index.ts';
-import { evaluationReportSchema, type EvaluationReport } from '../../../src/commands/evaluate-model/report.ts';
+import { evaluationReportSchema, type EvaluationReport } from '../../../src/lib/evaluation-report.ts';
 import { testContext, type RecordedContext } from '../../support/context.ts';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/evaluate-model');
@@ -42,23 +42,31 @@ export interface Run {
 
 /**
  * Runs evaluate-model as the adapters do: raw input strings (hyphenated names, defaults from the spec) parsed by
- * parseInputs, then run() with a recording context. `workspace` defaults to the fixtures directory.
+ * parseInputs, then run() with a recording context. `workspace` defaults to the fixtures directory. `min-rows` is 1
+ * unless given, for the few-row files these tests write (its default is tested on its own).
  */
 export async function runEvaluate(raw: Record<string, string>, options: { workspace?: string; env?: Record<string, string> } = {}): Promise<Run> {
   const tempDir = scratch();
   const ctx = testContext({ workspace: options.workspace ?? FIXTURES, tempDir, env: options.env ?? {} });
-  const inputs = parseInputs(evaluateModel, (name) => raw[name], (value) => ctx.setSecret(value));
+  const given: Record<string, string> = { 'min-rows': '1', ...raw };
+  const inputs = parseInputs(evaluateModel, (name) => given[name], (value) => ctx.setSecret(value));
   const outputs = await evaluateModel.run(inputs, ctx);
   const report = evaluationReportSchema.parse(JSON.parse(readFileSync(String(outputs['report-path']), 'utf8')));
   return { outputs, report, ctx };
 }
 
-/** The UserError a run ends with (fails the test when it succeeds or throws something else). */
+/**
+ * The UserError a run ends with (fails the test when it succeeds or throws something else), its message with inputs
+ * named as the Action adapter names them.
+ */
 export async function runError(raw: Record<string, string>, options: { workspace?: string } = {}): Promise<UserError> {
   try {
     await runEvaluate(raw, options);
   } catch (error) {
-    if (error instanceof UserError) return error;
+    if (error instanceof UserError) {
+      error.message = renderInputRefs(error.message, 'action');
+      return error;
+    }
     throw error;
   }
   throw new Error('evaluate-model succeeded where an error was expected');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runActionScript } from '../../support/action-runner.ts';
 
-const script = path.resolve('test/commands/register-model/action-entry.ts');
+const script = path.resolve('src/entrypoints/register-model.ts');
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'register-model-action-'));
 afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 

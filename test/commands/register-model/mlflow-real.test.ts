@@ -135,7 +135,7 @@ describe('register-model against a real MLflow server', () => {
   it('runs as a GitHub Action with INPUT_* variables', () => {
     const name = `churn-${randomUUID().slice(0, 8)}`;
     const run = runActionScript(
-      path.resolve('test/commands/register-model/action-entry.ts'),
+      path.resolve('src/entrypoints/register-model.ts'),
       { 'model-name': name, source: 's3://bucket/churn/model', alias: 'challenger' },
       { cwd: workspace, env: { MLFLOW_TRACKING_URI: url, GITHUB_SHA: env.GITHUB_SHA } },
     );

@@ -1,15 +1,21 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileRegistry } from '../../../src/lib/registry/file.ts';
+import { flags, runCliProcess } from '../../support/cli-process.ts';
 
-const run = promisify(execFile);
-const node = path.resolve('node_modules/.bin/node');
-const runner = path.resolve('test/support/register-model-runner.ts');
 const PROCESSES = 16;
+
+/** register-model through the real CLI, in its own process; its outputs. */
+async function register(inputs: Record<string, string>): Promise<{ version: string; created: boolean }> {
+  const result = await runCliProcess(['register-model', ...flags(inputs), '--json'], {
+    cwd: workspace,
+    env: { PATH: process.env.PATH ?? '', GITHUB_SHA: 'abc123' },
+  });
+  if (result.code !== 0) throw new Error(`register-model exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as { version: string; created: boolean };
+}
 
 let workspace: string;
 beforeAll(async () => {
@@ -24,8 +30,7 @@ describe('file registry under concurrent processes', () => {
     const outcomes = await Promise.all(
       Array.from({ length: PROCESSES }, async (_, i) => {
         const inputs = { 'registry-uri': 'registry', 'model-name': 'churn', source: `s3://bucket/model-${i}`, alias: 'challenger' };
-        const { stdout } = await run(node, [runner, workspace, JSON.stringify(inputs), JSON.stringify({ GITHUB_SHA: 'abc123' })]);
-        return { source: `s3://bucket/model-${i}`, outputs: JSON.parse(stdout) as { version: string; created: boolean } };
+        return { source: `s3://bucket/model-${i}`, outputs: await register(inputs) };
       }),
     );
     const versions = outcomes.map((o) => Number(o.outputs.version)).sort((a, b) => a - b);
@@ -49,8 +54,7 @@ describe('file registry under concurrent processes', () => {
     const inputs = { 'registry-uri': 'same', 'model-name': 'churn', source: 's3://bucket/model', alias: 'challenger' };
     const outputs = await Promise.all(
       Array.from({ length: 6 }, async () => {
-        const { stdout } = await run(node, [runner, workspace, JSON.stringify(inputs), JSON.stringify({ GITHUB_SHA: 'abc123' })]);
-        return JSON.parse(stdout) as { version: string; created: boolean };
+        return register(inputs);
       }),
     );
     expect(outputs.map((o) => o.version)).toEqual(Array.from({ length: 6 }, () => '1'));
