@@ -114,7 +114,7 @@ export function rootActionYaml(commands: readonly AnyCommand[]): string {
   }
   return yamlFile(GENERATED, {
     name: 'ml-gitops',
-    description: 'Carry a trained model from evaluation to production through GitOps: evaluate, register, bump manifests, promote, wait for Argo CD, roll back.',
+    description: `Carry a trained model from evaluation to production through GitOps: ${commands.map((c) => c.name).join(', ')}.`,
     author: 'ml-gitops',
     branding: { icon: 'git-pull-request', color: 'blue' },
     inputs,

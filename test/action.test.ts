@@ -46,3 +46,37 @@ describe('GitHub Action adapter', () => {
     expect(run.stdout).toContain('this is a bug');
   });
 });
+
+describe('GitHub Action adapter, as the first week met it', () => {
+  it('the root action warns about inputs that belong to another command', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const workspace = mkdtempSync(path.join(os.tmpdir(), 'ml-gitops-root-'));
+    mkdirSync(path.join(workspace, 'envs'));
+    writeFileSync(path.join(workspace, 'envs', 'values.yaml'), 'model:\n  version: 1\n');
+    const run = runActionScript(
+      path.resolve('src/entrypoints/main.ts'),
+      { command: 'bump-manifest', updates: 'envs/values.yaml:model.version=2', 'dry-run': 'true', predictions: 'eval.csv', task: 'binary' },
+      { cwd: workspace },
+    );
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('::warning::bump-manifest does not take the inputs "predictions", "task", so they are ignored');
+  });
+
+  it('annotates a manifest error at its path in the workspace, not relative to the `path` input', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const workspace = mkdtempSync(path.join(os.tmpdir(), 'ml-gitops-annotate-'));
+    mkdirSync(path.join(workspace, 'manifests', 'envs'), { recursive: true });
+    writeFileSync(path.join(workspace, 'manifests', 'envs', 'values.yaml'), 'model:\n  version: [1\n');
+    const run = runActionScript(
+      path.resolve('src/entrypoints/bump-manifest.ts'),
+      { path: 'manifests', updates: 'envs/values.yaml:model.version=2', 'dry-run': 'true' },
+      { cwd: workspace },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/::error file=manifests\/envs\/values\.yaml,line=\d+/);
+  });
+});

@@ -22,6 +22,18 @@ describe('generated files', () => {
     }
   });
 
+  it('the docs name only commands that exist', () => {
+    // Every command of the suite's plan; a doc may name one only once it is in COMMANDS.
+    const planned = ['evaluate-model', 'register-model', 'bump-manifest', 'open-promotion-pr', 'wait-for-argo-sync', 'rollback'];
+    const existing = new Set(COMMANDS.map((command) => command.name));
+    const docs = ['README.md', 'action.yml', ...COMMANDS.map((command) => `actions/${command.name}/README.md`)];
+    for (const doc of docs) {
+      const text = fs.readFileSync(path.join(root, doc), 'utf8');
+      const missing = planned.filter((name) => !existing.has(name) && new RegExp(`(^|[^a-z-])${name}([^a-z-]|$)`).test(text));
+      expect(missing, `${doc} names commands that do not exist yet`).toEqual([]);
+    }
+  });
+
   it('the committed dist/ is what npm run build produces from src/', { timeout: 600_000 }, async () => {
     expect(distDifferences(path.join(root, 'dist'), await bundleAll(root)), 'run npm run build and commit dist/').toEqual([]);
   });

@@ -30594,7 +30594,7 @@ __webpack_unused_export__ = debug; // for test
 
 /***/ }),
 
-/***/ 6752:
+/***/ 4371:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -30637,7 +30637,7 @@ __webpack_unused_export__ = RoundRobinPool
 module.exports.g6 = Agent
 __webpack_unused_export__ = ProxyAgent
 __webpack_unused_export__ = Socks5ProxyAgent
-__webpack_unused_export__ = EnvHttpProxyAgent
+module.exports.J2 = EnvHttpProxyAgent
 __webpack_unused_export__ = RetryAgent
 __webpack_unused_export__ = H2CClient
 __webpack_unused_export__ = RetryHandler
@@ -31278,7 +31278,7 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 6424:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -31838,7 +31838,7 @@ module.exports = upgrade
 
 
 
-module.exports.request = __nccwpck_require__(4043)
+module.exports.request = __nccwpck_require__(6424)
 module.exports.stream = __nccwpck_require__(3560)
 module.exports.pipeline = __nccwpck_require__(6862)
 module.exports.upgrade = __nccwpck_require__(9501)
@@ -72865,9 +72865,12 @@ var errors = __nccwpck_require__(7268);
 
 
 
+/** Messages name inputs the way a workflow author writes them: `input "x"`. */
+const render = (text) => (0,errors/* renderInputRefs */.nx)(text, 'action');
 /** Annotation paths must be relative to the repository root for GitHub to attach them to the file. */
-function annotationFile(file, workspace) {
-    const absolute = external_node_path_default().resolve(workspace, file);
+function annotationFile(location, workspace) {
+    const file = location.file;
+    const absolute = external_node_path_default().resolve(location.root ?? workspace, file);
     const relative = external_node_path_default().relative(workspace, absolute);
     return relative.startsWith('..') || external_node_path_default().isAbsolute(relative) ? file : relative.split((external_node_path_default()).sep).join('/');
 }
@@ -72877,7 +72880,7 @@ function annotationProperties(location, workspace, title) {
         properties.title = title;
     if (location === undefined)
         return properties;
-    properties.file = annotationFile(location.file, workspace);
+    properties.file = annotationFile(location, workspace);
     if (location.line !== undefined)
         properties.startLine = location.line;
     if (location.column !== undefined)
@@ -72886,10 +72889,10 @@ function annotationProperties(location, workspace, title) {
 }
 function actionLogger(workspace) {
     return {
-        info: (message) => info(message),
-        warning: (message, location) => warning(message, annotationProperties(location, workspace)),
-        debug: (message) => core_debug(message),
-        group: (title, fn) => group(title, fn),
+        info: (message) => info(render(message)),
+        warning: (message, location) => warning(render(message), annotationProperties(location, workspace)),
+        debug: (message) => core_debug(render(message)),
+        group: (title, fn) => group(render(title), fn),
     };
 }
 /** The run context of an Action step, and the summary parts it collected (flushed once, even after a failure). */
@@ -72898,7 +72901,7 @@ function actionContext(env = process.env) {
     const summaryParts = [];
     const context = {
         log: actionLogger(workspace),
-        summary: (markdown) => void summaryParts.push(markdown),
+        summary: (markdown) => void summaryParts.push(render(markdown)),
         setSecret: (value) => core_setSecret(value),
         env,
         workspace,
@@ -72919,11 +72922,10 @@ async function flushSummary(parts) {
 /** Reports an error the way a user should see it: user errors as one annotated sentence, bugs with their stack. */
 function reportActionError(error, workspace) {
     if ((0,errors/* isUserError */.iU)(error)) {
-        core_error(error.message, annotationProperties(error.location, workspace, error.title));
+        core_error(render(error.message), annotationProperties(error.location, workspace, error.title));
     }
     else {
-        const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        core_error(`ml-gitops failed unexpectedly; this is a bug, please report it with this log: ${detail}`);
+        core_error((0,errors/* bugReport */.r)(error));
     }
     process.exitCode = 1;
 }
@@ -72935,7 +72937,10 @@ function writeOutputs(outputs) {
 async function runAction(command, env = process.env) {
     const { context, summaryParts } = actionContext(env);
     try {
-        const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => (command.inputs[name]?.kind === 'lines' ? getInput(name, { trimWhitespace: false }) : getInput(name)), (value) => core_setSecret(value));
+        const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => {
+            const kind = command.inputs[name]?.kind;
+            return kind === 'lines' || kind === 'list' ? getInput(name, { trimWhitespace: false }) : getInput(name);
+        }, (value) => core_setSecret(value), env);
         writeOutputs(await command.run(inputs, context));
     }
     catch (error) {
@@ -72956,7 +72961,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 389:
+/***/ 2808:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72967,8 +72972,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: RejectedError, policySchema
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
@@ -72976,6 +72979,234 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 var command = __nccwpck_require__(946);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./node_modules/write-file-atomic/lib/index.js
+var lib = __nccwpck_require__(238);
+var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 11 modules
+var schemas = __nccwpck_require__(2857);
+;// CONCATENATED MODULE: ./src/lib/evaluation-report.ts
+/**
+ * The JSON report of `evaluate-model`, version 1: the contract between steps. `evaluate-model` writes it;
+ * `register-model` and `open-promotion-pr` read it. Additions keep `schemaVersion: 1` and are optional in the schema,
+ * so a report written by an earlier release of the same version still reads; a change that renames or removes a field
+ * bumps the version. Numbers that are undefined (NaN, e.g. the roc_auc of a slice with one class) are written as null.
+ */
+
+
+
+
+
+const REPORT_SCHEMA_VERSION = 1;
+const value = schemas/* number */.aig().nullable();
+const metrics = schemas/* record */.g1P(schemas/* string */.YjP(), value);
+/** `evaluated`, or `skipped` when the rule could not apply (a comparison without a champion yet). Absent = evaluated. */
+const evaluation_report_status = schemas/* enum */.k5n(['evaluated', 'skipped']);
+const intervalSchema = schemas/* object */.Ikc({
+    lower: value,
+    upper: value,
+    /** Two-sided confidence of the interval, e.g. 0.95. */
+    confidence: schemas/* number */.aig(),
+});
+const ruleResultSchema = schemas/* object */.Ikc({
+    /** Where the rule is in the policy: `rules[1].any[0]`, `slices.rules[0]`. */
+    id: schemas/* string */.YjP(),
+    metric: schemas/* string */.YjP(),
+    direction: schemas/* enum */.k5n(['higher', 'lower']),
+    kind: schemas/* enum */.k5n(['min', 'max', 'min_improvement', 'max_regression']),
+    /** The bound as the policy wrote it: a number, or a percentage such as "1%". */
+    threshold: schemas/* union */.KCZ([schemas/* number */.aig(), schemas/* string */.YjP()]),
+    /** The bound in the metric's unit (a percentage applied to the champion's value); null when it cannot be computed. */
+    required: value,
+    candidate: value,
+    champion: value,
+    /** Candidate over champion in the metric's better direction (positive = better); null without a champion. */
+    improvement: value,
+    /** Paired bootstrap interval of the improvement; null when the comparison used point estimates. */
+    interval: intervalSchema.nullable(),
+    /** A skipped rule does not block the decision (`passed` is true); its explanation says why it was skipped. */
+    passed: schemas/* boolean */.zMY(),
+    status: evaluation_report_status.optional(),
+    explanation: schemas/* string */.YjP(),
+});
+const groupResultSchema = schemas/* object */.Ikc({
+    id: schemas/* string */.YjP(),
+    kind: schemas/* enum */.k5n(['any', 'all']),
+    passed: schemas/* boolean */.zMY(),
+    /** `skipped` when every rule inside was skipped. */
+    status: evaluation_report_status.optional(),
+    /** Ids of the rules and groups directly inside. */
+    members: schemas/* array */.YOg(schemas/* string */.YjP()),
+});
+const sliceResultSchema = schemas/* object */.Ikc({
+    /** The slice-column value. */
+    value: schemas/* string */.YjP(),
+    rows: schemas/* number */.aig().int(),
+    status: schemas/* enum */.k5n(['evaluated', 'skipped']),
+    /** null for a skipped slice. */
+    passed: schemas/* boolean */.zMY().nullable(),
+    candidate: schemas/* object */.Ikc({ metrics }),
+    champion: schemas/* object */.Ikc({ metrics }).nullable(),
+    rules: schemas/* array */.YOg(ruleResultSchema),
+    groups: schemas/* array */.YOg(groupResultSchema),
+});
+const classesSchema = schemas/* object */.Ikc({
+    /** `numbers` when every label and prediction is a number (`1` and `1.0` are one class), else `text`. */
+    comparedAs: schemas/* enum */.k5n(['numbers', 'text']),
+    /** The classes occurring among the labels, as first written. */
+    labels: schemas/* array */.YOg(schemas/* string */.YjP()),
+    /** Classes a model predicts that never occur as a label (each counts as a wrong prediction). */
+    predictedNotLabelled: schemas/* object */.Ikc({ candidate: schemas/* array */.YOg(schemas/* string */.YjP()), champion: schemas/* array */.YOg(schemas/* string */.YjP()) }),
+});
+const evaluationReportSchema = schemas/* object */.Ikc({
+    schemaVersion: schemas/* literal */.euz(REPORT_SCHEMA_VERSION),
+    decision: schemas/* enum */.k5n(['promote', 'reject']),
+    passed: schemas/* boolean */.zMY(),
+    /** One sentence: why the decision was taken. */
+    reason: schemas/* string */.YjP(),
+    task: schemas/* enum */.k5n(['binary', 'multiclass', 'regression']),
+    /** Rows of the predictions file. */
+    rows: schemas/* number */.aig().int(),
+    /** The fewest rows the whole set needs (the min-rows input); fewer rows reject the candidate. */
+    minRows: schemas/* number */.aig().int().optional(),
+    /** Binary tasks: the score at or above which a row is predicted positive; null for other tasks. */
+    threshold: schemas/* number */.aig().nullable(),
+    /** Binary tasks: the label value of the positive class when the positive-label input named one, else null. */
+    positiveLabel: schemas/* string */.YjP().nullable().optional(),
+    /** Multiclass tasks: how the classes were compared and which predicted classes never occur as labels. */
+    classes: classesSchema.nullable().optional(),
+    predictions: schemas/* object */.Ikc({ file: schemas/* string */.YjP(), format: schemas/* enum */.k5n(['csv', 'tsv', 'jsonl']), gzip: schemas/* boolean */.zMY() }),
+    candidate: schemas/* object */.Ikc({ metrics }),
+    /** null when there is no champion (no champion column, champion-metrics or champion input). */
+    champion: schemas/* object */.Ikc({
+        metrics,
+        source: schemas/* enum */.k5n(['predictions', 'metrics-file', 'registry']),
+        /** The `models:/` URI and resolved version, when the metrics came from the registry. */
+        modelUri: schemas/* string */.YjP().nullable(),
+        version: schemas/* string */.YjP().nullable(),
+    })
+        .nullable(),
+    /**
+     * The champion input named an alias that does not exist yet and on-missing-champion is promote-if-rules-pass: the
+     * champion comparisons were skipped. null otherwise.
+     */
+    missingChampion: schemas/* object */.Ikc({ modelUri: schemas/* string */.YjP() }).nullable().optional(),
+    policy: schemas/* object */.Ikc({ source: schemas/* enum */.k5n(['file', 'inline', 'none']), file: schemas/* string */.YjP().nullable() }),
+    significance: schemas/* object */.Ikc({ confidence: schemas/* number */.aig(), resamples: schemas/* number */.aig().int(), seed: schemas/* number */.aig().int() }).nullable(),
+    rules: schemas/* array */.YOg(ruleResultSchema),
+    groups: schemas/* array */.YOg(groupResultSchema),
+    slices: schemas/* array */.YOg(sliceResultSchema),
+    /** The slice-column, when slices were evaluated. */
+    sliceColumn: schemas/* string */.YjP().nullable(),
+    /** The warnings of the run, each one sentence (also logged as warnings). */
+    warnings: schemas/* array */.YOg(schemas/* string */.YjP()).optional(),
+});
+/**
+ * Reads and validates a report written by `evaluate-model` (for the steps that consume it). `display` is the path as
+ * the user wrote it and `input` the input that pointed to it, for messages.
+ */
+async function readEvaluationReport(file, display = file, input = 'evaluation-report') {
+    const fix = `point ${inputRef(input)} to the report-path output of evaluate-model`;
+    let text;
+    try {
+        text = await readFile(file, 'utf8');
+    }
+    catch {
+        throw new UserError(`The evaluation report "${display}" does not exist; ${fix}.`, { input });
+    }
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (error) {
+        throw new UserError(`The evaluation report "${display}" is not JSON (${error.message}); ${fix}.`, {
+            input,
+            location: { file: display },
+        });
+    }
+    const version = data?.schemaVersion;
+    if (version !== REPORT_SCHEMA_VERSION) {
+        throw new UserError(`The evaluation report "${display}" has schemaVersion ${JSON.stringify(version)}, but this version of ml-gitops reads version ${REPORT_SCHEMA_VERSION}; produce it with the same ml-gitops release.`, { input, location: { file: display } });
+    }
+    const result = evaluationReportSchema.safeParse(data);
+    if (!result.success) {
+        const issue = result.error.issues[0];
+        const where = issue?.path.map(String).join('.') ?? '';
+        throw new UserError(`The evaluation report "${display}" is not a valid evaluate-model report: ${where === '' ? '' : `${where} `}${issue?.message ?? 'is invalid'}.`, {
+            input,
+            location: { file: display },
+        });
+    }
+    return result.data;
+}
+/**
+ * Writes the report to `file` (absolute) atomically (a temporary file renamed over it, so a reader never sees half a
+ * report), creating its directory. A location that cannot be written is a UserError naming `origin.input`.
+ */
+async function writeEvaluationReport(file, report, origin) {
+    try {
+        await (0,promises_.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+        await lib_default()(file, `${JSON.stringify(report, null, 2)}\n`, { encoding: 'utf8' });
+    }
+    catch (error) {
+        const problem = await unwritableProblem(error, file, origin.display);
+        if (problem === undefined)
+            throw error;
+        throw new errors/* UserError */.yo(`The evaluation report cannot be written to "${origin.display}": ${problem}; set ${(0,errors/* inputRef */.io)(origin.input)} to a file in a writable directory.`, {
+            input: origin.input,
+        });
+    }
+}
+/** Why `file` cannot be written, in words, for the errors the environment causes; undefined for anything else. */
+async function unwritableProblem(error, file, display) {
+    switch (error?.code) {
+        case 'EEXIST':
+        case 'ENOTDIR': {
+            const blocking = await firstFileAncestor(file);
+            const shown = blocking === undefined ? 'a part of the path' : `"${displayedAncestor(display, file, blocking)}"`;
+            return `${shown} is a file, not a directory`;
+        }
+        case 'EISDIR':
+            return 'it is a directory; name a file inside it, such as evaluation-report.json';
+        case 'EACCES':
+        case 'EPERM':
+            return 'permission denied';
+        case 'EROFS':
+            return 'the file system is read-only';
+        default:
+            return undefined;
+    }
+}
+/** The nearest ancestor of `file` that exists and is not a directory (the cause of EEXIST / ENOTDIR). */
+async function firstFileAncestor(file) {
+    let current = external_node_path_default().dirname(file);
+    for (;;) {
+        const stats = await (0,promises_.stat)(current).catch(() => undefined);
+        if (stats !== undefined)
+            return stats.isDirectory() ? undefined : current;
+        const parent = external_node_path_default().dirname(current);
+        if (parent === current)
+            return undefined;
+        current = parent;
+    }
+}
+/** `blocking` as the user would write it: relative like `display` when `display` was relative. */
+function displayedAncestor(display, file, blocking) {
+    if (external_node_path_default().isAbsolute(display))
+        return blocking;
+    const up = external_node_path_default().relative(blocking, file).split((external_node_path_default()).sep).length;
+    const parts = display.split(/[\\/]/);
+    return parts.slice(0, Math.max(1, parts.length - up)).join('/');
+}
+/** JSON numbers cannot be NaN or infinite: those become null. */
+function finiteOrNull(value) {
+    return value === undefined || !Number.isFinite(value) ? null : value;
+}
+function metricsForReport(values) {
+    return Object.fromEntries(Object.entries(values).map(([name, v]) => [name, finiteOrNull(v)]));
+}
+
 ;// CONCATENATED MODULE: ./src/lib/metrics/catalog.ts
 function metric(task, name, direction, description) {
     return Object.freeze({ name, task, direction, description });
@@ -74365,14 +74596,80 @@ function computeMetrics(data, names) {
     return result;
 }
 
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
-// EXTERNAL MODULE: ./node_modules/write-file-atomic/lib/index.js
-var lib = __nccwpck_require__(238);
-var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
 // EXTERNAL MODULE: ./node_modules/proper-lockfile/index.js
 var proper_lockfile = __nccwpck_require__(3648);
 var proper_lockfile_default = /*#__PURE__*/__nccwpck_require__.n(proper_lockfile);
+;// CONCATENATED MODULE: ./src/lib/retry.ts
+/**
+ * The one backoff and polling schedule of the suite: HTTP retries, the push loop, the file registry's lock, waiting for
+ * a model version to become READY and waiting for Argo CD all use it, so a delay is computed the same way everywhere
+ * and tests can replace time (`sleep`, `random`, `now`) in one place.
+ */
+/** The delay before retry number `attempt` (0-based). */
+function backoffDelay(policy, attempt, random = Math.random) {
+    const exponential = Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, attempt));
+    if (policy.jitter === 'none')
+        return exponential;
+    if (policy.jitter === 'equal')
+        return Math.round(exponential / 2 + (random() * exponential) / 2);
+    return exponential + random() * policy.jitter;
+}
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+function sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) {
+            reject(signal.reason);
+            return;
+        }
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, Math.max(0, ms));
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal?.reason);
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+const SYSTEM_CLOCK = { now: () => Date.now(), sleep, random: Math.random };
+/**
+ * Calls `probe` until it reports done or the time is up, waiting the policy's growing delays in between (never past
+ * the deadline). A probe that throws ends the poll with its error.
+ */
+async function poll(probe, options) {
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    const started = clock.now();
+    const deadline = started + options.timeoutMs;
+    for (let attempt = 0;; attempt++) {
+        const result = await probe();
+        if (result.done)
+            return { done: true, value: result.value, probes: attempt + 1 };
+        const left = deadline - clock.now();
+        if (left <= 0)
+            return { done: false, probes: attempt + 1, elapsedMs: clock.now() - started };
+        await clock.sleep(Math.min(backoffDelay(options.policy, attempt, clock.random), left), options.signal);
+    }
+}
+/** Runs `operation` until it succeeds, an error is not worth retrying, or the attempts or the deadline run out. */
+async function retry(operation, options) {
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await operation(attempt);
+        }
+        catch (error) {
+            if (attempt + 1 >= options.maxAttempts || !options.shouldRetry(error, attempt))
+                throw error;
+            const delay = backoffDelay(options.policy, attempt, clock.random);
+            if (options.deadline !== undefined && clock.now() + delay >= options.deadline)
+                throw error;
+            options.onRetry?.(error, attempt, delay);
+            await clock.sleep(delay, options.signal);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/lib/lock.ts
 /**
  * Inter-process locks on the file system (proper-lockfile: an atomic `mkdir` lock whose mtime is refreshed while it is
@@ -74380,12 +74677,14 @@ var proper_lockfile_default = /*#__PURE__*/__nccwpck_require__.n(proper_lockfile
  */
 
 
+
 const DEFAULT_STALE_MS = 10_000;
 /**
  * Waiting schedule for a busy lock: short randomised waits (many runs queue for a few milliseconds each), capped so
  * the total wait (roughly 1 minute) outlasts the stale timeout of a crashed holder.
  */
-const RETRIES = { retries: 400, factor: 1.2, minTimeout: 5, maxTimeout: 150, randomize: true };
+const LOCK_BACKOFF = { initialMs: 10, factor: 1.2, maxMs: 300, jitter: 'equal' };
+const LOCK_ATTEMPTS = 400;
 /**
  * Runs `critical` while holding the lock directory `lockPath` (created inside an existing directory). `assertHeld`
  * throws when the lock was lost (its refresh failed or another process took it over), so `critical` calls it before
@@ -74395,15 +74694,15 @@ async function withLock(lockPath, options, critical) {
     let compromised;
     let release;
     try {
-        release = await proper_lockfile_default().lock(lockPath, {
+        release = await retry(() => proper_lockfile_default().lock(lockPath, {
             lockfilePath: lockPath,
             realpath: false,
             stale: options.staleMs ?? DEFAULT_STALE_MS,
-            retries: RETRIES,
+            retries: 0,
             onCompromised: (error) => {
                 compromised = error;
             },
-        });
+        }), { policy: LOCK_BACKOFF, maxAttempts: LOCK_ATTEMPTS, shouldRetry: (error) => error.code === 'ELOCKED' });
     }
     catch (error) {
         if (error.code === 'ELOCKED') {
@@ -74413,7 +74712,8 @@ async function withLock(lockPath, options, critical) {
     }
     const assertHeld = () => {
         if (compromised !== undefined) {
-            throw new Error(`Lost the lock ${lockPath} on ${options.description}: ${compromised.message}`, { cause: compromised });
+            // Another run took the lock over (this one stalled past the stale timeout): writing now could lose its update.
+            throw new errors/* UserError */.yo(`Lost the lock ${lockPath} on ${options.description} to another run (${compromised.message}), so nothing more was written; run again once the other run has finished.`, { cause: compromised });
         }
     };
     try {
@@ -74428,8 +74728,6 @@ async function withLock(lockPath, options, critical) {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 11 modules
-var schemas = __nccwpck_require__(2857);
 // EXTERNAL MODULE: ./node_modules/zod/v4/core/api.js
 var api = __nccwpck_require__(3759);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
@@ -74642,6 +74940,17 @@ function parseModelUri(uri, origin = {}) {
     return { kind: 'alias', name: modelName, alias };
 }
 /**
+ * The URI is well formed but the registry has no such model version or alias. A UserError like the others; its own
+ * class so a caller can tell "nothing there yet" (a first deployment has no champion) from every other failure.
+ */
+class ModelVersionNotFoundError extends errors/* UserError */.yo {
+    reference;
+    constructor(message, reference, options = {}) {
+        super(message, options);
+        this.reference = reference;
+    }
+}
+/**
  * Resolves a model URI in the registry and reads the version's metrics (its run's metrics under its `metric.<key>`
  * tags). A missing model, version or alias is a UserError naming the URI and the registry.
  */
@@ -74660,7 +74969,7 @@ async function readModelUriMetrics(uri, registry, origin = {}) {
         const missing = reference.kind === 'alias'
             ? `model "${reference.name}" has no alias "${reference.alias}"`
             : `model "${reference.name}" has no version ${reference.version}`;
-        throw new errors/* UserError */.yo(`${label} ${JSON.stringify(shown)} points to no model version: ${missing} in the registry ${registry.location}; register it first or point to an existing version.`, errorOptions);
+        throw new ModelVersionNotFoundError(`${label} ${JSON.stringify(shown)} points to no model version: ${missing} in the registry ${registry.location}; register it first or point to an existing version.`, reference, errorOptions);
     }
     const metrics = await registry.getVersionMetrics(found.name, found.version);
     return { name: found.name, version: found.version, metrics };
@@ -74959,81 +75268,806 @@ async function writeAtomic(file, text) {
     await lib_default()(file, text, { encoding: 'utf8', fsync: true });
 }
 
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./src/lib/http.ts
+;// CONCATENATED MODULE: ./src/lib/registry/inputs.ts
 /**
- * The HTTP client shared by every command that talks to a server (MLflow, Argo CD, ...): JSON in and out, a timeout
- * per attempt, retries with the MLflow Python client's policy, and typed errors.
- *
- * Retries run inside undici's retry interceptor (it re-dispatches the request, replays the body and discards the
- * bodies of retried answers); this module supplies only the decision it lacks: exponential backoff with jitter, a
- * total time budget per request, timeouts as retryable failures, and whether a non-idempotent request may be retried
- * when its outcome is unknown.
- *
- * A non-idempotent request (POST, PATCH unless the caller says otherwise) is retried only when the server certainly
- * did not act on it: the connection was refused or never established, or the answer was 408/429. Any other failure
- * (a reset after the request was sent, a timeout, a 5xx) leaves its outcome unknown; the error says so
- * (`outcomeUnknown`) and the caller decides, e.g. by looking for what the request would have created.
+ * The registry inputs every command that talks to a registry shares (evaluate-model's champion, register-model, and
+ * the promotion and rollback commands), declared once so their names, defaults and docs cannot drift apart.
  */
 
-/** The official MLflow client's policy: 7 retries, factor 2, capped at 120 s, with jitter, on 408/429/5xx. */
-const DEFAULT_RETRY_POLICY = {
-    maxRetries: 7,
-    initialDelayMs: 1_000,
-    backoffFactor: 2,
-    maxDelayMs: 120_000,
-    jitterMs: 1_000,
-    statusCodes: [408, 429, 500, 502, 503, 504],
+
+const REGISTRY_INPUTS = {
+    'registry-uri': (0,command/* text */.Qq)({
+        description: 'Where the registry is: an MLflow tracking server (http(s)://host:port), or a file registry (file://<dir> or a directory relative to the workspace).',
+        defaultDescription: `\`$MLFLOW_TRACKING_URI\`, else \`${DEFAULT_FILE_REGISTRY_DIR}\``,
+    }),
+    'registry-token': (0,command/* secret */.rJ)({ description: 'Bearer token for MLflow.', defaultDescription: '`$MLFLOW_TRACKING_TOKEN`' }),
+    'registry-username': (0,command/* text */.Qq)({ description: 'User name for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_USERNAME`' }),
+    'registry-password': (0,command/* secret */.rJ)({ description: 'Password for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_PASSWORD`' }),
 };
-const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
-const DEFAULT_TOTAL_TIMEOUT_MS = 300_000;
-/** Network failures worth another attempt; the rest (ENOTFOUND, TLS errors...) will not heal by waiting. */
-const RETRYABLE_NETWORK_CODES = new Set([
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'EPIPE',
-    'ETIMEDOUT',
-    'EAI_AGAIN',
-    'ENETDOWN',
-    'ENETUNREACH',
-    'EHOSTDOWN',
-    'EHOSTUNREACH',
-    'UND_ERR_SOCKET',
-    'UND_ERR_CONNECT_TIMEOUT',
-    'UND_ERR_HEADERS_TIMEOUT',
-    'UND_ERR_BODY_TIMEOUT',
-]);
+/** The options `openRegistry` takes, from the shared inputs and the run context. */
+function registryOptions(inputs, context) {
+    return {
+        uri: inputs.registryUri,
+        token: inputs.registryToken,
+        username: inputs.registryUsername,
+        password: inputs.registryPassword,
+        env: context.env,
+        workspace: context.workspace,
+        setSecret: (value) => context.setSecret(value),
+    };
+}
+
+// EXTERNAL MODULE: ./src/lib/text.ts
+var lib_text = __nccwpck_require__(9112);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
+var mod = __nccwpck_require__(1916);
+;// CONCATENATED MODULE: ./src/lib/suggest.ts
+
+/**
+ * The candidate closest to `word`, when it is close enough to be what the user meant (a typo, not another word).
+ * Used for "did you mean" hints on unknown keys, inputs, metrics and selectors.
+ */
+function closestMatch(word, candidates) {
+    let best;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    const lowered = word.toLowerCase();
+    for (const candidate of candidates) {
+        const d = (0,mod/* distance */.Io)(lowered, candidate.toLowerCase());
+        if (d < bestDistance) {
+            best = candidate;
+            bestDistance = d;
+        }
+    }
+    if (best === undefined)
+        return undefined;
+    const tolerance = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
+    return bestDistance <= tolerance ? best : undefined;
+}
+/** ` (did you mean "x"?)` or the empty string, ready to append to a sentence. */
+function didYouMean(word, candidates) {
+    const match = closestMatch(word, candidates);
+    return match === undefined ? '' : ` (did you mean "${match}"?)`;
+}
+
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/policy.ts
+/**
+ * The evaluation policy: which metrics the candidate must reach and how it must compare with the champion.
+ *
+ * ```yaml
+ * significance: { confidence: 0.95, resamples: 1000, seed: 1 }
+ * rules:                       # a list is all-of
+ *   - metric: roc_auc
+ *     min: 0.80
+ *   - any:                     # any-of; `all:` also exists; groups nest
+ *       - { metric: accuracy, min_improvement: 0.01 }
+ *       - { metric: f1, min_improvement: 1% }
+ *   - { metric: log_loss, max_regression: 0.005 }
+ * slices: { min_rows: 200, rules: [ { metric: accuracy, max_regression: 0.02 } ] }
+ * ```
+ *
+ * The `policy` input is a file path or the YAML itself: a value with a line break is inline YAML; a single line is a
+ * path when a file of that name exists (relative to the workspace), inline YAML when it parses to a mapping, and a
+ * missing policy file otherwise. Every problem names the file (or the inline policy) and the line.
+ */
+
+
+
+
+
+
+
+const PERCENT = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/;
+const amount = schemas/* union */.KCZ([schemas/* number */.aig().nonnegative(), schemas/* string */.YjP().regex(PERCENT, { message: 'must be a number or a percentage such as "1%"' })])
+    .describe('An absolute amount in the metric\'s unit, or a percentage of the champion\'s value such as "1%".');
+const metricRuleSchema = schemas/* strictObject */.rej({
+    metric: schemas/* string */.YjP().min(1).describe('A metric of the task, or a key of the candidate-metrics / champion-metrics files.'),
+    min: schemas/* number */.aig().optional().describe('The candidate\'s value must be at least this.'),
+    max: schemas/* number */.aig().optional().describe('The candidate\'s value must be at most this.'),
+    min_improvement: amount
+        .optional()
+        .describe('The candidate must beat the champion by at least this much, in the metric\'s better direction (a number or "N%" of the champion\'s value).'),
+    max_regression: amount
+        .optional()
+        .describe('The candidate may be worse than the champion by at most this much (a non-inferiority margin; a number or "N%").'),
+    direction: schemas/* enum */.k5n(['higher', 'lower'])
+        .optional()
+        .describe('Which way is better, for metrics from the metrics files; by default names ending in _ms, _seconds, latency, loss or error are lower-is-better, all others higher-is-better.'),
+})
+    .describe('One check of one metric: exactly one of min, max, min_improvement, max_regression.');
+const ruleSchema = schemas/* lazy */.RZV(() => schemas/* union */.KCZ([
+    metricRuleSchema,
+    schemas/* strictObject */.rej({ any: schemas/* array */.YOg(ruleSchema).min(1).describe('Passes when at least one of these rules passes.') }),
+    schemas/* strictObject */.rej({ all: schemas/* array */.YOg(ruleSchema).min(1).describe('Passes when every one of these rules passes.') }),
+]))
+    // Names the recursive definition in the published JSON Schema ($defs/evaluation-rule).
+    .meta({ id: 'evaluation-rule', description: 'A metric rule, or an any/all group of rules.' });
+const significanceSchema = schemas/* strictObject */.rej({
+    confidence: schemas/* number */.aig()
+        .gt(0, { message: 'must be between 0 and 1, such as 0.95' })
+        .lt(1, { message: 'must be between 0 and 1, such as 0.95' })
+        .default(0.95).describe('Two-sided confidence of the bootstrap interval.'),
+    resamples: schemas/* number */.aig()
+        .int({ message: 'must be a whole number' })
+        .min(100, { message: 'must be at least 100 for a stable interval' })
+        .max(100_000, { message: 'must be at most 100000' })
+        .default(1000).describe('Number of paired bootstrap resamples.'),
+    seed: schemas/* number */.aig().int({ message: 'must be a whole number' }).min(0, { message: 'must not be negative' }).default(1).describe('Seed of the resampling, so that a run can be repeated exactly.'),
+})
+    .describe('Decide champion comparisons on a paired bootstrap interval of the improvement, when both models have per-row predictions.');
+const slicesSchema = schemas/* strictObject */.rej({
+    min_rows: schemas/* number */.aig().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).default(100).describe('Slices with fewer rows are reported as skipped.'),
+    rules: schemas/* array */.YOg(ruleSchema).min(1).describe('Rules every slice with enough rows must pass (all-of).'),
+})
+    .describe('Rules applied within each value of the slice-column input.');
+const policySchema = schemas/* strictObject */.rej({
+    significance: significanceSchema.optional(),
+    rules: schemas/* array */.YOg(ruleSchema).default([]).describe('Rules the candidate must pass (all-of).'),
+    slices: slicesSchema.optional(),
+})
+    .describe('The evaluation policy of the evaluate-model action.');
+const RULE_KINDS = ['min', 'max', 'min_improvement', 'max_regression'];
+const NO_DOCUMENT = () => undefined;
+/** Resolves the `policy` input (file or inline YAML) and validates it. */
+function loadPolicy(input, workspace) {
+    const text = input.trim();
+    const candidatePath = external_node_path_default().resolve(workspace, text);
+    if (!text.includes('\n')) {
+        if ((0,external_node_fs_namespaceObject.existsSync)(candidatePath) && (0,external_node_fs_namespaceObject.statSync)(candidatePath).isFile()) {
+            return parsePolicy((0,external_node_fs_namespaceObject.readFileSync)(candidatePath, 'utf8'), text, text);
+        }
+        const document = (0,dist/* parseDocument */.Tp)(text);
+        if (document.errors.length > 0 || !(0,dist/* isMap */.jh)(document.contents)) {
+            throw new errors/* UserError */.yo(`The policy file "${text}" does not exist; set ${(0,errors/* inputRef */.io)('policy')} to an existing YAML file (relative to the workspace) or to the policy's YAML itself.`, { input: 'policy' });
+        }
+    }
+    return parsePolicy(input, 'the inline policy', undefined);
+}
+/** Parses and validates policy YAML; `display` names it in messages, `file` is set for a file. */
+function parsePolicy(text, display, file) {
+    const lineCounter = new dist/* LineCounter */.HN();
+    const document = (0,dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: true });
+    const at = (line, column) => file === undefined ? (line === undefined ? 'the inline policy' : `line ${line} of the inline policy`) : `${file}${line === undefined ? '' : `:${line}${column === undefined ? '' : `:${column}`}`}`;
+    const location = (line, column) => file === undefined ? undefined : { file, ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) };
+    const syntaxError = document.errors[0];
+    if (syntaxError !== undefined) {
+        const position = syntaxError.linePos?.[0];
+        const reason = (syntaxError.message.split('\n')[0] ?? syntaxError.message).replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
+        throw new errors/* UserError */.yo(`The policy at ${at(position?.line, position?.col)} is not valid YAML: ${reason}; fix the YAML syntax there.`, {
+            input: 'policy',
+            location: location(position?.line, position?.col),
+        });
+    }
+    const locate = (nodePath) => {
+        const offset = nodeOffset(document, nodePath);
+        if (offset === undefined)
+            return undefined;
+        const position = lineCounter.linePos(offset);
+        return { line: position.line, column: position.col };
+    };
+    const raw = document.toJS() ?? {};
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+        throw new errors/* UserError */.yo(`The policy at ${at(1)} is not a mapping; write it as keys such as "rules:" and "significance:".`, {
+            input: 'policy',
+            location: location(1),
+        });
+    }
+    const result = policySchema.safeParse(raw);
+    if (!result.success) {
+        const issue = firstIssue(result.error.issues, raw);
+        const position = locate(issue.keyPath ?? issue.path);
+        throw new errors/* UserError */.yo(`The policy at ${at(position?.line, position?.column)} ${issue.message}`, {
+            input: 'policy',
+            location: location(position?.line, position?.column),
+        });
+    }
+    return { policy: result.data, display, file, locate: document.contents ? locate : NO_DOCUMENT };
+}
+/** Offset of the node at `nodePath`; for a path ending in a mapping key, the key itself. */
+function nodeOffset(document, nodePath) {
+    let node = document.contents;
+    let offset = node?.range?.[0];
+    for (const step of nodePath) {
+        if ((0,dist/* isMap */.jh)(node)) {
+            const pair = node.items.find((item) => (0,dist/* isPair */.tO)(item) && (0,dist/* isScalar */.jn)(item.key) && String(item.key.value) === String(step));
+            if (pair === undefined)
+                return offset;
+            offset = pair.key.range?.[0] ?? offset;
+            node = pair.value;
+        }
+        else if ((0,dist/* isSeq */.oP)(node) && typeof step === 'number') {
+            node = node.items[step];
+            offset = node?.range?.[0] ?? offset;
+        }
+        else {
+            return offset;
+        }
+    }
+    return offset;
+}
+const KEYS_BY_PLACE = {
+    top: Object.keys(policySchema.shape),
+    significance: Object.keys(significanceSchema.shape),
+    slices: Object.keys(slicesSchema.shape),
+    metricRule: Object.keys(metricRuleSchema.shape),
+};
+function valueAt(root, nodePath) {
+    let value = root;
+    for (const step of nodePath)
+        value = value?.[step];
+    return value;
+}
+/** Which keys are allowed in the object at `nodePath` (a rule is told apart by its `any` / `all` / other keys). */
+function allowedKeys(nodePath, value) {
+    if (nodePath.length === 0)
+        return KEYS_BY_PLACE.top ?? [];
+    if (nodePath.length === 1 && nodePath[0] === 'significance')
+        return KEYS_BY_PLACE.significance ?? [];
+    if (nodePath.length === 1 && nodePath[0] === 'slices')
+        return KEYS_BY_PLACE.slices ?? [];
+    const keys = value !== null && typeof value === 'object' ? Object.keys(value) : [];
+    if (keys.includes('any'))
+        return ['any'];
+    if (keys.includes('all'))
+        return ['all'];
+    return KEYS_BY_PLACE.metricRule ?? [];
+}
+/**
+ * The one issue to report, with a sentence. A failed rule union is narrowed to the branch the user meant: a mapping
+ * with `any` is an any-group, with `all` an all-group, anything else a metric rule.
+ */
+function firstIssue(issues, root, prefix = []) {
+    const issue = issues[0];
+    const issuePath = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union') {
+        const value = valueAt(root, issuePath);
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+            return { path: toPath(issuePath), message: `has ${describeValue(value)} where a rule belongs (${pathText(issuePath)}); a rule is a mapping with "metric:" and one bound, or an "any:" or "all:" list.` };
+        }
+        const keys = Object.keys(value);
+        const branch = keys.includes('any') ? 1 : keys.includes('all') ? 2 : 0;
+        const chosen = issue.errors[branch];
+        if (chosen && chosen.length > 0) {
+            // A group that also has other keys: say so rather than reporting the other branches' complaints.
+            return firstIssue(chosen, root, issuePath);
+        }
+    }
+    if (issue.code === 'unrecognized_keys') {
+        const key = issue.keys[0];
+        const allowed = allowedKeys(issuePath, valueAt(root, issuePath));
+        const hint = didYouMean(key, allowed);
+        return {
+            path: toPath(issuePath),
+            keyPath: toPath([...issuePath, key]),
+            message: `has an unknown key "${key}" in ${pathText(issuePath)}${hint}; the keys allowed there are ${allowed.map((k) => `"${k}"`).join(', ')}.`,
+        };
+    }
+    const value = valueAt(root, issuePath);
+    const last = issuePath[issuePath.length - 1];
+    const field = typeof last === 'string' ? `"${last}"` : 'the value';
+    let problem = issue.message.replace(/^Invalid input: /, '');
+    if (issue.code === 'invalid_type' && value === undefined)
+        problem = `${field} is missing`;
+    else if (issue.code === 'invalid_type')
+        problem = `${field} must be a ${issue.expected}, not ${describeValue(value)}`;
+    else
+        problem = `${field} ${(0,lib_text/* lowerFirst */.oZ)(problem)}`;
+    return { path: toPath(issuePath), message: `has an invalid ${pathText(issuePath)}: ${problem.replace(/\.$/, '')}.` };
+}
+function toPath(nodePath) {
+    return nodePath.map((step) => (typeof step === 'number' ? step : String(step)));
+}
+/** `rules[1].any[0].metric` */
+function pathText(nodePath) {
+    if (nodePath.length === 0)
+        return 'the top level';
+    return nodePath.map((step, index) => (typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${String(step)}`)).join('');
+}
+function describeValue(value) {
+    if (value === undefined)
+        return 'nothing';
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'a list';
+    if (typeof value === 'object')
+        return 'a mapping';
+    return `${typeof value} ${JSON.stringify(value)}`;
+}
+/** The bound of a metric rule, when it has exactly one. */
+function ruleBound(rule) {
+    const kinds = RULE_KINDS.filter((kind) => rule[kind] !== undefined);
+    if (kinds.length === 1) {
+        const kind = kinds[0];
+        return { kind, value: rule[kind] };
+    }
+    return { kinds };
+}
+/** `"1%"` -> 0.01 (a fraction of the champion's value); numbers are absolute. */
+function parseAmount(value) {
+    if (typeof value === 'number')
+        return { amount: value, relative: false };
+    const match = PERCENT.exec(value);
+    return { amount: Number(match?.[1]) / 100, relative: true };
+}
+
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/decide.ts
+/**
+ * Applies a policy to the metrics of a candidate and a champion: each rule's verdict with its explanation, the groups,
+ * the slices, and the decision with the one sentence that says why.
+ *
+ * Champion comparisons (`min_improvement`, `max_regression`) use the improvement in the metric's better direction
+ * (candidate − champion for higher-is-better metrics, champion − candidate for lower-is-better ones). With
+ * `significance` and per-row predictions of both models, the comparison is decided on the lower bound of the paired
+ * bootstrap interval of that improvement: `min_improvement` needs lower ≥ required, `max_regression` needs
+ * lower > −margin. Otherwise the point estimate decides (improvement ≥ required, improvement ≥ −margin).
+ */
+
+
+
+
+/** Name endings of lower-is-better metrics from the metrics files (latency_p95_ms, eval_loss, error_rate is not one). */
+const LOWER_IS_BETTER_ENDINGS = ['_ms', '_seconds', 'latency', 'loss', 'error'];
+/** Which way is better for a metric: the task's catalog, the rule's `direction`, or the name's ending. */
+function metricDirection(task, name, declared) {
+    const known = metricInfo(task, name);
+    if (known !== undefined)
+        return known.direction;
+    if (declared !== undefined)
+        return declared;
+    const lowered = name.toLowerCase();
+    return LOWER_IS_BETTER_ENDINGS.some((ending) => lowered.endsWith(ending)) ? 'lower' : 'higher';
+}
+/** Leaf rules in policy order, each with its id (`rules[1].any[0]`). */
+function leafRules(rules, prefix) {
+    const leaves = [];
+    rules.forEach((rule, index) => {
+        const id = `${prefix}[${index}]`;
+        if ('any' in rule)
+            leaves.push(...leafRules(rule.any, `${id}.any`));
+        else if ('all' in rule)
+            leaves.push(...leafRules(rule.all, `${id}.all`));
+        else
+            leaves.push({ id, rule });
+    });
+    return leaves;
+}
+function isComparison(kind) {
+    return kind === 'min_improvement' || kind === 'max_regression';
+}
+/** Decides a list of rules (all-of) in one scope. */
+function decideRules(rules, prefix, scope) {
+    const intervals = bootstrapIntervals(rules, prefix, scope);
+    const results = [];
+    const groups = [];
+    const failures = [];
+    // A skipped rule is left out of its group: an `any` passes on its other members, a group of skipped rules is skipped.
+    const visit = (rule, id) => {
+        if ('any' in rule || 'all' in rule) {
+            const kind = 'any' in rule ? 'any' : 'all';
+            const members = 'any' in rule ? rule.any : rule.all;
+            const memberIds = members.map((_, index) => `${id}.${kind}[${index}]`);
+            const verdicts = members.map((member, index) => visit(member, memberIds[index])).filter((verdict) => verdict !== 'skip');
+            const verdict = verdicts.length === 0 ? 'skip' : (kind === 'any' ? verdicts.includes('pass') : !verdicts.includes('fail')) ? 'pass' : 'fail';
+            groups.push({ id, kind, passed: verdict !== 'fail', ...(verdict === 'skip' ? { status: 'skipped' } : {}), members: memberIds });
+            return verdict;
+        }
+        const result = decideRule(rule, id, scope, intervals.get(rule.metric));
+        results.push(result);
+        return result.status === 'skipped' ? 'skip' : result.passed ? 'pass' : 'fail';
+    };
+    rules.forEach((rule, index) => {
+        const id = `${prefix}[${index}]`;
+        if (visit(rule, id) !== 'fail')
+            return;
+        if ('any' in rule)
+            failures.push(`${id} (none of its ${rule.any.length} alternatives passed)`);
+        else if ('all' in rule)
+            failures.push(`${id} (not all of its ${rule.all.length} rules passed)`);
+        else {
+            const result = results.find((r) => r.id === id);
+            failures.push(`${id} (${result?.explanation ?? rule.metric})`);
+        }
+    });
+    results.sort((a, b) => compareIds(a.id, b.id));
+    return { passed: failures.length === 0, rules: results, groups, failures };
+}
+/** Policy order: `rules[1].any[0]` before `rules[1].any[1]` before `rules[2]`. */
+function compareIds(a, b) {
+    const numbers = (id) => [...id.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
+    const x = numbers(a);
+    const y = numbers(b);
+    for (let i = 0; i < Math.min(x.length, y.length); i++)
+        if (x[i] !== y[i])
+            return x[i] - y[i];
+    return x.length - y.length;
+}
+/** One bootstrap for every task metric compared with the champion in these rules, when significance applies. */
+function bootstrapIntervals(rules, prefix, scope) {
+    const intervals = new Map();
+    if (scope.significance === undefined || scope.paired === undefined || scope.tooFewRows !== undefined || scope.skipComparisons !== undefined)
+        return intervals;
+    const metrics = new Set();
+    for (const { rule } of leafRules(rules, prefix)) {
+        const bound = ruleBound(rule);
+        if ('kind' in bound && isComparison(bound.kind) && metricInfo(scope.task, rule.metric) !== undefined)
+            metrics.add(rule.metric);
+    }
+    if (metrics.size === 0)
+        return intervals;
+    const { confidence, resamples, seed } = scope.significance;
+    const result = pairedBootstrap(scope.paired.candidate, scope.paired.champion, [...metrics], { confidence, resamples, seed });
+    for (const [name, interval] of Object.entries(result))
+        intervals.set(name, { lower: interval.lower, upper: interval.upper, confidence });
+    return intervals;
+}
+/** Up to 5 significant digits, as people read metrics. */
+function formatValue(value) {
+    if (value === null || value === undefined || Number.isNaN(value))
+        return 'undefined';
+    if (!Number.isFinite(value))
+        return String(value);
+    return String(Number(value.toPrecision(5)));
+}
+function formatSigned(value) {
+    const text = formatValue(value);
+    return value !== null && value !== undefined && value > 0 ? `+${text}` : text;
+}
+function decideRule(rule, id, scope, interval) {
+    const bound = ruleBound(rule);
+    if (!('kind' in bound))
+        throw new RangeError(`Rule ${id} has no single bound; the policy validation should have refused it.`);
+    const { kind, value: threshold } = bound;
+    const metric = rule.metric;
+    const direction = metricDirection(scope.task, metric, rule.direction);
+    const candidate = scope.candidate[metric];
+    const champion = scope.champion?.[metric];
+    const sign = direction === 'higher' ? 1 : -1;
+    const improvement = candidate !== undefined && champion !== undefined ? sign * (candidate - champion) : undefined;
+    const base = {
+        id,
+        metric,
+        direction,
+        kind,
+        threshold,
+        candidate: finiteOrNull(candidate),
+        champion: finiteOrNull(champion),
+        improvement: finiteOrNull(improvement),
+    };
+    if (kind === 'min' || kind === 'max') {
+        const limit = threshold;
+        const defined = candidate !== undefined && Number.isFinite(candidate);
+        const passed = defined && (kind === 'min' ? candidate >= limit : candidate <= limit);
+        const explanation = !defined
+            ? `${metric} is undefined for the candidate, so it cannot be checked against the ${kind === 'min' ? 'minimum' : 'maximum'} ${formatValue(limit)}`
+            : passed
+                ? `${metric} ${formatValue(candidate)} ${kind === 'min' ? '≥' : '≤'} ${formatValue(limit)}`
+                : `${metric} ${formatValue(candidate)} is ${kind === 'min' ? 'below the minimum' : 'above the maximum'} ${formatValue(limit)}`;
+        return { ...base, required: limit, interval: null, passed, explanation };
+    }
+    if (scope.skipComparisons !== undefined) {
+        return { ...base, required: null, interval: null, passed: true, status: 'skipped', explanation: `skipped: ${scope.skipComparisons}` };
+    }
+    const { amount, relative } = parseAmount(threshold);
+    const required = relative ? (champion === undefined ? Number.NaN : amount * Math.abs(champion)) : amount;
+    // min_improvement: improvement must reach `required`; max_regression: improvement must stay above -margin.
+    const floor = kind === 'min_improvement' ? required : -required;
+    const requirement = kind === 'min_improvement'
+        ? `an improvement of at least ${formatSigned(required)}${relative ? ` (${threshold} of the champion's ${formatValue(champion)})` : ''}`
+        : `a regression of at most ${formatValue(required)}${relative ? ` (${threshold} of the champion's ${formatValue(champion)})` : ''}`;
+    if (improvement === undefined || !Number.isFinite(improvement) || !Number.isFinite(required)) {
+        return {
+            ...base,
+            required: finiteOrNull(required),
+            interval: null,
+            passed: false,
+            explanation: `${metric} is undefined for the ${candidate === undefined || !Number.isFinite(candidate) ? 'candidate' : 'champion'}, so the rule requiring ${requirement} cannot pass`,
+        };
+    }
+    const moved = `${metric} ${formatValue(champion)} → ${formatValue(candidate)} (improvement ${formatSigned(improvement)})`;
+    if (scope.tooFewRows !== undefined && scope.significance !== undefined && scope.paired !== undefined && metricInfo(scope.task, metric) !== undefined) {
+        return {
+            ...base,
+            required: finiteOrNull(required),
+            interval: null,
+            passed: false,
+            explanation: `${moved}; ${scope.tooFewRows}, so the paired bootstrap cannot show that it meets ${requirement}`,
+        };
+    }
+    if (interval !== undefined) {
+        const lower = interval.lower;
+        const passed = kind === 'min_improvement' ? lower >= floor : lower > floor;
+        const percent = `${formatValue(interval.confidence * 100)}%`;
+        const range = `${percent} interval [${formatSigned(lower)}, ${formatSigned(interval.upper)}]`;
+        const explanation = passed
+            ? `${moved}; the ${range} has its lower bound ${kind === 'min_improvement' ? 'at or above' : 'above'} ${formatSigned(floor)}, so it meets ${requirement}`
+            : `${moved}; the ${range} reaches down to ${formatSigned(lower)}, so ${requirement} is not established at ${percent} confidence`;
+        return {
+            ...base,
+            required: finiteOrNull(required),
+            interval: { lower: finiteOrNull(lower), upper: finiteOrNull(interval.upper), confidence: interval.confidence },
+            passed,
+            explanation,
+        };
+    }
+    const passed = improvement >= floor;
+    // With significance configured, say why this comparison still used the point estimate.
+    const pointOnly = scope.significance !== undefined ? ' (point estimate: no per-row values of both models to resample)' : '';
+    const explanation = passed ? `${moved} meets ${requirement}${pointOnly}` : `${moved} falls short of ${requirement}${pointOnly}`;
+    return { ...base, required: finiteOrNull(required), interval: null, passed, explanation };
+}
+/** The rows of `data` at `rows`, as their own data set. */
+function subset(data, rows) {
+    const weights = data.weights === undefined ? undefined : pick(data.weights, rows, new Float64Array(rows.length));
+    switch (data.task) {
+        case 'binary':
+            return {
+                task: 'binary',
+                labels: pick(data.labels, rows, new Uint8Array(rows.length)),
+                scores: pick(data.scores, rows, new Float64Array(rows.length)),
+                threshold: data.threshold,
+                ...(weights ? { weights } : {}),
+            };
+        case 'multiclass':
+            return {
+                task: 'multiclass',
+                labels: pick(data.labels, rows, new Int32Array(rows.length)),
+                predictions: pick(data.predictions, rows, new Int32Array(rows.length)),
+                classCount: data.classCount,
+                ...(weights ? { weights } : {}),
+            };
+        case 'regression':
+            return {
+                task: 'regression',
+                labels: pick(data.labels, rows, new Float64Array(rows.length)),
+                predictions: pick(data.predictions, rows, new Float64Array(rows.length)),
+                ...(weights ? { weights } : {}),
+            };
+    }
+}
+function pick(values, rows, out) {
+    for (let i = 0; i < rows.length; i++)
+        out[i] = values[rows[i]];
+    return out;
+}
+/** Row indices per slice value. */
+function rowsPerSlice(slices) {
+    const counts = new Uint32Array(slices.values.length);
+    for (const code of slices.codes)
+        counts[code] += 1;
+    const rows = Array.from(counts, (count) => new Uint32Array(count));
+    const filled = new Uint32Array(slices.values.length);
+    slices.codes.forEach((code, row) => {
+        rows[code][filled[code]] = row;
+        filled[code] += 1;
+    });
+    return rows;
+}
+/** Decides the slice rules in every slice with at least `min_rows` rows; smaller slices are reported as skipped. */
+function decideSlices(policy, slices, candidate, champion, significance, skipComparisons) {
+    const results = [];
+    const failures = [];
+    const perSlice = rowsPerSlice(slices);
+    const order = slices.values.map((value, code) => ({ value, code })).sort((a, b) => (0,lib_text/* byCodePoint */.HH)(a.value, b.value));
+    for (const { value, code } of order) {
+        const rows = perSlice[code];
+        if (rows.length < policy.min_rows) {
+            results.push({ value, rows: rows.length, status: 'skipped', passed: null, candidate: { metrics: {} }, champion: null, rules: [], groups: [] });
+            continue;
+        }
+        const candidateData = subset(candidate, rows);
+        const championData = champion === undefined ? undefined : subset(champion, rows);
+        const candidateMetrics = computeMetrics(candidateData);
+        const championMetrics = championData === undefined ? undefined : computeMetrics(championData);
+        const outcome = decideRules(policy.rules, 'slices.rules', {
+            task: candidate.task,
+            candidate: candidateMetrics,
+            champion: championMetrics,
+            paired: championData === undefined ? undefined : { candidate: candidateData, champion: championData },
+            significance,
+            ...(skipComparisons === undefined ? {} : { skipComparisons }),
+        });
+        results.push({
+            value,
+            rows: rows.length,
+            status: 'evaluated',
+            passed: outcome.passed,
+            candidate: { metrics: metricsForReport(candidateMetrics) },
+            champion: championMetrics === undefined ? null : { metrics: metricsForReport(championMetrics) },
+            rules: outcome.rules,
+            groups: outcome.groups,
+        });
+        for (const failure of outcome.failures)
+            failures.push(`slice "${value}": ${failure}`);
+    }
+    return { slices: results, failures };
+}
+
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/build-report.ts
+/**
+ * The decision and the report: the policy's rules decided on the whole set and on each slice, the min-rows floor, and
+ * the one sentence that says why. Text here goes into the JSON report and the job summary, so it names inputs in
+ * plain words (`min-rows`), not with `inputRef`.
+ */
+
+
+
+function decide(evaluation) {
+    const { task, table, data, loaded, champion, candidateMetrics, championMetrics } = evaluation;
+    const policy = loaded?.policy;
+    const significance = policy?.significance;
+    const paired = data.champion === undefined ? undefined : { candidate: data.candidate, champion: data.champion };
+    const tooFewRows = table.rows < evaluation.minRows ? `only ${(0,lib_text/* plural */.LS)(table.rows, 'row')}, fewer than min-rows (${evaluation.minRows})` : undefined;
+    const skipComparisons = champion.missing === undefined
+        ? undefined
+        : `no champion yet (${champion.missing.modelUri} does not exist) and on-missing-champion is promote-if-rules-pass`;
+    const extra = { ...(tooFewRows === undefined ? {} : { tooFewRows }), ...(skipComparisons === undefined ? {} : { skipComparisons }) };
+    const outcome = decideRules(policy?.rules ?? [], 'rules', { task, candidate: candidateMetrics, champion: championMetrics, paired, significance, ...extra });
+    const slicesOutcome = policy?.slices !== undefined && data.slices !== undefined
+        ? decideSlices(policy.slices, data.slices, data.candidate, data.champion, significance, skipComparisons)
+        : { slices: [], failures: [] };
+    const failures = [
+        ...(tooFewRows === undefined ? [] : [`the predictions have ${tooFewRows}, too few to show that the candidate is better`]),
+        ...outcome.failures,
+        ...slicesOutcome.failures,
+    ];
+    const passed = failures.length === 0;
+    const report = {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        decision: passed ? 'promote' : 'reject',
+        passed,
+        reason: decisionReason(loaded, outcome.rules, slicesOutcome.slices, failures, skipComparisons),
+        task,
+        rows: table.rows,
+        minRows: evaluation.minRows,
+        threshold: task === 'binary' ? evaluation.threshold : null,
+        positiveLabel: task === 'binary' ? (evaluation.positiveLabel ?? null) : null,
+        classes: data.classes ?? null,
+        predictions: { file: evaluation.predictionsFile, format: table.format, gzip: table.gzip },
+        candidate: { metrics: metricsForReport(candidateMetrics) },
+        champion: championMetrics === undefined || champion.source === undefined
+            ? null
+            : {
+                metrics: metricsForReport(championMetrics),
+                source: champion.source,
+                modelUri: champion.registry?.uri ?? null,
+                version: champion.registry?.version ?? null,
+            },
+        missingChampion: champion.missing ?? null,
+        policy: { source: loaded === undefined ? 'none' : loaded.file === undefined ? 'inline' : 'file', file: loaded?.file ?? null },
+        significance: significance === undefined ? null : { ...significance },
+        rules: outcome.rules,
+        groups: outcome.groups,
+        slices: slicesOutcome.slices,
+        sliceColumn: policy?.slices !== undefined && data.slices !== undefined ? (evaluation.sliceColumn ?? null) : null,
+        warnings: [...evaluation.warnings],
+    };
+    return { report, failures };
+}
+function decisionReason(loaded, rules, slices, failures, skipComparisons) {
+    if (failures.length > 0)
+        return `Rejected because ${failures.join('; ')}.`;
+    if (loaded === undefined)
+        return 'No policy was given, so the candidate is reported and promoted.';
+    const evaluated = slices.filter((slice) => slice.status === 'evaluated').length;
+    const skippedSlices = slices.length - evaluated;
+    const notes = [];
+    if (skippedSlices > 0)
+        notes.push(`${(0,lib_text/* plural */.LS)(skippedSlices, 'slice')} with fewer than ${loaded.policy.slices?.min_rows ?? 0} rows skipped`);
+    const skippedRules = [...rules, ...slices.flatMap((slice) => slice.rules)].filter((rule) => rule.status === 'skipped');
+    if (skipComparisons !== undefined && skippedRules.length > 0) {
+        notes.push(`${(0,lib_text/* plural */.LS)(new Set(skippedRules.map((rule) => rule.id)).size, 'champion comparison')} skipped: ${skipComparisons}`);
+    }
+    const noteText = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+    const decided = rules.filter((rule) => rule.status !== 'skipped').length;
+    if (decided === 0 && evaluated === 0)
+        return `The policy has no rule that applies, so the candidate is promoted${noteText}.`;
+    const slicesText = evaluated > 0 ? ` in the whole set and in all ${(0,lib_text/* plural */.LS)(evaluated, 'evaluated slice')}` : '';
+    return `Promoted because the policy's ${(0,lib_text/* plural */.LS)(decided, 'rule')} passed${slicesText}${noteText}.`;
+}
+
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(4371);
+;// CONCATENATED MODULE: ./src/lib/http/errors.ts
+/**
+ * What a failed HTTP exchange throws: the server answered outside 2xx (HttpError), it answered something that is not
+ * JSON where JSON was expected (NotJsonError), or there was no answer at all (NetworkError). None of them carries
+ * request headers or credentials; URLs are printed without user information.
+ */
 /** Failures after which the server certainly never saw the request, so even a POST may be sent again. */
-const NOT_SENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
-const NOT_PROCESSED_STATUS_CODES = new Set([408, 429]);
+const NOT_SENT_NETWORK_CODES = new Set([
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+]);
+/** Codes of a TLS handshake that failed on the certificate: waiting will not heal them, a CA bundle or `insecure` will. */
+const TLS_CERTIFICATE_CODES = new Set([
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_UNTRUSTED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+function errors_isTlsCertificateCode(code) {
+    return TLS_CERTIFICATE_CODES.has(code);
+}
+/** The media type of a Content-Type header, lower case, without parameters (`text/html`), or undefined. */
+function mediaType(headers) {
+    const raw = headers['content-type'];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    const type = value?.split(';')[0]?.trim().toLowerCase();
+    return type === undefined || type === '' ? undefined : type;
+}
 /** The server answered with a status outside 2xx (after any retries). */
-class HttpError extends Error {
+class errors_HttpError extends Error {
     name = 'HttpError';
     method;
     /** Without credentials. */
     url;
     status;
-    /** The parsed JSON body, or the text when it is not JSON. */
+    /** The parsed JSON body, or the text (its first 4 KiB) when it is not JSON. */
     body;
+    /** The answer's headers (`retry-after`, `x-github-request-id`, ...); empty when unknown. */
+    headers;
+    /** The answer's media type (`application/json`, `text/html`), when it said. */
+    contentType;
     /** The server may have acted on the request (a 5xx other than an overload refusal we could see). */
     outcomeUnknown;
-    constructor(method, url, status, body) {
+    constructor(method, url, status, body, headers = {}) {
         super(`${method} ${url} answered HTTP ${status}`);
         this.method = method;
         this.url = url;
         this.status = status;
         this.body = body;
+        this.headers = headers;
+        this.contentType = mediaType(headers);
         this.outcomeUnknown = status >= 500;
     }
 }
+/**
+ * A 2xx answer (or a streamed line) that is not JSON where JSON was expected: usually the URL points at a web UI, a
+ * login page or a proxy rather than the API. Carries the media type and a short excerpt, never the whole page.
+ */
+class errors_NotJsonError extends Error {
+    name = 'NotJsonError';
+    method;
+    url;
+    status;
+    contentType;
+    /** The first characters of the answer, on one line. */
+    excerpt;
+    constructor(method, url, status, contentType, text) {
+        super(`${method} ${url} answered ${contentType ?? 'a body without a content type'} (HTTP ${status}), not JSON`);
+        this.method = method;
+        this.url = url;
+        this.status = status;
+        this.contentType = contentType;
+        this.excerpt = errors_excerptOf(text);
+    }
+    /** True when the answer looks like a web page rather than an API. */
+    get isHtml() {
+        return this.contentType === 'text/html' || /^\s*<(!doctype|html)/i.test(this.excerpt);
+    }
+}
 /** The request never got an answer: refused, unresolvable, reset, timed out. */
-class NetworkError extends Error {
+class errors_NetworkError extends Error {
     name = 'NetworkError';
     method;
     /** Without credentials. */
     url;
-    /** `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, `TIMEOUT`, ... */
+    /** `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, `TIMEOUT`, `DEPTH_ZERO_SELF_SIGNED_CERT`, ... */
     code;
     /** What the network said, in words: "connection refused", "timed out after 30000 ms". */
     reason;
@@ -75045,12 +76079,16 @@ class NetworkError extends Error {
         this.url = url;
         this.code = code;
         this.reason = reason;
-        this.outcomeUnknown = !NOT_SENT_NETWORK_CODES.has(code);
+        this.outcomeUnknown = !NOT_SENT_NETWORK_CODES.has(code) && !errors_isTlsCertificateCode(code);
+    }
+    /** A time limit ran out (per attempt or for the whole request). */
+    get isTimeout() {
+        return ['TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT'].includes(this.code);
     }
 }
 /** True when a failed request may nevertheless have been carried out by the server. */
 function isOutcomeUnknown(error) {
-    return (error instanceof HttpError || error instanceof NetworkError) && error.outcomeUnknown;
+    return (error instanceof errors_HttpError || error instanceof errors_NetworkError) && error.outcomeUnknown;
 }
 /** The URL without user name and password, for messages. */
 function redactUrl(url) {
@@ -75064,21 +76102,9 @@ function redactUrl(url) {
         return '<invalid URL>';
     }
 }
-/** Milliseconds to wait as a `Retry-After` asks (seconds or an HTTP date), or undefined when absent or unreadable. */
-function parseRetryAfter(value, now = Date.now()) {
-    const header = Array.isArray(value) ? value[0] : value;
-    if (header === undefined || header.trim() === '')
-        return undefined;
-    const trimmed = header.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed))
-        return Number(trimmed) * 1000;
-    const date = Date.parse(trimmed);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-/** The backoff before retry number `retry` (0-based), jitter included. */
-function backoffDelay(policy, retry, random = Math.random) {
-    const exponential = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.backoffFactor ** retry);
-    return exponential + random() * policy.jitterMs;
+function errors_excerptOf(text, max = 120) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 function describeNetworkFailure(code, message, timeoutMs) {
     switch (code) {
@@ -75101,18 +76127,205 @@ function describeNetworkFailure(code, message, timeoutMs) {
             return `no answer within ${timeoutMs} ms`;
         case 'TIMEOUT':
             return message;
+        case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+        case 'SELF_SIGNED_CERT_IN_CHAIN':
+            return `the server's TLS certificate is self-signed and not trusted (${code})`;
+        case 'ERR_TLS_CERT_ALTNAME_INVALID':
+            return `the server's TLS certificate is not valid for this host name (${code})`;
+        case 'CERT_HAS_EXPIRED':
+            return `the server's TLS certificate has expired (${code})`;
         default:
+            if (errors_isTlsCertificateCode(code))
+                return `the server's TLS certificate is not trusted (${code})`;
             return message === '' ? code : `${message} (${code})`;
     }
 }
+/** The `code` of an error or of one of its causes (Node wraps some socket errors). */
 function errorCode(error) {
     if (typeof error !== 'object' || error === null)
         return undefined;
     const code = error.code;
     if (typeof code === 'string')
         return code;
-    // Node wraps some socket errors: the code is on the cause.
     return errorCode(error.cause);
+}
+
+;// CONCATENATED MODULE: ./src/lib/http/stream.ts
+/**
+ * Framing of streamed answers: newline-delimited JSON (one object per line, as Argo CD's watch sends by default) and
+ * server-sent events (`data:` lines, an empty line ends an event, `:` lines are keepalives).
+ */
+/** Longest line accepted; a larger one means the server is not speaking either framing. */
+const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** Splits chunks into lines (`\n` or `\r\n`), the last unterminated line included when the stream ends. */
+async function* lines(chunks) {
+    const decoder = new TextDecoder('utf-8');
+    let pending = '';
+    for await (const chunk of chunks) {
+        pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+        let newline = pending.indexOf('\n');
+        while (newline !== -1) {
+            const line = pending.slice(0, newline);
+            pending = pending.slice(newline + 1);
+            yield line.endsWith('\r') ? line.slice(0, -1) : line;
+            newline = pending.indexOf('\n');
+        }
+        if (pending.length > MAX_LINE_BYTES)
+            throw new RangeError(`a streamed line is longer than ${MAX_LINE_BYTES} bytes`);
+    }
+    pending += decoder.decode();
+    if (pending !== '')
+        yield pending.endsWith('\r') ? pending.slice(0, -1) : pending;
+}
+/** Newline-delimited JSON: every non-blank line is one value. */
+async function* ndjsonFrames(chunks) {
+    for await (const line of lines(chunks)) {
+        if (line.trim() !== '')
+            yield { kind: 'data', text: line };
+    }
+}
+/** Server-sent events: the `data:` lines of an event joined with `\n`; `event:`, `id:` and `retry:` are ignored. */
+async function* sseFrames(chunks) {
+    let data = [];
+    for await (const line of lines(chunks)) {
+        if (line === '') {
+            if (data.length > 0)
+                yield { kind: 'data', text: data.join('\n') };
+            data = [];
+        }
+        else if (line.startsWith(':')) {
+            yield { kind: 'keepalive' };
+        }
+        else {
+            const colon = line.indexOf(':');
+            const field = colon === -1 ? line : line.slice(0, colon);
+            let value = colon === -1 ? '' : line.slice(colon + 1);
+            if (value.startsWith(' '))
+                value = value.slice(1);
+            if (field === 'data')
+                data.push(value);
+        }
+    }
+    // A stream cut mid-event: the incomplete event is dropped, as EventSource does.
+}
+function framesOf(format, chunks) {
+    return format === 'sse' ? sseFrames(chunks) : ndjsonFrames(chunks);
+}
+
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+;// CONCATENATED MODULE: ./src/lib/http/transport.ts
+/**
+ * Where requests go: an undici Agent with the caller's TLS settings, or a proxy agent when the caller's environment
+ * names a proxy. The environment is passed in (a RunContext's env), never read from process.env here, so a test or a
+ * CLI run sees exactly the proxy settings it was given.
+ */
+
+
+/** The proxy settings of an environment; lower-case names win, as in curl. */
+function proxySettings(env) {
+    const read = (name) => (env[name.toLowerCase()] ?? env[name] ?? '').trim();
+    return { httpProxy: read('HTTP_PROXY'), httpsProxy: read('HTTPS_PROXY'), noProxy: read('NO_PROXY') };
+}
+function connectOptions(tls, timeoutMs) {
+    const options = { timeout: timeoutMs };
+    if (tls?.insecure === true)
+        options.rejectUnauthorized = false;
+    // Node's `ca` replaces the system roots; keep them so a CA bundle adds trust rather than narrowing it.
+    if (tls?.caCert !== undefined && tls.caCert.trim() !== '')
+        options.ca = [...external_node_tls_.rootCertificates, tls.caCert];
+    return options;
+}
+/** A dispatcher owned by the caller (close it when done). */
+function createTransport(options) {
+    const connect = connectOptions(options.tls, options.connectTimeoutMs);
+    const proxy = proxySettings(options.env ?? {});
+    if (proxy.httpProxy === '' && proxy.httpsProxy === '')
+        return new undici/* Agent */.g6({ connect });
+    // Every field passed explicitly (empty strings included): undici falls back to process.env for a missing one.
+    return new undici/* EnvHttpProxyAgent */.J2({
+        httpProxy: proxy.httpProxy,
+        httpsProxy: proxy.httpsProxy,
+        noProxy: proxy.noProxy,
+        connect,
+        requestTls: connect,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/lib/http/client.ts
+/**
+ * The HTTP client shared by every command that talks to a server (MLflow, Argo CD, ...): JSON in and out, a timeout
+ * per attempt, retries, typed errors, and streamed answers.
+ *
+ * Retries run inside undici's retry interceptor (it re-dispatches the request, replays the body and discards the
+ * bodies of retried answers); this module supplies only the decision it lacks: exponential backoff with jitter, a
+ * total time budget per request, timeouts as retryable failures, and whether a non-idempotent request may be retried
+ * when its outcome is unknown.
+ *
+ * A non-idempotent request (POST, PATCH unless the caller says otherwise) is retried only when the server certainly
+ * did not act on it: the connection was refused or never established, or the answer was 408/429. Any other failure
+ * (a reset after the request was sent, a timeout, a 5xx) leaves its outcome unknown; the error says so
+ * (`outcomeUnknown`) and the caller decides, e.g. by looking for what the request would have created.
+ *
+ * Streams (`stream()`) bypass the retry interceptor: a stream that breaks is the caller's to re-open, since only the
+ * caller knows where to resume (Argo CD's `resourceVersion`).
+ */
+
+
+
+
+
+/**
+ * The neutral default: a few quick retries on 408/429/5xx. Clients with a documented policy of their own (MLflow's
+ * 7 × 2 up to 120 s) pass it explicitly.
+ */
+const DEFAULT_RETRY_POLICY = {
+    maxRetries: 3,
+    initialDelayMs: 500,
+    backoffFactor: 2,
+    maxDelayMs: 10_000,
+    jitterMs: 250,
+    statusCodes: [408, 429, 500, 502, 503, 504],
+};
+const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+const DEFAULT_TOTAL_TIMEOUT_MS = 300_000;
+/** Bodies of error answers that are not JSON are kept up to this many characters. */
+const MAX_TEXT_BODY_CHARS = 4096;
+/** Network failures worth another attempt; the rest (ENOTFOUND, TLS errors...) will not heal by waiting. */
+const RETRYABLE_NETWORK_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'ENETDOWN',
+    'ENETUNREACH',
+    'EHOSTDOWN',
+    'EHOSTUNREACH',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+]);
+const NOT_PROCESSED_STATUS_CODES = new Set([408, 429]);
+/** Milliseconds to wait as a `Retry-After` asks (seconds or an HTTP date), or undefined when absent or unreadable. */
+function parseRetryAfter(value, now = Date.now()) {
+    const header = Array.isArray(value) ? value[0] : value;
+    if (header === undefined || header.trim() === '')
+        return undefined;
+    const trimmed = header.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed))
+        return Number(trimmed) * 1000;
+    const date = Date.parse(trimmed);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+/** A retry policy's schedule in the suite's one backoff form (`lib/retry.ts`). */
+function backoffPolicyOf(policy) {
+    return { initialMs: policy.initialDelayMs, factor: policy.backoffFactor, maxMs: policy.maxDelayMs, jitter: policy.jitterMs };
+}
+/** The backoff before retry number `retry` (0-based), jitter included. */
+function client_backoffDelay(policy, retry, random = Math.random) {
+    return backoffDelay(backoffPolicyOf(policy), retry, random);
 }
 function isDefaultIdempotent(method) {
     return method !== 'POST' && method !== 'PATCH';
@@ -75134,13 +76347,22 @@ function buildPath(basePath, path, query) {
 async function readBody(body) {
     const text = await body.text();
     if (text === '')
-        return undefined;
+        return { kind: 'empty' };
     try {
-        return JSON.parse(text);
+        return { kind: 'json', value: JSON.parse(text) };
     }
     catch {
-        return text;
+        return { kind: 'text', text };
     }
+}
+function bodyValue(parsed) {
+    if (parsed.kind === 'empty')
+        return undefined;
+    return parsed.kind === 'json' ? parsed.value : parsed.text.slice(0, MAX_TEXT_BODY_CHARS);
+}
+function isAbort(error) {
+    const name = error?.name;
+    return name === 'AbortError' || errorCode(error) === 'UND_ERR_ABORTED';
 }
 function createHttpClient(options) {
     const base = new URL(options.baseUrl);
@@ -75152,36 +76374,54 @@ function createHttpClient(options) {
     const location = base.toString();
     const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const totalTimeoutMs = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
-    const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    const ownAgent = options.dispatcher === undefined ? new undici/* Agent */.g6({ connect: { timeout: requestTimeoutMs } }) : undefined;
+    const clientPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    const ownTransport = options.dispatcher === undefined ? createTransport({ tls: options.tls, env: options.env, connectTimeoutMs: requestTimeoutMs }) : undefined;
+    const transport = options.dispatcher ?? ownTransport;
     const onRequest = options.onRequest;
+    const countAttempt = (method, dispatchPath) => {
+        if (onRequest !== undefined)
+            onRequest(method, (dispatchPath.split('?')[0] ?? '').slice(base.pathname.length));
+    };
     // Inner to outer: count every attempt that goes on the wire, then retry around it.
     const countAttempts = (dispatch) => (opts, handler) => {
-        if (onRequest !== undefined) {
-            const path = (opts.path.split('?')[0] ?? '').slice(base.pathname.length);
-            onRequest(opts.method, path);
-        }
+        countAttempt(opts.method, opts.path);
         return dispatch(opts, handler);
     };
     // throwOnError: false hands the last answer (with its body) to us instead of a bodiless RequestRetryError.
-    const dispatcher = (options.dispatcher ?? ownAgent).compose(countAttempts, undici/* interceptors */.dY.retry({ throwOnError: false }));
-    async function request(req) {
+    const retrying = transport.compose(countAttempts, undici/* interceptors */.dY.retry({ throwOnError: false }));
+    function urlOf(path) {
+        return redactUrl(new URL(path, base.origin));
+    }
+    function networkErrorOf(method, url, error, started, attemptTimeoutMs) {
+        if (error instanceof errors_NetworkError)
+            return error;
+        const name = error?.name;
+        if (name === 'TimeoutError' || name === 'AbortError') {
+            return new errors_NetworkError(method, url, 'TIMEOUT', `no answer within the time budget (${Date.now() - started} ms)`, error);
+        }
+        const code = errorCode(error) ?? 'UNKNOWN';
+        const message = error instanceof Error ? error.message : String(error);
+        return new errors_NetworkError(method, url, code, describeNetworkFailure(code, message, attemptTimeoutMs), error);
+    }
+    async function exchange(req) {
         const started = Date.now();
-        const deadline = Math.min(started + totalTimeoutMs, req.deadline ?? Number.POSITIVE_INFINITY);
+        const budget = req.timeoutMs ?? totalTimeoutMs;
+        const deadline = Math.min(started + budget, req.deadline ?? Number.POSITIVE_INFINITY);
         const idempotent = req.idempotent ?? isDefaultIdempotent(req.method);
+        const policy = req.retry === false ? { ...clientPolicy, maxRetries: 0 } : { ...clientPolicy, ...req.retry };
+        const attemptTimeoutMs = req.attemptTimeoutMs ?? requestTimeoutMs;
         const path = buildPath(base.pathname, req.path, req.query);
-        const url = redactUrl(new URL(path, base.origin));
+        const url = urlOf(path);
+        const callerSignal = req.signal;
+        callerSignal?.throwIfAborted();
+        const signal = callerSignal === undefined
+            ? AbortSignal.timeout(Math.max(1, deadline - Date.now()))
+            : AbortSignal.any([AbortSignal.timeout(Math.max(1, deadline - Date.now())), callerSignal]);
         let retries = 0;
         const toNetworkError = (error) => {
-            if (error instanceof NetworkError)
-                return error;
-            const name = error?.name;
-            if (name === 'TimeoutError' || name === 'AbortError') {
-                return new NetworkError(req.method, url, 'TIMEOUT', `no answer within the time budget (${Date.now() - started} ms)`, error);
-            }
-            const code = errorCode(error) ?? 'UNKNOWN';
-            const message = error instanceof Error ? error.message : String(error);
-            return new NetworkError(req.method, url, code, describeNetworkFailure(code, message, requestTimeoutMs), error);
+            if (callerSignal?.aborted === true)
+                return callerSignal.reason;
+            return networkErrorOf(req.method, url, error, started, attemptTimeoutMs);
         };
         // undici calls this after every failed attempt: callback() retries, callback(error) ends the request with it
         // (for an answer with a status, ending means handing that answer on, body included).
@@ -75189,6 +76429,8 @@ function createHttpClient(options) {
             const status = error.statusCode;
             const headers = error.headers;
             const stop = () => callback(status === undefined ? toNetworkError(error) : error);
+            if (signal.aborted)
+                return stop();
             if (status !== undefined) {
                 if (!policy.statusCodes.includes(status))
                     return stop();
@@ -75206,14 +76448,21 @@ function createHttpClient(options) {
                 return stop();
             const retryAfter = status === undefined ? undefined : parseRetryAfter(headers?.['retry-after']);
             // A server's Retry-After wins over the backoff (and is not capped by it); the budget still bounds it.
-            const delay = retryAfter ?? backoffDelay(policy, retries);
+            const delay = retryAfter ?? client_backoffDelay(policy, retries);
             // Leave the next attempt some time of its own; otherwise give up now with what we have.
             if (Date.now() + delay >= deadline)
                 return stop();
             retries += 1;
-            setTimeout(() => callback(null), delay);
+            const onAbort = () => {
+                clearTimeout(timer);
+                callback(toNetworkError(signal.reason));
+            };
+            const timer = setTimeout(() => {
+                signal.removeEventListener('abort', onAbort);
+                callback(null);
+            }, delay);
+            signal.addEventListener('abort', onAbort, { once: true });
         };
-        const remaining = deadline - Date.now();
         const dispatchOptions = {
             origin: base.origin,
             path,
@@ -75222,40 +76471,239 @@ function createHttpClient(options) {
                 accept: 'application/json',
                 ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
                 ...options.headers,
+                ...req.headers,
             },
             body: req.body === undefined ? undefined : JSON.stringify(req.body),
-            headersTimeout: requestTimeoutMs,
-            bodyTimeout: requestTimeoutMs,
-            signal: AbortSignal.timeout(Math.max(1, remaining)),
+            headersTimeout: attemptTimeoutMs,
+            bodyTimeout: req.bodyTimeoutMs ?? attemptTimeoutMs,
+            signal,
             retryOptions: { retry: decide },
         };
         let response;
         try {
-            response = await dispatcher.request(dispatchOptions);
+            response = await retrying.request(dispatchOptions);
         }
         catch (error) {
             throw toNetworkError(error);
         }
-        let body;
+        let parsed;
         try {
-            body = await readBody(response.body);
+            parsed = await readBody(response.body);
         }
         catch (error) {
             throw toNetworkError(error);
         }
+        const headers = response.headers;
         if (response.statusCode < 200 || response.statusCode >= 300) {
-            throw new HttpError(req.method, url, response.statusCode, body);
+            throw new errors_HttpError(req.method, url, response.statusCode, bodyValue(parsed), headers);
         }
-        return body;
+        return { status: response.statusCode, headers, parsed, url };
+    }
+    async function request(req) {
+        const { parsed } = await exchange(req);
+        return (parsed.kind === 'text' ? parsed.text : bodyValue(parsed));
+    }
+    async function send(req) {
+        const { status, headers, parsed, url } = await exchange(req);
+        if (parsed.kind === 'text')
+            throw new errors_NotJsonError(req.method, url, status, mediaType(headers), parsed.text);
+        return { status, headers, body: bodyValue(parsed) };
+    }
+    async function stream(req) {
+        const method = req.method ?? 'GET';
+        const path = buildPath(base.pathname, req.path, req.query);
+        const url = urlOf(path);
+        const started = Date.now();
+        const openTimeoutMs = req.openTimeoutMs ?? requestTimeoutMs;
+        const closer = new AbortController();
+        const signal = req.signal === undefined ? closer.signal : AbortSignal.any([closer.signal, req.signal]);
+        signal.throwIfAborted();
+        countAttempt(method, path);
+        let response;
+        try {
+            response = await transport.request({
+                origin: base.origin,
+                path,
+                method,
+                headers: {
+                    accept: req.format === 'sse' ? 'text/event-stream' : 'application/json',
+                    ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+                    ...options.headers,
+                    ...req.headers,
+                },
+                body: req.body === undefined ? undefined : JSON.stringify(req.body),
+                headersTimeout: openTimeoutMs,
+                bodyTimeout: req.idleTimeoutMs ?? 0,
+                signal,
+            });
+        }
+        catch (error) {
+            if (signal.aborted)
+                throw signal.reason;
+            throw networkErrorOf(method, url, error, started, openTimeoutMs);
+        }
+        const headers = response.headers;
+        const status = response.statusCode;
+        const type = mediaType(headers);
+        if (status < 200 || status >= 300) {
+            const parsed = await readBody(response.body).catch(() => ({ kind: 'empty' }));
+            throw new errors_HttpError(method, url, status, bodyValue(parsed), headers);
+        }
+        if (type === 'text/html') {
+            const text = await response.body.text().catch(() => '');
+            throw new errors_NotJsonError(method, url, status, type, text);
+        }
+        const format = type === 'text/event-stream' ? 'sse' : 'ndjson';
+        const body = response.body;
+        async function* values() {
+            try {
+                for await (const frame of framesOf(format, body)) {
+                    if (frame.kind === 'keepalive') {
+                        req.onKeepalive?.();
+                        continue;
+                    }
+                    let value;
+                    try {
+                        value = JSON.parse(frame.text);
+                    }
+                    catch {
+                        throw new errors_NotJsonError(method, url, status, type, frame.text);
+                    }
+                    yield value;
+                }
+            }
+            catch (error) {
+                if (signal.aborted || isAbort(error))
+                    return;
+                if (error instanceof errors_NotJsonError || error instanceof RangeError)
+                    throw error;
+                throw networkErrorOf(method, url, error, started, req.idleTimeoutMs ?? openTimeoutMs);
+            }
+            finally {
+                if (!body.destroyed)
+                    body.destroy();
+            }
+        }
+        return {
+            status,
+            headers,
+            format,
+            close: () => closer.abort(),
+            [Symbol.asyncIterator]: () => values(),
+        };
     }
     return {
         location,
         request,
+        send,
+        stream,
         close: async () => {
-            await ownAgent?.close();
+            await ownTransport?.close();
         },
     };
 }
+
+;// CONCATENATED MODULE: ./src/lib/http/service-error.ts
+/**
+ * One sentence for a server that failed us: which service, where, while doing what, why, and which input to fix. Every
+ * client (MLflow, Argo CD, GitHub) words its failures through this, so a user reads the same shape everywhere.
+ */
+
+
+/**
+ * The message in a JSON error body, whatever the service: `message` (Argo CD, GitHub, MLflow), `error` as a string
+ * (Argo CD) or an object with a message (Argo CD's stream), `error_code` (MLflow).
+ */
+function errorBodyMessage(body) {
+    if (typeof body === 'string')
+        return body.trim() === '' ? undefined : excerptOf(body, 200);
+    if (typeof body !== 'object' || body === null)
+        return undefined;
+    const record = body;
+    const text = (value) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+    const nested = typeof record.error === 'object' && record.error !== null ? text(record.error.message) : undefined;
+    const message = text(record.message) ?? text(record.error) ?? nested;
+    const code = text(record.error_code);
+    if (message !== undefined && code !== undefined)
+        return `${code}: ${message}`;
+    return message ?? code;
+}
+function sentenceEnd(text) {
+    return /[.!?]$/.test(text) ? text.slice(0, -1) : text;
+}
+/**
+ * A `UserError` for an HttpError, NotJsonError or NetworkError from a call to the service; anything else (a UserError
+ * already, a bug) is returned unchanged, so callers can `throw serviceError(error, ...)` in every catch.
+ */
+function serviceError(error, context) {
+    if (error instanceof UserError)
+        return error;
+    const { service, doing, location } = context;
+    const checkAddress = context.input === undefined ? '' : `; check ${inputRef(context.input)}`;
+    if (error instanceof NetworkError) {
+        if (isTlsCertificateCode(error.code)) {
+            const fixes = [context.tlsInputs?.caCert, context.tlsInputs?.insecure].filter((name) => name !== undefined);
+            const fix = fixes.length === 0
+                ? 'trust its certificate authority on this machine'
+                : fixes.length === 1
+                    ? `set ${inputRef(fixes[0])}`
+                    : `pass its certificate authority with ${inputRef(fixes[0])} or set ${inputRef(fixes[1])} to skip verification`;
+            return new UserError(`Could not connect securely to ${service} at ${location} while ${doing}: ${error.reason}; ${fix}.`, {
+                input: context.tlsInputs?.caCert ?? context.input,
+                cause: error,
+            });
+        }
+        if (error.isTimeout) {
+            return new UserError(`${service} at ${location} did not answer while ${doing} (${error.reason})${checkAddress} and that the server is reachable.`, {
+                input: context.input,
+                cause: error,
+            });
+        }
+        return new UserError(`Could not reach ${service} at ${location} while ${doing} (${error.reason})${checkAddress} and that the server is running.`, {
+            input: context.input,
+            cause: error,
+        });
+    }
+    if (error instanceof NotJsonError) {
+        const what = error.isHtml ? `an HTML page (${error.contentType ?? 'text/html'})` : `${error.contentType ?? 'a body without a content type'}, not JSON`;
+        return new UserError(`There is no ${service} API at ${location}: it answered ${what} while ${doing}${checkAddress} (the address of the API server, not of a web page, login page or proxy).`, { input: context.input, cause: error });
+    }
+    if (error instanceof HttpError) {
+        const html = error.contentType === 'text/html' || (typeof error.body === 'string' && /^\s*<(!doctype|html)/i.test(error.body));
+        if (html && error.status !== 401 && error.status !== 403) {
+            return new UserError(`There is no ${service} API at ${location}: it answered an HTML page (${error.contentType ?? 'text/html'}, HTTP ${error.status}) while ${doing}${checkAddress}.`, { input: context.input, cause: error });
+        }
+        const message = html ? undefined : (context.describeBody?.(error.body) ?? errorBodyMessage(error.body));
+        const detail = message === undefined ? `HTTP ${error.status}` : `HTTP ${error.status}: ${sentenceEnd(message)}`;
+        const checkAuth = context.authInput === undefined ? '' : `; check ${inputRef(context.authInput)}`;
+        if (error.status === 401) {
+            return new UserError(`${service} at ${location} rejected the credentials while ${doing} (${detail})${checkAuth}.`, {
+                input: context.authInput,
+                cause: error,
+            });
+        }
+        if (error.status === 403) {
+            return new UserError(`${service} at ${location} denied permission while ${doing} (${detail})${checkAuth}.`, {
+                input: context.authInput,
+                cause: error,
+            });
+        }
+        return new UserError(`${service} at ${location} failed while ${doing} (${detail}).`, { cause: error });
+    }
+    return error;
+}
+
+;// CONCATENATED MODULE: ./src/lib/http.ts
+/**
+ * The shared HTTP layer: one client for JSON APIs (retries, timeouts, typed errors), streamed answers (NDJSON and
+ * server-sent events), TLS and proxy settings, and one way to word a server's failure. Split over `./http/`; this
+ * module is the one to import.
+ */
+
+
+
+
+
 
 ;// CONCATENATED MODULE: ./src/lib/registry/mlflow-wire.ts
 const STATUSES = ['PENDING_REGISTRATION', 'FAILED_REGISTRATION', 'READY'];
@@ -75354,6 +76802,15 @@ const LEGACY_STAGES = {
 
 
 
+/** The official MLflow client's policy: 7 retries, factor 2, capped at 120 s, with jitter, on 408/429/5xx. */
+const MLFLOW_RETRY_POLICY = {
+    maxRetries: 7,
+    initialDelayMs: 1_000,
+    backoffFactor: 2,
+    maxDelayMs: 120_000,
+    jitterMs: 1_000,
+    statusCodes: [408, 429, 500, 502, 503, 504],
+};
 const API_PATH = 'api/2.0/mlflow/';
 const PAGE_SIZE = 1000;
 /** Search-then-create rounds after an unknown outcome; each round's create has its own retries. */
@@ -75401,7 +76858,7 @@ function createMlflowRegistry(options) {
     const uiBase = url.toString().replace(/\/+$/, '');
     const location = uiBase;
     const totalTimeoutMs = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
-    const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    const policy = { ...MLFLOW_RETRY_POLICY, ...options.retry };
     const http = createHttpClient({
         baseUrl: `${uiBase}/${API_PATH}`,
         headers: authHeaders(options.auth ?? uriAuth),
@@ -75415,10 +76872,10 @@ function createMlflowRegistry(options) {
     function toUserError(error, doing) {
         if (error instanceof errors/* UserError */.yo)
             return error;
-        if (error instanceof NetworkError) {
+        if (error instanceof errors_NetworkError) {
             return new errors/* UserError */.yo(`Could not reach the MLflow server at ${location} while ${doing} (${error.reason}); check registry-uri (or MLFLOW_TRACKING_URI) and that the server is running.`, { input: 'registry-uri', cause: error });
         }
-        if (error instanceof HttpError) {
+        if (error instanceof errors_HttpError) {
             const { code, message } = mlflowError(error.body);
             const detail = [code, message].filter((part) => part !== undefined).join(': ') || `HTTP ${error.status}`;
             if (error.status === 401 || code === 'UNAUTHENTICATED') {
@@ -75448,7 +76905,7 @@ function createMlflowRegistry(options) {
             return await http.request(request);
         }
         catch (error) {
-            if (error instanceof HttpError) {
+            if (error instanceof errors_HttpError) {
                 const { code } = mlflowError(error.body);
                 if (code !== undefined && absentCodes.includes(code))
                     return undefined;
@@ -75511,12 +76968,12 @@ function createMlflowRegistry(options) {
                 return { version: fromMlflowVersion(answer.model_version), created: true };
             }
             catch (error) {
-                const delay = backoffDelay(policy, round);
+                const delay = client_backoffDelay(policy, round);
                 if (isOutcomeUnknown(error) && round + 1 < MAX_CREATE_ROUNDS && Date.now() + delay < deadline) {
                     await new Promise((resolve) => setTimeout(resolve, delay));
                     continue;
                 }
-                if (error instanceof HttpError) {
+                if (error instanceof errors_HttpError) {
                     const { code, message } = mlflowError(error.body);
                     if (code === 'INVALID_PARAMETER_VALUE' || code === 'BAD_REQUEST') {
                         throw new errors/* UserError */.yo(`MLflow refused to register ${request.source} as a version of model ${name}: ${message ?? code}`, {
@@ -75548,9 +77005,9 @@ function createMlflowRegistry(options) {
                 });
             }
             catch (error) {
-                if (error instanceof HttpError && mlflowError(error.body).code === 'RESOURCE_ALREADY_EXISTS')
+                if (error instanceof errors_HttpError && mlflowError(error.body).code === 'RESOURCE_ALREADY_EXISTS')
                     return;
-                if (error instanceof HttpError && mlflowError(error.body).code === 'INVALID_PARAMETER_VALUE') {
+                if (error instanceof errors_HttpError && mlflowError(error.body).code === 'INVALID_PARAMETER_VALUE') {
                     throw new errors/* UserError */.yo(`MLflow refused the model name ${name}: ${mlflowError(error.body).message ?? 'invalid name'}`, {
                         input: 'model-name',
                         cause: error,
@@ -75735,735 +77192,114 @@ function nonEmpty(value) {
     return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }
 
-;// CONCATENATED MODULE: ./src/lib/registry/inputs.ts
-/**
- * The registry inputs every command that talks to a registry shares (evaluate-model's champion, register-model, and
- * the promotion and rollback commands), declared once so their names, defaults and docs cannot drift apart.
- */
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/champion.ts
 
 
-const REGISTRY_INPUTS = {
-    'registry-uri': (0,command/* text */.Qq)({
-        description: 'Where the registry is: an MLflow tracking server (http(s)://host:port), or a file registry (file://<dir> or a directory relative to the workspace).',
-        defaultDescription: `\`$MLFLOW_TRACKING_URI\`, else \`${DEFAULT_FILE_REGISTRY_DIR}\``,
-    }),
-    'registry-token': (0,command/* secret */.rJ)({ description: 'Bearer token for MLflow.', defaultDescription: '`$MLFLOW_TRACKING_TOKEN`' }),
-    'registry-username': (0,command/* text */.Qq)({ description: 'User name for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_USERNAME`' }),
-    'registry-password': (0,command/* secret */.rJ)({ description: 'Password for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_PASSWORD`' }),
-};
-/** The options `openRegistry` takes, from the shared inputs and the run context. */
-function registryOptions(inputs, context) {
-    return {
-        uri: inputs.registryUri,
-        token: inputs.registryToken,
-        username: inputs.registryUsername,
-        password: inputs.registryPassword,
-        env: context.env,
-        workspace: context.workspace,
-        setSecret: (value) => context.setSecret(value),
+
+
+const ON_MISSING_CHAMPION = ['fail', 'promote-if-rules-pass'];
+async function resolveChampion(inputs, hasPredictions, championColumn, championFile, ctx) {
+    const fileOnly = {
+        source: hasPredictions ? 'predictions' : championFile === undefined ? undefined : 'metrics-file',
+        extra: championFile ?? {},
+        registry: undefined,
+        missing: undefined,
     };
-}
-
-// EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
-var mod = __nccwpck_require__(1916);
-;// CONCATENATED MODULE: ./src/lib/suggest.ts
-
-/**
- * The candidate closest to `word`, when it is close enough to be what the user meant (a typo, not another word).
- * Used for "did you mean" hints on unknown keys, inputs, metrics and selectors.
- */
-function closestMatch(word, candidates) {
-    let best;
-    let bestDistance = Number.POSITIVE_INFINITY;
-    const lowered = word.toLowerCase();
-    for (const candidate of candidates) {
-        const d = (0,mod/* distance */.Io)(lowered, candidate.toLowerCase());
-        if (d < bestDistance) {
-            best = candidate;
-            bestDistance = d;
-        }
+    if (inputs.champion === undefined)
+        return fileOnly;
+    if (hasPredictions) {
+        ctx.log.info(`The predictions have a "${championColumn}" column, so the champion is evaluated from it and ${(0,errors/* inputRef */.io)('champion')} (${inputs.champion}) is not used.`);
+        return fileOnly;
     }
-    if (best === undefined)
-        return undefined;
-    const tolerance = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
-    return bestDistance <= tolerance ? best : undefined;
-}
-/** ` (did you mean "x"?)` or the empty string, ready to append to a sentence. */
-function didYouMean(word, candidates) {
-    const match = closestMatch(word, candidates);
-    return match === undefined ? '' : ` (did you mean "${match}"?)`;
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/commands/evaluate-model/policy.ts
-/**
- * The evaluation policy: which metrics the candidate must reach and how it must compare with the champion.
- *
- * ```yaml
- * significance: { confidence: 0.95, resamples: 1000, seed: 1 }
- * rules:                       # a list is all-of
- *   - metric: roc_auc
- *     min: 0.80
- *   - any:                     # any-of; `all:` also exists; groups nest
- *       - { metric: accuracy, min_improvement: 0.01 }
- *       - { metric: f1, min_improvement: 1% }
- *   - { metric: log_loss, max_regression: 0.005 }
- * slices: { min_rows: 200, rules: [ { metric: accuracy, max_regression: 0.02 } ] }
- * ```
- *
- * The `policy` input is a file path or the YAML itself: a value with a line break is inline YAML; a single line is a
- * path when a file of that name exists (relative to the workspace), inline YAML when it parses to a mapping, and a
- * missing policy file otherwise. Every problem names the file (or the inline policy) and the line.
- */
-
-
-
-
-
-
-const PERCENT = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/;
-const amount = schemas/* union */.KCZ([schemas/* number */.aig().nonnegative(), schemas/* string */.YjP().regex(PERCENT, { message: 'must be a number or a percentage such as "1%"' })])
-    .describe('An absolute amount in the metric\'s unit, or a percentage of the champion\'s value such as "1%".');
-const metricRuleSchema = schemas/* strictObject */.rej({
-    metric: schemas/* string */.YjP().min(1).describe('A metric of the task, or a key of the candidate-metrics / champion-metrics files.'),
-    min: schemas/* number */.aig().optional().describe('The candidate\'s value must be at least this.'),
-    max: schemas/* number */.aig().optional().describe('The candidate\'s value must be at most this.'),
-    min_improvement: amount
-        .optional()
-        .describe('The candidate must beat the champion by at least this much, in the metric\'s better direction (a number or "N%" of the champion\'s value).'),
-    max_regression: amount
-        .optional()
-        .describe('The candidate may be worse than the champion by at most this much (a non-inferiority margin; a number or "N%").'),
-    direction: schemas/* enum */.k5n(['higher', 'lower'])
-        .optional()
-        .describe('Which way is better, for metrics from the metrics files; by default names ending in _ms, _seconds, latency, loss or error are lower-is-better, all others higher-is-better.'),
-})
-    .describe('One check of one metric: exactly one of min, max, min_improvement, max_regression.');
-const ruleSchema = schemas/* lazy */.RZV(() => schemas/* union */.KCZ([
-    metricRuleSchema,
-    schemas/* strictObject */.rej({ any: schemas/* array */.YOg(ruleSchema).min(1).describe('Passes when at least one of these rules passes.') }),
-    schemas/* strictObject */.rej({ all: schemas/* array */.YOg(ruleSchema).min(1).describe('Passes when every one of these rules passes.') }),
-]))
-    // Names the recursive definition in the published JSON Schema ($defs/evaluation-rule).
-    .meta({ id: 'evaluation-rule', description: 'A metric rule, or an any/all group of rules.' });
-const significanceSchema = schemas/* strictObject */.rej({
-    confidence: schemas/* number */.aig()
-        .gt(0, { message: 'must be between 0 and 1, such as 0.95' })
-        .lt(1, { message: 'must be between 0 and 1, such as 0.95' })
-        .default(0.95).describe('Two-sided confidence of the bootstrap interval.'),
-    resamples: schemas/* number */.aig()
-        .int({ message: 'must be a whole number' })
-        .min(100, { message: 'must be at least 100 for a stable interval' })
-        .max(100_000, { message: 'must be at most 100000' })
-        .default(1000).describe('Number of paired bootstrap resamples.'),
-    seed: schemas/* number */.aig().int({ message: 'must be a whole number' }).min(0, { message: 'must not be negative' }).default(1).describe('Seed of the resampling, so that a run can be repeated exactly.'),
-})
-    .describe('Decide champion comparisons on a paired bootstrap interval of the improvement, when both models have per-row predictions.');
-const slicesSchema = schemas/* strictObject */.rej({
-    min_rows: schemas/* number */.aig().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).default(100).describe('Slices with fewer rows are reported as skipped.'),
-    rules: schemas/* array */.YOg(ruleSchema).min(1).describe('Rules every slice with enough rows must pass (all-of).'),
-})
-    .describe('Rules applied within each value of the slice-column input.');
-const policySchema = schemas/* strictObject */.rej({
-    significance: significanceSchema.optional(),
-    rules: schemas/* array */.YOg(ruleSchema).default([]).describe('Rules the candidate must pass (all-of).'),
-    slices: slicesSchema.optional(),
-})
-    .describe('The evaluation policy of the evaluate-model action.');
-const RULE_KINDS = ['min', 'max', 'min_improvement', 'max_regression'];
-const NO_DOCUMENT = () => undefined;
-/** Resolves the `policy` input (file or inline YAML) and validates it. */
-function loadPolicy(input, workspace) {
-    const text = input.trim();
-    const candidatePath = external_node_path_default().resolve(workspace, text);
-    if (!text.includes('\n')) {
-        if ((0,external_node_fs_namespaceObject.existsSync)(candidatePath) && (0,external_node_fs_namespaceObject.statSync)(candidatePath).isFile()) {
-            return parsePolicy((0,external_node_fs_namespaceObject.readFileSync)(candidatePath, 'utf8'), text, text);
-        }
-        const document = (0,dist/* parseDocument */.Tp)(text);
-        if (document.errors.length > 0 || !(0,dist/* isMap */.jh)(document.contents)) {
-            throw new errors/* UserError */.yo(`The policy file "${text}" does not exist; set the policy input to an existing YAML file (relative to the workspace) or to the policy's YAML itself.`, { input: 'policy' });
-        }
-    }
-    return parsePolicy(input, 'the inline policy', undefined);
-}
-/** Parses and validates policy YAML; `display` names it in messages, `file` is set for a file. */
-function parsePolicy(text, display, file) {
-    const lineCounter = new dist/* LineCounter */.HN();
-    const document = (0,dist/* parseDocument */.Tp)(text, { lineCounter, prettyErrors: true });
-    const at = (line, column) => file === undefined ? (line === undefined ? 'the inline policy' : `line ${line} of the inline policy`) : `${file}${line === undefined ? '' : `:${line}${column === undefined ? '' : `:${column}`}`}`;
-    const location = (line, column) => file === undefined ? undefined : { file, ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }) };
-    const syntaxError = document.errors[0];
-    if (syntaxError !== undefined) {
-        const position = syntaxError.linePos?.[0];
-        const reason = (syntaxError.message.split('\n')[0] ?? syntaxError.message).replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
-        throw new errors/* UserError */.yo(`The policy at ${at(position?.line, position?.col)} is not valid YAML: ${reason}; fix the YAML syntax there.`, {
-            input: 'policy',
-            location: location(position?.line, position?.col),
-        });
-    }
-    const locate = (nodePath) => {
-        const offset = nodeOffset(document, nodePath);
-        if (offset === undefined)
-            return undefined;
-        const position = lineCounter.linePos(offset);
-        return { line: position.line, column: position.col };
-    };
-    const raw = document.toJS() ?? {};
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-        throw new errors/* UserError */.yo(`The policy at ${at(1)} is not a mapping; write it as keys such as "rules:" and "significance:".`, {
-            input: 'policy',
-            location: location(1),
-        });
-    }
-    const result = policySchema.safeParse(raw);
-    if (!result.success) {
-        const issue = firstIssue(result.error.issues, raw);
-        const position = locate(issue.keyPath ?? issue.path);
-        throw new errors/* UserError */.yo(`The policy at ${at(position?.line, position?.column)} ${issue.message}`, {
-            input: 'policy',
-            location: location(position?.line, position?.column),
-        });
-    }
-    return { policy: result.data, display, file, locate: document.contents ? locate : NO_DOCUMENT };
-}
-/** Offset of the node at `nodePath`; for a path ending in a mapping key, the key itself. */
-function nodeOffset(document, nodePath) {
-    let node = document.contents;
-    let offset = node?.range?.[0];
-    for (const step of nodePath) {
-        if ((0,dist/* isMap */.jh)(node)) {
-            const pair = node.items.find((item) => (0,dist/* isPair */.tO)(item) && (0,dist/* isScalar */.jn)(item.key) && String(item.key.value) === String(step));
-            if (pair === undefined)
-                return offset;
-            offset = pair.key.range?.[0] ?? offset;
-            node = pair.value;
-        }
-        else if ((0,dist/* isSeq */.oP)(node) && typeof step === 'number') {
-            node = node.items[step];
-            offset = node?.range?.[0] ?? offset;
-        }
-        else {
-            return offset;
-        }
-    }
-    return offset;
-}
-const KEYS_BY_PLACE = {
-    top: Object.keys(policySchema.shape),
-    significance: Object.keys(significanceSchema.shape),
-    slices: Object.keys(slicesSchema.shape),
-    metricRule: Object.keys(metricRuleSchema.shape),
-};
-function valueAt(root, nodePath) {
-    let value = root;
-    for (const step of nodePath)
-        value = value?.[step];
-    return value;
-}
-/** Which keys are allowed in the object at `nodePath` (a rule is told apart by its `any` / `all` / other keys). */
-function allowedKeys(nodePath, value) {
-    if (nodePath.length === 0)
-        return KEYS_BY_PLACE.top ?? [];
-    if (nodePath.length === 1 && nodePath[0] === 'significance')
-        return KEYS_BY_PLACE.significance ?? [];
-    if (nodePath.length === 1 && nodePath[0] === 'slices')
-        return KEYS_BY_PLACE.slices ?? [];
-    const keys = value !== null && typeof value === 'object' ? Object.keys(value) : [];
-    if (keys.includes('any'))
-        return ['any'];
-    if (keys.includes('all'))
-        return ['all'];
-    return KEYS_BY_PLACE.metricRule ?? [];
-}
-/**
- * The one issue to report, with a sentence. A failed rule union is narrowed to the branch the user meant: a mapping
- * with `any` is an any-group, with `all` an all-group, anything else a metric rule.
- */
-function firstIssue(issues, root, prefix = []) {
-    const issue = issues[0];
-    const issuePath = [...prefix, ...issue.path];
-    if (issue.code === 'invalid_union') {
-        const value = valueAt(root, issuePath);
-        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-            return { path: toPath(issuePath), message: `has ${describeValue(value)} where a rule belongs (${pathText(issuePath)}); a rule is a mapping with "metric:" and one bound, or an "any:" or "all:" list.` };
-        }
-        const keys = Object.keys(value);
-        const branch = keys.includes('any') ? 1 : keys.includes('all') ? 2 : 0;
-        const chosen = issue.errors[branch];
-        if (chosen && chosen.length > 0) {
-            // A group that also has other keys: say so rather than reporting the other branches' complaints.
-            return firstIssue(chosen, root, issuePath);
-        }
-    }
-    if (issue.code === 'unrecognized_keys') {
-        const key = issue.keys[0];
-        const allowed = allowedKeys(issuePath, valueAt(root, issuePath));
-        const hint = didYouMean(key, allowed);
-        return {
-            path: toPath(issuePath),
-            keyPath: toPath([...issuePath, key]),
-            message: `has an unknown key "${key}" in ${pathText(issuePath)}${hint}; the keys allowed there are ${allowed.map((k) => `"${k}"`).join(', ')}.`,
-        };
-    }
-    const value = valueAt(root, issuePath);
-    const last = issuePath[issuePath.length - 1];
-    const field = typeof last === 'string' ? `"${last}"` : 'the value';
-    let problem = issue.message.replace(/^Invalid input: /, '');
-    if (issue.code === 'invalid_type' && value === undefined)
-        problem = `${field} is missing`;
-    else if (issue.code === 'invalid_type')
-        problem = `${field} must be a ${issue.expected}, not ${describeValue(value)}`;
-    else
-        problem = `${field} ${problem.charAt(0).toLowerCase()}${problem.slice(1)}`;
-    return { path: toPath(issuePath), message: `has an invalid ${pathText(issuePath)}: ${problem.replace(/\.$/, '')}.` };
-}
-function toPath(nodePath) {
-    return nodePath.map((step) => (typeof step === 'number' ? step : String(step)));
-}
-/** `rules[1].any[0].metric` */
-function pathText(nodePath) {
-    if (nodePath.length === 0)
-        return 'the top level';
-    return nodePath.map((step, index) => (typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${String(step)}`)).join('');
-}
-function describeValue(value) {
-    if (value === undefined)
-        return 'nothing';
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return 'a list';
-    if (typeof value === 'object')
-        return 'a mapping';
-    return `${typeof value} ${JSON.stringify(value)}`;
-}
-/** The bound of a metric rule, when it has exactly one. */
-function ruleBound(rule) {
-    const kinds = RULE_KINDS.filter((kind) => rule[kind] !== undefined);
-    if (kinds.length === 1) {
-        const kind = kinds[0];
-        return { kind, value: rule[kind] };
-    }
-    return { kinds };
-}
-/** `"1%"` -> 0.01 (a fraction of the champion's value); numbers are absolute. */
-function parseAmount(value) {
-    if (typeof value === 'number')
-        return { amount: value, relative: false };
-    const match = PERCENT.exec(value);
-    return { amount: Number(match?.[1]) / 100, relative: true };
-}
-
-;// CONCATENATED MODULE: ./src/commands/evaluate-model/report.ts
-/**
- * The JSON report of `evaluate-model`, version 1: what `register-model` and `open-promotion-pr` read. Additions keep
- * `schemaVersion: 1`; a change that renames or removes a field bumps it. Numbers that are undefined (NaN, e.g. the
- * roc_auc of a slice with one class) are written as null.
- */
-
-
-
-const REPORT_SCHEMA_VERSION = 1;
-const value = schemas/* number */.aig().nullable();
-const metrics = schemas/* record */.g1P(schemas/* string */.YjP(), value);
-const intervalSchema = schemas/* object */.Ikc({
-    lower: value,
-    upper: value,
-    /** Two-sided confidence of the interval, e.g. 0.95. */
-    confidence: schemas/* number */.aig(),
-});
-const ruleResultSchema = schemas/* object */.Ikc({
-    /** Where the rule is in the policy: `rules[1].any[0]`, `slices.rules[0]`. */
-    id: schemas/* string */.YjP(),
-    metric: schemas/* string */.YjP(),
-    direction: schemas/* enum */.k5n(['higher', 'lower']),
-    kind: schemas/* enum */.k5n(['min', 'max', 'min_improvement', 'max_regression']),
-    /** The bound as the policy wrote it: a number, or a percentage such as "1%". */
-    threshold: schemas/* union */.KCZ([schemas/* number */.aig(), schemas/* string */.YjP()]),
-    /** The bound in the metric's unit (a percentage applied to the champion's value); null when it cannot be computed. */
-    required: value,
-    candidate: value,
-    champion: value,
-    /** Candidate over champion in the metric's better direction (positive = better); null without a champion. */
-    improvement: value,
-    /** Paired bootstrap interval of the improvement; null when the comparison used point estimates. */
-    interval: intervalSchema.nullable(),
-    passed: schemas/* boolean */.zMY(),
-    explanation: schemas/* string */.YjP(),
-});
-const groupResultSchema = schemas/* object */.Ikc({
-    id: schemas/* string */.YjP(),
-    kind: schemas/* enum */.k5n(['any', 'all']),
-    passed: schemas/* boolean */.zMY(),
-    /** Ids of the rules and groups directly inside. */
-    members: schemas/* array */.YOg(schemas/* string */.YjP()),
-});
-const sliceResultSchema = schemas/* object */.Ikc({
-    /** The slice-column value. */
-    value: schemas/* string */.YjP(),
-    rows: schemas/* number */.aig().int(),
-    status: schemas/* enum */.k5n(['evaluated', 'skipped']),
-    /** null for a skipped slice. */
-    passed: schemas/* boolean */.zMY().nullable(),
-    candidate: schemas/* object */.Ikc({ metrics }),
-    champion: schemas/* object */.Ikc({ metrics }).nullable(),
-    rules: schemas/* array */.YOg(ruleResultSchema),
-    groups: schemas/* array */.YOg(groupResultSchema),
-});
-const evaluationReportSchema = schemas/* object */.Ikc({
-    schemaVersion: schemas/* literal */.euz(REPORT_SCHEMA_VERSION),
-    decision: schemas/* enum */.k5n(['promote', 'reject']),
-    passed: schemas/* boolean */.zMY(),
-    /** One sentence: why the decision was taken. */
-    reason: schemas/* string */.YjP(),
-    task: schemas/* enum */.k5n(['binary', 'multiclass', 'regression']),
-    /** Rows of the predictions file. */
-    rows: schemas/* number */.aig().int(),
-    /** Binary tasks: the score at or above which a row is predicted positive; null for other tasks. */
-    threshold: schemas/* number */.aig().nullable(),
-    predictions: schemas/* object */.Ikc({ file: schemas/* string */.YjP(), format: schemas/* enum */.k5n(['csv', 'tsv', 'jsonl']), gzip: schemas/* boolean */.zMY() }),
-    candidate: schemas/* object */.Ikc({ metrics }),
-    /** null when there is no champion (no champion column, champion-metrics or champion input). */
-    champion: schemas/* object */.Ikc({
-        metrics,
-        source: schemas/* enum */.k5n(['predictions', 'metrics-file', 'registry']),
-        /** The `models:/` URI and resolved version, when the metrics came from the registry. */
-        modelUri: schemas/* string */.YjP().nullable(),
-        version: schemas/* string */.YjP().nullable(),
-    })
-        .nullable(),
-    policy: schemas/* object */.Ikc({ source: schemas/* enum */.k5n(['file', 'inline', 'none']), file: schemas/* string */.YjP().nullable() }),
-    significance: schemas/* object */.Ikc({ confidence: schemas/* number */.aig(), resamples: schemas/* number */.aig().int(), seed: schemas/* number */.aig().int() }).nullable(),
-    rules: schemas/* array */.YOg(ruleResultSchema),
-    groups: schemas/* array */.YOg(groupResultSchema),
-    slices: schemas/* array */.YOg(sliceResultSchema),
-    /** The slice-column, when slices were evaluated. */
-    sliceColumn: schemas/* string */.YjP().nullable(),
-});
-/**
- * Reads and validates a report written by `evaluate-model` (for the actions that consume it). `input` names the action
- * input that pointed to it, for messages.
- */
-async function readEvaluationReport(file, display = file, input = 'evaluation-report') {
-    let text;
+    const registry = openRegistry(registryOptions(inputs, ctx));
+    let found;
     try {
-        text = await readFile(file, 'utf8');
-    }
-    catch {
-        throw new UserError(`The evaluation report "${display}" does not exist; point ${input} to the report-path output of evaluate-model.`, { input });
-    }
-    let data;
-    try {
-        data = JSON.parse(text);
+        found = await readModelUriMetrics(inputs.champion, registry, { input: 'champion', label: (0,errors/* inputRef */.io)('champion') });
     }
     catch (error) {
-        throw new UserError(`The evaluation report "${display}" is not JSON (${error.message}); point ${input} to the report-path output of evaluate-model.`, {
-            input,
-            location: { file: display },
-        });
-    }
-    const version = data?.schemaVersion;
-    if (version !== REPORT_SCHEMA_VERSION) {
-        throw new UserError(`The evaluation report "${display}" has schemaVersion ${JSON.stringify(version)}, but this version of ml-gitops reads version ${REPORT_SCHEMA_VERSION}; produce it with the same ml-gitops release.`, { input, location: { file: display } });
-    }
-    const result = evaluationReportSchema.safeParse(data);
-    if (!result.success) {
-        const issue = result.error.issues[0];
-        const where = issue?.path.map(String).join('.') ?? '';
-        throw new UserError(`The evaluation report "${display}" is not a valid evaluate-model report: ${where === '' ? '' : `${where} `}${issue?.message ?? 'is invalid'}.`, {
-            input,
-            location: { file: display },
-        });
-    }
-    return result.data;
-}
-/** JSON numbers cannot be NaN or infinite: those become null. */
-function finiteOrNull(value) {
-    return value === undefined || !Number.isFinite(value) ? null : value;
-}
-function metricsForReport(values) {
-    return Object.fromEntries(Object.entries(values).map(([name, v]) => [name, finiteOrNull(v)]));
-}
-
-;// CONCATENATED MODULE: ./src/commands/evaluate-model/decide.ts
-/**
- * Applies a policy to the metrics of a candidate and a champion: each rule's verdict with its explanation, the groups,
- * the slices, and the decision with the one sentence that says why.
- *
- * Champion comparisons (`min_improvement`, `max_regression`) use the improvement in the metric's better direction
- * (candidate − champion for higher-is-better metrics, champion − candidate for lower-is-better ones). With
- * `significance` and per-row predictions of both models, the comparison is decided on the lower bound of the paired
- * bootstrap interval of that improvement: `min_improvement` needs lower ≥ required, `max_regression` needs
- * lower > −margin. Otherwise the point estimate decides (improvement ≥ required, improvement ≥ −margin).
- */
-
-
-
-/** Name endings of lower-is-better metrics from the metrics files (latency_p95_ms, eval_loss, error_rate is not one). */
-const LOWER_IS_BETTER_ENDINGS = ['_ms', '_seconds', 'latency', 'loss', 'error'];
-/** Which way is better for a metric: the task's catalog, the rule's `direction`, or the name's ending. */
-function metricDirection(task, name, declared) {
-    const known = metricInfo(task, name);
-    if (known !== undefined)
-        return known.direction;
-    if (declared !== undefined)
-        return declared;
-    const lowered = name.toLowerCase();
-    return LOWER_IS_BETTER_ENDINGS.some((ending) => lowered.endsWith(ending)) ? 'lower' : 'higher';
-}
-/** Leaf rules in policy order, each with its id (`rules[1].any[0]`). */
-function leafRules(rules, prefix) {
-    const leaves = [];
-    rules.forEach((rule, index) => {
-        const id = `${prefix}[${index}]`;
-        if ('any' in rule)
-            leaves.push(...leafRules(rule.any, `${id}.any`));
-        else if ('all' in rule)
-            leaves.push(...leafRules(rule.all, `${id}.all`));
-        else
-            leaves.push({ id, rule });
-    });
-    return leaves;
-}
-function isComparison(kind) {
-    return kind === 'min_improvement' || kind === 'max_regression';
-}
-/** Decides a list of rules (all-of) in one scope. */
-function decideRules(rules, prefix, scope) {
-    const intervals = bootstrapIntervals(rules, prefix, scope);
-    const results = [];
-    const groups = [];
-    const failures = [];
-    const visit = (rule, id) => {
-        if ('any' in rule || 'all' in rule) {
-            const kind = 'any' in rule ? 'any' : 'all';
-            const members = 'any' in rule ? rule.any : rule.all;
-            const memberIds = members.map((_, index) => `${id}.${kind}[${index}]`);
-            const verdicts = members.map((member, index) => visit(member, memberIds[index]));
-            const passed = kind === 'any' ? verdicts.some(Boolean) : verdicts.every(Boolean);
-            groups.push({ id, kind, passed, members: memberIds });
-            return passed;
+        // Only an alias can be "not there yet"; a pinned version that is missing is a mistake either way.
+        if (!(error instanceof ModelVersionNotFoundError) || error.reference.kind !== 'alias')
+            throw error;
+        if (inputs.onMissingChampion === 'fail') {
+            throw new ModelVersionNotFoundError(`${error.message.replace(/\.$/, '')}; for a first deployment, with no champion yet, set ${(0,errors/* inputRef */.io)('on-missing-champion')} to promote-if-rules-pass.`, error.reference, { input: 'champion' });
         }
-        const result = decideRule(rule, id, scope, intervals.get(rule.metric));
-        results.push(result);
-        return result.passed;
+        return { ...fileOnly, missing: { modelUri: inputs.champion.trim() } };
+    }
+    ctx.log.info(`Champion ${inputs.champion} is version ${found.version} of ${found.name} in ${registry.location}.`);
+    return {
+        source: 'registry',
+        extra: { ...found.metrics, ...(championFile ?? {}) },
+        registry: { uri: inputs.champion, version: found.version },
+        missing: undefined,
     };
-    rules.forEach((rule, index) => {
-        const id = `${prefix}[${index}]`;
-        if (visit(rule, id))
-            return;
-        if ('any' in rule)
-            failures.push(`${id} (none of its ${rule.any.length} alternatives passed)`);
-        else if ('all' in rule)
-            failures.push(`${id} (not all of its ${rule.all.length} rules passed)`);
-        else {
-            const result = results.find((r) => r.id === id);
-            failures.push(`${id} (${result?.explanation ?? rule.metric})`);
-        }
-    });
-    results.sort((a, b) => compareIds(a.id, b.id));
-    return { passed: failures.length === 0, rules: results, groups, failures };
 }
-/** Policy order: `rules[1].any[0]` before `rules[1].any[1]` before `rules[2]`. */
-function compareIds(a, b) {
-    const numbers = (id) => [...id.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
-    const x = numbers(a);
-    const y = numbers(b);
-    for (let i = 0; i < Math.min(x.length, y.length); i++)
-        if (x[i] !== y[i])
-            return x[i] - y[i];
-    return x.length - y.length;
-}
-/** One bootstrap for every task metric compared with the champion in these rules, when significance applies. */
-function bootstrapIntervals(rules, prefix, scope) {
-    const intervals = new Map();
-    if (scope.significance === undefined || scope.paired === undefined)
-        return intervals;
-    const metrics = new Set();
-    for (const { rule } of leafRules(rules, prefix)) {
-        const bound = ruleBound(rule);
-        if ('kind' in bound && isComparison(bound.kind) && metricInfo(scope.task, rule.metric) !== undefined)
-            metrics.add(rule.metric);
-    }
-    if (metrics.size === 0)
-        return intervals;
-    const { confidence, resamples, seed } = scope.significance;
-    const result = pairedBootstrap(scope.paired.candidate, scope.paired.champion, [...metrics], { confidence, resamples, seed });
-    for (const [name, interval] of Object.entries(result))
-        intervals.set(name, { lower: interval.lower, upper: interval.upper, confidence });
-    return intervals;
-}
-/** Up to 5 significant digits, as people read metrics. */
-function formatValue(value) {
-    if (value === null || value === undefined || Number.isNaN(value))
-        return 'undefined';
-    if (!Number.isFinite(value))
-        return String(value);
-    return String(Number(value.toPrecision(5)));
-}
-function formatSigned(value) {
-    const text = formatValue(value);
-    return value !== null && value !== undefined && value > 0 ? `+${text}` : text;
-}
-function decideRule(rule, id, scope, interval) {
-    const bound = ruleBound(rule);
-    if (!('kind' in bound))
-        throw new RangeError(`Rule ${id} has no single bound; the policy validation should have refused it.`);
-    const { kind, value: threshold } = bound;
-    const metric = rule.metric;
-    const direction = metricDirection(scope.task, metric, rule.direction);
-    const candidate = scope.candidate[metric];
-    const champion = scope.champion?.[metric];
-    const sign = direction === 'higher' ? 1 : -1;
-    const improvement = candidate !== undefined && champion !== undefined ? sign * (candidate - champion) : undefined;
-    const base = {
-        id,
-        metric,
-        direction,
-        kind,
-        threshold,
-        candidate: finiteOrNull(candidate),
-        champion: finiteOrNull(champion),
-        improvement: finiteOrNull(improvement),
-    };
-    if (kind === 'min' || kind === 'max') {
-        const limit = threshold;
-        const defined = candidate !== undefined && Number.isFinite(candidate);
-        const passed = defined && (kind === 'min' ? candidate >= limit : candidate <= limit);
-        const explanation = !defined
-            ? `${metric} is undefined for the candidate, so it cannot be checked against the ${kind === 'min' ? 'minimum' : 'maximum'} ${formatValue(limit)}`
-            : passed
-                ? `${metric} ${formatValue(candidate)} ${kind === 'min' ? '≥' : '≤'} ${formatValue(limit)}`
-                : `${metric} ${formatValue(candidate)} is ${kind === 'min' ? 'below the minimum' : 'above the maximum'} ${formatValue(limit)}`;
-        return { ...base, required: limit, interval: null, passed, explanation };
-    }
-    const { amount, relative } = parseAmount(threshold);
-    const required = relative ? (champion === undefined ? Number.NaN : amount * Math.abs(champion)) : amount;
-    // min_improvement: improvement must reach `required`; max_regression: improvement must stay above -margin.
-    const floor = kind === 'min_improvement' ? required : -required;
-    const requirement = kind === 'min_improvement'
-        ? `an improvement of at least ${formatSigned(required)}${relative ? ` (${threshold} of the champion's ${formatValue(champion)})` : ''}`
-        : `a regression of at most ${formatValue(required)}${relative ? ` (${threshold} of the champion's ${formatValue(champion)})` : ''}`;
-    if (improvement === undefined || !Number.isFinite(improvement) || !Number.isFinite(required)) {
-        return {
-            ...base,
-            required: finiteOrNull(required),
-            interval: null,
-            passed: false,
-            explanation: `${metric} is undefined for the ${candidate === undefined || !Number.isFinite(candidate) ? 'candidate' : 'champion'}, so the rule requiring ${requirement} cannot pass`,
-        };
-    }
-    const moved = `${metric} ${formatValue(champion)} → ${formatValue(candidate)} (improvement ${formatSigned(improvement)})`;
-    if (interval !== undefined) {
-        const lower = interval.lower;
-        const passed = kind === 'min_improvement' ? lower >= floor : lower > floor;
-        const percent = `${formatValue(interval.confidence * 100)}%`;
-        const range = `${percent} interval [${formatSigned(lower)}, ${formatSigned(interval.upper)}]`;
-        const explanation = passed
-            ? `${moved}; the ${range} has its lower bound ${kind === 'min_improvement' ? 'at or above' : 'above'} ${formatSigned(floor)}, so it meets ${requirement}`
-            : `${moved}; the ${range} reaches down to ${formatSigned(lower)}, so ${requirement} is not established at ${percent} confidence`;
-        return {
-            ...base,
-            required: finiteOrNull(required),
-            interval: { lower: finiteOrNull(lower), upper: finiteOrNull(interval.upper), confidence: interval.confidence },
-            passed,
-            explanation,
-        };
-    }
-    const passed = improvement >= floor;
-    // With significance configured, say why this comparison still used the point estimate.
-    const pointOnly = scope.significance !== undefined ? ' (point estimate: no per-row values of both models to resample)' : '';
-    const explanation = passed ? `${moved} meets ${requirement}${pointOnly}` : `${moved} falls short of ${requirement}${pointOnly}`;
-    return { ...base, required: finiteOrNull(required), interval: null, passed, explanation };
-}
-/** The rows of `data` at `rows`, as their own data set. */
-function subset(data, rows) {
-    const weights = data.weights === undefined ? undefined : pick(data.weights, rows, new Float64Array(rows.length));
-    switch (data.task) {
-        case 'binary':
-            return {
-                task: 'binary',
-                labels: pick(data.labels, rows, new Uint8Array(rows.length)),
-                scores: pick(data.scores, rows, new Float64Array(rows.length)),
-                threshold: data.threshold,
-                ...(weights ? { weights } : {}),
-            };
-        case 'multiclass':
-            return {
-                task: 'multiclass',
-                labels: pick(data.labels, rows, new Int32Array(rows.length)),
-                predictions: pick(data.predictions, rows, new Int32Array(rows.length)),
-                classCount: data.classCount,
-                ...(weights ? { weights } : {}),
-            };
-        case 'regression':
-            return {
-                task: 'regression',
-                labels: pick(data.labels, rows, new Float64Array(rows.length)),
-                predictions: pick(data.predictions, rows, new Float64Array(rows.length)),
-                ...(weights ? { weights } : {}),
-            };
-    }
-}
-function pick(values, rows, out) {
-    for (let i = 0; i < rows.length; i++)
-        out[i] = values[rows[i]];
-    return out;
-}
-/** Row indices per slice value. */
-function rowsPerSlice(slices) {
-    const counts = new Uint32Array(slices.values.length);
-    for (const code of slices.codes)
-        counts[code] += 1;
-    const rows = Array.from(counts, (count) => new Uint32Array(count));
-    const filled = new Uint32Array(slices.values.length);
-    slices.codes.forEach((code, row) => {
-        rows[code][filled[code]] = row;
-        filled[code] += 1;
-    });
-    return rows;
-}
-/** Decides the slice rules in every slice with at least `min_rows` rows; smaller slices are reported as skipped. */
-function decideSlices(policy, slices, candidate, champion, significance) {
-    const results = [];
-    const failures = [];
-    const perSlice = rowsPerSlice(slices);
-    const order = slices.values.map((value, code) => ({ value, code })).sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-    for (const { value, code } of order) {
-        const rows = perSlice[code];
-        if (rows.length < policy.min_rows) {
-            results.push({ value, rows: rows.length, status: 'skipped', passed: null, candidate: { metrics: {} }, champion: null, rules: [], groups: [] });
+/** The computed metrics plus a file's extra ones; a file cannot override a computed metric (it is warned about). */
+function withExtras(computed, extra, input, warn) {
+    const merged = { ...computed };
+    for (const [name, value] of Object.entries(extra)) {
+        if (name in computed) {
+            warn(`The file of ${(0,errors/* inputRef */.io)(input)} has "${name}", which evaluate-model computes from the predictions; the computed value is used.`);
             continue;
         }
-        const candidateData = subset(candidate, rows);
-        const championData = champion === undefined ? undefined : subset(champion, rows);
-        const candidateMetrics = computeMetrics(candidateData);
-        const championMetrics = championData === undefined ? undefined : computeMetrics(championData);
-        const outcome = decideRules(policy.rules, 'slices.rules', {
-            task: candidate.task,
-            candidate: candidateMetrics,
-            champion: championMetrics,
-            paired: championData === undefined ? undefined : { candidate: candidateData, champion: championData },
-            significance,
-        });
-        results.push({
-            value,
-            rows: rows.length,
-            status: 'evaluated',
-            passed: outcome.passed,
-            candidate: { metrics: metricsForReport(candidateMetrics) },
-            champion: championMetrics === undefined ? null : { metrics: metricsForReport(championMetrics) },
-            rules: outcome.rules,
-            groups: outcome.groups,
-        });
-        for (const failure of outcome.failures)
-            failures.push(`slice "${value}": ${failure}`);
+        merged[name] = value;
     }
-    return { slices: results, failures };
+    return merged;
+}
+
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/columns.ts
+/** The columns evaluate-model reads, per task, with the checks each value must pass. */
+
+function checkDistinctColumns(columns) {
+    const named = [
+        ['label-column', columns.label],
+        ['candidate-column', columns.candidate],
+        ['champion-column', columns.champion],
+        ['weight-column', columns.weight],
+        ['slice-column', columns.slice],
+    ];
+    for (let i = 0; i < named.length; i++) {
+        for (let j = i + 1; j < named.length; j++) {
+            const [a, x] = named[i];
+            const [b, y] = named[j];
+            if (x !== undefined && x === y) {
+                throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(a)} and ${(0,errors/* inputRef */.io)(b)} both name the column "${x}"; each must name a different column.`, { input: b });
+            }
+        }
+    }
+}
+/**
+ * What to read: binary labels as flags (0/1, true/false, yes/no, or `positiveLabel` against one other value) and scores
+ * in [0, 1]; class labels as text; regression numbers.
+ */
+function columnRequests(task, columns, positiveLabel) {
+    const requests = [];
+    if (task === 'binary') {
+        const score = { min: 0, max: 1, outOfRange: 'outside [0, 1]; binary predictions must be probabilities of the positive class (apply a sigmoid to raw scores).' };
+        requests.push({
+            name: columns.label,
+            kind: 'flag',
+            input: 'label-column',
+            outOfRange: `but a binary task needs labels 0 or 1 (or set ${(0,errors/* inputRef */.io)('positive-label')}); use task multiclass for more classes.`,
+            notAFlag: `which is not a binary label; write labels as 0/1, true/false or yes/no, or set ${(0,errors/* inputRef */.io)('positive-label')} to the label of the positive class.`,
+            ...(positiveLabel === undefined ? {} : { positive: positiveLabel }),
+        }, { name: columns.candidate, kind: 'number', input: 'candidate-column', ...score }, { name: columns.champion, kind: 'number', input: 'champion-column', optional: true, ...score });
+    }
+    else {
+        const kind = task === 'multiclass' ? 'text' : 'number';
+        requests.push({ name: columns.label, kind, input: 'label-column' }, { name: columns.candidate, kind, input: 'candidate-column' }, { name: columns.champion, kind, input: 'champion-column', optional: true });
+    }
+    if (columns.weight !== undefined) {
+        requests.push({
+            name: columns.weight,
+            kind: 'number',
+            input: 'weight-column',
+            min: 0,
+            outOfRange: 'which is negative; weights must be zero or more.',
+        });
+    }
+    if (columns.slice !== undefined)
+        requests.push({ name: columns.slice, kind: 'text', input: 'slice-column' });
+    return requests;
 }
 
 ;// CONCATENATED MODULE: ./src/commands/evaluate-model/metrics-file.ts
@@ -76485,7 +77321,7 @@ async function readMetricsFile(file, workspace, input) {
         text = await (0,promises_.readFile)(external_node_path_default().resolve(workspace, file), 'utf8');
     }
     catch {
-        throw new errors/* UserError */.yo(`The ${input} file "${file}" does not exist; check the ${input} input (relative paths are resolved against the workspace).`, { input });
+        throw new errors/* UserError */.yo(`The metrics file "${file}" does not exist; check ${(0,errors/* inputRef */.io)(input)} (relative paths are resolved against the workspace).`, { input });
     }
     let data;
     try {
@@ -76495,19 +77331,19 @@ async function readMetricsFile(file, workspace, input) {
         const message = error.message;
         const position = /position (\d+)/.exec(message);
         const line = position ? lineAt(text, Number(position[1])) : undefined;
-        throw new errors/* UserError */.yo(`The ${input} file ${file}${line === undefined ? '' : ` line ${line}`} is not valid JSON (${message}); write it as {"metric": number, ...}.`, {
+        throw new errors/* UserError */.yo(`The metrics file ${file} (${(0,errors/* inputRef */.io)(input)})${line === undefined ? '' : ` line ${line}`} is not valid JSON (${message}); write it as {"metric": number, ...}.`, {
             input,
             location: { file, ...(line === undefined ? {} : { line }) },
         });
     }
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-        throw new errors/* UserError */.yo(`The ${input} file ${file} must hold a JSON object such as {"latency_p95_ms": 120}.`, { input, location: { file, line: 1 } });
+        throw new errors/* UserError */.yo(`The metrics file ${file} (${(0,errors/* inputRef */.io)(input)}) must hold a JSON object such as {"latency_p95_ms": 120}.`, { input, location: { file, line: 1 } });
     }
     const metrics = {};
     for (const [name, value] of Object.entries(data)) {
         if (typeof value !== 'number' || !Number.isFinite(value)) {
             const offset = text.indexOf(JSON.stringify(name));
-            throw new errors/* UserError */.yo(`The ${input} file ${file} has ${JSON.stringify(value)} for "${name}", which is not a number; every value must be a number.`, {
+            throw new errors/* UserError */.yo(`The metrics file ${file} (${(0,errors/* inputRef */.io)(input)}) has ${JSON.stringify(value)} for "${name}", which is not a number; every value must be a number.`, {
                 input,
                 location: { file, ...(offset === -1 ? {} : { line: lineAt(text, offset) }) },
             });
@@ -76517,50 +77353,417 @@ async function readMetricsFile(file, workspace, input) {
     return metrics;
 }
 
-;// CONCATENATED MODULE: ./src/commands/evaluate-model/columns.ts
-/** The columns evaluate-model reads, per task, with the checks each value must pass. */
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/policy-checks.ts
+/**
+ * Checks of the policy against what the run has, before anything is decided: every rule names a metric that exists
+ * and has exactly one bound, slice rules have a slice column, and champion comparisons have a champion to compare with.
+ * Each failure is one sentence naming the rule and its place in the policy file.
+ */
 
-function checkDistinctColumns(columns) {
-    const named = [
-        ['label-column', columns.label],
-        ['candidate-column', columns.candidate],
-        ['champion-column', columns.champion],
-        ['weight-column', columns.weight],
-        ['slice-column', columns.slice],
+
+
+
+
+/** Where a node of the policy is, in words (`eval.yml:4`, `line 2 of the inline policy`) and as an annotation. */
+function place(loaded, nodePath) {
+    const position = loaded.locate(nodePath);
+    if (loaded.file === undefined)
+        return { where: `${position ? `line ${position.line} of ` : ''}the inline policy`, location: undefined };
+    return {
+        where: `${loaded.file}${position ? `:${position.line}` : ''}`,
+        location: { file: loaded.file, ...(position ? { line: position.line, column: position.column } : {}) },
+    };
+}
+function scopes(loaded) {
+    return [
+        { prefix: 'rules', rules: loaded.policy.rules, slice: false },
+        { prefix: 'slices.rules', rules: loaded.policy.slices?.rules ?? [], slice: true },
     ];
-    for (let i = 0; i < named.length; i++) {
-        for (let j = i + 1; j < named.length; j++) {
-            const [a, x] = named[i];
-            const [b, y] = named[j];
-            if (x !== undefined && x === y) {
-                throw new errors/* UserError */.yo(`The ${a} and ${b} inputs both name the column "${x}"; each must name a different column.`, { input: b });
+}
+/** Every rule names a known metric and has exactly one bound; slice rules use the task's metrics. */
+function checkPolicyMetrics(loaded, task, candidateExtra, championExtra, sliceColumn) {
+    const taskMetrics = METRICS[task].map((info) => info.name);
+    const known = [...new Set([...taskMetrics, ...Object.keys(candidateExtra), ...Object.keys(championExtra)])];
+    for (const scope of scopes(loaded)) {
+        for (const { id, rule } of leafRules(scope.rules, scope.prefix)) {
+            const rulePath = idToPath(id);
+            const fail = (sentence, at = rulePath) => {
+                const { where, location } = place(loaded, at);
+                throw new errors/* UserError */.yo(`The policy rule ${id} at ${where} ${sentence}`, { input: 'policy', ...(location === undefined ? {} : { location }) });
+            };
+            const allowed = scope.slice ? taskMetrics : known;
+            if (!allowed.includes(rule.metric)) {
+                const extraNote = scope.slice
+                    ? `slice rules can use the ${task} metrics only (${taskMetrics.join(', ')})`
+                    : `the ${task} metrics are ${taskMetrics.join(', ')}${known.length > taskMetrics.length
+                        ? `, and the metrics files add ${known.slice(taskMetrics.length).join(', ')}`
+                        : `, and the files of ${(0,errors/* inputRef */.io)('candidate-metrics')} and ${(0,errors/* inputRef */.io)('champion-metrics')} can add more`}`;
+                fail(`uses the unknown metric "${rule.metric}"${didYouMean(rule.metric, allowed)}; ${extraNote}.`, [...rulePath, 'metric']);
+            }
+            const bound = ruleBound(rule);
+            if (!('kind' in bound)) {
+                fail(bound.kinds.length === 0
+                    ? 'has no bound; give it one of min, max, min_improvement or max_regression.'
+                    : `has ${bound.kinds.join(' and ')}; give each rule exactly one bound and write two rules for a range.`);
+                continue;
+            }
+            const info = metricInfo(task, rule.metric);
+            if (info !== undefined && rule.direction !== undefined && rule.direction !== info.direction) {
+                fail(`says direction ${rule.direction}, but ${rule.metric} is ${info.direction}-is-better; remove the direction.`, [...rulePath, 'direction']);
+            }
+            if (!isComparison(bound.kind) && info === undefined && !(rule.metric in candidateExtra)) {
+                fail(`checks the candidate's "${rule.metric}", but the file of ${(0,errors/* inputRef */.io)('candidate-metrics')} has no such metric; add it there.`, [...rulePath, 'metric']);
             }
         }
     }
-}
-/** What to read: binary labels as 0/1 flags and scores in [0, 1]; class labels as text; regression numbers. */
-function columnRequests(task, columns) {
-    const requests = [];
-    if (task === 'binary') {
-        const score = { min: 0, max: 1, outOfRange: 'outside [0, 1]; binary predictions must be probabilities of the positive class (apply a sigmoid to raw scores).' };
-        requests.push({ name: columns.label, kind: 'flag', input: 'label-column', outOfRange: 'but a binary task needs labels 0 or 1; use task multiclass for more classes.' }, { name: columns.candidate, kind: 'number', input: 'candidate-column', ...score }, { name: columns.champion, kind: 'number', input: 'champion-column', optional: true, ...score });
-    }
-    else {
-        const kind = task === 'multiclass' ? 'text' : 'number';
-        requests.push({ name: columns.label, kind, input: 'label-column' }, { name: columns.candidate, kind, input: 'candidate-column' }, { name: columns.champion, kind, input: 'champion-column', optional: true });
-    }
-    if (columns.weight !== undefined) {
-        requests.push({
-            name: columns.weight,
-            kind: 'number',
-            input: 'weight-column',
-            min: 0,
-            outOfRange: 'which is negative; weights must be zero or more.',
+    if (loaded.policy.slices !== undefined && sliceColumn === undefined) {
+        const { where, location } = place(loaded, ['slices']);
+        throw new errors/* UserError */.yo(`The policy at ${where} has slice rules but ${(0,errors/* inputRef */.io)('slice-column')} is not set; set it to the column that defines the slices.`, {
+            input: 'slice-column',
+            ...(location === undefined ? {} : { location }),
         });
     }
-    if (columns.slice !== undefined)
-        requests.push({ name: columns.slice, kind: 'text', input: 'slice-column' });
-    return requests;
+}
+/** A champion comparison needs the champion's value of its metric (slice comparisons need champion predictions). */
+function checkChampionRules(loaded, champion) {
+    const { metrics, predictions, predictionsFile, championColumn } = champion;
+    for (const scope of scopes(loaded)) {
+        for (const { id, rule } of leafRules(scope.rules, scope.prefix)) {
+            const bound = ruleBound(rule);
+            if (!('kind' in bound) || !isComparison(bound.kind))
+                continue;
+            const available = scope.slice ? predictions : metrics !== undefined && rule.metric in metrics;
+            if (available)
+                continue;
+            const { where, location } = place(loaded, idToPath(id));
+            const missing = metrics === undefined || scope.slice
+                ? `${predictionsFile} has no "${championColumn}" column${scope.slice ? '' : ` and neither ${(0,errors/* inputRef */.io)('champion-metrics')} nor ${(0,errors/* inputRef */.io)('champion')} is set`}`
+                : `the champion's metrics have no "${rule.metric}" (they have ${Object.keys(metrics).join(', ') || 'none'})`;
+            const fix = scope.slice
+                ? `slice comparisons need the champion's per-row predictions in the "${championColumn}" column`
+                : `add the champion's predictions as a "${championColumn}" column, set ${(0,errors/* inputRef */.io)('champion-metrics')} or ${(0,errors/* inputRef */.io)('champion')}, or use min/max instead`;
+            throw new errors/* UserError */.yo(`The policy rule ${id} at ${where} compares ${rule.metric} with the champion (${bound.kind}), but ${missing}; ${fix}.`, {
+                input: 'policy',
+                ...(location === undefined ? {} : { location }),
+            });
+        }
+    }
+}
+/** `rules[1].any[0]` -> ['rules', 1, 'any', 0]. */
+function idToPath(id) {
+    const steps = [];
+    for (const match of id.matchAll(/([a-z_]+)|\[(\d+)\]/g))
+        steps.push(match[2] !== undefined ? Number(match[2]) : match[1]);
+    return steps;
+}
+
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/source.ts
+/**
+ * The shapes the predictions readers share: what is read (a source, the requested columns) and what comes out (the
+ * typed table). Kept apart from the readers so that none of them imports another for a type.
+ */
+/** Line feed, the byte every reader splits rows on. */
+const NEWLINE = 0x0a;
+
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/column-builder.ts
+/** Typed columns built row by row, shared by the predictions readers, and the messages about bad values. */
+
+
+
+/** The words a flag column reads without a positive label (pandas writes booleans as True / False). */
+const FLAG_WORDS = new Map([
+    ['true', 1],
+    ['false', 0],
+    ['yes', 1],
+    ['no', 0],
+]);
+/** A label in the form two spellings of the same label share: `1.0` -> `1`, `True` -> `true`, text as written. */
+function canonicalLabel(text) {
+    const number = numberFromText(text);
+    if (number !== undefined && Number.isFinite(number))
+        return String(number);
+    const lowered = text.toLowerCase();
+    return lowered === 'true' || lowered === 'false' ? lowered : text;
+}
+class ColumnBuilder {
+    source;
+    slots;
+    rows = 0;
+    /** Rows the column arrays hold before `ensureRow` grows them. */
+    capacity;
+    constructor(source, present, capacity) {
+        this.source = source;
+        this.capacity = Math.max(1024, capacity);
+        this.slots = present.map((request) => request.kind === 'text'
+            ? { request, numbers: undefined, codes: new Int32Array(this.capacity), dictionary: new Map(), values: [], twoClasses: undefined }
+            : {
+                request,
+                numbers: request.kind === 'flag' ? new Uint8Array(this.capacity) : new Float64Array(this.capacity),
+                codes: undefined,
+                dictionary: undefined,
+                values: undefined,
+                twoClasses: request.kind === 'flag' && request.positive !== undefined
+                    ? { positive: canonicalLabel(request.positive), positiveSeen: false, negative: undefined }
+                    : undefined,
+            });
+    }
+    /** Makes room for one more row; true when the column arrays were replaced. */
+    ensureRow() {
+        if (this.rows < this.capacity)
+            return false;
+        // 1.5x: while growing, the old and the new arrays (2.5x the old size) are alive together, not 3x.
+        this.capacity = Math.ceil(this.capacity * 1.5);
+        for (const slot of this.slots) {
+            if (slot.numbers) {
+                const grown = slot.numbers instanceof Uint8Array ? new Uint8Array(this.capacity) : new Float64Array(this.capacity);
+                grown.set(slot.numbers);
+                slot.numbers = grown;
+            }
+            else if (slot.codes) {
+                const grown = new Int32Array(this.capacity);
+                grown.set(slot.codes);
+                slot.codes = grown;
+            }
+        }
+        return true;
+    }
+    setNumber(slotIndex, value, raw, line) {
+        const slot = this.slots[slotIndex];
+        if (value !== value) {
+            throw this.valueError(line, slot.request, 'NaN', 'which is not a number; drop or fill in the rows without a value.');
+        }
+        if (value === Infinity || value === -Infinity) {
+            throw this.valueError(line, slot.request, raw(), 'which is not a finite number; every value must be a finite number.');
+        }
+        const problem = rangeProblem(slot.request, value);
+        if (problem !== undefined)
+            throw this.valueError(line, slot.request, raw(), problem);
+        slot.numbers[this.rows] = value;
+    }
+    setText(slotIndex, text, line) {
+        const slot = this.slots[slotIndex];
+        if (text === '')
+            throw this.emptyError(line, slot.request);
+        const dictionary = slot.dictionary;
+        let code = dictionary.get(text);
+        if (code === undefined) {
+            code = slot.values.length;
+            dictionary.set(text, code);
+            slot.values.push(text);
+        }
+        slot.codes[this.rows] = code;
+    }
+    /** Stores a field written as text, whatever the column's kind (the csv-parse path and the scanner's slow path). */
+    setField(slotIndex, text, line) {
+        const kind = this.slots[slotIndex].request.kind;
+        if (kind === 'text')
+            this.setText(slotIndex, text.trim(), line);
+        else if (kind === 'flag')
+            this.setFlagText(slotIndex, text, line);
+        else
+            this.setNumberText(slotIndex, text, line);
+    }
+    /**
+     * A flag written as text: against the positive label when there is one; else 0 or 1 as a number (other numbers are
+     * refused with `outOfRange`), or true/false, yes/no in any case.
+     */
+    setFlagText(slotIndex, text, line) {
+        const slot = this.slots[slotIndex];
+        const trimmed = text.trim();
+        if (trimmed === '')
+            throw this.emptyError(line, slot.request);
+        if (slot.twoClasses !== undefined) {
+            slot.numbers[this.rows] = this.twoClassFlag(slot, slot.twoClasses, trimmed, line);
+            return;
+        }
+        const number = numberFromText(trimmed);
+        if (number !== undefined) {
+            this.setNumber(slotIndex, number, () => trimmed, line);
+            return;
+        }
+        const flag = FLAG_WORDS.get(trimmed.toLowerCase());
+        if (flag === undefined) {
+            throw this.valueError(line, slot.request, JSON.stringify(trimmed), slot.request.notAFlag ?? 'which is neither 0 nor 1.');
+        }
+        slot.numbers[this.rows] = flag;
+    }
+    twoClassFlag(slot, classes, text, line) {
+        const canonical = canonicalLabel(text);
+        if (canonical === classes.positive) {
+            classes.positiveSeen = true;
+            return 1;
+        }
+        if (classes.negative === undefined)
+            classes.negative = { canonical, written: text };
+        else if (classes.negative.canonical !== canonical && !classes.positiveSeen) {
+            // Two labels and neither is the positive one: the positive label is misspelt, not the data.
+            throw new errors/* UserError */.yo(`The column "${slot.request.name}" of ${this.source.display} has the labels "${classes.negative.written}" and "${text}" (by line ${line}), neither of which is the positive label "${slot.request.positive ?? ''}" named by ${(0,errors/* inputRef */.io)('positive-label')}; set ${(0,errors/* inputRef */.io)('positive-label')} to the label of the positive class as the file writes it.`, { input: 'positive-label', location: { file: this.source.display, line } });
+        }
+        else if (classes.negative.canonical !== canonical) {
+            throw this.valueError(line, slot.request, JSON.stringify(text), `a third label besides "${slot.request.positive ?? ''}" (${(0,errors/* inputRef */.io)('positive-label')}) and "${classes.negative.written}"; a binary task has two classes, use task multiclass for more.`);
+        }
+        return 0;
+    }
+    /** Parses a number written as text (the csv-parse and JSON Lines paths, and the scanner's slow path). */
+    setNumberText(slotIndex, text, line) {
+        const slot = this.slots[slotIndex];
+        const trimmed = text.trim();
+        if (trimmed === '')
+            throw this.emptyError(line, slot.request);
+        const value = numberFromText(trimmed);
+        if (value === undefined) {
+            throw this.valueError(line, slot.request, JSON.stringify(text), `which is not a number; write ${slot.request.name} values as plain decimal numbers such as 0.73.`);
+        }
+        this.setNumber(slotIndex, value, () => trimmed, line);
+    }
+    emptyError(line, request) {
+        return new errors/* UserError */.yo(`Line ${line} of ${this.source.display} has no value in column "${request.name}"; fill it in or drop the row, as every row needs one.`, { input: 'predictions', location: { file: this.source.display, line } });
+    }
+    valueError(line, request, shown, problem) {
+        return new errors/* UserError */.yo(`Line ${line} of ${this.source.display} has ${shown} in column "${request.name}", ${problem}`, {
+            input: 'predictions',
+            location: { file: this.source.display, line },
+        });
+    }
+    finish(format, gzip, columns) {
+        if (this.rows === 0) {
+            throw new errors/* UserError */.yo(`The predictions file ${this.source.display} has a header but no rows; it needs one row per held-out example.`, { input: 'predictions', location: { file: this.source.display, line: 1 } });
+        }
+        for (const slot of this.slots) {
+            if (slot.twoClasses !== undefined && !slot.twoClasses.positiveSeen) {
+                const other = slot.twoClasses.negative === undefined ? '' : ` (its only label is "${slot.twoClasses.negative.written}")`;
+                throw new errors/* UserError */.yo(`The column "${slot.request.name}" of ${this.source.display} never has the positive label "${slot.request.positive ?? ''}" named by ${(0,errors/* inputRef */.io)('positive-label')}${other}; set ${(0,errors/* inputRef */.io)('positive-label')} to the label of the positive class as the file writes it.`, { input: 'positive-label', location: { file: this.source.display } });
+            }
+        }
+        const numbers = new Map();
+        const flags = new Map();
+        const texts = new Map();
+        for (const slot of this.slots) {
+            if (slot.numbers instanceof Uint8Array)
+                flags.set(slot.request.name, slot.numbers.subarray(0, this.rows));
+            else if (slot.numbers)
+                numbers.set(slot.request.name, slot.numbers.subarray(0, this.rows));
+            else
+                texts.set(slot.request.name, { codes: slot.codes.subarray(0, this.rows), values: slot.values });
+        }
+        return { file: this.source.display, format, gzip, columns, rows: this.rows, numbers, flags, texts };
+    }
+}
+/** Why a column refuses a number, or undefined when it accepts it. */
+function rangeProblem(request, value) {
+    const inRange = request.kind === 'flag'
+        ? value === 0 || value === 1
+        : (request.min === undefined || value >= request.min) && (request.max === undefined || value <= request.max);
+    if (inRange)
+        return undefined;
+    if (request.outOfRange !== undefined)
+        return request.outOfRange;
+    if (request.kind === 'flag')
+        return 'which is neither 0 nor 1.';
+    return `outside [${request.min ?? '-inf'}, ${request.max ?? 'inf'}].`;
+}
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** A decimal literal (or NaN / inf spellings, which the caller refuses with their own message), else undefined. */
+function numberFromText(text) {
+    if (DECIMAL.test(text))
+        return Number(text);
+    const lowered = text.toLowerCase().replace(/^[+-]/, '');
+    if (lowered === 'nan')
+        return Number.NaN;
+    if (lowered === 'inf' || lowered === 'infinity')
+        return text.startsWith('-') ? -Infinity : Infinity;
+    return undefined;
+}
+/** Finds each requested column in the header; a missing one is an error unless optional. */
+function matchColumns(source, header, requests) {
+    const present = [];
+    const indexes = [];
+    for (const request of requests) {
+        const index = header.indexOf(request.name);
+        if (index === -1) {
+            if (request.optional)
+                continue;
+            const found = header.map((name) => `"${name}"`).join(', ');
+            throw new errors/* UserError */.yo(`The predictions file ${source.display} has no column "${request.name}" (named by ${(0,errors/* inputRef */.io)(request.input)})${didYouMean(request.name, header)}; its columns are ${found}.`, { input: request.input, location: { file: source.display, line: 1 } });
+        }
+        present.push(request);
+        indexes.push(index);
+    }
+    return { present, indexes };
+}
+function countNewlines(buffer) {
+    let count = 0;
+    let at = buffer.indexOf(NEWLINE);
+    while (at !== -1) {
+        count++;
+        at = buffer.indexOf(NEWLINE, at + 1);
+    }
+    return count;
+}
+function shortRowError(source, line, fields, headerFields) {
+    return new errors/* UserError */.yo(`Line ${line} of ${source.display} has ${fields} field${fields === 1 ? '' : 's'} where the header has ${headerFields}; every row needs a value in each column.`, { input: 'predictions', location: { file: source.display, line } });
+}
+
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/prediction-data.ts
+
+function predictionData(task, table, columns, threshold) {
+    const weights = columns.weight === undefined ? undefined : table.numbers.get(columns.weight);
+    const withWeights = weights === undefined ? {} : { weights };
+    const sliceColumn = columns.slice === undefined ? undefined : table.texts.get(columns.slice);
+    const slices = sliceColumn === undefined ? undefined : { values: sliceColumn.values, codes: sliceColumn.codes };
+    if (task === 'binary') {
+        const labels = table.flags.get(columns.label);
+        const model = (scores) => scores === undefined ? undefined : { task: 'binary', labels, scores, threshold, ...withWeights };
+        return { candidate: model(table.numbers.get(columns.candidate)), champion: model(table.numbers.get(columns.champion)), slices, classes: undefined };
+    }
+    if (task === 'regression') {
+        const labels = table.numbers.get(columns.label);
+        const model = (predictions) => predictions === undefined ? undefined : { task: 'regression', labels, predictions, ...withWeights };
+        return { candidate: model(table.numbers.get(columns.candidate)), champion: model(table.numbers.get(columns.champion)), slices, classes: undefined };
+    }
+    const labelColumn = table.texts.get(columns.label);
+    const candidateColumn = table.texts.get(columns.candidate);
+    const championColumn = table.texts.get(columns.champion);
+    const present = [labelColumn, candidateColumn, ...(championColumn === undefined ? [] : [championColumn])];
+    const comparedAs = present.every((column) => column.values.every(isNumeric)) ? 'numbers' : 'text';
+    const key = comparedAs === 'numbers' ? (value) => String(Number(value)) : (value) => value;
+    // Labels first, so a class is named as the labels write it.
+    const classes = new Map();
+    const names = [];
+    const encode = (column) => {
+        const mapping = Int32Array.from(column.values, (value) => {
+            const classKey = key(value);
+            let index = classes.get(classKey);
+            if (index === undefined) {
+                index = classes.size;
+                classes.set(classKey, index);
+                names.push(value);
+            }
+            return index;
+        });
+        return Int32Array.from(column.codes, (code) => mapping[code]);
+    };
+    const labels = encode(labelColumn);
+    const labelled = classes.size;
+    const candidate = encode(candidateColumn);
+    const champion = championColumn === undefined ? undefined : encode(championColumn);
+    const classCount = classes.size;
+    // Classes first met after the labels never occur as a label.
+    const notLabelled = (column) => column === undefined ? [] : [...new Set(column.values.map((value) => classes.get(key(value))))].filter((index) => index >= labelled).map((index) => names[index]);
+    return {
+        candidate: { task: 'multiclass', labels, predictions: candidate, classCount, ...withWeights },
+        champion: champion === undefined ? undefined : { task: 'multiclass', labels, predictions: champion, classCount, ...withWeights },
+        slices,
+        classes: {
+            comparedAs,
+            labels: names.slice(0, labelled),
+            predictedNotLabelled: { candidate: notLabelled(candidateColumn), champion: notLabelled(championColumn) },
+        },
+    };
+}
+function isNumeric(value) {
+    const number = numberFromText(value.trim());
+    return number !== undefined && Number.isFinite(number);
 }
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -76569,7 +77772,7 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 
 
 
-const NEWLINE = 0x0a;
+
 /** Bytes per read, and per gzip output chunk. */
 const CHUNK_BYTES = 1 << 20;
 /**
@@ -78872,171 +80075,8 @@ const sync_parse = function (data, opts = {}) {
 
 
 
-;// CONCATENATED MODULE: ./src/commands/evaluate-model/column-builder.ts
-/** Typed columns built row by row, shared by the predictions readers, and the messages about bad values. */
-
-
-
-class ColumnBuilder {
-    source;
-    slots;
-    rows = 0;
-    /** Rows the column arrays hold before `ensureRow` grows them. */
-    capacity;
-    constructor(source, present, capacity) {
-        this.source = source;
-        this.capacity = Math.max(1024, capacity);
-        this.slots = present.map((request) => request.kind === 'text'
-            ? { request, numbers: undefined, codes: new Int32Array(this.capacity), dictionary: new Map(), values: [] }
-            : {
-                request,
-                numbers: request.kind === 'flag' ? new Uint8Array(this.capacity) : new Float64Array(this.capacity),
-                codes: undefined,
-                dictionary: undefined,
-                values: undefined,
-            });
-    }
-    /** Makes room for one more row; true when the column arrays were replaced. */
-    ensureRow() {
-        if (this.rows < this.capacity)
-            return false;
-        // 1.5x: while growing, the old and the new arrays (2.5x the old size) are alive together, not 3x.
-        this.capacity = Math.ceil(this.capacity * 1.5);
-        for (const slot of this.slots) {
-            if (slot.numbers) {
-                const grown = slot.numbers instanceof Uint8Array ? new Uint8Array(this.capacity) : new Float64Array(this.capacity);
-                grown.set(slot.numbers);
-                slot.numbers = grown;
-            }
-            else if (slot.codes) {
-                const grown = new Int32Array(this.capacity);
-                grown.set(slot.codes);
-                slot.codes = grown;
-            }
-        }
-        return true;
-    }
-    setNumber(slotIndex, value, raw, line) {
-        const slot = this.slots[slotIndex];
-        if (value !== value) {
-            throw this.valueError(line, slot.request, raw(), 'NaN', 'which is not a number; drop or fill in the rows without a value.');
-        }
-        if (value === Infinity || value === -Infinity) {
-            throw this.valueError(line, slot.request, raw(), raw(), 'which is not a finite number; every value must be a finite number.');
-        }
-        const problem = rangeProblem(slot.request, value);
-        if (problem !== undefined)
-            throw this.valueError(line, slot.request, raw(), raw(), problem);
-        slot.numbers[this.rows] = value;
-    }
-    setText(slotIndex, text, line) {
-        const slot = this.slots[slotIndex];
-        if (text === '')
-            throw this.emptyError(line, slot.request);
-        const dictionary = slot.dictionary;
-        let code = dictionary.get(text);
-        if (code === undefined) {
-            code = slot.values.length;
-            dictionary.set(text, code);
-            slot.values.push(text);
-        }
-        slot.codes[this.rows] = code;
-    }
-    /** Parses a number written as text (the csv-parse and JSON Lines paths, and the scanner's slow path). */
-    setNumberText(slotIndex, text, line) {
-        const slot = this.slots[slotIndex];
-        const trimmed = text.trim();
-        if (trimmed === '')
-            throw this.emptyError(line, slot.request);
-        const value = numberFromText(trimmed);
-        if (value === undefined) {
-            throw this.valueError(line, slot.request, text, JSON.stringify(text), `which is not a number; write ${slot.request.name} values as plain decimal numbers such as 0.73.`);
-        }
-        this.setNumber(slotIndex, value, () => trimmed, line);
-    }
-    emptyError(line, request) {
-        return new errors/* UserError */.yo(`Line ${line} of ${this.source.display} has no value in column "${request.name}"; fill it in or drop the row, as every row needs one.`, { input: 'predictions', location: { file: this.source.display, line } });
-    }
-    valueError(line, request, _raw, shown, problem) {
-        return new errors/* UserError */.yo(`Line ${line} of ${this.source.display} has ${shown} in column "${request.name}", ${problem}`, {
-            input: 'predictions',
-            location: { file: this.source.display, line },
-        });
-    }
-    finish(format, gzip, columns) {
-        if (this.rows === 0) {
-            throw new errors/* UserError */.yo(`The predictions file ${this.source.display} has a header but no rows; it needs one row per held-out example.`, { input: 'predictions', location: { file: this.source.display, line: 1 } });
-        }
-        const numbers = new Map();
-        const flags = new Map();
-        const texts = new Map();
-        for (const slot of this.slots) {
-            if (slot.numbers instanceof Uint8Array)
-                flags.set(slot.request.name, slot.numbers.subarray(0, this.rows));
-            else if (slot.numbers)
-                numbers.set(slot.request.name, slot.numbers.subarray(0, this.rows));
-            else
-                texts.set(slot.request.name, { codes: slot.codes.subarray(0, this.rows), values: slot.values });
-        }
-        return { file: this.source.display, format, gzip, columns, rows: this.rows, numbers, flags, texts };
-    }
-}
-/** Why a column refuses a number, or undefined when it accepts it. */
-function rangeProblem(request, value) {
-    const inRange = request.kind === 'flag'
-        ? value === 0 || value === 1
-        : (request.min === undefined || value >= request.min) && (request.max === undefined || value <= request.max);
-    if (inRange)
-        return undefined;
-    if (request.outOfRange !== undefined)
-        return request.outOfRange;
-    if (request.kind === 'flag')
-        return 'which is neither 0 nor 1.';
-    return `outside [${request.min ?? '-inf'}, ${request.max ?? 'inf'}].`;
-}
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-/** A decimal literal (or NaN / inf spellings, which the caller refuses with their own message), else undefined. */
-function numberFromText(text) {
-    if (DECIMAL.test(text))
-        return Number(text);
-    const lowered = text.toLowerCase().replace(/^[+-]/, '');
-    if (lowered === 'nan')
-        return Number.NaN;
-    if (lowered === 'inf' || lowered === 'infinity')
-        return text.startsWith('-') ? -Infinity : Infinity;
-    return undefined;
-}
-/** Finds each requested column in the header; a missing one is an error unless optional. */
-function matchColumns(source, header, requests) {
-    const present = [];
-    const indexes = [];
-    for (const request of requests) {
-        const index = header.indexOf(request.name);
-        if (index === -1) {
-            if (request.optional)
-                continue;
-            const found = header.map((name) => `"${name}"`).join(', ');
-            throw new errors/* UserError */.yo(`The predictions file ${source.display} has no column "${request.name}" (named by the ${request.input} input)${didYouMean(request.name, header)}; its columns are ${found}.`, { input: request.input, location: { file: source.display, line: 1 } });
-        }
-        present.push(request);
-        indexes.push(index);
-    }
-    return { present, indexes };
-}
-function countNewlines(buffer) {
-    let count = 0;
-    let at = buffer.indexOf(NEWLINE);
-    while (at !== -1) {
-        count++;
-        at = buffer.indexOf(NEWLINE, at + 1);
-    }
-    return count;
-}
-function shortRowError(source, line, fields, headerFields) {
-    return new errors/* UserError */.yo(`Line ${line} of ${source.display} has ${fields} field${fields === 1 ? '' : 's'} where the header has ${headerFields}; every row needs a value in each column.`, { input: 'predictions', location: { file: source.display, line } });
-}
-
 ;// CONCATENATED MODULE: ./src/commands/evaluate-model/read-delimited.ts
+
 
 
 
@@ -79161,7 +80201,8 @@ async function readDelimitedFast(source, requests, delimiter, sizeHint, format, 
             indexes.forEach((fieldIndex, slot) => (slotOfField[fieldIndex] = slot));
             neededFields = Math.max(...indexes, -1) + 1;
             fieldCount = columns.length;
-            isNumber = present.map((request) => request.kind !== 'text');
+            // A flag read against a positive label is compared as text, on the slow path.
+            isNumber = present.map((request) => request.kind === 'number' || (request.kind === 'flag' && request.positive === undefined));
             lows = Float64Array.from(present, (request) => (request.kind === 'flag' ? 0 : (request.min ?? -Infinity)));
             highs = Float64Array.from(present, (request) => (request.kind === 'flag' ? 1 : (request.max ?? Infinity)));
             isFlag = present.map((request) => request.kind === 'flag');
@@ -79256,10 +80297,7 @@ async function readDelimitedFast(source, requests, delimiter, sizeHint, format, 
                         fieldEnd--;
                     // The slow path: long numbers, NaN, text, or a value the column refuses (which it reports).
                     builder.rows = row;
-                    if (isNumber[slot])
-                        builder.setNumberText(slot, bytes.toString('utf8', fieldStart, fieldEnd), line);
-                    else
-                        builder.setText(slot, bytes.toString('utf8', fieldStart, fieldEnd).trim(), line);
+                    builder.setField(slot, bytes.toString('utf8', fieldStart, fieldEnd), line);
                 }
                 field++;
                 at++;
@@ -79300,11 +80338,7 @@ async function readDelimitedQuoted(source, open, requests, delimiter, sizeHint, 
                 throw shortRowError(source, line, record.length, columns.length);
             builder.ensureRow();
             for (let slot = 0; slot < indexes.length; slot++) {
-                const text = record[indexes[slot]];
-                if (builder.slots[slot]?.request.kind !== 'text')
-                    builder.setNumberText(slot, text, line);
-                else
-                    builder.setText(slot, text.trim(), line);
+                builder.setField(slot, record[indexes[slot]], line);
             }
             builder.rows++;
         }
@@ -79326,6 +80360,7 @@ async function readDelimitedQuoted(source, open, requests, delimiter, sizeHint, 
 
 ;// CONCATENATED MODULE: ./src/commands/evaluate-model/read-jsonl.ts
 /** JSON Lines: one JSON object per line; numbers may be JSON numbers or numeric strings. */
+
 
 
 
@@ -79362,19 +80397,23 @@ async function readJsonLines(source, requests, sizeHint, gzip) {
             const owner = builder;
             if (value === undefined || value === null || value === '')
                 throw owner.emptyError(line, slot.request);
-            if (slot.request.kind !== 'text') {
+            if (slot.request.kind === 'flag' && (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number')) {
+                // JSON booleans and numbers are flags as their text is.
+                owner.setFlagText(index, String(value), line);
+            }
+            else if (slot.request.kind === 'number') {
                 if (typeof value === 'number')
                     owner.setNumber(index, value, () => String(value), line);
                 else if (typeof value === 'string')
                     owner.setNumberText(index, value, line);
                 else
-                    throw owner.valueError(line, slot.request, '', JSON.stringify(value), 'which is not a number.');
+                    throw owner.valueError(line, slot.request, JSON.stringify(value), 'which is not a number.');
             }
             else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
                 owner.setText(index, String(value), line);
             }
             else {
-                throw owner.valueError(line, slot.request, '', JSON.stringify(value), 'which is not a class label; labels are strings or numbers.');
+                throw owner.valueError(line, slot.request, JSON.stringify(value), 'which is not a class label; labels are strings or numbers.');
             }
         });
         builder.rows++;
@@ -79406,7 +80445,8 @@ async function readJsonLines(source, requests, sizeHint, gzip) {
  * numbers go straight into Float64Arrays, 0/1 flags (binary labels) into Uint8Arrays and text columns (class labels,
  * slices) into Int32Array codes over a dictionary, so memory stays near 8 bytes per number per row.
  *
- * - gzip is recognised by its magic bytes (1f 8b), whatever the name.
+ * - gzip is recognised by its magic bytes (1f 8b), whatever the name; so is Parquet (`PAR1`), which is refused with
+ *   a sentence saying so rather than read as CSV.
  * - The format comes from the extension once `.gz` is stripped (`.csv`; `.tsv`/`.tab`; `.jsonl`/`.ndjson`/`.json`);
  *   any other name is decided on content: a first character `{` is JSON Lines, a header with a tab and no comma is TSV,
  *   anything else CSV.
@@ -79427,9 +80467,8 @@ async function readJsonLines(source, requests, sizeHint, gzip) {
 
 
 
-
-const GZIP_MAGIC_0 = 0x1f;
-const GZIP_MAGIC_1 = 0x8b;
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+const PARQUET_MAGIC = Buffer.from('PAR1', 'latin1');
 async function readPredictions(source, requests) {
     const { size, gzip } = await inspect(source);
     const format = await detectFormat(source, gzip);
@@ -79452,7 +80491,7 @@ async function inspect(source) {
     try {
         const stats = await (0,promises_.stat)(source.path);
         if (!stats.isFile()) {
-            throw new errors/* UserError */.yo(`The predictions path "${source.display}" is a directory, not a file; set the predictions input to the file itself.`, {
+            throw new errors/* UserError */.yo(`The predictions path "${source.display}" is a directory, not a file; set ${(0,errors/* inputRef */.io)('predictions')} to the file itself.`, {
                 input: 'predictions',
             });
         }
@@ -79461,7 +80500,7 @@ async function inspect(source) {
     catch (error) {
         if (error instanceof errors/* UserError */.yo)
             throw error;
-        throw new errors/* UserError */.yo(`The predictions file "${source.display}" does not exist; check the predictions input (relative paths are resolved against the workspace).`, { input: 'predictions' });
+        throw new errors/* UserError */.yo(`The predictions file "${source.display}" does not exist; check ${(0,errors/* inputRef */.io)('predictions')} (relative paths are resolved against the workspace).`, { input: 'predictions' });
     }
     if (size === 0) {
         throw new errors/* UserError */.yo(`The predictions file "${source.display}" is empty; it needs a header and one row per held-out example.`, {
@@ -79471,9 +80510,13 @@ async function inspect(source) {
     }
     const handle = await (0,promises_.open)(source.path, 'r');
     try {
-        const head = Buffer.alloc(2);
-        const { bytesRead } = await handle.read(head, 0, 2, 0);
-        return { size, gzip: bytesRead === 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1 };
+        const head = Buffer.alloc(4);
+        const { bytesRead } = await handle.read(head, 0, 4, 0);
+        const starts = (magic) => bytesRead >= magic.length && head.subarray(0, magic.length).equals(magic);
+        if (starts(PARQUET_MAGIC)) {
+            throw new errors/* UserError */.yo(`The predictions file "${source.display}" is a Parquet file; export it as CSV or JSON Lines (for example with pandas' to_csv), as reading Parquet comes later.`, { input: 'predictions', location: { file: source.display } });
+        }
+        return { size, gzip: starts(GZIP_MAGIC) };
     }
     finally {
         await handle.close();
@@ -79538,6 +80581,9 @@ function intervalText(rule) {
 function verdict(passed) {
     return passed ? '✅ pass' : '❌ fail';
 }
+function ruleVerdict(rule) {
+    return rule.status === 'skipped' ? '⏭️ skipped' : verdict(rule.passed);
+}
 /** One row per rule, then one per metric no rule mentions. */
 function metricRows(report) {
     const rows = [];
@@ -79549,7 +80595,7 @@ function metricRows(report) {
             rule.improvement === null ? '' : formatSigned(rule.improvement),
             intervalText(rule),
             `${ruleText(rule)} (${rule.id})`,
-            verdict(rule.passed),
+            ruleVerdict(rule),
         ]);
     }
     const ruled = new Set(report.rules.map((rule) => rule.metric));
@@ -79569,13 +80615,16 @@ function metricRows(report) {
 function summaryMarkdown(report) {
     const icon = report.decision === 'promote' ? '✅' : '❌';
     const champion = report.champion === null
-        ? 'no champion'
+        ? report.missingChampion
+            ? `no champion yet (${report.missingChampion.modelUri} does not exist)`
+            : 'no champion'
         : `champion from ${report.champion.source === 'registry' ? `the registry (${report.champion.modelUri ?? ''}${report.champion.version ? `, version ${report.champion.version}` : ''})` : report.champion.source === 'metrics-file' ? 'a metrics file' : 'the predictions'}`;
     const parts = [
         `### evaluate-model: ${icon} ${report.decision}`,
         '',
         report.reason,
         '',
+        ...(report.warnings ?? []).flatMap((warning) => [`> ⚠️ ${warning}`, '']),
         `${report.task} task, ${report.rows} rows from \`${report.predictions.file}\`, ${champion}${report.significance ? `, paired bootstrap of ${report.significance.resamples} resamples (seed ${report.significance.seed})` : ''}.`,
         '',
         markdownTable(['metric', 'champion', 'candidate', 'improvement', 'interval', 'rule', 'verdict'], metricRows(report)),
@@ -79601,7 +80650,6 @@ function summaryMarkdown(report) {
  * evaluation policy, and decides promote or reject. A reject with `fail-on-reject` fails the step, after the outputs,
  * the job summary and the JSON report are written.
  */
-
 
 
 
@@ -79645,10 +80693,23 @@ const evaluateModel = (0,command/* defineCommand */.NB)({
             min: 0,
             max: 1,
         }),
+        'positive-label': (0,command/* text */.Qq)({
+            description: 'Binary task: the label value of the positive class (e.g. `churned`); every other label is the negative class, and at most one other may occur. Without it, labels are 0/1, true/false or yes/no (any case).',
+        }),
+        'min-rows': (0,command/* number */.ai)({
+            description: 'The fewest rows the whole set needs: with fewer, the candidate is rejected, and champion comparisons that ask for significance fail, as so few rows cannot show one.',
+            default: '30',
+            integer: true,
+            min: 1,
+        }),
         'candidate-metrics': (0,command/* text */.Qq)({ description: 'Optional JSON file `{"metric": number}` of extra candidate metrics measured elsewhere (e.g. `latency_p95_ms`).' }),
         'champion-metrics': (0,command/* text */.Qq)({ description: 'Optional JSON file `{"metric": number}` of champion metrics measured elsewhere.' }),
         champion: (0,command/* text */.Qq)({
             description: 'Optional registry model URI (`models:/<name>@<alias>` or `models:/<name>/<version>`) whose metrics are the champion\'s when the predictions have no champion column.',
+        }),
+        'on-missing-champion': (0,command/* choice */.Yq)(ON_MISSING_CHAMPION, {
+            description: 'When the `champion` alias does not exist yet (a first deployment): `fail` stops the step; `promote-if-rules-pass` skips the champion comparisons, reports them as skipped and decides on the other rules.',
+            default: 'fail',
         }),
         ...REGISTRY_INPUTS,
         policy: (0,command/* text */.Qq)({
@@ -79684,70 +80745,58 @@ const evaluateModel = (0,command/* defineCommand */.NB)({
         };
         checkDistinctColumns(columns);
         const started = performance.now();
-        const table = await readPredictions({ path: external_node_path_default().resolve(ctx.workspace, inputs.predictions), display: inputs.predictions }, columnRequests(task, columns));
+        const table = await readPredictions({ path: external_node_path_default().resolve(ctx.workspace, inputs.predictions), display: inputs.predictions }, columnRequests(task, columns, task === 'binary' ? inputs.positiveLabel : undefined));
         ctx.log.info(`Read ${table.rows} rows of ${table.format.toUpperCase()}${table.gzip ? ' (gzip)' : ''} from ${inputs.predictions} in ${((performance.now() - started) / 1000).toFixed(2)} s.`);
         const data = predictionData(task, table, columns, inputs.threshold);
-        const champion = await resolveChampion(inputs, data.champion !== undefined, columns.champion, championFile, ctx);
-        const championSource = champion.source;
-        const championRegistry = champion.registry;
-        const championExtra = champion.extra;
-        const candidateMetrics = withExtras(computeMetrics(data.candidate), candidateExtra, 'candidate-metrics', ctx);
-        const championMetrics = data.champion !== undefined
-            ? withExtras(computeMetrics(data.champion), championExtra, 'champion-metrics', ctx)
-            : championSource !== undefined
-                ? championExtra
-                : undefined;
-        if (loaded !== undefined)
-            checkChampionRules(loaded, championMetrics, data.champion !== undefined, inputs.predictions, columns.champion);
-        const policy = loaded?.policy;
-        const significance = policy?.significance;
-        const paired = data.champion === undefined ? undefined : { candidate: data.candidate, champion: data.champion };
-        const outcome = decideRules(policy?.rules ?? [], 'rules', { task, candidate: candidateMetrics, champion: championMetrics, paired, significance });
-        const slicesOutcome = policy?.slices !== undefined && data.slices !== undefined
-            ? decideSlices(policy.slices, data.slices, data.candidate, data.champion, significance)
-            : { slices: [], failures: [] };
-        const failures = [...outcome.failures, ...slicesOutcome.failures];
-        const passed = failures.length === 0;
-        const decision = passed ? 'promote' : 'reject';
-        const reason = decisionReason(loaded, outcome.rules, slicesOutcome.slices, failures);
-        const report = {
-            schemaVersion: REPORT_SCHEMA_VERSION,
-            decision,
-            passed,
-            reason,
-            task,
-            rows: table.rows,
-            threshold: task === 'binary' ? inputs.threshold : null,
-            predictions: { file: inputs.predictions, format: table.format, gzip: table.gzip },
-            candidate: { metrics: metricsForReport(candidateMetrics) },
-            champion: championMetrics === undefined || championSource === undefined
-                ? null
-                : {
-                    metrics: metricsForReport(championMetrics),
-                    source: championSource,
-                    modelUri: championRegistry?.uri ?? null,
-                    version: championRegistry?.version ?? null,
-                },
-            policy: { source: loaded === undefined ? 'none' : loaded.file === undefined ? 'inline' : 'file', file: loaded?.file ?? null },
-            significance: significance === undefined ? null : { ...significance },
-            rules: outcome.rules,
-            groups: outcome.groups,
-            slices: slicesOutcome.slices,
-            sliceColumn: policy?.slices !== undefined && data.slices !== undefined ? (columns.slice ?? null) : null,
+        const warnings = [];
+        // Warnings that go into the report too, so they are written in plain words.
+        const warn = (message) => {
+            warnings.push(message);
+            ctx.log.warning(message);
         };
+        warnAboutClasses(data, inputs.predictions, warn);
+        const champion = await resolveChampion(inputs, data.champion !== undefined, columns.champion, championFile, ctx);
+        if (champion.missing !== undefined) {
+            warn(`The champion ${champion.missing.modelUri} does not exist yet, so this is treated as a first deployment: the champion comparisons are skipped (on-missing-champion is promote-if-rules-pass).`);
+        }
+        const logWarning = (message) => ctx.log.warning(message);
+        const candidateMetrics = withExtras(computeMetrics(data.candidate), candidateExtra, 'candidate-metrics', logWarning);
+        const championMetrics = data.champion !== undefined
+            ? withExtras(computeMetrics(data.champion), champion.extra, 'champion-metrics', logWarning)
+            : champion.source !== undefined
+                ? champion.extra
+                : undefined;
+        if (loaded !== undefined && champion.missing === undefined) {
+            checkChampionRules(loaded, { metrics: championMetrics, predictions: data.champion !== undefined, predictionsFile: inputs.predictions, championColumn: columns.champion });
+        }
+        const { report, failures } = decide({
+            task,
+            predictionsFile: inputs.predictions,
+            table,
+            data,
+            threshold: inputs.threshold,
+            minRows: inputs.minRows,
+            positiveLabel: inputs.positiveLabel,
+            loaded,
+            candidateMetrics,
+            championMetrics,
+            champion,
+            sliceColumn: columns.slice,
+            warnings,
+        });
         const reportPath = external_node_path_default().resolve(ctx.workspace, inputs.reportPath ?? external_node_path_default().join(ctx.tempDir, 'evaluation-report.json'));
-        await writeReport(reportPath, report);
+        await writeEvaluationReport(reportPath, report, { input: 'report-path', display: inputs.reportPath ?? reportPath });
         const markdown = summaryMarkdown(report);
         ctx.summary(markdown);
-        ctx.log.info(`Decision: ${decision}. ${reason}`);
+        ctx.log.info(`Decision: ${report.decision}. ${report.reason}`);
         const outputs = {
-            decision,
-            passed,
+            decision: report.decision,
+            passed: report.passed,
             'report-path': reportPath,
             metrics: report.candidate.metrics,
             'summary-markdown': markdown,
         };
-        if (!passed && inputs.failOnReject) {
+        if (!report.passed && inputs.failOnReject) {
             throw new RejectedError(`The evaluation policy rejected the candidate: ${failures.join('; ')}; see the job summary or ${reportPath} for every rule.`, outputs);
         }
         return outputs;
@@ -79762,176 +80811,17 @@ class RejectedError extends errors/* UserError */.yo {
         super(message, { input: 'policy', title: 'Candidate rejected', outputs });
     }
 }
-/** The champion: its predictions when the column exists, else the registry and/or a metrics file, else none. */
-async function resolveChampion(inputs, hasPredictions, championColumn, championFile, ctx) {
-    const fileOnly = { source: hasPredictions ? 'predictions' : championFile === undefined ? undefined : 'metrics-file', extra: championFile ?? {}, registry: undefined };
-    if (inputs.champion === undefined)
-        return fileOnly;
-    if (hasPredictions) {
-        ctx.log.info(`The predictions have a "${championColumn}" column, so the champion is evaluated from it and the champion input (${inputs.champion}) is not used.`);
-        return fileOnly;
-    }
-    const registry = openRegistry(registryOptions(inputs, ctx));
-    const found = await readModelUriMetrics(inputs.champion, registry, { input: 'champion' });
-    ctx.log.info(`Champion ${inputs.champion} is version ${found.version} of ${found.name} in ${registry.location}.`);
-    return { source: 'registry', extra: { ...found.metrics, ...(championFile ?? {}) }, registry: { uri: inputs.champion, version: found.version } };
-}
-function predictionData(task, table, columns, threshold) {
-    const weights = columns.weight === undefined ? undefined : table.numbers.get(columns.weight);
-    const withWeights = weights === undefined ? {} : { weights };
-    const sliceColumn = columns.slice === undefined ? undefined : table.texts.get(columns.slice);
-    const slices = sliceColumn === undefined ? undefined : { values: sliceColumn.values, codes: sliceColumn.codes };
-    if (task === 'binary') {
-        const labels = table.flags.get(columns.label);
-        const model = (scores) => scores === undefined ? undefined : { task: 'binary', labels, scores, threshold, ...withWeights };
-        return { candidate: model(table.numbers.get(columns.candidate)), champion: model(table.numbers.get(columns.champion)), slices };
-    }
-    if (task === 'regression') {
-        const labels = table.numbers.get(columns.label);
-        const model = (predictions) => predictions === undefined ? undefined : { task: 'regression', labels, predictions, ...withWeights };
-        return { candidate: model(table.numbers.get(columns.candidate)), champion: model(table.numbers.get(columns.champion)), slices };
-    }
-    // Multiclass: one class index space shared by the labels and both models' predictions.
-    const classes = new Map();
-    const encode = (column) => {
-        if (column === undefined)
-            return undefined;
-        const mapping = Int32Array.from(column.values, (value) => {
-            let index = classes.get(value);
-            if (index === undefined) {
-                index = classes.size;
-                classes.set(value, index);
-            }
-            return index;
-        });
-        return Int32Array.from(column.codes, (code) => mapping[code]);
-    };
-    const labels = encode(table.texts.get(columns.label));
-    const candidate = encode(table.texts.get(columns.candidate));
-    const champion = encode(table.texts.get(columns.champion));
-    const classCount = classes.size;
-    return {
-        candidate: { task: 'multiclass', labels, predictions: candidate, classCount, ...withWeights },
-        champion: champion === undefined ? undefined : { task: 'multiclass', labels, predictions: champion, classCount, ...withWeights },
-        slices,
-    };
-}
-/** The computed metrics plus the file's extra ones; a file cannot override a computed metric. */
-function withExtras(computed, extra, input, ctx) {
-    const merged = { ...computed };
-    for (const [name, value] of Object.entries(extra)) {
-        if (name in computed) {
-            ctx.log.warning(`The ${input} file has "${name}", which evaluate-model computes from the predictions; the computed value is used.`);
+/** A class a model predicts that no row has as its label can never be right: usually a spelling or mapping mismatch. */
+function warnAboutClasses(data, predictionsFile, warn) {
+    if (data.classes === undefined)
+        return;
+    for (const [model, classes] of Object.entries(data.classes.predictedNotLabelled)) {
+        if (classes.length === 0)
             continue;
-        }
-        merged[name] = value;
+        const shown = classes.slice(0, 10).map((name) => `"${name}"`).join(', ');
+        const more = classes.length > 10 ? ` and ${classes.length - 10} more` : '';
+        warn(`The ${model} predicts ${classes.length === 1 ? 'a class' : 'classes'} that no row of ${predictionsFile} has as its label (${shown}${more}); each such prediction counts as wrong, so check that the labels and predictions name the classes alike.`);
     }
-    return merged;
-}
-/** Every rule names a known metric and has exactly one bound; slice rules use the task's metrics. */
-function checkPolicyMetrics(loaded, task, candidateExtra, championExtra, sliceColumn) {
-    const taskMetrics = METRICS[task].map((info) => info.name);
-    const known = [...new Set([...taskMetrics, ...Object.keys(candidateExtra), ...Object.keys(championExtra)])];
-    const { policy } = loaded;
-    const scopes = [
-        { prefix: 'rules', rules: policy.rules, slice: false },
-        { prefix: 'slices.rules', rules: policy.slices?.rules ?? [], slice: true },
-    ];
-    for (const scope of scopes) {
-        for (const { id, rule } of leafRules(scope.rules, scope.prefix)) {
-            const rulePath = idToPath(id);
-            const fail = (sentence, at = rulePath) => {
-                const position = loaded.locate(at);
-                const where = loaded.file === undefined ? `${position ? `line ${position.line} of ` : ''}the inline policy` : `${loaded.file}${position ? `:${position.line}` : ''}`;
-                throw new errors/* UserError */.yo(`The policy rule ${id} at ${where} ${sentence}`, {
-                    input: 'policy',
-                    ...(loaded.file === undefined ? {} : { location: { file: loaded.file, ...(position ? { line: position.line, column: position.column } : {}) } }),
-                });
-            };
-            const allowed = scope.slice ? taskMetrics : known;
-            if (!allowed.includes(rule.metric)) {
-                const extraNote = scope.slice
-                    ? `slice rules can use the ${task} metrics only (${taskMetrics.join(', ')})`
-                    : `the ${task} metrics are ${taskMetrics.join(', ')}${known.length > taskMetrics.length ? `, and the metrics files add ${known.slice(taskMetrics.length).join(', ')}` : ', and candidate-metrics / champion-metrics files can add more'}`;
-                fail(`uses the unknown metric "${rule.metric}"${didYouMean(rule.metric, allowed)}; ${extraNote}.`, [...rulePath, 'metric']);
-            }
-            const bound = ruleBound(rule);
-            if (!('kind' in bound)) {
-                fail(bound.kinds.length === 0
-                    ? 'has no bound; give it one of min, max, min_improvement or max_regression.'
-                    : `has ${bound.kinds.join(' and ')}; give each rule exactly one bound and write two rules for a range.`);
-                continue;
-            }
-            const info = metricInfo(task, rule.metric);
-            if (info !== undefined && rule.direction !== undefined && rule.direction !== info.direction) {
-                fail(`says direction ${rule.direction}, but ${rule.metric} is ${info.direction}-is-better; remove the direction.`, [...rulePath, 'direction']);
-            }
-            if (!isComparison(bound.kind) && info === undefined && !(rule.metric in candidateExtra)) {
-                fail(`checks the candidate's "${rule.metric}", but the candidate-metrics file has no such metric; add it there.`, [...rulePath, 'metric']);
-            }
-        }
-    }
-    if (policy.slices !== undefined && sliceColumn === undefined) {
-        const position = loaded.locate(['slices']);
-        throw new errors/* UserError */.yo(`The policy at ${loaded.file === undefined ? 'the inline policy' : `${loaded.file}${position ? `:${position.line}` : ''}`} has slice rules but no slice-column is set; set the slice-column input to the column that defines the slices.`, { input: 'slice-column', ...(loaded.file === undefined ? {} : { location: { file: loaded.file, ...(position ? { line: position.line } : {}) } }) });
-    }
-}
-/** A champion comparison needs the champion's value of its metric (slice comparisons need champion predictions). */
-function checkChampionRules(loaded, championMetrics, championPredictions, predictionsFile, championColumn) {
-    const scopes = [
-        { prefix: 'rules', rules: loaded.policy.rules, slice: false },
-        { prefix: 'slices.rules', rules: loaded.policy.slices?.rules ?? [], slice: true },
-    ];
-    for (const scope of scopes) {
-        for (const { id, rule } of leafRules(scope.rules, scope.prefix)) {
-            const bound = ruleBound(rule);
-            if (!('kind' in bound) || !isComparison(bound.kind))
-                continue;
-            const available = scope.slice ? championPredictions : championMetrics !== undefined && rule.metric in championMetrics;
-            if (available)
-                continue;
-            const position = loaded.locate(idToPath(id));
-            const where = loaded.file === undefined ? `${position ? `line ${position.line} of ` : ''}the inline policy` : `${loaded.file}${position ? `:${position.line}` : ''}`;
-            const missing = championMetrics === undefined || scope.slice
-                ? `${predictionsFile} has no "${championColumn}" column${scope.slice ? '' : ' and no champion-metrics or champion input is set'}`
-                : `the champion's metrics have no "${rule.metric}" (they have ${Object.keys(championMetrics).join(', ') || 'none'})`;
-            const fix = scope.slice
-                ? `slice comparisons need the champion's per-row predictions in the "${championColumn}" column`
-                : `add the champion's predictions as a "${championColumn}" column, set champion-metrics or champion, or use min/max instead`;
-            throw new errors/* UserError */.yo(`The policy rule ${id} at ${where} compares ${rule.metric} with the champion (${bound.kind}), but ${missing}; ${fix}.`, {
-                input: 'policy',
-                ...(loaded.file === undefined ? {} : { location: { file: loaded.file, ...(position ? { line: position.line, column: position.column } : {}) } }),
-            });
-        }
-    }
-}
-/** `rules[1].any[0]` -> ['rules', 1, 'any', 0]. */
-function idToPath(id) {
-    const steps = [];
-    for (const match of id.matchAll(/([a-z_]+)|\[(\d+)\]/g))
-        steps.push(match[2] !== undefined ? Number(match[2]) : match[1]);
-    return steps;
-}
-function decisionReason(loaded, rules, slices, failures) {
-    if (loaded === undefined)
-        return 'No policy was given, so the candidate is reported and promoted.';
-    if (failures.length > 0)
-        return `Rejected because ${failures.join('; ')}.`;
-    const evaluated = slices.filter((slice) => slice.status === 'evaluated').length;
-    const skipped = slices.length - evaluated;
-    const skippedText = skipped > 0 ? ` (${skipped} slice${skipped === 1 ? '' : 's'} with fewer than ${loaded.policy.slices?.min_rows ?? 0} rows skipped)` : '';
-    if (rules.length === 0 && evaluated === 0)
-        return `The policy has no rule that applies, so the candidate is promoted${skippedText}.`;
-    const ruleCount = `${rules.length} rule${rules.length === 1 ? '' : 's'}`;
-    const slicesText = evaluated > 0 ? ` in the whole set and in all ${evaluated} evaluated slice${evaluated === 1 ? '' : 's'}` : '';
-    return `Promoted because the policy's ${ruleCount} passed${slicesText}${skippedText}.`;
-}
-/** Written to a temporary file and renamed, so a reader never sees half a report. */
-async function writeReport(file, report) {
-    await (0,promises_.mkdir)(external_node_path_default().dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    await (0,promises_.writeFile)(temporary, `${JSON.stringify(report, null, 2)}\n`);
-    await (0,promises_.rename)(temporary, file);
 }
 
 
@@ -79942,7 +80832,7 @@ async function writeReport(file, report) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4657);
-/* harmony import */ var _commands_evaluate_model_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(389);
+/* harmony import */ var _commands_evaluate_model_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2808);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 
@@ -79966,15 +80856,17 @@ __webpack_async_result__();
 /* harmony export */   ai: () => (/* binding */ number),
 /* harmony export */   rJ: () => (/* binding */ secret)
 /* harmony export */ });
-/* unused harmony exports lines, camelCase */
+/* unused harmony exports lines, list, camelCase */
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2857);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9112);
 /**
  * The command framework. A command is its input schema (one zod-validated spec per input), its outputs and a `run()`
  * written against the small `RunContext` interface. The GitHub Action adapter (`src/action.ts`) and the CLI
  * (`src/cli.ts`) both turn raw strings into typed inputs through `parseInputs`, so an input behaves the same whether
  * it came from `INPUT_*` or from `--flag value`. action.yml files and README tables are generated from these specs.
  */
+
 
 
 /** Declares a command; the identity function that gives `run` its typed inputs. */
@@ -79990,6 +80882,8 @@ function spec(kind, options, parse) {
         defaultDescription: options.defaultDescription,
         choices: options.choices,
         secret: options.secret ?? false,
+        env: options.env ?? [],
+        actionDefault: options.actionDefault,
         parse,
     };
 }
@@ -80055,6 +80949,18 @@ function lines(options) {
         .map((line) => line.trim())
         .filter((line) => line !== '' && !line.startsWith('#')));
 }
+/**
+ * Items separated by commas or line breaks (`bug, ml` or one per line), trimmed, blanks dropped, duplicates removed.
+ * The CLI accepts the flag several times too.
+ */
+function list(options) {
+    return spec('list', options, (raw) => [
+        ...new Set(raw
+            .split(/[,\r\n]+/)
+            .map((item) => item.trim())
+            .filter((item) => item !== '' && !item.startsWith('#'))),
+    ]);
+}
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing
 // ---------------------------------------------------------------------------------------------------------------
@@ -80062,42 +80968,94 @@ function camelCase(name) {
     return name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
 }
 /**
- * Turns raw strings (empty or missing = not given) into typed inputs: defaults applied, required inputs checked,
- * secrets masked, and every problem reported as a UserError naming the input.
+ * Turns raw strings (empty or missing = not given) into typed inputs: environment fallbacks and defaults applied,
+ * required inputs and cross-input rules checked, secrets masked, and every problem reported as a UserError naming the
+ * input (with `inputRef`, which each adapter renders in its own words).
  */
-function parseInputs(command, raw, setSecret, describeInput = (name) => `Input "${name}"`) {
+function parseInputs(command, raw, setSecret, env = {}) {
     const parsed = {};
+    const given = new Set();
     for (const [name, input] of Object.entries(command.inputs)) {
         let value = raw(name);
-        if (value !== undefined && input.kind !== 'lines')
+        if (value !== undefined && input.kind !== 'lines' && input.kind !== 'list')
             value = value.trim();
+        let origin = (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name);
+        if (value === undefined || value.trim() === '') {
+            const variable = input.env.find((key) => (env[key] ?? '').trim() !== '');
+            if (variable !== undefined) {
+                value = env[variable].trim();
+                origin = `The environment variable ${variable} (read because ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} is empty)`;
+            }
+        }
         if (value !== undefined && input.secret && value !== '')
             setSecret(value);
         if (value === undefined || value.trim() === '')
             value = input.default;
         if (value === undefined || value.trim() === '') {
             if (input.required) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${describeInput(name)} is required by ${command.name}: ${lowerFirst(input.description)}`, {
+                const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} is required by ${command.name}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
                     input: name,
                 });
             }
             parsed[camelCase(name)] = undefined;
             continue;
         }
+        if (value !== input.default)
+            given.add(name);
         try {
             parsed[camelCase(name)] = input.parse(value);
         }
         catch (error) {
             const reason = error instanceof Error ? error.message : String(error);
             const shown = input.secret ? '***' : JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${describeInput(name)} ${reason} (got ${shown}).`, { input: name });
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${origin} ${reason} (got ${shown}).`, { input: name });
         }
     }
+    for (const rule of command.rules ?? [])
+        checkRule(rule, given, command.name);
     return parsed;
 }
-function lowerFirst(sentence) {
-    const trimmed = sentence.trim().replace(/\.$/, '');
-    return `${trimmed.charAt(0).toLowerCase()}${trimmed.slice(1)}.`;
+function sentence(text) {
+    return `${text.trim().replace(/\.$/, '')}.`;
+}
+function joinRefs(names, word) {
+    const refs = names.map(_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io);
+    return refs.length <= 2 ? refs.join(` ${word} `) : `${refs.slice(0, -1).join(', ')} ${word} ${refs.at(-1)}`;
+}
+function checkRule(rule, given, commandName) {
+    const present = rule.inputs.filter((name) => given.has(name));
+    const why = rule.reason === undefined ? '' : ` (${rule.reason})`;
+    const fail = (message, input) => {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${message}${why}.`, { input });
+    };
+    switch (rule.kind) {
+        case 'exclusive':
+            if (present.length > 1)
+                fail(`${joinRefs(present, 'and')} cannot be used together; give only one of them`, present[1]);
+            return;
+        case 'one-of':
+            if (present.length === 0)
+                fail(`${commandName} needs ${joinRefs(rule.inputs, 'or')}; set ${rule.atLeast ? 'at least one' : 'one'} of them`, rule.inputs[0]);
+            if (!rule.atLeast && present.length > 1)
+                fail(`${joinRefs(present, 'and')} cannot be used together; give only one of them`, present[1]);
+            return;
+        case 'together':
+            if (present.length > 0 && present.length < rule.inputs.length) {
+                const missing = rule.inputs.filter((name) => !given.has(name));
+                fail(`${joinRefs(present, 'and')} ${present.length === 1 ? 'is' : 'are'} set but ${joinRefs(missing, 'and')} ${missing.length === 1 ? 'is' : 'are'} not; set ${joinRefs(rule.inputs, 'and')} together`, missing[0]);
+            }
+            return;
+        case 'requires': {
+            const [first, ...others] = rule.inputs;
+            if (!given.has(first))
+                return;
+            const missing = others.filter((name) => !given.has(name));
+            if (missing.length > 0)
+                fail(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(first)} needs ${joinRefs(missing, 'and')}; set ${missing.length === 1 ? 'it' : 'them'} too`, missing[0]);
+            return;
+        }
+    }
 }
 /** Serialises an output value the way both adapters write it. */
 function formatOutput(value) {
@@ -80118,6 +81076,9 @@ function formatOutput(value) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   iU: () => (/* binding */ isUserError),
+/* harmony export */   io: () => (/* binding */ inputRef),
+/* harmony export */   nx: () => (/* binding */ renderInputRefs),
+/* harmony export */   r: () => (/* binding */ bugReport),
 /* harmony export */   yo: () => (/* binding */ UserError)
 /* harmony export */ });
 /* unused harmony export formatLocation */
@@ -80138,6 +81099,14 @@ class UserError extends Error {
 function isUserError(error) {
     return error instanceof UserError;
 }
+/**
+ * The sentence both adapters print for anything that is not a UserError: a bug in ml-gitops, with its stack so it can
+ * be reported.
+ */
+function bugReport(error) {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return `ml-gitops failed unexpectedly; this is a bug, please report it with this log:\n${detail}`;
+}
 /** Formats a location as `file:line:column` for plain-text output (the CLI, nested messages). */
 function formatLocation(location) {
     let text = location.file;
@@ -80147,6 +81116,61 @@ function formatLocation(location) {
             text += `:${location.column}`;
     }
     return text;
+}
+/**
+ * How a message names an input. Lib and command code write `inputRef('registry-uri')` inside a sentence; each adapter
+ * renders it for its users (`input "registry-uri"` in the Action log, `--registry-uri` in the CLI), so neither
+ * audience reads the other's wording.
+ */
+const INPUT_REF = /\u2063input:([a-z0-9-]+)\u2063/g;
+function inputRef(name) {
+    return `\u2063input:${name}\u2063`;
+}
+/** Replaces every `inputRef` in `text` with the adapter's spelling; a reference that opens a sentence is capitalised. */
+function renderInputRefs(text, style) {
+    return text.replace(INPUT_REF, (_match, name, offset) => {
+        if (style === 'cli')
+            return `--${name}`;
+        const before = text.slice(0, offset);
+        const opensSentence = before.trim() === '' || /[.!?]\s+$/.test(before) || /\n\s*$/.test(before);
+        return `${opensSentence ? 'Input' : 'input'} "${name}"`;
+    });
+}
+
+
+/***/ }),
+
+/***/ 9112:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   HH: () => (/* binding */ byCodePoint),
+/* harmony export */   LS: () => (/* binding */ plural),
+/* harmony export */   oZ: () => (/* binding */ lowerFirst)
+/* harmony export */ });
+/* unused harmony exports nonEmpty, oneLine */
+/** Small text helpers for messages, shared so each exists once. */
+/** The trimmed value, or undefined when it is missing or blank. */
+function nonEmpty(value) {
+    const trimmed = value?.trim();
+    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+/** A sentence continued after a colon: its first letter lowered unless it starts an acronym or a name like "MLflow". */
+function lowerFirst(sentence) {
+    return /^[A-Z][a-z]/.test(sentence) ? `${sentence.charAt(0).toLowerCase()}${sentence.slice(1)}` : sentence;
+}
+/** Text on one line, runs of white space collapsed, cut to `max` characters. */
+function oneLine(text, max = 200) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+/** `1 attempt`, `3 attempts`. */
+function plural(count, word, pluralWord = `${word}s`) {
+    return `${count} ${count === 1 ? word : pluralWord}`;
+}
+/** Sorts strings by code point (not locale), for stable key orders in files and tables. */
+function byCodePoint(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
 }
 
 
@@ -82526,7 +83550,7 @@ var Alias = __nccwpck_require__(4065);
 var Collection = __nccwpck_require__(101);
 var identity = __nccwpck_require__(1127);
 var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 var Schema = __nccwpck_require__(5840);
 var stringifyDocument = __nccwpck_require__(6829);
 var anchors = __nccwpck_require__(1596);
@@ -83452,7 +84476,7 @@ var anchors = __nccwpck_require__(1596);
 var visit = __nccwpck_require__(204);
 var identity = __nccwpck_require__(1127);
 var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -83735,7 +84759,7 @@ exports.isEmptyPath = isEmptyPath;
 
 var applyReviver = __nccwpck_require__(3661);
 var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 class NodeBase {
     constructor(type) {
@@ -83828,7 +84852,7 @@ exports.createPair = createPair;
 
 var identity = __nccwpck_require__(1127);
 var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -84019,7 +85043,7 @@ var stringifyCollection = __nccwpck_require__(1212);
 var Collection = __nccwpck_require__(101);
 var identity = __nccwpck_require__(1127);
 var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -84140,7 +85164,7 @@ var log = __nccwpck_require__(7249);
 var merge = __nccwpck_require__(452);
 var stringify = __nccwpck_require__(2148);
 var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -84263,7 +85287,7 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 6424:
+/***/ 4043:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -87107,7 +88131,7 @@ var omap = __nccwpck_require__(303);
 var pairs = __nccwpck_require__(8385);
 var schema$2 = __nccwpck_require__(5913);
 var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(4371);
+var timestamp = __nccwpck_require__(6752);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -87530,7 +88554,7 @@ exports.merge = merge;
 
 
 var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var toJS = __nccwpck_require__(4043);
 var YAMLMap = __nccwpck_require__(4454);
 var YAMLSeq = __nccwpck_require__(2223);
 var pairs = __nccwpck_require__(8385);
@@ -87714,7 +88738,7 @@ var merge = __nccwpck_require__(452);
 var omap = __nccwpck_require__(303);
 var pairs = __nccwpck_require__(8385);
 var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(4371);
+var timestamp = __nccwpck_require__(6752);
 
 const schema = [
     map.map,
@@ -87848,7 +88872,7 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 4371:
+/***/ 6752:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 

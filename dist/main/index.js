@@ -33141,7 +33141,7 @@ __webpack_unused_export__ = RoundRobinPool
 module.exports.g6 = Agent
 __webpack_unused_export__ = ProxyAgent
 __webpack_unused_export__ = Socks5ProxyAgent
-__webpack_unused_export__ = EnvHttpProxyAgent
+module.exports.J2 = EnvHttpProxyAgent
 __webpack_unused_export__ = RetryAgent
 __webpack_unused_export__ = H2CClient
 __webpack_unused_export__ = RetryHandler
@@ -72427,9 +72427,12 @@ var errors = __nccwpck_require__(7268);
 
 
 
+/** Messages name inputs the way a workflow author writes them: `input "x"`. */
+const render = (text) => (0,errors/* renderInputRefs */.nx)(text, 'action');
 /** Annotation paths must be relative to the repository root for GitHub to attach them to the file. */
-function annotationFile(file, workspace) {
-    const absolute = external_node_path_default().resolve(workspace, file);
+function annotationFile(location, workspace) {
+    const file = location.file;
+    const absolute = external_node_path_default().resolve(location.root ?? workspace, file);
     const relative = external_node_path_default().relative(workspace, absolute);
     return relative.startsWith('..') || external_node_path_default().isAbsolute(relative) ? file : relative.split((external_node_path_default()).sep).join('/');
 }
@@ -72439,7 +72442,7 @@ function annotationProperties(location, workspace, title) {
         properties.title = title;
     if (location === undefined)
         return properties;
-    properties.file = annotationFile(location.file, workspace);
+    properties.file = annotationFile(location, workspace);
     if (location.line !== undefined)
         properties.startLine = location.line;
     if (location.column !== undefined)
@@ -72448,10 +72451,10 @@ function annotationProperties(location, workspace, title) {
 }
 function actionLogger(workspace) {
     return {
-        info: (message) => core/* info */.pq(message),
-        warning: (message, location) => core/* warning */.$e(message, annotationProperties(location, workspace)),
-        debug: (message) => core/* debug */.Yz(message),
-        group: (title, fn) => core/* group */.Os(title, fn),
+        info: (message) => core/* info */.pq(render(message)),
+        warning: (message, location) => core/* warning */.$e(render(message), annotationProperties(location, workspace)),
+        debug: (message) => core/* debug */.Yz(render(message)),
+        group: (title, fn) => core/* group */.Os(render(title), fn),
     };
 }
 /** The run context of an Action step, and the summary parts it collected (flushed once, even after a failure). */
@@ -72460,7 +72463,7 @@ function actionContext(env = process.env) {
     const summaryParts = [];
     const context = {
         log: actionLogger(workspace),
-        summary: (markdown) => void summaryParts.push(markdown),
+        summary: (markdown) => void summaryParts.push(render(markdown)),
         setSecret: (value) => core/* setSecret */.Pq(value),
         env,
         workspace,
@@ -72481,11 +72484,10 @@ async function flushSummary(parts) {
 /** Reports an error the way a user should see it: user errors as one annotated sentence, bugs with their stack. */
 function reportActionError(error, workspace) {
     if ((0,errors/* isUserError */.iU)(error)) {
-        core/* error */.z3(error.message, annotationProperties(error.location, workspace, error.title));
+        core/* error */.z3(render(error.message), annotationProperties(error.location, workspace, error.title));
     }
     else {
-        const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        core/* error */.z3(`ml-gitops failed unexpectedly; this is a bug, please report it with this log: ${detail}`);
+        core/* error */.z3((0,errors/* bugReport */.r)(error));
     }
     process.exitCode = 1;
 }
@@ -72497,7 +72499,10 @@ function writeOutputs(outputs) {
 async function runAction(command, env = process.env) {
     const { context, summaryParts } = actionContext(env);
     try {
-        const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => (command.inputs[name]?.kind === 'lines' ? core/* getInput */.V4(name, { trimWhitespace: false }) : core/* getInput */.V4(name)), (value) => core/* setSecret */.Pq(value));
+        const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => {
+            const kind = command.inputs[name]?.kind;
+            return kind === 'lines' || kind === 'list' ? core/* getInput */.V4(name, { trimWhitespace: false }) : core/* getInput */.V4(name);
+        }, (value) => core/* setSecret */.Pq(value), env);
         writeOutputs(await command.run(inputs, context));
     }
     catch (error) {
@@ -72518,7 +72523,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 9100:
+/***/ 1930:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72528,17 +72533,26 @@ __nccwpck_require__.d(__webpack_exports__, {
   Z: () => (/* binding */ findCommand)
 });
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/lib/command.ts
 var command = __nccwpck_require__(946);
-// EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(7268);
+;// CONCATENATED MODULE: ./src/lib/secrets.ts
+/** Masking of credentials in text that leaves the process (CLI output, git messages). */
+/** `text` with every occurrence of each secret replaced by `***`. Empty values are skipped. */
+function maskSecrets(text, secrets) {
+    let masked = text;
+    for (const secret of secrets)
+        if (secret !== '')
+            masked = masked.split(secret).join('***');
+    return masked;
+}
+
 ;// CONCATENATED MODULE: ./src/lib/git.ts
 /**
  * A small client for the `git` binary. Every call passes an argument array to `execFile` (no shell), runs with a
@@ -72546,6 +72560,7 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
  * fails instead of hanging the job). Credentials never travel in URLs or arguments: an HTTP header is handed to git
  * through `GIT_CONFIG_*` environment variables and every message that leaves this module is scrubbed of it.
  */
+
 
 
 /** A git invocation that failed in a way the caller did not expect. The message is already scrubbed of secrets. */
@@ -72620,10 +72635,8 @@ class GitClient {
     }
     /** Removes credentials (the auth header, its token, userinfo in URLs) from text that may be shown. */
     scrub(text) {
-        let scrubbed = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
-        for (const secret of this.#secrets)
-            scrubbed = scrubbed.split(secret).join('***');
-        return scrubbed;
+        const scrubbed = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+        return maskSecrets(scrubbed, this.#secrets);
     }
     // -------------------------------------------------------------------------------------------------------------
     // Reading
@@ -72757,66 +72770,8 @@ class GitClient {
         const classified = classifyPushFailure(output);
         if (classified.kind === 'rejected')
             return { status: 'rejected', reason: classified.reason };
-        throw remoteFailure('push to', remote, output) ?? new errors/* UserError */.yo(`git push to "${remote}" was refused: ${firstLines(output, 2)}; check that the branch "${branch}" accepts pushes from this token (branch protection, hooks).`, { input: 'branch' });
+        throw remoteFailure('push to', remote, output) ?? new errors/* UserError */.yo(`git push to "${remote}" was refused: ${firstLines(output, 2)}; check that the branch "${branch}" accepts pushes from this token (branch protection, hooks).`);
     }
-    // -------------------------------------------------------------------------------------------------------------
-    // The ledger: commit trailers
-    // -------------------------------------------------------------------------------------------------------------
-    /**
-     * Commits reachable from `ref` (newest first) with their trailers, optionally limited to commits touching `paths`
-     * and to those that carry `withTrailer`.
-     */
-    async readTrailerLog(options = {}) {
-        const args = ['log', '--no-color', `--format=%H%x1f%s%x1f%cI%x1f%(trailers:only,unfold)%x1e`];
-        if (options.maxCount !== undefined)
-            args.push(`--max-count=${options.maxCount}`);
-        args.push(options.ref ?? 'HEAD', '--', ...(options.paths ?? []));
-        const out = await this.exec(args);
-        const entries = [];
-        for (const record of out.split('\x1e')) {
-            const trimmed = record.replace(/^\n/, '');
-            if (trimmed.trim() === '')
-                continue;
-            const [sha = '', subject = '', date = '', trailerText = ''] = trimmed.split('\x1f');
-            const trailers = parseTrailers(trailerText);
-            if (options.withTrailer !== undefined && !(options.withTrailer in trailers))
-                continue;
-            entries.push({ sha, subject, date, trailers });
-        }
-        return entries;
-    }
-}
-// ---------------------------------------------------------------------------------------------------------------
-// Trailers
-// ---------------------------------------------------------------------------------------------------------------
-/** A trailer value on one line: newlines and runs of whitespace become single spaces. */
-function trailerValue(value) {
-    return value.replace(/\s+/g, ' ').trim();
-}
-/** Formats trailers as the final paragraph of a commit message (`Key: value` lines); empty values are left out. */
-function formatTrailers(trailers) {
-    return trailers
-        .filter((entry) => entry[1] !== undefined && trailerValue(entry[1]) !== '')
-        .map(([key, value]) => `${key}: ${trailerValue(value)}`)
-        .join('\n');
-}
-/** Appends trailers to a message as its last paragraph, the way `git interpret-trailers` reads them. */
-function withTrailers(message, trailers) {
-    const block = formatTrailers(trailers);
-    const body = message.replace(/\s+$/, '');
-    return block === '' ? `${body}\n` : `${body}\n\n${block}\n`;
-}
-/** Parses `Key: value` lines (as printed by `%(trailers:only,unfold)`) into a map of key -> values. */
-function parseTrailers(text) {
-    const trailers = {};
-    for (const line of text.split('\n')) {
-        const match = /^([A-Za-z0-9][A-Za-z0-9-]*)\s*:\s?(.*)$/.exec(line);
-        if (!match)
-            continue;
-        const key = match[1];
-        (trailers[key] ??= []).push(match[2].trim());
-    }
-    return trailers;
 }
 /** Messages of a push refused because the remote branch moved (or was being moved) — a retry on the new tip helps. */
 const RACE_PATTERNS = [
@@ -72842,20 +72797,16 @@ function classifyPushFailure(output) {
 function remoteFailure(verb, remote, output) {
     const shown = firstLines(output, 1);
     if (/Authentication failed|could not read Username|could not read Password|terminal prompts disabled|Invalid username or password|HTTP Basic: Access denied|returned error: 401|Permission denied \(publickey|401 Unauthorized/i.test(output)) {
-        return new errors/* UserError */.yo(`git ${verb} "${remote}" failed because the remote refused the credentials (${shown}); check the token given to actions/checkout or the remote's credentials.`, { input: 'remote' });
+        return new errors/* UserError */.yo(`git ${verb} "${remote}" failed because the remote refused the credentials (${shown}); check the token given to actions/checkout or the remote's credentials.`);
     }
     if (/Permission to .* denied|returned error: 403|403 Forbidden|write access to repository not granted|not allowed to push|You are not allowed/i.test(output)) {
-        return new errors/* UserError */.yo(`git ${verb} "${remote}" was denied (${shown}); give the job's token write access, e.g. \`permissions: contents: write\`.`, { input: 'remote' });
+        return new errors/* UserError */.yo(`git ${verb} "${remote}" was denied (${shown}); give the job's token write access, e.g. \`permissions: contents: write\`.`);
     }
     if (/does not appear to be a git repository|Repository not found|No such remote/i.test(output)) {
-        return new errors/* UserError */.yo(`git ${verb} "${remote}" failed because the remote repository was not found (${shown}); check the \`remote\` input and the checkout's remotes.`, {
-            input: 'remote',
-        });
+        return new errors/* UserError */.yo(`git ${verb} "${remote}" failed because the remote repository was not found (${shown}); check the remote's name or URL and the checkout's remotes.`);
     }
     if (/Could not resolve host|Connection refused|Connection timed out|Failed to connect|unable to access|Network is unreachable|early EOF|remote end hung up|Could not read from remote repository|SSL|TLS/i.test(output)) {
-        return new errors/* UserError */.yo(`git ${verb} "${remote}" failed because the remote could not be reached (${shown}); check the network and the remote URL.`, {
-            input: 'remote',
-        });
+        return new errors/* UserError */.yo(`git ${verb} "${remote}" failed because the remote could not be reached (${shown}); check the network and the remote URL.`);
     }
     return undefined;
 }
@@ -72866,9 +72817,288 @@ function firstLines(text, count) {
         .filter((line) => line !== '' && !/^To\s|^Done$|^hint:/.test(line));
     return lines.slice(0, count).join(' ').slice(0, 300);
 }
+/** `Name <email>` -> identity; a UserError naming `input` otherwise. */
+function parseIdentity(author, input) {
+    const match = /^\s*([^<>]*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(author);
+    if (!match || !match[1]) {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(input)} must be of the form \`Name <email>\` (got ${JSON.stringify(author)}).`, { input });
+    }
+    return { name: match[1], email: match[2] };
+}
+
+;// CONCATENATED MODULE: ./src/lib/yaml-edit/selector.ts
+/**
+ * Selectors name one scalar in a YAML file: `a.b[0].c`, `images[name=web].newTag`, `metadata.annotations."x.io/y"`,
+ * optionally prefixed by `(Kind/name)` to pick a document of a multi-document file.
+ */
+/** A malformed selector; `column` is 1-based within the selector text. Callers turn it into a UserError. */
+class SelectorSyntaxError extends Error {
+    name = 'SelectorSyntaxError';
+    column;
+    reason;
+    constructor(reason, column) {
+        super(`${reason} at column ${column}`);
+        this.reason = reason;
+        this.column = column;
+    }
+}
+/** Reads a double-quoted string starting at `start` (the opening quote); `\"` and `\\` are escapes. */
+function readQuoted(text, start) {
+    let value = '';
+    let i = start + 1;
+    while (i < text.length) {
+        const ch = text[i];
+        if (ch === '\\' && i + 1 < text.length) {
+            value += text[i + 1];
+            i += 2;
+            continue;
+        }
+        if (ch === '"')
+            return { value, end: i + 1 };
+        value += ch;
+        i += 1;
+    }
+    throw new SelectorSyntaxError('unclosed double quote', start + 1);
+}
+/** Index of the `]` closing the bracket opened at `start`, skipping double-quoted parts. */
+function findClosingBracket(text, start) {
+    let i = start + 1;
+    while (i < text.length) {
+        const ch = text[i];
+        if (ch === '"') {
+            i = readQuoted(text, i).end;
+            continue;
+        }
+        if (ch === ']')
+            return i;
+        if (ch === '[')
+            throw new SelectorSyntaxError('"[" inside brackets (quote the value)', i + 1);
+        i += 1;
+    }
+    throw new SelectorSyntaxError('unclosed "["', start + 1);
+}
+/** `field=value` inside brackets, each side bare or double-quoted. */
+function parseMatch(text, start, end) {
+    let i = start;
+    let field;
+    if (text[i] === '"') {
+        const quoted = readQuoted(text, i);
+        field = quoted.value;
+        i = quoted.end;
+        if (text[i] !== '=')
+            throw new SelectorSyntaxError('expected "=" after the quoted field name', i + 1);
+    }
+    else {
+        const eq = text.indexOf('=', i);
+        if (eq === -1 || eq >= end) {
+            throw new SelectorSyntaxError(`expected a list index [N] or an item match [field=value] in "${text.slice(start - 1, end + 1)}"`, start);
+        }
+        field = text.slice(i, eq).trim();
+        i = eq;
+    }
+    if (field === '')
+        throw new SelectorSyntaxError('empty field name before "="', start + 1);
+    i += 1; // past '='
+    const rest = text.slice(i, end).trim();
+    let value = rest;
+    if (rest.startsWith('"')) {
+        const offset = i + text.slice(i, end).indexOf('"');
+        const quoted = readQuoted(text, offset);
+        if (text.slice(quoted.end, end).trim() !== '') {
+            throw new SelectorSyntaxError('unexpected text after the quoted value', quoted.end + 1);
+        }
+        value = quoted.value;
+    }
+    return { field, value };
+}
+function parseSelector(text) {
+    let i = 0;
+    let document;
+    if (text.startsWith('(')) {
+        const close = text.indexOf(')');
+        if (close === -1)
+            throw new SelectorSyntaxError('unclosed "(" of the (Kind/name) document filter', 1);
+        const inner = text.slice(1, close);
+        const slash = inner.indexOf('/');
+        const kind = slash === -1 ? '' : inner.slice(0, slash).trim();
+        const name = slash === -1 ? '' : inner.slice(slash + 1).trim();
+        if (kind === '' || name === '') {
+            throw new SelectorSyntaxError(`document filter "(${inner})" must be (Kind/name), e.g. (Deployment/web)`, 1);
+        }
+        document = { kind, name };
+        i = close + 1;
+        if (text[i] === '.')
+            i += 1;
+        else if (i < text.length && text[i] !== '[') {
+            throw new SelectorSyntaxError('expected "." after the (Kind/name) document filter', i + 1);
+        }
+    }
+    const pathStart = i;
+    const segments = [];
+    let expectKey = true; // at the start or after '.', a key (or a bracket at the very start) must follow
+    if (i >= text.length)
+        throw new SelectorSyntaxError('empty selector path', i + 1);
+    while (i < text.length) {
+        const ch = text[i];
+        if (ch === '[') {
+            if (expectKey && segments.length > 0)
+                throw new SelectorSyntaxError('expected a key after "."', i + 1);
+            const close = findClosingBracket(text, i);
+            const inner = text.slice(i + 1, close).trim();
+            if (/^\d+$/.test(inner)) {
+                segments.push({ kind: 'index', index: Number(inner), start: i, end: close + 1 });
+            }
+            else if (inner === '') {
+                throw new SelectorSyntaxError('empty brackets (write [N] or [field=value])', i + 1);
+            }
+            else {
+                const { field, value } = parseMatch(text, i + 1, close);
+                segments.push({ kind: 'match', field, value, start: i, end: close + 1 });
+            }
+            i = close + 1;
+            expectKey = false;
+        }
+        else if (ch === '.') {
+            if (expectKey)
+                throw new SelectorSyntaxError('empty key', i + 1);
+            i += 1;
+            expectKey = true;
+            if (i >= text.length)
+                throw new SelectorSyntaxError('selector ends with "."', i);
+        }
+        else {
+            if (!expectKey)
+                throw new SelectorSyntaxError('expected "." or "[" between path parts', i + 1);
+            if (ch === '"') {
+                const quoted = readQuoted(text, i);
+                segments.push({ kind: 'key', key: quoted.value, start: i, end: quoted.end });
+                i = quoted.end;
+            }
+            else {
+                let end = i;
+                while (end < text.length && text[end] !== '.' && text[end] !== '[') {
+                    const c = text[end];
+                    if (c === '"' || c === ']') {
+                        throw new SelectorSyntaxError(`unexpected '${c}' in a key (wrap keys containing ". [ = or spaces" in double quotes)`, end + 1);
+                    }
+                    end += 1;
+                }
+                const key = text.slice(i, end);
+                if (key.trim() === '')
+                    throw new SelectorSyntaxError('empty key', i + 1);
+                segments.push({ kind: 'key', key, start: i, end });
+                i = end;
+            }
+            expectKey = false;
+        }
+    }
+    return { text, document, segments, pathStart };
+}
+/** The selector text up to and including segment `count - 1` (without the document filter), for messages. */
+function pathText(selector, count) {
+    if (count <= 0)
+        return '';
+    const last = selector.segments[count - 1];
+    return last === undefined ? '' : selector.text.slice(selector.pathStart, last.end);
+}
+/** How to write `key` as one selector segment (quoted when it holds characters the grammar uses). */
+function keySegment(key) {
+    return /^[^.[\]"= ]+$/.test(key) && !key.startsWith('(') ? key : JSON.stringify(key);
+}
+
+;// CONCATENATED MODULE: ./src/lib/manifest/update-line.ts
+
+
+const FORMAT_HINT = 'write <file>:<selector>=<value>, e.g. values.yaml:image.tag=v1.2.0';
+/** Index of the first `=` outside brackets and double quotes, or -1. */
+function findSplit(text) {
+    let depth = 0;
+    let quoted = false;
+    for (let i = 0; i < text.length; i += 1) {
+        const ch = text[i];
+        if (quoted) {
+            if (ch === '\\')
+                i += 1;
+            else if (ch === '"')
+                quoted = false;
+        }
+        else if (ch === '"')
+            quoted = true;
+        else if (ch === '[')
+            depth += 1;
+        else if (ch === ']')
+            depth = Math.max(0, depth - 1);
+        else if (ch === '=' && depth === 0)
+            return i;
+    }
+    return -1;
+}
+/**
+ * Parses one `<file>:<selector>=<value>` line of the input named `input` (`updates`). The file ends at the first ':'; selector and value split at the first
+ * '=' outside brackets and double quotes. Surrounding spaces are trimmed; a value wrapped in double quotes keeps them
+ * (it is read as a JSON string, so `\"`, `\\`, `\n`, `\t` and `\uXXXX` are escapes). The selector's syntax is checked
+ * here so a typo fails before any file is read.
+ */
+function parseUpdateLine(line, lineNumber, input = 'updates') {
+    const where = `${input} line ${lineNumber}`;
+    const fail = (message) => {
+        throw new errors/* UserError */.yo(message, { input });
+    };
+    const colon = line.indexOf(':');
+    if (colon === -1)
+        fail(`${where} ("${line.trim()}") has no ":" after the file name: ${FORMAT_HINT}.`);
+    const file = line.slice(0, colon).trim();
+    if (file === '')
+        fail(`${where} ("${line.trim()}") has no file before ":": ${FORMAT_HINT}.`);
+    const rest = line.slice(colon + 1);
+    const eq = findSplit(rest);
+    if (eq === -1) {
+        // An unclosed bracket or quote hides the '=': report that, it is the real mistake.
+        const unsplit = rest.trim();
+        try {
+            parseSelector(unsplit);
+        }
+        catch (error) {
+            if (error instanceof SelectorSyntaxError && /unclosed/.test(error.reason)) {
+                fail(`${where}: the selector "${unsplit}" is malformed: ${error.reason} at column ${error.column}.`);
+            }
+        }
+    }
+    if (eq === -1)
+        fail(`${where} ("${line.trim()}") has no "=" between the selector and the value: ${FORMAT_HINT}.`);
+    const selector = rest.slice(0, eq).trim();
+    if (selector === '')
+        fail(`${where} ("${line.trim()}") has no selector between ":" and "=": ${FORMAT_HINT}.`);
+    try {
+        parseSelector(selector);
+    }
+    catch (error) {
+        if (!(error instanceof SelectorSyntaxError))
+            throw error;
+        fail(`${where}: the selector "${selector}" is malformed: ${error.reason} at column ${error.column}.`);
+    }
+    let value = rest.slice(eq + 1).trim();
+    if (value === '') {
+        // What `${{ steps.x.outputs.verison }}` renders to: pushing it would empty the field on the live branch.
+        fail(`${where} ("${line.trim()}") has an empty value, which is what a mistyped expression such as \${{ steps.x.outputs.version }} renders to; give the value, or write "" to set an empty string on purpose.`);
+    }
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+        let decoded;
+        try {
+            decoded = JSON.parse(value);
+        }
+        catch {
+            fail(`${where}: the quoted value ${value} is not a valid double-quoted string; escape inner quotes as \\" and backslashes as \\\\.`);
+        }
+        value = decoded;
+    }
+    return { file, selector, value, line: lineNumber };
+}
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 var external_fs_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_fs_, 2);
@@ -73779,17 +74009,18 @@ async function resolveFiles(root, pattern, request, realRoot) {
     const fail = (reason) => {
         throw new errors/* UserError */.yo(`${request.origin}: ${reason}`, { input: request.input });
     };
+    const rootRef = (0,errors/* inputRef */.io)(request.rootInput);
     if (pattern.trim() === '')
         fail('the file part is empty; write `<file>:<selector>=<value>`.');
     if (external_node_path_default().isAbsolute(pattern) || external_node_path_default().win32.isAbsolute(pattern) || pattern.startsWith('~')) {
-        fail(`"${pattern}" is an absolute path; give the file relative to the \`path\` input.`);
+        fail(`"${pattern}" is an absolute path; give the file relative to ${rootRef}.`);
     }
     const segments = pattern.split(/[\\/]+/);
     if (segments.includes('..'))
-        fail(`"${pattern}" contains "..", which would leave the \`path\` directory; give a path inside it.`);
+        fail(`"${pattern}" contains "..", which would leave the directory of ${rootRef}; give a path inside it.`);
     if (segments.includes('.git'))
         fail(`"${pattern}" points into the .git directory; give a manifest file of the checkout.`);
-    const rootPath = realRoot ?? (await resolveRoot(root));
+    const rootPath = realRoot ?? (await resolveRoot(root, request.rootInput));
     const dynamic = isDynamicPattern(pattern);
     let candidates;
     if (dynamic) {
@@ -73813,7 +74044,7 @@ async function resolveFiles(root, pattern, request, realRoot) {
             continue;
         }
         if (!isInside(rootPath, realPath)) {
-            fail(`"${candidate}" is a symlink to ${realPath}, outside the \`path\` directory; only files inside the checkout can be edited.`);
+            fail(`"${candidate}" is a symlink to ${realPath}, outside the directory of ${rootRef}; only files inside the checkout can be edited.`);
         }
         const stat = await external_node_fs_namespaceObject.promises.stat(realPath);
         if (!stat.isFile()) {
@@ -73821,7 +74052,7 @@ async function resolveFiles(root, pattern, request, realRoot) {
                 continue;
             fail(`"${candidate}" is not a regular file; name a YAML file.`);
         }
-        files.push({ relativePath: candidate, realPath });
+        files.push({ relativePath: candidate, realPath, root: rootPath });
     }
     if (files.length === 0)
         fail(`the glob "${pattern}" matches no file under ${root}; check the pattern.`);
@@ -73831,7 +74062,7 @@ async function resolveFiles(root, pattern, request, realRoot) {
 async function readTextFile(file, request) {
     const [bytes, stat] = await Promise.all([external_node_fs_namespaceObject.promises.readFile(file.realPath), external_node_fs_namespaceObject.promises.stat(file.realPath)]);
     const fail = (reason) => {
-        throw new errors/* UserError */.yo(`${request.origin}: ${reason}`, { input: request.input, location: { file: file.relativePath } });
+        throw new errors/* UserError */.yo(`${request.origin}: ${reason}`, { input: request.input, location: { file: file.relativePath, root: file.root } });
     };
     if (bytes.includes(0))
         fail(`"${file.relativePath}" is a binary file (it contains a NUL byte); name a YAML text file.`);
@@ -73875,8 +74106,8 @@ async function writeFilesAtomically(writes, previous) {
         throw renameFailure.reason;
     }
 }
-/** The real path of the root directory; a UserError naming the `path` input when it is not a directory. */
-async function resolveRoot(root) {
+/** The real path of the root directory; a UserError naming `rootInput` when it is not a directory. */
+async function resolveRoot(root, rootInput) {
     try {
         const real = await external_node_fs_namespaceObject.promises.realpath(root);
         if (!(await external_node_fs_namespaceObject.promises.stat(real)).isDirectory())
@@ -73884,7 +74115,9 @@ async function resolveRoot(root) {
         return real;
     }
     catch {
-        throw new errors/* UserError */.yo(`The \`path\` directory ${root} does not exist or is not a directory; check the \`path\` input.`, { input: 'path' });
+        throw new errors/* UserError */.yo(`The directory ${root} given by ${(0,errors/* inputRef */.io)(rootInput)} does not exist or is not a directory; check ${(0,errors/* inputRef */.io)(rootInput)}.`, {
+            input: rootInput,
+        });
     }
 }
 /** True when `candidate` is `root` itself or lies below it (both real, absolute paths). */
@@ -73893,8 +74126,8 @@ function isInside(root, candidate) {
     return relative === '' || (relative !== '..' && !relative.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(relative));
 }
 
-// EXTERNAL MODULE: ./src/lib/suggest.ts
-var suggest = __nccwpck_require__(3553);
+// EXTERNAL MODULE: ./src/lib/text.ts
+var lib_text = __nccwpck_require__(9112);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/lib/yaml-edit/scalar-style.ts
@@ -74105,186 +74338,8 @@ function renderBlockContent(source, node, content, value, eol) {
     return { ok: true, start, end, text, loaded };
 }
 
-;// CONCATENATED MODULE: ./src/lib/yaml-edit/selector.ts
-/**
- * Selectors name one scalar in a YAML file: `a.b[0].c`, `images[name=web].newTag`, `metadata.annotations."x.io/y"`,
- * optionally prefixed by `(Kind/name)` to pick a document of a multi-document file.
- */
-/** A malformed selector; `column` is 1-based within the selector text. Callers turn it into a UserError. */
-class SelectorSyntaxError extends Error {
-    name = 'SelectorSyntaxError';
-    column;
-    reason;
-    constructor(reason, column) {
-        super(`${reason} at column ${column}`);
-        this.reason = reason;
-        this.column = column;
-    }
-}
-/** Reads a double-quoted string starting at `start` (the opening quote); `\"` and `\\` are escapes. */
-function readQuoted(text, start) {
-    let value = '';
-    let i = start + 1;
-    while (i < text.length) {
-        const ch = text[i];
-        if (ch === '\\' && i + 1 < text.length) {
-            value += text[i + 1];
-            i += 2;
-            continue;
-        }
-        if (ch === '"')
-            return { value, end: i + 1 };
-        value += ch;
-        i += 1;
-    }
-    throw new SelectorSyntaxError('unclosed double quote', start + 1);
-}
-/** Index of the `]` closing the bracket opened at `start`, skipping double-quoted parts. */
-function findClosingBracket(text, start) {
-    let i = start + 1;
-    while (i < text.length) {
-        const ch = text[i];
-        if (ch === '"') {
-            i = readQuoted(text, i).end;
-            continue;
-        }
-        if (ch === ']')
-            return i;
-        if (ch === '[')
-            throw new SelectorSyntaxError('"[" inside brackets (quote the value)', i + 1);
-        i += 1;
-    }
-    throw new SelectorSyntaxError('unclosed "["', start + 1);
-}
-/** `field=value` inside brackets, each side bare or double-quoted. */
-function parseMatch(text, start, end) {
-    let i = start;
-    let field;
-    if (text[i] === '"') {
-        const quoted = readQuoted(text, i);
-        field = quoted.value;
-        i = quoted.end;
-        if (text[i] !== '=')
-            throw new SelectorSyntaxError('expected "=" after the quoted field name', i + 1);
-    }
-    else {
-        const eq = text.indexOf('=', i);
-        if (eq === -1 || eq >= end) {
-            throw new SelectorSyntaxError(`expected a list index [N] or an item match [field=value] in "${text.slice(start - 1, end + 1)}"`, start);
-        }
-        field = text.slice(i, eq).trim();
-        i = eq;
-    }
-    if (field === '')
-        throw new SelectorSyntaxError('empty field name before "="', start + 1);
-    i += 1; // past '='
-    const rest = text.slice(i, end).trim();
-    let value = rest;
-    if (rest.startsWith('"')) {
-        const offset = i + text.slice(i, end).indexOf('"');
-        const quoted = readQuoted(text, offset);
-        if (text.slice(quoted.end, end).trim() !== '') {
-            throw new SelectorSyntaxError('unexpected text after the quoted value', quoted.end + 1);
-        }
-        value = quoted.value;
-    }
-    return { field, value };
-}
-function parseSelector(text) {
-    let i = 0;
-    let document;
-    if (text.startsWith('(')) {
-        const close = text.indexOf(')');
-        if (close === -1)
-            throw new SelectorSyntaxError('unclosed "(" of the (Kind/name) document filter', 1);
-        const inner = text.slice(1, close);
-        const slash = inner.indexOf('/');
-        const kind = slash === -1 ? '' : inner.slice(0, slash).trim();
-        const name = slash === -1 ? '' : inner.slice(slash + 1).trim();
-        if (kind === '' || name === '') {
-            throw new SelectorSyntaxError(`document filter "(${inner})" must be (Kind/name), e.g. (Deployment/web)`, 1);
-        }
-        document = { kind, name };
-        i = close + 1;
-        if (text[i] === '.')
-            i += 1;
-        else if (i < text.length && text[i] !== '[') {
-            throw new SelectorSyntaxError('expected "." after the (Kind/name) document filter', i + 1);
-        }
-    }
-    const pathStart = i;
-    const segments = [];
-    let expectKey = true; // at the start or after '.', a key (or a bracket at the very start) must follow
-    if (i >= text.length)
-        throw new SelectorSyntaxError('empty selector path', i + 1);
-    while (i < text.length) {
-        const ch = text[i];
-        if (ch === '[') {
-            if (expectKey && segments.length > 0)
-                throw new SelectorSyntaxError('expected a key after "."', i + 1);
-            const close = findClosingBracket(text, i);
-            const inner = text.slice(i + 1, close).trim();
-            if (/^\d+$/.test(inner)) {
-                segments.push({ kind: 'index', index: Number(inner), start: i, end: close + 1 });
-            }
-            else if (inner === '') {
-                throw new SelectorSyntaxError('empty brackets (write [N] or [field=value])', i + 1);
-            }
-            else {
-                const { field, value } = parseMatch(text, i + 1, close);
-                segments.push({ kind: 'match', field, value, start: i, end: close + 1 });
-            }
-            i = close + 1;
-            expectKey = false;
-        }
-        else if (ch === '.') {
-            if (expectKey)
-                throw new SelectorSyntaxError('empty key', i + 1);
-            i += 1;
-            expectKey = true;
-            if (i >= text.length)
-                throw new SelectorSyntaxError('selector ends with "."', i);
-        }
-        else {
-            if (!expectKey)
-                throw new SelectorSyntaxError('expected "." or "[" between path parts', i + 1);
-            if (ch === '"') {
-                const quoted = readQuoted(text, i);
-                segments.push({ kind: 'key', key: quoted.value, start: i, end: quoted.end });
-                i = quoted.end;
-            }
-            else {
-                let end = i;
-                while (end < text.length && text[end] !== '.' && text[end] !== '[') {
-                    const c = text[end];
-                    if (c === '"' || c === ']') {
-                        throw new SelectorSyntaxError(`unexpected '${c}' in a key (wrap keys containing ". [ = or spaces" in double quotes)`, end + 1);
-                    }
-                    end += 1;
-                }
-                const key = text.slice(i, end);
-                if (key.trim() === '')
-                    throw new SelectorSyntaxError('empty key', i + 1);
-                segments.push({ kind: 'key', key, start: i, end });
-                i = end;
-            }
-            expectKey = false;
-        }
-    }
-    return { text, document, segments, pathStart };
-}
-/** The selector text up to and including segment `count - 1` (without the document filter), for messages. */
-function pathText(selector, count) {
-    if (count <= 0)
-        return '';
-    const last = selector.segments[count - 1];
-    return last === undefined ? '' : selector.text.slice(selector.pathStart, last.end);
-}
-/** How to write `key` as one selector segment (quoted when it holds characters the grammar uses). */
-function keySegment(key) {
-    return /^[^.[\]"= ]+$/.test(key) && !key.startsWith('(') ? key : JSON.stringify(key);
-}
-
+// EXTERNAL MODULE: ./src/lib/suggest.ts
+var suggest = __nccwpck_require__(3553);
 ;// CONCATENATED MODULE: ./src/lib/yaml-edit/resolve.ts
 /**
  * Finding the node a selector names in a parsed YAML file, with errors that say where the path stops and what is
@@ -74580,7 +74635,6 @@ function parseSelectorFor(text, file) {
         if (error instanceof SelectorSyntaxError) {
             throw new errors/* UserError */.yo(`The selector \`${text}\` for ${file} is malformed: ${error.reason} at column ${error.column}.`, {
                 location: { file },
-                input: 'updates',
             });
         }
         throw error;
@@ -74871,94 +74925,15 @@ function verifyParse(text, file) {
         throw internalError(file, error instanceof Error ? error.message : String(error));
     }
 }
-/** A bug guard: the edit would not have produced what it promised, so nothing is written. */
-function internalError(file, reason) {
-    return new errors/* UserError */.yo(`The update of ${file} was abandoned because the result failed its self-check (${reason}); the file was left unchanged, please report this with the file and the update line.`, { location: { file } });
-}
-
-;// CONCATENATED MODULE: ./src/lib/yaml-edit/update-line.ts
-
-
-const FORMAT_HINT = 'write <file>:<selector>=<value>, e.g. values.yaml:image.tag=v1.2.0';
-/** Index of the first `=` outside brackets and double quotes, or -1. */
-function findSplit(text) {
-    let depth = 0;
-    let quoted = false;
-    for (let i = 0; i < text.length; i += 1) {
-        const ch = text[i];
-        if (quoted) {
-            if (ch === '\\')
-                i += 1;
-            else if (ch === '"')
-                quoted = false;
-        }
-        else if (ch === '"')
-            quoted = true;
-        else if (ch === '[')
-            depth += 1;
-        else if (ch === ']')
-            depth = Math.max(0, depth - 1);
-        else if (ch === '=' && depth === 0)
-            return i;
-    }
-    return -1;
-}
 /**
- * Parses one `<file>:<selector>=<value>` line. The file ends at the first ':'; selector and value split at the first
- * '=' outside brackets and double quotes. Surrounding spaces are trimmed; a value wrapped in double quotes keeps them
- * (it is read as a JSON string, so `\"`, `\\`, `\n`, `\t` and `\uXXXX` are escapes). The selector's syntax is checked
- * here so a typo fails before any file is read.
+ * A bug guard: the edit would not have produced what it promised, so nothing is written. Not a UserError: no input can
+ * fix it, so the adapters print it as a bug, with its stack, to be reported.
  */
-function parseUpdateLine(line, lineNumber) {
-    const where = `updates line ${lineNumber}`;
-    const fail = (message) => {
-        throw new errors/* UserError */.yo(message, { input: 'updates' });
-    };
-    const colon = line.indexOf(':');
-    if (colon === -1)
-        fail(`${where} ("${line.trim()}") has no ":" after the file name: ${FORMAT_HINT}.`);
-    const file = line.slice(0, colon).trim();
-    if (file === '')
-        fail(`${where} ("${line.trim()}") has no file before ":": ${FORMAT_HINT}.`);
-    const rest = line.slice(colon + 1);
-    const eq = findSplit(rest);
-    if (eq === -1) {
-        // An unclosed bracket or quote hides the '=': report that, it is the real mistake.
-        const unsplit = rest.trim();
-        try {
-            parseSelector(unsplit);
-        }
-        catch (error) {
-            if (error instanceof SelectorSyntaxError && /unclosed/.test(error.reason)) {
-                fail(`${where}: the selector "${unsplit}" is malformed: ${error.reason} at column ${error.column}.`);
-            }
-        }
-    }
-    if (eq === -1)
-        fail(`${where} ("${line.trim()}") has no "=" between the selector and the value: ${FORMAT_HINT}.`);
-    const selector = rest.slice(0, eq).trim();
-    if (selector === '')
-        fail(`${where} ("${line.trim()}") has no selector between ":" and "=": ${FORMAT_HINT}.`);
-    try {
-        parseSelector(selector);
-    }
-    catch (error) {
-        if (!(error instanceof SelectorSyntaxError))
-            throw error;
-        fail(`${where}: the selector "${selector}" is malformed: ${error.reason} at column ${error.column}.`);
-    }
-    let value = rest.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-        let decoded;
-        try {
-            decoded = JSON.parse(value);
-        }
-        catch {
-            fail(`${where}: the quoted value ${value} is not a valid double-quoted string; escape inner quotes as \\" and backslashes as \\\\.`);
-        }
-        value = decoded;
-    }
-    return { file, selector, value, line: lineNumber };
+class EditSelfCheckError extends Error {
+    name = 'EditSelfCheckError';
+}
+function internalError(file, reason) {
+    return new EditSelfCheckError(`The update of ${file} was abandoned because the result failed its self-check (${reason}); the file was left unchanged. Please report this with the file and the update line.`);
 }
 
 ;// CONCATENATED MODULE: ./src/lib/yaml-edit/index.ts
@@ -74996,55 +74971,66 @@ function parseUpdateLine(line, lineNumber) {
 
 
 
-
-;// CONCATENATED MODULE: ./src/commands/bump-manifest/plan.ts
+;// CONCATENATED MODULE: ./src/lib/manifest/plan.ts
 /**
- * Turns the `updates` lines into a plan: every file resolved, read and edited in memory. Nothing is written here, so
- * a bad line anywhere stops the run before any file changes. The plan is rebuilt from the files on disk on every
- * attempt of the push loop (re-applying the edits to the new tip, never replaying a diff).
+ * Manifest updates: the `<file>:<selector>=<value>` lines turned into a plan, every file resolved, read and edited in
+ * memory. Nothing is written here, so a bad line anywhere stops the run before any file changes. bump-manifest,
+ * open-promotion-pr and rollback all plan this way; the push loop rebuilds the plan from the files of each new tip
+ * (re-applying the edits, never replaying a diff).
  */
 
 
 
-function parseUpdates(lines) {
-    if (lines.length === 0) {
-        throw new errors/* UserError */.yo('Input "updates" has no update line; write one <file>:<selector>=<value> per line.', { input: 'updates' });
-    }
-    return lines.map((text, index) => ({ spec: parseUpdateLine(text, index + 1), lineNumber: index + 1, text }));
+
+
+/** The files of a checkout on disk, below `root`. */
+async function diskSource(root, rootInput) {
+    const realRoot = await resolveRoot(root, rootInput);
+    return {
+        description: root,
+        resolve: (pattern, request) => resolveFiles(root, pattern, request, realRoot),
+        read: (file, request) => readTextFile(file, request),
+    };
 }
-function origin(update) {
-    return { origin: `updates line ${update.lineNumber} ("${update.text}")`, input: 'updates' };
+function parseUpdates(lines, input) {
+    if (lines.length === 0) {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(input)} has no update line; write one <file>:<selector>=<value> per line.`, { input });
+    }
+    return lines.map((text, index) => ({ spec: parseUpdateLine(text, index + 1, input), lineNumber: index + 1, text }));
+}
+function origin(update, inputs) {
+    return { origin: `${inputs.updates} line ${update.lineNumber} ("${update.text}")`, input: inputs.updates, rootInput: inputs.root };
 }
 /** Resolves, reads and edits in memory; throws the first UserError met, having written nothing. */
-async function buildPlan(root, updates, options) {
-    const realRoot = await resolveRoot(root);
+async function buildPlan(source, updates, options) {
     // File system work runs concurrently; errors are reported in the order of the lines, the first one wins.
-    const resolved = await settleInOrder(updates.map((update) => resolveFiles(root, update.spec.file, origin(update), realRoot)));
+    const resolved = await settleInOrder(updates.map((update) => source.resolve(update.spec.file, origin(update, options.inputs))));
     const targets = new Map();
     updates.forEach((update, index) => {
         for (const file of resolved[index] ?? []) {
             let target = targets.get(file.realPath);
             if (!target) {
-                target = { relativePath: file.relativePath, realPath: file.realPath, edits: [] };
+                target = { relativePath: file.relativePath, realPath: file.realPath, root: file.root, edits: [] };
                 targets.set(file.realPath, target);
             }
             const same = target.edits.find((entry) => entry.edit.selector === update.spec.selector);
             if (same && same.edit.value !== update.spec.value) {
-                throw new errors/* UserError */.yo(`updates lines ${same.update.lineNumber} and ${update.lineNumber} both set ${target.relativePath}:${update.spec.selector}, to different values; keep one of them.`, { input: 'updates' });
+                throw new errors/* UserError */.yo(`${options.inputs.updates} lines ${same.update.lineNumber} and ${update.lineNumber} both set ${target.relativePath}:${update.spec.selector}, to different values; keep one of them.`, { input: options.inputs.updates });
             }
             if (!same)
                 target.edits.push({ edit: { selector: update.spec.selector, value: update.spec.value }, update });
         }
     });
     const list = [...targets.values()];
-    const texts = await settleInOrder(list.map((target) => readTextFile(target, origin(target.edits[0].update))));
+    const texts = await settleInOrder(list.map((target) => source.read(target, origin(target.edits[0].update, options.inputs))));
     const files = list.map((target, index) => {
         const file = texts[index];
         const lineOf = new Map(target.edits.map((entry) => [entry.edit.selector, entry.update.lineNumber]));
-        const result = applyEdits(file.text, target, options.createMissing);
+        const result = applyEdits(file.text, target, options);
         return {
             relativePath: target.relativePath,
             realPath: target.realPath,
+            root: target.root,
             mode: file.mode,
             before: file.text,
             after: result.text,
@@ -75063,9 +75049,10 @@ async function settleInOrder(promises) {
         return result.value;
     });
 }
-/** Applies a file's edits at once; on failure, finds the `updates` line at fault so the error names it. */
-function applyEdits(text, target, createMissing) {
-    const options = { file: target.relativePath, createMissing };
+/** Applies a file's edits at once; on failure, finds the update line at fault so the error names it. */
+function applyEdits(text, target, plan) {
+    const options = { file: target.relativePath, createMissing: plan.createMissing };
+    const located = (error) => ({ ...(error.location ?? { file: target.relativePath }), root: target.root });
     try {
         return editYamlText(text, target.edits.map((entry) => entry.edit), options);
     }
@@ -75079,18 +75066,15 @@ function applyEdits(text, target, createMissing) {
             catch (single) {
                 if (!(0,errors/* isUserError */.iU)(single))
                     throw single;
-                throw new errors/* UserError */.yo(`updates line ${entry.update.lineNumber} ("${entry.update.text}"): ${lowerFirst(single.message)}`, {
-                    location: single.location ?? { file: target.relativePath },
-                    input: 'updates',
+                throw new errors/* UserError */.yo(`${plan.inputs.updates} line ${entry.update.lineNumber} ("${entry.update.text}"): ${(0,lib_text/* lowerFirst */.oZ)(single.message)}`, {
+                    location: located(single),
+                    input: plan.inputs.updates,
                     cause: single,
                 });
             }
         }
-        throw error;
+        throw new errors/* UserError */.yo(error.message, { location: located(error), input: plan.inputs.updates, cause: error });
     }
-}
-function lowerFirst(sentence) {
-    return /^[A-Z][a-z]/.test(sentence) ? `${sentence.charAt(0).toLowerCase()}${sentence.slice(1)}` : sentence;
 }
 /** `file:selector` -> the value found there before the edit (null when the key was created). */
 function previousValues(plan) {
@@ -75103,32 +75087,191 @@ function previousValues(plan) {
 function changedFiles(plan) {
     return plan.files.filter((file) => file.changed).map((file) => file.relativePath);
 }
+/** The scalars the plan changes, as the ledger records them (`file:selector=value`). */
+function changedUpdates(plan) {
+    return plan.files.flatMap((file) => file.edits.filter((edit) => edit.changed).map((edit) => ({ file: file.relativePath, selector: edit.selector, value: edit.value })));
+}
 
-;// CONCATENATED MODULE: ./src/commands/bump-manifest/message.ts
-/**
- * The commit message: a template (or the default subject naming model, version, environment and files), a body that
- * lists every change, and the trailers that make the manifest history a ledger of promotions.
- */
-
-
-
-
-/** Placeholders of the `commit-message` template. */
-const MESSAGE_PLACEHOLDERS = ['model', 'version', 'previous', 'environment', 'files'];
-/** Trailer names, shared with the readers of the ledger (`rollback`). */
+;// CONCATENATED MODULE: ./src/lib/ledger.ts
 const TRAILERS = {
     modelName: 'Model-Name',
     modelVersion: 'Model-Version',
     previousVersion: 'Previous-Version',
     environment: 'Environment',
     workflowRun: 'Workflow-Run',
+    update: 'Manifest-Update',
+    rollbackOf: 'Rollback-Of',
+    reason: 'Reason',
 };
-/** Refuses a template with an unknown or unclosed placeholder, before anything runs. */
-function checkTemplate(template) {
+// ---------------------------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------------------------
+/** A trailer value on one line: newlines and runs of whitespace become single spaces. */
+function trailerValue(value) {
+    return value.replace(/\s+/g, ' ').trim();
+}
+/** `file:selector=value`, the value double-quoted (JSON) when it would not survive a trailer line as it is. */
+function formatUpdate(update) {
+    const plain = update.value !== '' && !/[\r\n\t"]/.test(update.value) && update.value === update.value.trim();
+    return `${update.file}:${update.selector}=${plain ? update.value : JSON.stringify(update.value)}`;
+}
+/** The trailer lines of a record, in a fixed order. */
+function ledgerTrailers(record) {
+    const entries = [
+        [TRAILERS.modelName, record.modelName],
+        [TRAILERS.modelVersion, record.modelVersion],
+        [TRAILERS.previousVersion, record.previousVersion],
+        [TRAILERS.environment, record.environment],
+        [TRAILERS.rollbackOf, record.rollbackOf],
+        [TRAILERS.reason, record.reason],
+        ...(record.updates ?? []).map((update) => [TRAILERS.update, formatUpdate(update)]),
+        [TRAILERS.workflowRun, record.workflowRun],
+    ];
+    return entries
+        .filter((entry) => entry[1] !== undefined && trailerValue(entry[1]) !== '')
+        .map(([key, value]) => [key, trailerValue(value)]);
+}
+/** Appends the record's trailers to a message as its last paragraph, the way `git interpret-trailers` reads them. */
+function withLedgerTrailers(message, record) {
+    const block = ledgerTrailers(record)
+        .map(([key, value]) => `${key}: ${value}`)
+        .join('\n');
+    const body = message.replace(/\s+$/, '');
+    return block === '' ? `${body}\n` : `${body}\n\n${block}\n`;
+}
+// ---------------------------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------------------------
+/** Parses `Key: value` lines (as printed by `%(trailers:only,unfold)`) into a map of key -> values. */
+function parseTrailers(text) {
+    const trailers = {};
+    for (const line of text.split('\n')) {
+        const match = /^([A-Za-z0-9][A-Za-z0-9-]*)\s*:\s?(.*)$/.exec(line);
+        if (!match)
+            continue;
+        const key = match[1];
+        (trailers[key] ??= []).push(match[2].trim());
+    }
+    return trailers;
+}
+/** `file:selector=value` back into its parts; undefined when the text is not of that form. */
+function parseUpdate(text) {
+    const colon = text.indexOf(':');
+    if (colon <= 0)
+        return undefined;
+    const rest = text.slice(colon + 1);
+    // The value is everything after the last `=` that is outside brackets, quotes excepted: selectors hold `[name=x]`.
+    let depth = 0;
+    let split = -1;
+    for (let i = 0; i < rest.length; i++) {
+        const ch = rest[i];
+        if (ch === '[')
+            depth++;
+        else if (ch === ']')
+            depth = Math.max(0, depth - 1);
+        else if (ch === '=' && depth === 0) {
+            split = i;
+            break;
+        }
+    }
+    if (split <= 0)
+        return undefined;
+    let value = rest.slice(split + 1);
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+        try {
+            value = JSON.parse(value);
+        }
+        catch {
+            // Not JSON after all: keep the text as written.
+        }
+    }
+    return { file: text.slice(0, colon), selector: rest.slice(0, split), value };
+}
+function entryFrom(sha, subject, date, trailers) {
+    const first = (key) => trailers[key]?.[0];
+    const rollbackOf = first(TRAILERS.rollbackOf);
+    return {
+        sha,
+        subject,
+        date,
+        kind: rollbackOf === undefined ? 'promotion' : 'rollback',
+        modelName: first(TRAILERS.modelName),
+        modelVersion: first(TRAILERS.modelVersion),
+        previousVersion: first(TRAILERS.previousVersion),
+        environment: first(TRAILERS.environment),
+        workflowRun: first(TRAILERS.workflowRun),
+        rollbackOf,
+        reason: first(TRAILERS.reason),
+        updates: (trailers[TRAILERS.update] ?? []).map(parseUpdate).filter((update) => update !== undefined),
+        trailers,
+    };
+}
+/** The ledger entries reachable from `ref`, newest first: commits that carry a `Model-Version` trailer. */
+async function readLedger(git, options = {}) {
+    const args = ['log', '--no-color', '--format=%H%x1f%s%x1f%cI%x1f%(trailers:only,unfold)%x1e'];
+    if (options.maxCount !== undefined)
+        args.push(`--max-count=${options.maxCount}`);
+    args.push(options.ref ?? 'HEAD', '--', ...(options.paths ?? []));
+    const out = await git.exec(args);
+    const entries = [];
+    for (const record of out.split('\x1e')) {
+        const trimmed = record.replace(/^\n/, '');
+        if (trimmed.trim() === '')
+            continue;
+        const [sha = '', subject = '', date = '', trailerText = ''] = trimmed.split('\x1f');
+        const trailers = parseTrailers(trailerText);
+        if (!(TRAILERS.modelVersion in trailers))
+            continue;
+        const entry = entryFrom(sha, subject, date, trailers);
+        if (options.modelName !== undefined && entry.modelName !== options.modelName)
+            continue;
+        if (options.environment !== undefined && entry.environment !== options.environment)
+            continue;
+        entries.push(entry);
+    }
+    return entries;
+}
+/** The history of one model in one environment, from entries read newest first. */
+function promotionHistory(entries) {
+    const rolledBack = new Set();
+    for (const entry of entries)
+        if (entry.rollbackOf !== undefined)
+            rolledBack.add(entry.rollbackOf);
+    return { current: entries[0], rolledBack, entries };
+}
+/**
+ * Where a rollback goes by default: the newest promotion, older than the current entry, of a version that is neither
+ * the running one nor rolled back. Its updates say what to write back. Undefined when there is none.
+ */
+function defaultRollbackTarget(history) {
+    const running = history.current?.modelVersion;
+    return history.entries
+        .slice(1)
+        .find((entry) => entry.kind === 'promotion' && entry.modelVersion !== undefined && entry.modelVersion !== running && !history.rolledBack.has(entry.modelVersion));
+}
+/** The newest promotion of `version` in the history, whose updates hold the values that version was written as. */
+function promotionOf(history, version) {
+    return history.entries.find((entry) => entry.kind === 'promotion' && entry.modelVersion === version);
+}
+
+;// CONCATENATED MODULE: ./src/lib/manifest/message.ts
+/**
+ * The commit message of a manifest update: a template (or the default subject naming model, version, environment and
+ * files), a body that lists every change, and the ledger trailers that make the manifest history a record of
+ * promotions. bump-manifest commits it; open-promotion-pr sends it with its API commit.
+ */
+
+
+
+
+/** Placeholders of a commit message template. */
+const MESSAGE_PLACEHOLDERS = ['model', 'version', 'previous', 'environment', 'files'];
+/** Refuses a template with an unknown or unclosed placeholder, before anything runs. `input` names the template's input. */
+function checkTemplate(template, input) {
     for (const match of template.matchAll(/\{([^{}]*)\}/g)) {
         const name = match[1] ?? '';
         if (!MESSAGE_PLACEHOLDERS.includes(name)) {
-            throw new errors/* UserError */.yo(`Input "commit-message" uses the unknown placeholder {${name}}${(0,suggest/* didYouMean */.a)(name, MESSAGE_PLACEHOLDERS)}; the placeholders are ${MESSAGE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}.`, { input: 'commit-message' });
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(input)} uses the unknown placeholder {${name}}${(0,suggest/* didYouMean */.a)(name, MESSAGE_PLACEHOLDERS)}; the placeholders are ${MESSAGE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}.`, { input });
         }
     }
 }
@@ -75142,132 +75285,45 @@ function previousVersion(plan, modelVersion) {
     const values = [...new Set(relevant.map((edit) => edit.previous).filter((value) => value !== null && value !== ''))];
     return values.length === 0 ? undefined : values.join(', ');
 }
-function buildCommitMessage(plan, template, facts) {
+/** The ledger record of a plan's commit. */
+function ledgerRecord(plan, facts) {
+    return {
+        modelName: facts.modelName,
+        modelVersion: facts.modelVersion,
+        previousVersion: previousVersion(plan, facts.modelVersion),
+        environment: facts.environment,
+        workflowRun: facts.workflowRun,
+        updates: changedUpdates(plan),
+        rollbackOf: facts.rollbackOf,
+        reason: facts.reason,
+    };
+}
+/** The message without trailers: the filled template, or the default subject and one line per change. */
+function messageText(plan, template, facts) {
     const files = changedFiles(plan);
-    const previous = previousVersion(plan, facts.modelVersion);
     const values = {
         model: facts.modelName ?? '',
         version: facts.modelVersion ?? '',
-        previous: previous ?? '',
+        previous: previousVersion(plan, facts.modelVersion) ?? '',
         environment: facts.environment ?? '',
         files: files.join(', '),
     };
-    let message;
     if (template !== undefined && template.trim() !== '') {
-        message = template.replace(/\{(model|version|previous|environment|files)\}/g, (_, name) => values[name]);
+        return template.replace(/\{(model|version|previous|environment|files)\}/g, (_, name) => values[name]);
     }
-    else {
-        const subject = [
-            `Bump ${facts.modelName ?? (files.length === 1 ? files[0] : `${files.length} manifests`)}`,
-            facts.modelVersion === undefined ? '' : ` to ${facts.modelVersion}`,
-            facts.environment === undefined ? '' : ` in ${facts.environment}`,
-        ].join('');
-        const lines = plan.files.flatMap((file) => file.edits.filter((edit) => edit.changed).map((edit) => `- ${file.relativePath}: ${edit.selector} ${edit.previous ?? '(new)'} -> ${edit.value}`));
-        message = `${subject}\n\n${lines.join('\n')}`;
-    }
-    return withTrailers(message, [
-        [TRAILERS.modelName, facts.modelName],
-        [TRAILERS.modelVersion, facts.modelVersion],
-        [TRAILERS.previousVersion, previous],
-        [TRAILERS.environment, facts.environment],
-        [TRAILERS.workflowRun, facts.workflowRun],
-    ]);
+    const verb = facts.rollbackOf === undefined ? 'Bump' : 'Roll back';
+    const subject = [
+        `${verb} ${facts.modelName ?? (files.length === 1 ? files[0] : `${files.length} manifests`)}`,
+        facts.rollbackOf === undefined ? '' : ` from ${facts.rollbackOf}`,
+        facts.modelVersion === undefined ? '' : ` to ${facts.modelVersion}`,
+        facts.environment === undefined ? '' : ` in ${facts.environment}`,
+    ].join('');
+    const lines = plan.files.flatMap((file) => file.edits.filter((edit) => edit.changed).map((edit) => `- ${file.relativePath}: ${edit.selector} ${edit.previous ?? '(new)'} -> ${edit.value}`));
+    return `${subject}\n\n${lines.join('\n')}`;
 }
-/** The run's URL from the Actions environment, or undefined outside Actions. */
-function workflowRunUrl(env) {
-    const server = env.GITHUB_SERVER_URL;
-    const repository = env.GITHUB_REPOSITORY;
-    const runId = env.GITHUB_RUN_ID;
-    if (!server || !repository || !runId)
-        return undefined;
-    const attempt = env.GITHUB_RUN_ATTEMPT;
-    const base = `${server.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}`;
-    return attempt && attempt !== '1' ? `${base}/attempts/${attempt}` : base;
-}
-/** `Name <email>` -> identity; throws a UserError naming the `author` input otherwise. */
-function parseAuthor(author) {
-    const match = /^\s*([^<>]*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(author);
-    if (!match || !match[1]) {
-        throw new errors/* UserError */.yo(`Input "author" must be of the form \`Name <email>\` (got ${JSON.stringify(author)}).`, { input: 'author' });
-    }
-    return { name: match[1], email: match[2] };
-}
-
-;// CONCATENATED MODULE: ./src/commands/bump-manifest/publish.ts
-/**
- * Commit and push without ever losing an update. Each attempt rebuilds the plan from the files of the current tip,
- * writes them, commits only those files and pushes HEAD to the branch, never forcing. When the remote has moved,
- * the local branch is moved to the fetched tip (which drops only our own, unpushed commit), and the next attempt
- * re-applies the edits there; a tip that already holds every value ends the loop. History stays linear.
- */
-
-
-
-
-const DEFAULT_BACKOFF = { baseMs: 250, maxMs: 8_000 };
-/** Full-jitter exponential backoff: a random wait between half and all of `base * 2^(attempt-1)`, capped. */
-function backoffDelay(attempt, backoff, random = Math.random) {
-    const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, attempt - 1));
-    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-/** Writes the plan's changed files and commits exactly them; on a failed commit the files get their content back. */
-async function writeAndCommit(options, plan) {
-    const changed = plan.files.filter((file) => file.changed);
-    await writeFilesAtomically(changed.map((file) => ({ realPath: file.realPath, text: file.after, mode: file.mode })), new Map(changed.map((file) => [file.realPath, file.before])));
-    const paths = changed.map((file) => external_node_path_default().relative(options.gitCwd, file.realPath).split((external_node_path_default()).sep).join('/'));
-    try {
-        return await options.git.commit(options.message(plan), paths);
-    }
-    catch (error) {
-        await writeFilesAtomically(changed.map((file) => ({ realPath: file.realPath, text: file.before, mode: file.mode })), new Map());
-        if (error instanceof GitError) {
-            throw new errors/* UserError */.yo(`git commit failed in ${options.gitCwd} (${oneLine(error.stderr)}); check the repository's commit hooks and configuration.`, {
-                cause: error,
-            });
-        }
-        throw error;
-    }
-}
-async function publish(firstPlan, options) {
-    const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    const backoff = options.backoff ?? DEFAULT_BACKOFF;
-    let plan = firstPlan;
-    for (let attempt = 1;; attempt++) {
-        if (!plan.changed)
-            return { plan, sha: undefined, attempts: attempt, status: 'up-to-date' };
-        const sha = await writeAndCommit(options, plan);
-        if (!options.target)
-            return { plan, sha, attempts: attempt, status: 'committed' };
-        const { remote, branch } = options.target;
-        const outcome = await options.git.pushHead(remote, branch);
-        if (outcome.status === 'pushed') {
-            options.log.info(`Pushed ${sha.slice(0, 12)} to ${remote}/${branch} (attempt ${attempt} of ${options.maxAttempts}).`);
-            return { plan, sha, attempts: attempt, status: 'pushed' };
-        }
-        if (attempt >= options.maxAttempts) {
-            throw new errors/* UserError */.yo(`The push to ${remote}/${branch} was rejected ${attempt} times (last reason: ${outcome.reason}) because other jobs kept moving the branch; raise \`max-attempts\` or serialise the jobs with a concurrency group.`, { input: 'max-attempts' });
-        }
-        const delay = backoffDelay(attempt, backoff, options.random);
-        options.log.info(`The push to ${remote}/${branch} was rejected (${outcome.reason}); retrying on the new tip in ${delay} ms (attempt ${attempt + 1} of ${options.maxAttempts}).`);
-        await sleep(delay);
-        const tip = await options.git.fetchBranch(remote, branch);
-        if (tip === undefined) {
-            throw new errors/* UserError */.yo(`The branch "${branch}" disappeared from ${remote} while pushing to it; check the \`branch\` input.`, { input: 'branch' });
-        }
-        // Drops our unpushed commit and puts the tip's files in place; the edits are re-applied to them below.
-        try {
-            await options.git.resetKeep(tip);
-        }
-        catch (error) {
-            if (!(error instanceof GitError))
-                throw error;
-            throw new errors/* UserError */.yo(`The checkout could not be moved to the new tip of ${remote}/${branch} because uncommitted changes in other files would be overwritten (${oneLine(error.stderr)}); run bump-manifest on a clean checkout.`, { cause: error });
-        }
-        plan = await options.replan();
-    }
-}
-function oneLine(text) {
-    return text.replace(/\s+/g, ' ').trim().slice(0, 200);
+/** The whole commit message: text and ledger trailers. */
+function buildCommitMessage(plan, template, facts) {
+    return withLedgerTrailers(messageText(plan, template, facts), ledgerRecord(plan, facts));
 }
 
 ;// CONCATENATED MODULE: ./node_modules/diff/libesm/diff/base.js
@@ -75951,8 +76007,8 @@ function splitLines(text) {
     return result;
 }
 
-;// CONCATENATED MODULE: ./src/commands/bump-manifest/report.ts
-/** What a run shows: the unified diff of the planned edits and the job summary. */
+;// CONCATENATED MODULE: ./src/lib/manifest/diff.ts
+/** The unified diff of a plan: shown by bump-manifest, put into promotion PR bodies. */
 
 /** The unified diff (`--- a/file`, `+++ b/file`) of every file the plan changes; empty when nothing changes. */
 function unifiedDiff(plan) {
@@ -75964,6 +76020,2249 @@ function unifiedDiff(plan) {
     }))
         .join('');
 }
+
+;// CONCATENATED MODULE: ./src/lib/retry.ts
+/**
+ * The one backoff and polling schedule of the suite: HTTP retries, the push loop, the file registry's lock, waiting for
+ * a model version to become READY and waiting for Argo CD all use it, so a delay is computed the same way everywhere
+ * and tests can replace time (`sleep`, `random`, `now`) in one place.
+ */
+/** The delay before retry number `attempt` (0-based). */
+function backoffDelay(policy, attempt, random = Math.random) {
+    const exponential = Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, attempt));
+    if (policy.jitter === 'none')
+        return exponential;
+    if (policy.jitter === 'equal')
+        return Math.round(exponential / 2 + (random() * exponential) / 2);
+    return exponential + random() * policy.jitter;
+}
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+function retry_sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) {
+            reject(signal.reason);
+            return;
+        }
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, Math.max(0, ms));
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal?.reason);
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+const SYSTEM_CLOCK = { now: () => Date.now(), sleep: retry_sleep, random: Math.random };
+/**
+ * Calls `probe` until it reports done or the time is up, waiting the policy's growing delays in between (never past
+ * the deadline). A probe that throws ends the poll with its error.
+ */
+async function poll(probe, options) {
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    const started = clock.now();
+    const deadline = started + options.timeoutMs;
+    for (let attempt = 0;; attempt++) {
+        const result = await probe();
+        if (result.done)
+            return { done: true, value: result.value, probes: attempt + 1 };
+        const left = deadline - clock.now();
+        if (left <= 0)
+            return { done: false, probes: attempt + 1, elapsedMs: clock.now() - started };
+        await clock.sleep(Math.min(backoffDelay(options.policy, attempt, clock.random), left), options.signal);
+    }
+}
+/** Runs `operation` until it succeeds, an error is not worth retrying, or the attempts or the deadline run out. */
+async function retry(operation, options) {
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await operation(attempt);
+        }
+        catch (error) {
+            if (attempt + 1 >= options.maxAttempts || !options.shouldRetry(error, attempt))
+                throw error;
+            const delay = backoffDelay(options.policy, attempt, clock.random);
+            if (options.deadline !== undefined && clock.now() + delay >= options.deadline)
+                throw error;
+            options.onRetry?.(error, attempt, delay);
+            await clock.sleep(delay, options.signal);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/manifest/publish.ts
+/**
+ * Commit and push a manifest plan without ever losing an update. Each attempt rebuilds the plan from the files of the
+ * current tip, writes them, commits only those files and pushes HEAD to the branch, never forcing. When the remote has
+ * moved, the local branch is moved to the fetched tip (which drops only our own, unpushed commit), and the next attempt
+ * re-applies the edits there; a tip that already holds every value ends the loop. History stays linear.
+ *
+ * `publishPlan` wraps the loop with what a caller must check first (a git checkout with a commit, clean target files,
+ * a valid branch that exists on the remote unless it may be created) and puts the checkout back where it was: on a
+ * failure at the commit the run started from, and after pushing to another branch on the branch it was on.
+ */
+
+
+
+
+
+
+
+
+/** Full-jitter-ish exponential backoff between push attempts: half to all of 250 ms × 2^n, capped at 8 s. */
+const PUSH_BACKOFF = { initialMs: 250, factor: 2, maxMs: 8_000, jitter: 'equal' };
+/** Writes changed files, naming the file and the fix when the file system refuses (permissions, a directory). */
+async function writePlanFiles(files, contents) {
+    try {
+        await writeFilesAtomically(files.map((file) => ({ realPath: file.realPath, text: file[contents], mode: file.mode })), new Map(files.map((file) => [file.realPath, contents === 'after' ? file.before : file.after])));
+    }
+    catch (error) {
+        const code = error.code;
+        const failed = error.path;
+        const file = files.find((candidate) => failed !== undefined && external_node_path_default().dirname(failed) === external_node_path_default().dirname(candidate.realPath)) ?? files[0];
+        const reasons = {
+            EACCES: 'permission denied',
+            EPERM: 'operation not permitted',
+            EROFS: 'the file system is read-only',
+            EISDIR: 'it is a directory',
+            ENOSPC: 'no space left on the device',
+            EDQUOT: 'the disk quota is exhausted',
+        };
+        const reason = code === undefined ? undefined : reasons[code];
+        if (reason === undefined || file === undefined)
+            throw error;
+        throw new errors/* UserError */.yo(`Could not write ${file.relativePath} in ${file.root} (${reason}); make the checkout writable by the job's user and run again.`, {
+            location: { file: file.relativePath, root: file.root },
+            cause: error,
+        });
+    }
+}
+/** Writes the plan's changed files and commits exactly them; on a failed commit the files get their content back. */
+async function writeAndCommit(options, plan) {
+    const changed = plan.files.filter((file) => file.changed);
+    await writePlanFiles(changed, 'after');
+    const paths = changed.map((file) => external_node_path_default().relative(options.gitCwd, file.realPath).split((external_node_path_default()).sep).join('/'));
+    try {
+        return await options.git.commit(options.message(plan), paths);
+    }
+    catch (error) {
+        await writePlanFiles(changed, 'before');
+        if (error instanceof GitError) {
+            throw new errors/* UserError */.yo(`git commit failed in ${options.gitCwd} (${(0,lib_text/* oneLine */.TN)(error.stderr)}); check the repository's commit hooks and configuration.`, {
+                cause: error,
+            });
+        }
+        throw error;
+    }
+}
+/** The push loop itself (see the module comment). */
+async function publish(firstPlan, options) {
+    const sleep = options.sleep ?? ((ms) => retry_sleep(ms));
+    const backoff = options.backoff ?? PUSH_BACKOFF;
+    let plan = firstPlan;
+    for (let attempt = 1;; attempt++) {
+        if (!plan.changed)
+            return { plan, sha: undefined, attempts: attempt, status: 'up-to-date' };
+        const sha = await writeAndCommit(options, plan);
+        if (!options.target)
+            return { plan, sha, attempts: attempt, status: 'committed' };
+        const { remote, branch } = options.target;
+        const outcome = await options.git.pushHead(remote, branch);
+        if (outcome.status === 'pushed') {
+            options.log.info(`Pushed ${sha.slice(0, 12)} to ${remote}/${branch} (attempt ${attempt} of ${options.maxAttempts}).`);
+            return { plan, sha, attempts: attempt, status: 'pushed' };
+        }
+        if (attempt >= options.maxAttempts) {
+            throw new errors/* UserError */.yo(`The push to ${remote}/${branch} was rejected ${attempt} times (last reason: ${outcome.reason}) because other jobs kept moving the branch; raise ${(0,errors/* inputRef */.io)(options.maxAttemptsInput)} or serialise the jobs with a concurrency group.`, { input: options.maxAttemptsInput });
+        }
+        const delay = backoffDelay(backoff, attempt - 1, options.random);
+        options.log.info(`The push to ${remote}/${branch} was rejected (${outcome.reason}); retrying on the new tip in ${delay} ms (attempt ${attempt + 1} of ${options.maxAttempts}).`);
+        await sleep(delay);
+        const tip = await options.git.fetchBranch(remote, branch);
+        if (tip === undefined) {
+            throw new errors/* UserError */.yo(`The branch "${branch}" disappeared from ${remote} while pushing to it; check that nothing deletes it and run again.`);
+        }
+        // Drops our unpushed commit and puts the tip's files in place; the edits are re-applied to them below.
+        try {
+            await options.git.resetKeep(tip);
+        }
+        catch (error) {
+            if (!(error instanceof GitError))
+                throw error;
+            throw new errors/* UserError */.yo(`The checkout could not be moved to the new tip of ${remote}/${branch} because uncommitted changes in other files would be overwritten (${(0,lib_text/* oneLine */.TN)(error.stderr)}); run on a clean checkout.`, { cause: error });
+        }
+        plan = await options.replan();
+    }
+}
+/** Checks the checkout, commits and (optionally) pushes the plan; see the module comment. */
+async function publishPlan(options) {
+    const { git, root, inputs } = options;
+    const gitCwd = await external_node_fs_namespaceObject.promises.realpath(root);
+    if ((await git.topLevel()) === undefined) {
+        throw new errors/* UserError */.yo(`The directory ${root} given by ${(0,errors/* inputRef */.io)(inputs.root)} is not a git checkout; check out the manifest repository there.`, {
+            input: inputs.root,
+        });
+    }
+    const head = await git.tryRevParse('HEAD');
+    if (head === undefined) {
+        throw new errors/* UserError */.yo(`The checkout at ${root} has no commit yet; push an initial commit to the manifest repository first.`, { input: inputs.root });
+    }
+    const targetPaths = options.firstPlan.files.map((file) => external_node_path_default().relative(gitCwd, file.realPath).split((external_node_path_default()).sep).join('/'));
+    const dirty = await git.status(targetPaths);
+    if (dirty.length > 0) {
+        const shown = dirty.map((entry) => entry.path).join(', ');
+        const first = options.firstPlan.files[targetPaths.indexOf(dirty[0]?.path ?? '')];
+        throw new errors/* UserError */.yo(`The files ${shown} have uncommitted changes in ${root}; commit or discard them before their edits are committed.`, {
+            input: inputs.updates,
+            location: { file: first?.relativePath ?? shown, root: gitCwd },
+        });
+    }
+    const current = await git.currentBranch();
+    const branch = options.branch ?? current;
+    if (branch === undefined) {
+        throw new errors/* UserError */.yo(`The checkout is on a detached HEAD; set ${(0,errors/* inputRef */.io)(inputs.branch)} to the branch to push to.`, { input: inputs.branch });
+    }
+    if ((await git.run(['check-ref-format', '--branch', branch])).exitCode !== 0) {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(inputs.branch)} is not a valid branch name (got ${JSON.stringify(branch)}).`, { input: inputs.branch });
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(options.remote) && !/^ssh:\/\/[^/:@]+@/i.test(options.remote)) {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(inputs.remote)} contains credentials in its URL; name a configured remote (e.g. origin) and let actions/checkout store the token.`, { input: inputs.remote });
+    }
+    const target = { remote: options.remote, branch };
+    let switchedFrom;
+    let result;
+    try {
+        let plan = options.firstPlan;
+        if (options.push) {
+            const tip = await git.fetchBranch(target.remote, branch);
+            if (tip === undefined && !options.createBranch)
+                throw await missingBranchError(git, target, inputs);
+            if (current !== branch) {
+                // Not on the target branch (detached, or another branch checked out): start from the target's tip, so nothing
+                // of the checked-out branch is pushed to it, and leave the local branch alone.
+                if (current !== undefined) {
+                    await git.detach();
+                    switchedFrom = current;
+                }
+                if (tip !== undefined && tip !== head) {
+                    await git.resetKeep(tip);
+                    plan = await options.replan();
+                }
+            }
+        }
+        result = await publish(plan, {
+            git,
+            gitCwd,
+            replan: options.replan,
+            message: options.message,
+            target: options.push ? target : undefined,
+            maxAttempts: options.maxAttempts,
+            maxAttemptsInput: inputs.maxAttempts,
+            log: options.log,
+            ...(options.backoff !== undefined ? { backoff: options.backoff } : {}),
+        });
+    }
+    catch (error) {
+        await restore(options.log, git, head, switchedFrom);
+        throw error;
+    }
+    if (switchedFrom !== undefined) {
+        // The next step of the job expects the branch it checked out, not a detached HEAD at our commit.
+        try {
+            await git.checkout(switchedFrom);
+        }
+        catch (error) {
+            options.log.warning(`Pushed, but could not check out "${switchedFrom}" again: ${error instanceof Error ? error.message : String(error)}`);
+        }
+    }
+    return { ...result, target };
+}
+async function missingBranchError(git, target, inputs) {
+    const listed = await git.run(['ls-remote', '--heads', target.remote]);
+    const branches = listed.exitCode === 0 ? listed.stdout.split('\n').map((line) => line.split('refs/heads/')[1]?.trim()).filter((name) => !!name) : [];
+    const guess = (0,suggest/* closestMatch */.h)(target.branch, branches);
+    const hint = guess === undefined ? '' : ` (did you mean "${guess}"?)`;
+    return new errors/* UserError */.yo(`The branch "${target.branch}" does not exist on ${target.remote}${hint}, so nothing was pushed: check ${(0,errors/* inputRef */.io)(inputs.branch)}, or set ${(0,errors/* inputRef */.io)(inputs.createBranch)} to true to create it.`, { input: inputs.branch });
+}
+/** Puts HEAD (and the branch) back where the run found them after a failure; the target files were clean then. */
+async function restore(log, git, head, switchedFrom) {
+    try {
+        if ((await git.tryRevParse('HEAD')) !== head)
+            await git.resetKeep(head);
+        if (switchedFrom !== undefined)
+            await git.checkout(switchedFrom);
+    }
+    catch (error) {
+        log.warning(`Could not put the checkout back at ${head.slice(0, 12)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/manifest/index.ts
+/**
+ * Manifest updates, shared by bump-manifest, open-promotion-pr and rollback: the `<file>:<selector>=<value>` syntax,
+ * the plan (resolve, read, edit in memory; nothing written until every line is valid), the commit message with its
+ * ledger trailers, the diff, and the race-safe commit-and-push.
+ */
+
+
+
+
+
+
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./node_modules/write-file-atomic/lib/index.js
+var lib = __nccwpck_require__(238);
+var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
+// EXTERNAL MODULE: ./node_modules/proper-lockfile/index.js
+var proper_lockfile = __nccwpck_require__(3648);
+var proper_lockfile_default = /*#__PURE__*/__nccwpck_require__.n(proper_lockfile);
+;// CONCATENATED MODULE: ./src/lib/lock.ts
+/**
+ * Inter-process locks on the file system (proper-lockfile: an atomic `mkdir` lock whose mtime is refreshed while it is
+ * held, so a lock left by a crashed run goes stale and is taken over instead of blocking every later run).
+ */
+
+
+
+const DEFAULT_STALE_MS = 10_000;
+/**
+ * Waiting schedule for a busy lock: short randomised waits (many runs queue for a few milliseconds each), capped so
+ * the total wait (roughly 1 minute) outlasts the stale timeout of a crashed holder.
+ */
+const LOCK_BACKOFF = { initialMs: 10, factor: 1.2, maxMs: 300, jitter: 'equal' };
+const LOCK_ATTEMPTS = 400;
+/**
+ * Runs `critical` while holding the lock directory `lockPath` (created inside an existing directory). `assertHeld`
+ * throws when the lock was lost (its refresh failed or another process took it over), so `critical` calls it before
+ * each write and never writes without the lock.
+ */
+async function withLock(lockPath, options, critical) {
+    let compromised;
+    let release;
+    try {
+        release = await retry(() => proper_lockfile_default().lock(lockPath, {
+            lockfilePath: lockPath,
+            realpath: false,
+            stale: options.staleMs ?? DEFAULT_STALE_MS,
+            retries: 0,
+            onCompromised: (error) => {
+                compromised = error;
+            },
+        }), { policy: LOCK_BACKOFF, maxAttempts: LOCK_ATTEMPTS, shouldRetry: (error) => error.code === 'ELOCKED' });
+    }
+    catch (error) {
+        if (error.code === 'ELOCKED') {
+            throw new errors/* UserError */.yo(`Could not lock ${options.description}: another run held the lock ${lockPath} for over a minute; retry when it has finished, or delete that directory if no run is active.`, { cause: error });
+        }
+        throw error;
+    }
+    const assertHeld = () => {
+        if (compromised !== undefined) {
+            // Another run took the lock over (this one stalled past the stale timeout): writing now could lose its update.
+            throw new errors/* UserError */.yo(`Lost the lock ${lockPath} on ${options.description} to another run (${compromised.message}), so nothing more was written; run again once the other run has finished.`, { cause: compromised });
+        }
+    };
+    try {
+        return await critical(assertHeld);
+    }
+    finally {
+        await release().catch((error) => {
+            // Releasing a lock that was already taken over is harmless; the write guarded by assertHeld did not happen.
+            if (compromised === undefined)
+                throw error;
+        });
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 11 modules
+var schemas = __nccwpck_require__(2857);
+// EXTERNAL MODULE: ./node_modules/zod/v4/core/api.js
+var api = __nccwpck_require__(3759);
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
+
+
+
+function datetime(params) {
+    return api/* _isoDateTime */.G1(schemas/* ZodISODateTime */.You, params);
+}
+function date(params) {
+    return core._isoDate(ZodISODate, params);
+}
+function time(params) {
+    return core._isoTime(ZodISOTime, params);
+}
+function duration(params) {
+    return core._isoDuration(ZodISODuration, params);
+}
+
+;// CONCATENATED MODULE: ./src/lib/registry/file-layout.ts
+/**
+ * The on-disk layout of the file registry: where each JSON file lives, its schema, and how it is written (pretty,
+ * fixed key order, sorted maps, trailing newline) so that a registry kept in git gives small, readable diffs.
+ *
+ *   <dir>/models/<model>/model.json            { name, description?, createdAt }
+ *   <dir>/models/<model>/versions/<n>.json     one file per version, n = 1, 2, 3 …
+ *   <dir>/models/<model>/aliases.json          { "<alias>": <version>, … }
+ *   <dir>/models/<model>/.lock/                the lock directory while a run writes (empty: git ignores it)
+ *
+ * `<model>` is the model name, percent-encoded like a URI component (plus `*`), so any name MLflow accepts is a
+ * single, portable directory name.
+ */
+
+
+const MODELS_DIR = 'models';
+const MODEL_FILE = 'model.json';
+const VERSIONS_DIR = 'versions';
+const ALIASES_FILE = 'aliases.json';
+const LOCK_DIR = '.lock';
+const VERSION_FILE_PATTERN = /^([1-9]\d*)\.json$/;
+function modelDirName(name) {
+    return encodeURIComponent(name).replace(/\*/g, '%2A');
+}
+function modelDir(root, name) {
+    return external_node_path_default().join(root, MODELS_DIR, modelDirName(name));
+}
+function versionFile(root, name, version) {
+    return external_node_path_default().join(modelDir(root, name), VERSIONS_DIR, `${version}.json`);
+}
+/** The version number a file in `versions/` holds, or undefined for anything else (e.g. a temporary file). */
+function versionOfFileName(fileName) {
+    const match = VERSION_FILE_PATTERN.exec(fileName);
+    return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+const stringMap = schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* string */.YjP());
+const numberMap = schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* number */.aig());
+const modelFileSchema = schemas/* object */.Ikc({
+    name: schemas/* string */.YjP(),
+    description: schemas/* string */.YjP().optional(),
+    createdAt: datetime(),
+});
+const versionFileSchema = schemas/* object */.Ikc({
+    name: schemas/* string */.YjP(),
+    version: schemas/* number */.aig().int().positive(),
+    source: schemas/* string */.YjP(),
+    runId: schemas/* string */.YjP().optional(),
+    modelId: schemas/* string */.YjP().optional(),
+    runLink: schemas/* string */.YjP().optional(),
+    description: schemas/* string */.YjP().optional(),
+    status: schemas/* enum */.k5n(['PENDING_REGISTRATION', 'FAILED_REGISTRATION', 'READY']),
+    statusMessage: schemas/* string */.YjP().optional(),
+    createdAt: datetime(),
+    updatedAt: datetime(),
+    tags: stringMap,
+    metrics: numberMap,
+});
+const aliasesFileSchema = schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* number */.aig().int().positive());
+/** Keys in code-unit order (not locale order, which differs between machines). */
+function sorted(map) {
+    return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+/** Pretty JSON with a trailing newline; undefined fields are left out. */
+function toJsonText(value) {
+    return `${JSON.stringify(value, null, 2)}\n`;
+}
+function modelFileText(model) {
+    return toJsonText({ name: model.name, description: model.description, createdAt: model.createdAt });
+}
+function versionFileText(version) {
+    return toJsonText({
+        name: version.name,
+        version: version.version,
+        source: version.source,
+        runId: version.runId,
+        modelId: version.modelId,
+        runLink: version.runLink,
+        description: version.description,
+        status: version.status,
+        statusMessage: version.statusMessage,
+        createdAt: version.createdAt,
+        updatedAt: version.updatedAt,
+        tags: sorted(version.tags),
+        metrics: sorted(version.metrics),
+    });
+}
+function aliasesFileText(aliases) {
+    return toJsonText(sorted(aliases));
+}
+function toModelVersion(file, aliases) {
+    return {
+        name: file.name,
+        version: String(file.version),
+        source: file.source,
+        runId: file.runId,
+        modelId: file.modelId,
+        status: file.status,
+        statusMessage: file.statusMessage,
+        description: file.description,
+        tags: { ...file.tags },
+        aliases: Object.keys(sorted(aliases)).filter((alias) => aliases[alias] === file.version),
+        createdAt: Date.parse(file.createdAt),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/lib/registry/model-uri.ts
+/**
+ * `models:/<name>/<version>` and `models:/<name>@<alias>` URIs (the two forms MLflow documents for registered
+ * models), and the name rules MLflow applies to model names and aliases, so bad names fail before any request.
+ */
+
+const URI_FORMS = 'models:/<name>/<version> or models:/<name>@<alias>';
+/** MLflow refuses these in model names (`_validate_model_name`): they would break `models:/` URIs and paths. */
+const FORBIDDEN_NAME_CHARACTERS = ['/', ':'];
+/**
+ * Why MLflow would refuse `name` as a registered model name, or undefined when it is acceptable. Mirrors MLflow's
+ * `_validate_model_name`: not blank, no `/` or `:`, and not a name that resolves to another path (`.`, `..…`).
+ */
+function modelNameProblem(name) {
+    if (name.trim() === '')
+        return 'must not be empty';
+    const bad = FORBIDDEN_NAME_CHARACTERS.find((c) => name.includes(c));
+    if (bad !== undefined)
+        return `must not contain "/" or ":" (found "${bad}")`;
+    if (name === '.' || name.startsWith('..'))
+        return 'must not be "." or start with ".."';
+    return undefined;
+}
+const ALIAS_PATTERN = /^[\p{L}\p{N}_-]+$/u;
+const VERSION_LIKE_ALIAS = /^[vV]\d+$/;
+const MAX_ALIAS_LENGTH = 255;
+/**
+ * Why MLflow would refuse `alias` as a registered model alias, or undefined when it is acceptable. Mirrors
+ * `_validate_model_alias_name` and `_validate_model_alias_name_reserved`.
+ */
+function aliasNameProblem(alias) {
+    if (alias === '')
+        return 'must not be empty';
+    if (!ALIAS_PATTERN.test(alias))
+        return 'may only contain letters, digits, underscores (_) and dashes (-)';
+    if (alias.length > MAX_ALIAS_LENGTH)
+        return `must be at most ${MAX_ALIAS_LENGTH} characters long`;
+    if (alias.toLowerCase() === 'latest')
+        return 'must not be "latest", which MLflow reserves';
+    if (VERSION_LIKE_ALIAS.test(alias))
+        return `must not look like a version ("${alias}"), which MLflow reserves`;
+    return undefined;
+}
+function formatModelUri(reference) {
+    return reference.kind === 'version'
+        ? `models:/${reference.name}/${reference.version}`
+        : `models:/${reference.name}@${reference.alias}`;
+}
+/** Parses `models:/<name>/<version>` or `models:/<name>@<alias>`; anything else is a UserError naming its origin. */
+function parseModelUri(uri, origin = {}) {
+    const refuse = (why) => {
+        const label = origin.label ?? (origin.input !== undefined ? `Input "${origin.input}"` : 'The model URI');
+        throw new errors/* UserError */.yo(`${label} ${JSON.stringify(uri)} ${why}.`, {
+            ...(origin.input !== undefined ? { input: origin.input } : {}),
+            ...(origin.location !== undefined ? { location: origin.location } : {}),
+        });
+    };
+    const trimmed = uri.trim();
+    if (!trimmed.startsWith('models:/') || trimmed.startsWith('models://')) {
+        return refuse(`is not a model URI: write ${URI_FORMS}`);
+    }
+    const path = trimmed.slice('models:/'.length);
+    const parts = path.split('/');
+    const [name = '', suffix] = parts;
+    if (parts.length > 2 || path === '')
+        return refuse(`is not a model URI: write ${URI_FORMS}`);
+    if (suffix !== undefined) {
+        if (name.trim() === '')
+            return refuse(`has no model name: write ${URI_FORMS}`);
+        if (/^\d+$/.test(suffix))
+            return { kind: 'version', name, version: String(Number(suffix)) };
+        if (suffix.trim() === '')
+            return refuse(`has no version after "/": write ${URI_FORMS}`);
+        return refuse(`names a stage or "latest" ("${suffix}"), which ml-gitops does not resolve because stages are deprecated: write ${URI_FORMS}`);
+    }
+    const at = name.lastIndexOf('@');
+    if (at === -1) {
+        return refuse(`names neither a version nor an alias (a bare models:/<model-id> is not supported): write ${URI_FORMS}`);
+    }
+    const modelName = name.slice(0, at);
+    const alias = name.slice(at + 1);
+    if (modelName.trim() === '')
+        return refuse(`has no model name before "@": write ${URI_FORMS}`);
+    if (alias.trim() === '')
+        return refuse(`has no alias after "@": write ${URI_FORMS}`);
+    return { kind: 'alias', name: modelName, alias };
+}
+/**
+ * The URI is well formed but the registry has no such model version or alias. A UserError like the others; its own
+ * class so a caller can tell "nothing there yet" (a first deployment has no champion) from every other failure.
+ */
+class ModelVersionNotFoundError extends errors/* UserError */.yo {
+    reference;
+    constructor(message, reference, options = {}) {
+        super(message, options);
+        this.reference = reference;
+    }
+}
+/**
+ * Resolves a model URI in the registry and reads the version's metrics (its run's metrics under its `metric.<key>`
+ * tags). A missing model, version or alias is a UserError naming the URI and the registry.
+ */
+async function readModelUriMetrics(uri, registry, origin = {}) {
+    const reference = typeof uri === 'string' ? parseModelUri(uri, origin) : uri;
+    const shown = typeof uri === 'string' ? uri.trim() : formatModelUri(reference);
+    const label = origin.label ?? (origin.input !== undefined ? `Input "${origin.input}"` : 'The model URI');
+    const errorOptions = {
+        ...(origin.input !== undefined ? { input: origin.input } : {}),
+        ...(origin.location !== undefined ? { location: origin.location } : {}),
+    };
+    const found = reference.kind === 'alias'
+        ? await registry.getAlias(reference.name, reference.alias)
+        : await registry.getVersion(reference.name, reference.version);
+    if (found === undefined) {
+        const missing = reference.kind === 'alias'
+            ? `model "${reference.name}" has no alias "${reference.alias}"`
+            : `model "${reference.name}" has no version ${reference.version}`;
+        throw new ModelVersionNotFoundError(`${label} ${JSON.stringify(shown)} points to no model version: ${missing} in the registry ${registry.location}; register it first or point to an existing version.`, reference, errorOptions);
+    }
+    const metrics = await registry.getVersionMetrics(found.name, found.version);
+    return { name: found.name, version: found.version, metrics };
+}
+
+;// CONCATENATED MODULE: ./src/lib/registry/tags.ts
+/**
+ * Tag names ml-gitops writes on model versions. `register-model` sets them, `rollback` sets the rolled-back marker,
+ * `evaluate-model` and `open-promotion-pr` read them. Kept in one place so every command agrees on the spelling.
+ */
+/** Identifies one registration (model name, source, run id, commit): a re-run finds and reuses its version. */
+const IDEMPOTENCY_KEY_TAG = 'ml-gitops.idempotency-key';
+/** Set to `true` by `rollback` on a version taken out of service; `register-model` refuses to register or alias it. */
+const ROLLED_BACK_TAG = 'ml-gitops.rolled-back';
+const ROLLED_BACK_VALUE = 'true';
+/** Lineage: where the version came from. Only the ones whose value is known are set. */
+const LINEAGE_TAGS = {
+    commit: 'ml-gitops.commit',
+    repository: 'ml-gitops.repository',
+    workflowRunUrl: 'ml-gitops.workflow-run-url',
+    actor: 'ml-gitops.actor',
+    event: 'ml-gitops.event',
+};
+/** The decision (`promote` / `reject`) of the evaluation report given to `register-model`. */
+const EVALUATION_DECISION_TAG = 'evaluation.decision';
+/** `metric.<key>` tags hold a metric of the version as a number; they take precedence over the run's metrics. */
+const METRIC_TAG_PREFIX = 'metric.';
+/** Tags under this prefix belong to ml-gitops; users cannot set them through the `tags` input. */
+const RESERVED_TAG_PREFIX = 'ml-gitops.';
+function metricTag(metric) {
+    return `${METRIC_TAG_PREFIX}${metric}`;
+}
+function isRolledBack(tags) {
+    return tags[ROLLED_BACK_TAG]?.trim().toLowerCase() === ROLLED_BACK_VALUE;
+}
+/**
+ * The metrics held in `metric.<key>` tags: every such tag whose value is a finite number. Other values are ignored,
+ * so a free-text tag that happens to start with `metric.` never breaks a comparison.
+ */
+function metricsFromTags(tags) {
+    const metrics = {};
+    for (const key of Object.keys(tags).sort()) {
+        if (!key.startsWith(METRIC_TAG_PREFIX) || key.length === METRIC_TAG_PREFIX.length)
+            continue;
+        const raw = (tags[key] ?? '').trim();
+        const value = raw === '' ? Number.NaN : Number(raw);
+        if (Number.isFinite(value))
+            metrics[key.slice(METRIC_TAG_PREFIX.length)] = value;
+    }
+    return metrics;
+}
+
+;// CONCATENATED MODULE: ./src/lib/registry/file.ts
+/**
+ * The embedded file registry: the model registry as JSON files in a directory (layout in `file-layout.ts`), for teams
+ * without an MLflow server and for demos. Every write replaces a whole file atomically (temporary file in the same
+ * directory, fsync, rename) while holding the model's lock, so concurrent runs in separate processes never lose an
+ * update, and a reader always sees either the old or the new file. Versions are READY as soon as they are written.
+ */
+
+
+
+
+
+
+
+
+/** Where the file registry lives when neither `registry-uri` nor `MLFLOW_TRACKING_URI` is set (workspace-relative). */
+const DEFAULT_FILE_REGISTRY_DIR = '.ml-gitops/registry';
+function createFileRegistry(options) {
+    return new FileRegistry(options);
+}
+class FileRegistry {
+    location;
+    #root;
+    #now;
+    constructor(options) {
+        this.#root = external_node_path_default().resolve(options.directory);
+        this.location = this.#root;
+        this.#now = options.now ?? (() => new Date());
+    }
+    /** The JSON file that holds a version (whether or not it exists). */
+    versionPath(name, version) {
+        return versionFile(this.#root, name, version);
+    }
+    async ensureModel(name, description) {
+        checkName(name);
+        const dir = modelDir(this.#root, name);
+        await (0,promises_.mkdir)(external_node_path_default().join(dir, VERSIONS_DIR), { recursive: true });
+        await this.#locked(name, async (assertHeld) => {
+            if ((await readJson(external_node_path_default().join(dir, MODEL_FILE), modelFileSchema)) !== undefined)
+                return;
+            assertHeld();
+            await writeAtomic(external_node_path_default().join(dir, MODEL_FILE), modelFileText({ name, description: emptyToUndefined(description), createdAt: this.#now().toISOString() }));
+        });
+    }
+    async getVersion(name, version) {
+        if (modelNameProblem(name) !== undefined || !/^[1-9]\d*$/.test(version))
+            return undefined;
+        const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
+        return file === undefined ? undefined : toModelVersion(file, await this.#aliases(name));
+    }
+    async listVersions(name) {
+        if (modelNameProblem(name) !== undefined)
+            return [];
+        const [files, aliases] = await Promise.all([this.#versionFiles(name), this.#aliases(name)]);
+        return files.map((file) => toModelVersion(file, aliases));
+    }
+    async findVersionByTag(name, tag, value) {
+        if (modelNameProblem(name) !== undefined)
+            return undefined;
+        // Oldest first, as MLflow's implementation does (the lock keeps a tag value on one version anyway).
+        const found = (await this.#versionFiles(name)).findLast((file) => file.tags[tag] === value);
+        return found === undefined ? undefined : toModelVersion(found, await this.#aliases(name));
+    }
+    async createVersion(request) {
+        const { name } = request;
+        checkName(name);
+        await this.#requireModel(name);
+        return this.#locked(name, async (assertHeld) => {
+            const files = await this.#versionFiles(name);
+            const { tag, value } = request.idempotencyKey;
+            const existing = files.findLast((file) => file.tags[tag] === value);
+            if (existing !== undefined)
+                return { version: toModelVersion(existing, await this.#aliases(name)), created: false };
+            const number = (files[0]?.version ?? 0) + 1;
+            const now = this.#now().toISOString();
+            const tags = { ...request.tags, [tag]: value };
+            const file = {
+                name,
+                version: number,
+                source: request.source,
+                runId: emptyToUndefined(request.runId),
+                modelId: emptyToUndefined(request.modelId),
+                runLink: emptyToUndefined(request.runLink),
+                description: emptyToUndefined(request.description),
+                status: 'READY',
+                statusMessage: undefined,
+                createdAt: now,
+                updatedAt: now,
+                tags,
+                metrics: metricsFromTags(tags),
+            };
+            assertHeld();
+            await writeAtomic(versionFile(this.#root, name, number), versionFileText(file));
+            return { version: toModelVersion(file, await this.#aliases(name)), created: true };
+        });
+    }
+    async setTags(name, version, tags) {
+        checkName(name);
+        await this.#requireVersion(name, version);
+        await this.#locked(name, async (assertHeld) => {
+            const file = await this.#requireVersion(name, version);
+            const merged = { ...file.tags, ...tags };
+            const updated = {
+                ...file,
+                tags: merged,
+                metrics: { ...file.metrics, ...metricsFromTags(merged) },
+                updatedAt: this.#now().toISOString(),
+            };
+            assertHeld();
+            await writeAtomic(versionFile(this.#root, name, file.version), versionFileText(updated));
+        });
+    }
+    async setAlias(name, alias, version) {
+        checkName(name);
+        const problem = aliasNameProblem(alias);
+        if (problem !== undefined)
+            throw new errors/* UserError */.yo(`Alias ${JSON.stringify(alias)} ${problem}.`);
+        await this.#requireVersion(name, version);
+        await this.#locked(name, async (assertHeld) => {
+            const file = await this.#requireVersion(name, version);
+            const aliases = await this.#aliases(name);
+            if (aliases[alias] === file.version)
+                return;
+            assertHeld();
+            await writeAtomic(this.#aliasesPath(name), aliasesFileText({ ...aliases, [alias]: file.version }));
+        });
+    }
+    async getAlias(name, alias) {
+        if (modelNameProblem(name) !== undefined)
+            return undefined;
+        const aliases = await this.#aliases(name);
+        const version = aliases[alias];
+        if (version === undefined)
+            return undefined;
+        const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
+        return file === undefined ? undefined : toModelVersion(file, aliases);
+    }
+    async deleteAlias(name, alias) {
+        if (modelNameProblem(name) !== undefined || (await this.#aliases(name))[alias] === undefined)
+            return;
+        await this.#locked(name, async (assertHeld) => {
+            const aliases = await this.#aliases(name);
+            if (aliases[alias] === undefined)
+                return;
+            const rest = Object.fromEntries(Object.entries(aliases).filter(([key]) => key !== alias));
+            assertHeld();
+            await writeAtomic(this.#aliasesPath(name), aliasesFileText(rest));
+        });
+    }
+    /** The version's `metrics` field, overlaid with its numeric `metric.<key>` tags (the same rule as MLflow's run metrics). */
+    async getVersionMetrics(name, version) {
+        checkName(name);
+        const file = await this.#requireVersion(name, version);
+        return { ...file.metrics, ...metricsFromTags(file.tags) };
+    }
+    versionUrl() {
+        return undefined;
+    }
+    // -------------------------------------------------------------------------------------------------------------
+    /** Runs `critical` under the model's lock; the model's directory exists (callers check the model or version first). */
+    async #locked(name, critical) {
+        const dir = modelDir(this.#root, name);
+        return withLock(external_node_path_default().join(dir, LOCK_DIR), { description: `model "${name}" in the file registry ${this.#root}` }, critical);
+    }
+    #aliasesPath(name) {
+        return external_node_path_default().join(modelDir(this.#root, name), ALIASES_FILE);
+    }
+    async #aliases(name) {
+        return (await readJson(this.#aliasesPath(name), aliasesFileSchema)) ?? {};
+    }
+    /** Every version of a model, newest first. */
+    async #versionFiles(name) {
+        const dir = external_node_path_default().join(modelDir(this.#root, name), VERSIONS_DIR);
+        let entries;
+        try {
+            entries = await (0,promises_.readdir)(dir);
+        }
+        catch (error) {
+            if (isNotFound(error))
+                return [];
+            throw error;
+        }
+        const numbers = entries
+            .map(versionOfFileName)
+            .filter((n) => n !== undefined)
+            .sort((a, b) => b - a);
+        const files = await Promise.all(numbers.map((n) => readJson(external_node_path_default().join(dir, `${n}.json`), versionFileSchema)));
+        return files.filter((file) => file !== undefined);
+    }
+    async #requireModel(name) {
+        if ((await readJson(external_node_path_default().join(modelDir(this.#root, name), MODEL_FILE), modelFileSchema)) === undefined) {
+            throw new errors/* UserError */.yo(`Model "${name}" is not registered in the file registry ${this.#root}; create it (ensureModel) before adding versions.`);
+        }
+    }
+    async #requireVersion(name, version) {
+        const file = /^[1-9]\d*$/.test(version)
+            ? await readJson(versionFile(this.#root, name, version), versionFileSchema)
+            : undefined;
+        if (file === undefined) {
+            throw new errors/* UserError */.yo(`Model "${name}" has no version ${JSON.stringify(version)} in the file registry ${this.#root}.`);
+        }
+        return file;
+    }
+}
+function checkName(name) {
+    const problem = modelNameProblem(name);
+    if (problem !== undefined)
+        throw new errors/* UserError */.yo(`Model name ${JSON.stringify(name)} ${problem}.`, { input: 'model-name' });
+}
+function emptyToUndefined(value) {
+    return value === undefined || value === '' ? undefined : value;
+}
+function isNotFound(error) {
+    return error?.code === 'ENOENT';
+}
+/** Reads and validates one registry file; undefined when it does not exist, a UserError when it is damaged. */
+async function readJson(file, schema) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        if (isNotFound(error))
+            return undefined;
+        throw error;
+    }
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (error) {
+        throw new errors/* UserError */.yo(`The file registry file ${file} is not valid JSON (${error.message}); restore it from git or fix it by hand.`, { location: { file }, cause: error });
+    }
+    const result = schema.safeParse(data);
+    if (!result.success) {
+        const issue = result.error.issues[0];
+        const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
+        throw new errors/* UserError */.yo(`The file registry file ${file} does not match the registry layout${where} (${issue?.message ?? 'invalid'}); restore it from git or fix it by hand.`, { location: { file } });
+    }
+    return result.data;
+}
+async function writeAtomic(file, text) {
+    await (0,promises_.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+    await lib_default()(file, text, { encoding: 'utf8', fsync: true });
+}
+
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(4371);
+;// CONCATENATED MODULE: ./src/lib/http/errors.ts
+/**
+ * What a failed HTTP exchange throws: the server answered outside 2xx (HttpError), it answered something that is not
+ * JSON where JSON was expected (NotJsonError), or there was no answer at all (NetworkError). None of them carries
+ * request headers or credentials; URLs are printed without user information.
+ */
+/** Failures after which the server certainly never saw the request, so even a POST may be sent again. */
+const NOT_SENT_NETWORK_CODES = new Set([
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+]);
+/** Codes of a TLS handshake that failed on the certificate: waiting will not heal them, a CA bundle or `insecure` will. */
+const TLS_CERTIFICATE_CODES = new Set([
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_UNTRUSTED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+function errors_isTlsCertificateCode(code) {
+    return TLS_CERTIFICATE_CODES.has(code);
+}
+/** The media type of a Content-Type header, lower case, without parameters (`text/html`), or undefined. */
+function mediaType(headers) {
+    const raw = headers['content-type'];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    const type = value?.split(';')[0]?.trim().toLowerCase();
+    return type === undefined || type === '' ? undefined : type;
+}
+/** The server answered with a status outside 2xx (after any retries). */
+class errors_HttpError extends Error {
+    name = 'HttpError';
+    method;
+    /** Without credentials. */
+    url;
+    status;
+    /** The parsed JSON body, or the text (its first 4 KiB) when it is not JSON. */
+    body;
+    /** The answer's headers (`retry-after`, `x-github-request-id`, ...); empty when unknown. */
+    headers;
+    /** The answer's media type (`application/json`, `text/html`), when it said. */
+    contentType;
+    /** The server may have acted on the request (a 5xx other than an overload refusal we could see). */
+    outcomeUnknown;
+    constructor(method, url, status, body, headers = {}) {
+        super(`${method} ${url} answered HTTP ${status}`);
+        this.method = method;
+        this.url = url;
+        this.status = status;
+        this.body = body;
+        this.headers = headers;
+        this.contentType = mediaType(headers);
+        this.outcomeUnknown = status >= 500;
+    }
+}
+/**
+ * A 2xx answer (or a streamed line) that is not JSON where JSON was expected: usually the URL points at a web UI, a
+ * login page or a proxy rather than the API. Carries the media type and a short excerpt, never the whole page.
+ */
+class errors_NotJsonError extends Error {
+    name = 'NotJsonError';
+    method;
+    url;
+    status;
+    contentType;
+    /** The first characters of the answer, on one line. */
+    excerpt;
+    constructor(method, url, status, contentType, text) {
+        super(`${method} ${url} answered ${contentType ?? 'a body without a content type'} (HTTP ${status}), not JSON`);
+        this.method = method;
+        this.url = url;
+        this.status = status;
+        this.contentType = contentType;
+        this.excerpt = errors_excerptOf(text);
+    }
+    /** True when the answer looks like a web page rather than an API. */
+    get isHtml() {
+        return this.contentType === 'text/html' || /^\s*<(!doctype|html)/i.test(this.excerpt);
+    }
+}
+/** The request never got an answer: refused, unresolvable, reset, timed out. */
+class errors_NetworkError extends Error {
+    name = 'NetworkError';
+    method;
+    /** Without credentials. */
+    url;
+    /** `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, `TIMEOUT`, `DEPTH_ZERO_SELF_SIGNED_CERT`, ... */
+    code;
+    /** What the network said, in words: "connection refused", "timed out after 30000 ms". */
+    reason;
+    /** The request may have reached the server and been processed. */
+    outcomeUnknown;
+    constructor(method, url, code, reason, cause) {
+        super(`${method} ${url} failed: ${reason}`, cause === undefined ? undefined : { cause });
+        this.method = method;
+        this.url = url;
+        this.code = code;
+        this.reason = reason;
+        this.outcomeUnknown = !NOT_SENT_NETWORK_CODES.has(code) && !errors_isTlsCertificateCode(code);
+    }
+    /** A time limit ran out (per attempt or for the whole request). */
+    get isTimeout() {
+        return ['TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT'].includes(this.code);
+    }
+}
+/** True when a failed request may nevertheless have been carried out by the server. */
+function isOutcomeUnknown(error) {
+    return (error instanceof errors_HttpError || error instanceof errors_NetworkError) && error.outcomeUnknown;
+}
+/** The URL without user name and password, for messages. */
+function redactUrl(url) {
+    try {
+        const parsed = new URL(url);
+        parsed.username = '';
+        parsed.password = '';
+        return parsed.toString();
+    }
+    catch {
+        return '<invalid URL>';
+    }
+}
+function errors_excerptOf(text, max = 120) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+function describeNetworkFailure(code, message, timeoutMs) {
+    switch (code) {
+        case 'ECONNREFUSED':
+            return 'connection refused';
+        case 'ENOTFOUND':
+            return 'host not found';
+        case 'EAI_AGAIN':
+            return 'host name lookup failed temporarily';
+        case 'ECONNRESET':
+        case 'UND_ERR_SOCKET':
+            return 'connection reset by the server';
+        case 'EPIPE':
+            return 'connection closed by the server';
+        case 'UND_ERR_CONNECT_TIMEOUT':
+            return `connection timed out after ${timeoutMs} ms`;
+        case 'UND_ERR_HEADERS_TIMEOUT':
+        case 'UND_ERR_BODY_TIMEOUT':
+        case 'ETIMEDOUT':
+            return `no answer within ${timeoutMs} ms`;
+        case 'TIMEOUT':
+            return message;
+        case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+        case 'SELF_SIGNED_CERT_IN_CHAIN':
+            return `the server's TLS certificate is self-signed and not trusted (${code})`;
+        case 'ERR_TLS_CERT_ALTNAME_INVALID':
+            return `the server's TLS certificate is not valid for this host name (${code})`;
+        case 'CERT_HAS_EXPIRED':
+            return `the server's TLS certificate has expired (${code})`;
+        default:
+            if (errors_isTlsCertificateCode(code))
+                return `the server's TLS certificate is not trusted (${code})`;
+            return message === '' ? code : `${message} (${code})`;
+    }
+}
+/** The `code` of an error or of one of its causes (Node wraps some socket errors). */
+function errorCode(error) {
+    if (typeof error !== 'object' || error === null)
+        return undefined;
+    const code = error.code;
+    if (typeof code === 'string')
+        return code;
+    return errorCode(error.cause);
+}
+
+;// CONCATENATED MODULE: ./src/lib/http/stream.ts
+/**
+ * Framing of streamed answers: newline-delimited JSON (one object per line, as Argo CD's watch sends by default) and
+ * server-sent events (`data:` lines, an empty line ends an event, `:` lines are keepalives).
+ */
+/** Longest line accepted; a larger one means the server is not speaking either framing. */
+const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** Splits chunks into lines (`\n` or `\r\n`), the last unterminated line included when the stream ends. */
+async function* lines(chunks) {
+    const decoder = new TextDecoder('utf-8');
+    let pending = '';
+    for await (const chunk of chunks) {
+        pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+        let newline = pending.indexOf('\n');
+        while (newline !== -1) {
+            const line = pending.slice(0, newline);
+            pending = pending.slice(newline + 1);
+            yield line.endsWith('\r') ? line.slice(0, -1) : line;
+            newline = pending.indexOf('\n');
+        }
+        if (pending.length > MAX_LINE_BYTES)
+            throw new RangeError(`a streamed line is longer than ${MAX_LINE_BYTES} bytes`);
+    }
+    pending += decoder.decode();
+    if (pending !== '')
+        yield pending.endsWith('\r') ? pending.slice(0, -1) : pending;
+}
+/** Newline-delimited JSON: every non-blank line is one value. */
+async function* ndjsonFrames(chunks) {
+    for await (const line of lines(chunks)) {
+        if (line.trim() !== '')
+            yield { kind: 'data', text: line };
+    }
+}
+/** Server-sent events: the `data:` lines of an event joined with `\n`; `event:`, `id:` and `retry:` are ignored. */
+async function* sseFrames(chunks) {
+    let data = [];
+    for await (const line of lines(chunks)) {
+        if (line === '') {
+            if (data.length > 0)
+                yield { kind: 'data', text: data.join('\n') };
+            data = [];
+        }
+        else if (line.startsWith(':')) {
+            yield { kind: 'keepalive' };
+        }
+        else {
+            const colon = line.indexOf(':');
+            const field = colon === -1 ? line : line.slice(0, colon);
+            let value = colon === -1 ? '' : line.slice(colon + 1);
+            if (value.startsWith(' '))
+                value = value.slice(1);
+            if (field === 'data')
+                data.push(value);
+        }
+    }
+    // A stream cut mid-event: the incomplete event is dropped, as EventSource does.
+}
+function framesOf(format, chunks) {
+    return format === 'sse' ? sseFrames(chunks) : ndjsonFrames(chunks);
+}
+
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+;// CONCATENATED MODULE: ./src/lib/http/transport.ts
+/**
+ * Where requests go: an undici Agent with the caller's TLS settings, or a proxy agent when the caller's environment
+ * names a proxy. The environment is passed in (a RunContext's env), never read from process.env here, so a test or a
+ * CLI run sees exactly the proxy settings it was given.
+ */
+
+
+/** The proxy settings of an environment; lower-case names win, as in curl. */
+function proxySettings(env) {
+    const read = (name) => (env[name.toLowerCase()] ?? env[name] ?? '').trim();
+    return { httpProxy: read('HTTP_PROXY'), httpsProxy: read('HTTPS_PROXY'), noProxy: read('NO_PROXY') };
+}
+function connectOptions(tls, timeoutMs) {
+    const options = { timeout: timeoutMs };
+    if (tls?.insecure === true)
+        options.rejectUnauthorized = false;
+    // Node's `ca` replaces the system roots; keep them so a CA bundle adds trust rather than narrowing it.
+    if (tls?.caCert !== undefined && tls.caCert.trim() !== '')
+        options.ca = [...external_node_tls_.rootCertificates, tls.caCert];
+    return options;
+}
+/** A dispatcher owned by the caller (close it when done). */
+function createTransport(options) {
+    const connect = connectOptions(options.tls, options.connectTimeoutMs);
+    const proxy = proxySettings(options.env ?? {});
+    if (proxy.httpProxy === '' && proxy.httpsProxy === '')
+        return new undici/* Agent */.g6({ connect });
+    // Every field passed explicitly (empty strings included): undici falls back to process.env for a missing one.
+    return new undici/* EnvHttpProxyAgent */.J2({
+        httpProxy: proxy.httpProxy,
+        httpsProxy: proxy.httpsProxy,
+        noProxy: proxy.noProxy,
+        connect,
+        requestTls: connect,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/lib/http/client.ts
+/**
+ * The HTTP client shared by every command that talks to a server (MLflow, Argo CD, ...): JSON in and out, a timeout
+ * per attempt, retries, typed errors, and streamed answers.
+ *
+ * Retries run inside undici's retry interceptor (it re-dispatches the request, replays the body and discards the
+ * bodies of retried answers); this module supplies only the decision it lacks: exponential backoff with jitter, a
+ * total time budget per request, timeouts as retryable failures, and whether a non-idempotent request may be retried
+ * when its outcome is unknown.
+ *
+ * A non-idempotent request (POST, PATCH unless the caller says otherwise) is retried only when the server certainly
+ * did not act on it: the connection was refused or never established, or the answer was 408/429. Any other failure
+ * (a reset after the request was sent, a timeout, a 5xx) leaves its outcome unknown; the error says so
+ * (`outcomeUnknown`) and the caller decides, e.g. by looking for what the request would have created.
+ *
+ * Streams (`stream()`) bypass the retry interceptor: a stream that breaks is the caller's to re-open, since only the
+ * caller knows where to resume (Argo CD's `resourceVersion`).
+ */
+
+
+
+
+
+/**
+ * The neutral default: a few quick retries on 408/429/5xx. Clients with a documented policy of their own (MLflow's
+ * 7 × 2 up to 120 s) pass it explicitly.
+ */
+const DEFAULT_RETRY_POLICY = {
+    maxRetries: 3,
+    initialDelayMs: 500,
+    backoffFactor: 2,
+    maxDelayMs: 10_000,
+    jitterMs: 250,
+    statusCodes: [408, 429, 500, 502, 503, 504],
+};
+const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+const DEFAULT_TOTAL_TIMEOUT_MS = 300_000;
+/** Bodies of error answers that are not JSON are kept up to this many characters. */
+const MAX_TEXT_BODY_CHARS = 4096;
+/** Network failures worth another attempt; the rest (ENOTFOUND, TLS errors...) will not heal by waiting. */
+const RETRYABLE_NETWORK_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'ENETDOWN',
+    'ENETUNREACH',
+    'EHOSTDOWN',
+    'EHOSTUNREACH',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+]);
+const NOT_PROCESSED_STATUS_CODES = new Set([408, 429]);
+/** Milliseconds to wait as a `Retry-After` asks (seconds or an HTTP date), or undefined when absent or unreadable. */
+function parseRetryAfter(value, now = Date.now()) {
+    const header = Array.isArray(value) ? value[0] : value;
+    if (header === undefined || header.trim() === '')
+        return undefined;
+    const trimmed = header.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed))
+        return Number(trimmed) * 1000;
+    const date = Date.parse(trimmed);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+/** A retry policy's schedule in the suite's one backoff form (`lib/retry.ts`). */
+function backoffPolicyOf(policy) {
+    return { initialMs: policy.initialDelayMs, factor: policy.backoffFactor, maxMs: policy.maxDelayMs, jitter: policy.jitterMs };
+}
+/** The backoff before retry number `retry` (0-based), jitter included. */
+function client_backoffDelay(policy, retry, random = Math.random) {
+    return backoffDelay(backoffPolicyOf(policy), retry, random);
+}
+function isDefaultIdempotent(method) {
+    return method !== 'POST' && method !== 'PATCH';
+}
+function buildPath(basePath, path, query) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query ?? {})) {
+        if (value === undefined)
+            continue;
+        if (Array.isArray(value))
+            for (const item of value)
+                params.append(key, item);
+        else
+            params.append(key, String(value));
+    }
+    const search = params.toString();
+    return basePath + path.replace(/^\/+/, '') + (search === '' ? '' : `?${search}`);
+}
+async function readBody(body) {
+    const text = await body.text();
+    if (text === '')
+        return { kind: 'empty' };
+    try {
+        return { kind: 'json', value: JSON.parse(text) };
+    }
+    catch {
+        return { kind: 'text', text };
+    }
+}
+function bodyValue(parsed) {
+    if (parsed.kind === 'empty')
+        return undefined;
+    return parsed.kind === 'json' ? parsed.value : parsed.text.slice(0, MAX_TEXT_BODY_CHARS);
+}
+function isAbort(error) {
+    const name = error?.name;
+    return name === 'AbortError' || errorCode(error) === 'UND_ERR_ABORTED';
+}
+function createHttpClient(options) {
+    const base = new URL(options.baseUrl);
+    if (base.username !== '' || base.password !== '') {
+        throw new TypeError('Pass credentials as headers, not in the URL.');
+    }
+    if (!base.pathname.endsWith('/'))
+        base.pathname += '/';
+    const location = base.toString();
+    const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const totalTimeoutMs = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
+    const clientPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    const ownTransport = options.dispatcher === undefined ? createTransport({ tls: options.tls, env: options.env, connectTimeoutMs: requestTimeoutMs }) : undefined;
+    const transport = options.dispatcher ?? ownTransport;
+    const onRequest = options.onRequest;
+    const countAttempt = (method, dispatchPath) => {
+        if (onRequest !== undefined)
+            onRequest(method, (dispatchPath.split('?')[0] ?? '').slice(base.pathname.length));
+    };
+    // Inner to outer: count every attempt that goes on the wire, then retry around it.
+    const countAttempts = (dispatch) => (opts, handler) => {
+        countAttempt(opts.method, opts.path);
+        return dispatch(opts, handler);
+    };
+    // throwOnError: false hands the last answer (with its body) to us instead of a bodiless RequestRetryError.
+    const retrying = transport.compose(countAttempts, undici/* interceptors */.dY.retry({ throwOnError: false }));
+    function urlOf(path) {
+        return redactUrl(new URL(path, base.origin));
+    }
+    function networkErrorOf(method, url, error, started, attemptTimeoutMs) {
+        if (error instanceof errors_NetworkError)
+            return error;
+        const name = error?.name;
+        if (name === 'TimeoutError' || name === 'AbortError') {
+            return new errors_NetworkError(method, url, 'TIMEOUT', `no answer within the time budget (${Date.now() - started} ms)`, error);
+        }
+        const code = errorCode(error) ?? 'UNKNOWN';
+        const message = error instanceof Error ? error.message : String(error);
+        return new errors_NetworkError(method, url, code, describeNetworkFailure(code, message, attemptTimeoutMs), error);
+    }
+    async function exchange(req) {
+        const started = Date.now();
+        const budget = req.timeoutMs ?? totalTimeoutMs;
+        const deadline = Math.min(started + budget, req.deadline ?? Number.POSITIVE_INFINITY);
+        const idempotent = req.idempotent ?? isDefaultIdempotent(req.method);
+        const policy = req.retry === false ? { ...clientPolicy, maxRetries: 0 } : { ...clientPolicy, ...req.retry };
+        const attemptTimeoutMs = req.attemptTimeoutMs ?? requestTimeoutMs;
+        const path = buildPath(base.pathname, req.path, req.query);
+        const url = urlOf(path);
+        const callerSignal = req.signal;
+        callerSignal?.throwIfAborted();
+        const signal = callerSignal === undefined
+            ? AbortSignal.timeout(Math.max(1, deadline - Date.now()))
+            : AbortSignal.any([AbortSignal.timeout(Math.max(1, deadline - Date.now())), callerSignal]);
+        let retries = 0;
+        const toNetworkError = (error) => {
+            if (callerSignal?.aborted === true)
+                return callerSignal.reason;
+            return networkErrorOf(req.method, url, error, started, attemptTimeoutMs);
+        };
+        // undici calls this after every failed attempt: callback() retries, callback(error) ends the request with it
+        // (for an answer with a status, ending means handing that answer on, body included).
+        const decide = (error, _context, callback) => {
+            const status = error.statusCode;
+            const headers = error.headers;
+            const stop = () => callback(status === undefined ? toNetworkError(error) : error);
+            if (signal.aborted)
+                return stop();
+            if (status !== undefined) {
+                if (!policy.statusCodes.includes(status))
+                    return stop();
+                if (!idempotent && !NOT_PROCESSED_STATUS_CODES.has(status))
+                    return stop();
+            }
+            else {
+                const code = errorCode(error) ?? '';
+                if (!RETRYABLE_NETWORK_CODES.has(code))
+                    return stop();
+                if (!idempotent && !NOT_SENT_NETWORK_CODES.has(code))
+                    return stop();
+            }
+            if (retries >= policy.maxRetries)
+                return stop();
+            const retryAfter = status === undefined ? undefined : parseRetryAfter(headers?.['retry-after']);
+            // A server's Retry-After wins over the backoff (and is not capped by it); the budget still bounds it.
+            const delay = retryAfter ?? client_backoffDelay(policy, retries);
+            // Leave the next attempt some time of its own; otherwise give up now with what we have.
+            if (Date.now() + delay >= deadline)
+                return stop();
+            retries += 1;
+            const onAbort = () => {
+                clearTimeout(timer);
+                callback(toNetworkError(signal.reason));
+            };
+            const timer = setTimeout(() => {
+                signal.removeEventListener('abort', onAbort);
+                callback(null);
+            }, delay);
+            signal.addEventListener('abort', onAbort, { once: true });
+        };
+        const dispatchOptions = {
+            origin: base.origin,
+            path,
+            method: req.method,
+            headers: {
+                accept: 'application/json',
+                ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+                ...options.headers,
+                ...req.headers,
+            },
+            body: req.body === undefined ? undefined : JSON.stringify(req.body),
+            headersTimeout: attemptTimeoutMs,
+            bodyTimeout: req.bodyTimeoutMs ?? attemptTimeoutMs,
+            signal,
+            retryOptions: { retry: decide },
+        };
+        let response;
+        try {
+            response = await retrying.request(dispatchOptions);
+        }
+        catch (error) {
+            throw toNetworkError(error);
+        }
+        let parsed;
+        try {
+            parsed = await readBody(response.body);
+        }
+        catch (error) {
+            throw toNetworkError(error);
+        }
+        const headers = response.headers;
+        if (response.statusCode < 200 || response.statusCode >= 300) {
+            throw new errors_HttpError(req.method, url, response.statusCode, bodyValue(parsed), headers);
+        }
+        return { status: response.statusCode, headers, parsed, url };
+    }
+    async function request(req) {
+        const { parsed } = await exchange(req);
+        return (parsed.kind === 'text' ? parsed.text : bodyValue(parsed));
+    }
+    async function send(req) {
+        const { status, headers, parsed, url } = await exchange(req);
+        if (parsed.kind === 'text')
+            throw new errors_NotJsonError(req.method, url, status, mediaType(headers), parsed.text);
+        return { status, headers, body: bodyValue(parsed) };
+    }
+    async function stream(req) {
+        const method = req.method ?? 'GET';
+        const path = buildPath(base.pathname, req.path, req.query);
+        const url = urlOf(path);
+        const started = Date.now();
+        const openTimeoutMs = req.openTimeoutMs ?? requestTimeoutMs;
+        const closer = new AbortController();
+        const signal = req.signal === undefined ? closer.signal : AbortSignal.any([closer.signal, req.signal]);
+        signal.throwIfAborted();
+        countAttempt(method, path);
+        let response;
+        try {
+            response = await transport.request({
+                origin: base.origin,
+                path,
+                method,
+                headers: {
+                    accept: req.format === 'sse' ? 'text/event-stream' : 'application/json',
+                    ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+                    ...options.headers,
+                    ...req.headers,
+                },
+                body: req.body === undefined ? undefined : JSON.stringify(req.body),
+                headersTimeout: openTimeoutMs,
+                bodyTimeout: req.idleTimeoutMs ?? 0,
+                signal,
+            });
+        }
+        catch (error) {
+            if (signal.aborted)
+                throw signal.reason;
+            throw networkErrorOf(method, url, error, started, openTimeoutMs);
+        }
+        const headers = response.headers;
+        const status = response.statusCode;
+        const type = mediaType(headers);
+        if (status < 200 || status >= 300) {
+            const parsed = await readBody(response.body).catch(() => ({ kind: 'empty' }));
+            throw new errors_HttpError(method, url, status, bodyValue(parsed), headers);
+        }
+        if (type === 'text/html') {
+            const text = await response.body.text().catch(() => '');
+            throw new errors_NotJsonError(method, url, status, type, text);
+        }
+        const format = type === 'text/event-stream' ? 'sse' : 'ndjson';
+        const body = response.body;
+        async function* values() {
+            try {
+                for await (const frame of framesOf(format, body)) {
+                    if (frame.kind === 'keepalive') {
+                        req.onKeepalive?.();
+                        continue;
+                    }
+                    let value;
+                    try {
+                        value = JSON.parse(frame.text);
+                    }
+                    catch {
+                        throw new errors_NotJsonError(method, url, status, type, frame.text);
+                    }
+                    yield value;
+                }
+            }
+            catch (error) {
+                if (signal.aborted || isAbort(error))
+                    return;
+                if (error instanceof errors_NotJsonError || error instanceof RangeError)
+                    throw error;
+                throw networkErrorOf(method, url, error, started, req.idleTimeoutMs ?? openTimeoutMs);
+            }
+            finally {
+                if (!body.destroyed)
+                    body.destroy();
+            }
+        }
+        return {
+            status,
+            headers,
+            format,
+            close: () => closer.abort(),
+            [Symbol.asyncIterator]: () => values(),
+        };
+    }
+    return {
+        location,
+        request,
+        send,
+        stream,
+        close: async () => {
+            await ownTransport?.close();
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/lib/http/service-error.ts
+/**
+ * One sentence for a server that failed us: which service, where, while doing what, why, and which input to fix. Every
+ * client (MLflow, Argo CD, GitHub) words its failures through this, so a user reads the same shape everywhere.
+ */
+
+
+/**
+ * The message in a JSON error body, whatever the service: `message` (Argo CD, GitHub, MLflow), `error` as a string
+ * (Argo CD) or an object with a message (Argo CD's stream), `error_code` (MLflow).
+ */
+function errorBodyMessage(body) {
+    if (typeof body === 'string')
+        return body.trim() === '' ? undefined : excerptOf(body, 200);
+    if (typeof body !== 'object' || body === null)
+        return undefined;
+    const record = body;
+    const text = (value) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+    const nested = typeof record.error === 'object' && record.error !== null ? text(record.error.message) : undefined;
+    const message = text(record.message) ?? text(record.error) ?? nested;
+    const code = text(record.error_code);
+    if (message !== undefined && code !== undefined)
+        return `${code}: ${message}`;
+    return message ?? code;
+}
+function sentenceEnd(text) {
+    return /[.!?]$/.test(text) ? text.slice(0, -1) : text;
+}
+/**
+ * A `UserError` for an HttpError, NotJsonError or NetworkError from a call to the service; anything else (a UserError
+ * already, a bug) is returned unchanged, so callers can `throw serviceError(error, ...)` in every catch.
+ */
+function serviceError(error, context) {
+    if (error instanceof UserError)
+        return error;
+    const { service, doing, location } = context;
+    const checkAddress = context.input === undefined ? '' : `; check ${inputRef(context.input)}`;
+    if (error instanceof NetworkError) {
+        if (isTlsCertificateCode(error.code)) {
+            const fixes = [context.tlsInputs?.caCert, context.tlsInputs?.insecure].filter((name) => name !== undefined);
+            const fix = fixes.length === 0
+                ? 'trust its certificate authority on this machine'
+                : fixes.length === 1
+                    ? `set ${inputRef(fixes[0])}`
+                    : `pass its certificate authority with ${inputRef(fixes[0])} or set ${inputRef(fixes[1])} to skip verification`;
+            return new UserError(`Could not connect securely to ${service} at ${location} while ${doing}: ${error.reason}; ${fix}.`, {
+                input: context.tlsInputs?.caCert ?? context.input,
+                cause: error,
+            });
+        }
+        if (error.isTimeout) {
+            return new UserError(`${service} at ${location} did not answer while ${doing} (${error.reason})${checkAddress} and that the server is reachable.`, {
+                input: context.input,
+                cause: error,
+            });
+        }
+        return new UserError(`Could not reach ${service} at ${location} while ${doing} (${error.reason})${checkAddress} and that the server is running.`, {
+            input: context.input,
+            cause: error,
+        });
+    }
+    if (error instanceof NotJsonError) {
+        const what = error.isHtml ? `an HTML page (${error.contentType ?? 'text/html'})` : `${error.contentType ?? 'a body without a content type'}, not JSON`;
+        return new UserError(`There is no ${service} API at ${location}: it answered ${what} while ${doing}${checkAddress} (the address of the API server, not of a web page, login page or proxy).`, { input: context.input, cause: error });
+    }
+    if (error instanceof HttpError) {
+        const html = error.contentType === 'text/html' || (typeof error.body === 'string' && /^\s*<(!doctype|html)/i.test(error.body));
+        if (html && error.status !== 401 && error.status !== 403) {
+            return new UserError(`There is no ${service} API at ${location}: it answered an HTML page (${error.contentType ?? 'text/html'}, HTTP ${error.status}) while ${doing}${checkAddress}.`, { input: context.input, cause: error });
+        }
+        const message = html ? undefined : (context.describeBody?.(error.body) ?? errorBodyMessage(error.body));
+        const detail = message === undefined ? `HTTP ${error.status}` : `HTTP ${error.status}: ${sentenceEnd(message)}`;
+        const checkAuth = context.authInput === undefined ? '' : `; check ${inputRef(context.authInput)}`;
+        if (error.status === 401) {
+            return new UserError(`${service} at ${location} rejected the credentials while ${doing} (${detail})${checkAuth}.`, {
+                input: context.authInput,
+                cause: error,
+            });
+        }
+        if (error.status === 403) {
+            return new UserError(`${service} at ${location} denied permission while ${doing} (${detail})${checkAuth}.`, {
+                input: context.authInput,
+                cause: error,
+            });
+        }
+        return new UserError(`${service} at ${location} failed while ${doing} (${detail}).`, { cause: error });
+    }
+    return error;
+}
+
+;// CONCATENATED MODULE: ./src/lib/http.ts
+/**
+ * The shared HTTP layer: one client for JSON APIs (retries, timeouts, typed errors), streamed answers (NDJSON and
+ * server-sent events), TLS and proxy settings, and one way to word a server's failure. Split over `./http/`; this
+ * module is the one to import.
+ */
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/lib/registry/mlflow-wire.ts
+const STATUSES = ['PENDING_REGISTRATION', 'FAILED_REGISTRATION', 'READY'];
+function mlflow_wire_emptyToUndefined(value) {
+    return value === undefined || value === '' ? undefined : value;
+}
+function tagsToRecord(tags) {
+    const record = {};
+    for (const tag of tags ?? [])
+        record[tag.key] = tag.value;
+    return record;
+}
+function recordToTags(record) {
+    return Object.entries(record).map(([key, value]) => ({ key, value }));
+}
+function fromMlflowVersion(version) {
+    const status = STATUSES.find((candidate) => candidate === version.status) ?? 'READY';
+    return {
+        name: version.name,
+        version: String(version.version),
+        source: version.source ?? '',
+        runId: mlflow_wire_emptyToUndefined(version.run_id),
+        modelId: mlflow_wire_emptyToUndefined(version.model_id),
+        status,
+        statusMessage: mlflow_wire_emptyToUndefined(version.status_message),
+        description: mlflow_wire_emptyToUndefined(version.description),
+        tags: tagsToRecord(version.tags),
+        aliases: [...(version.aliases ?? [])],
+        createdAt: Number(version.creation_timestamp ?? 0),
+    };
+}
+/** Newest (highest version number) first. */
+function newestFirst(versions) {
+    return [...versions].sort((a, b) => Number(b.version) - Number(a.version));
+}
+/**
+ * A string literal for an MLflow search filter. MLflow has no escape sequence: a value is wrapped in single or double
+ * quotes and taken verbatim, so a value holding both kinds of quote cannot be written (undefined).
+ */
+function filterString(value) {
+    if (!value.includes("'"))
+        return `'${value}'`;
+    if (!value.includes('"'))
+        return `"${value}"`;
+    return undefined;
+}
+/** `tags.\`key\`` for a filter, or undefined when the key holds a backtick (no escape exists either). */
+function filterTagKey(key) {
+    return key.includes('`') ? undefined : `tags.\`${key}\``;
+}
+/** The filter `name='m' AND tags.\`k\`='v'`, or undefined when a part cannot be written in MLflow's filter syntax. */
+function versionTagFilter(name, tag, value) {
+    const quotedName = filterString(name);
+    const key = filterTagKey(tag);
+    const quotedValue = filterString(value);
+    if (quotedName === undefined || key === undefined || quotedValue === undefined)
+        return undefined;
+    return `name=${quotedName} AND ${key}=${quotedValue}`;
+}
+/**
+ * The metrics of a version: the run's latest value per key, overlaid by the version's `metric.<key>` tags whose
+ * value is a number (a registration can record metrics computed outside the run, e.g. by `evaluate-model`).
+ */
+function versionMetrics(run, tags) {
+    const metrics = {};
+    for (const metric of run?.data?.metrics ?? []) {
+        const value = Number(metric.value);
+        if (Number.isFinite(value))
+            metrics[metric.key] = value;
+    }
+    for (const [key, raw] of Object.entries(tags)) {
+        if (!key.startsWith('metric.') || key.length === 'metric.'.length || raw.trim() === '')
+            continue;
+        const value = Number(raw);
+        if (Number.isFinite(value))
+            metrics[key.slice('metric.'.length)] = value;
+    }
+    return metrics;
+}
+/** The MLflow error code and message of an error answer, when the body is MLflow's `{error_code, message}`. */
+function mlflowError(body) {
+    if (typeof body !== 'object' || body === null) {
+        return { code: undefined, message: typeof body === 'string' && body.trim() !== '' ? body.trim().slice(0, 300) : undefined };
+    }
+    const { error_code: code, message } = body;
+    return { code: typeof code === 'string' ? code : undefined, message: typeof message === 'string' ? message : undefined };
+}
+/** Stages of the deprecated stage model, for the opt-in legacy mode: alias name (any case) -> stage. */
+const LEGACY_STAGES = {
+    staging: 'Staging',
+    production: 'Production',
+    archived: 'Archived',
+};
+
+;// CONCATENATED MODULE: ./src/lib/registry/mlflow.ts
+
+
+
+/** The official MLflow client's policy: 7 retries, factor 2, capped at 120 s, with jitter, on 408/429/5xx. */
+const MLFLOW_RETRY_POLICY = {
+    maxRetries: 7,
+    initialDelayMs: 1_000,
+    backoffFactor: 2,
+    maxDelayMs: 120_000,
+    jitterMs: 1_000,
+    statusCodes: [408, 429, 500, 502, 503, 504],
+};
+const API_PATH = 'api/2.0/mlflow/';
+const PAGE_SIZE = 1000;
+/** Search-then-create rounds after an unknown outcome; each round's create has its own retries. */
+const MAX_CREATE_ROUNDS = 5;
+const CREDENTIAL_HINT = 'set the registry-token input (or MLFLOW_TRACKING_TOKEN), or registry-username and registry-password ' +
+    '(or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)';
+/** Headers for the credentials; the values never go anywhere else. */
+function authHeaders(auth) {
+    if (auth === undefined)
+        return {};
+    if (auth.kind === 'bearer')
+        return { authorization: `Bearer ${auth.token}` };
+    return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+}
+function parseTrackingUri(trackingUri) {
+    let url;
+    try {
+        url = new URL(trackingUri);
+    }
+    catch {
+        throw new errors/* UserError */.yo('The MLflow registry URI is not a valid URL; set registry-uri (or MLFLOW_TRACKING_URI) to http(s)://host:port of the MLflow server.', { input: 'registry-uri' });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new errors/* UserError */.yo(`The MLflow registry URI ${redactUrl(url)} must start with http:// or https://; set registry-uri (or MLFLOW_TRACKING_URI) accordingly.`, { input: 'registry-uri' });
+    }
+    // user:password@host is how some people write MLflow URIs; turn it into Basic auth and keep it out of every URL.
+    const auth = url.username === '' ? undefined : { kind: 'basic', username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    url.hash = '';
+    return { url, auth };
+}
+function quotedName(name) {
+    const quoted = filterString(name);
+    if (quoted === undefined) {
+        throw new errors/* UserError */.yo(`The model name ${name} holds both ' and ", which MLflow's search syntax cannot express; rename the model.`, {
+            input: 'model-name',
+        });
+    }
+    return quoted;
+}
+function createMlflowRegistry(options) {
+    const { url, auth: uriAuth } = parseTrackingUri(options.trackingUri);
+    const uiBase = url.toString().replace(/\/+$/, '');
+    const location = uiBase;
+    const totalTimeoutMs = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
+    const policy = { ...MLFLOW_RETRY_POLICY, ...options.retry };
+    const http = createHttpClient({
+        baseUrl: `${uiBase}/${API_PATH}`,
+        headers: authHeaders(options.auth ?? uriAuth),
+        requestTimeoutMs: options.requestTimeoutMs,
+        totalTimeoutMs,
+        retry: policy,
+        onRequest: options.onRequest,
+        dispatcher: options.dispatcher,
+    });
+    /** One sentence for a failed request: unreachable, credentials, or MLflow's own code and message. */
+    function toUserError(error, doing) {
+        if (error instanceof errors/* UserError */.yo)
+            return error;
+        if (error instanceof errors_NetworkError) {
+            return new errors/* UserError */.yo(`Could not reach the MLflow server at ${location} while ${doing} (${error.reason}); check registry-uri (or MLFLOW_TRACKING_URI) and that the server is running.`, { input: 'registry-uri', cause: error });
+        }
+        if (error instanceof errors_HttpError) {
+            const { code, message } = mlflowError(error.body);
+            const detail = [code, message].filter((part) => part !== undefined).join(': ') || `HTTP ${error.status}`;
+            if (error.status === 401 || code === 'UNAUTHENTICATED') {
+                return new errors/* UserError */.yo(`The MLflow server at ${location} rejected the credentials while ${doing} (${detail}); ${CREDENTIAL_HINT}.`, {
+                    input: 'registry-token',
+                    cause: error,
+                });
+            }
+            if (error.status === 403 || code === 'PERMISSION_DENIED') {
+                return new errors/* UserError */.yo(`The MLflow server at ${location} denied permission while ${doing} (${detail}); use credentials allowed to do it: ${CREDENTIAL_HINT}.`, { input: 'registry-token', cause: error });
+            }
+            return new errors/* UserError */.yo(`MLflow at ${location} failed while ${doing}: ${detail}.`, { cause: error });
+        }
+        return error;
+    }
+    async function call(request, doing) {
+        try {
+            return await http.request(request);
+        }
+        catch (error) {
+            throw toUserError(error, doing);
+        }
+    }
+    /** Like `call`, but a missing resource (any of `absentCodes`) is `undefined` instead of an error. */
+    async function callOrAbsent(request, doing, absentCodes) {
+        try {
+            return await http.request(request);
+        }
+        catch (error) {
+            if (error instanceof errors_HttpError) {
+                const { code } = mlflowError(error.body);
+                if (code !== undefined && absentCodes.includes(code))
+                    return undefined;
+            }
+            throw toUserError(error, doing);
+        }
+    }
+    async function searchVersions(filter, doing, deadline) {
+        const found = [];
+        let pageToken;
+        do {
+            const page = await call({ method: 'GET', path: 'model-versions/search', query: { filter, max_results: PAGE_SIZE, page_token: pageToken }, deadline }, doing);
+            found.push(...(page?.model_versions ?? []).map(fromMlflowVersion));
+            pageToken = page?.next_page_token === '' ? undefined : page?.next_page_token;
+        } while (pageToken !== undefined);
+        return found;
+    }
+    async function getVersion(name, version) {
+        const answer = await callOrAbsent({ method: 'GET', path: 'model-versions/get', query: { name, version } }, `reading version ${version} of model ${name}`, ['RESOURCE_DOES_NOT_EXIST']);
+        return answer?.model_version === undefined ? undefined : fromMlflowVersion(answer.model_version);
+    }
+    async function listVersions(name) {
+        return newestFirst(await searchVersions(`name=${quotedName(name)}`, `listing the versions of model ${name}`));
+    }
+    async function findVersionByTag(name, tag, value, deadline) {
+        const filter = versionTagFilter(name, tag, value);
+        const matches = filter === undefined
+            ? (await listVersions(name)).filter((version) => version.tags[tag] === value)
+            : (await searchVersions(filter, `searching model ${name} for the tag ${tag}`, deadline)).filter(
+            // The server matched already; checking again guards against filter semantics we did not anticipate.
+            (version) => version.name === name && version.tags[tag] === value);
+        // Two matches can only come from concurrent registrations; the first one created is the registration.
+        return matches.sort((a, b) => Number(a.version) - Number(b.version))[0];
+    }
+    async function createVersion(request) {
+        const { name, idempotencyKey } = request;
+        const deadline = Date.now() + totalTimeoutMs;
+        const body = {
+            name,
+            source: request.source,
+            run_id: request.runId,
+            model_id: request.modelId,
+            description: request.description,
+            run_link: request.runLink,
+            tags: recordToTags({ ...request.tags, [idempotencyKey.tag]: idempotencyKey.value }),
+        };
+        for (let round = 0;; round += 1) {
+            const existing = await findVersionByTag(name, idempotencyKey.tag, idempotencyKey.value, deadline);
+            // Found after a failed round: that round's request did create it.
+            if (existing !== undefined)
+                return { version: existing, created: round > 0 };
+            try {
+                const answer = await http.request({
+                    method: 'POST',
+                    path: 'model-versions/create',
+                    body,
+                    idempotent: false,
+                    deadline,
+                });
+                return { version: fromMlflowVersion(answer.model_version), created: true };
+            }
+            catch (error) {
+                const delay = client_backoffDelay(policy, round);
+                if (isOutcomeUnknown(error) && round + 1 < MAX_CREATE_ROUNDS && Date.now() + delay < deadline) {
+                    await new Promise((resolve) => setTimeout(resolve, delay));
+                    continue;
+                }
+                if (error instanceof errors_HttpError) {
+                    const { code, message } = mlflowError(error.body);
+                    if (code === 'INVALID_PARAMETER_VALUE' || code === 'BAD_REQUEST') {
+                        throw new errors/* UserError */.yo(`MLflow refused to register ${request.source} as a version of model ${name}: ${message ?? code}`, {
+                            input: 'source',
+                            cause: error,
+                        });
+                    }
+                    if (code === 'RESOURCE_DOES_NOT_EXIST') {
+                        throw new errors/* UserError */.yo(`MLflow has no registered model ${name} (${message ?? code}); create it before registering a version.`, {
+                            input: 'model-name',
+                            cause: error,
+                        });
+                    }
+                }
+                throw toUserError(error, `creating a version of model ${name}`);
+            }
+        }
+    }
+    return {
+        location,
+        async ensureModel(name, description) {
+            try {
+                // Repeating a create is harmless here: the second one answers RESOURCE_ALREADY_EXISTS, which is success.
+                await http.request({
+                    method: 'POST',
+                    path: 'registered-models/create',
+                    body: { name, description },
+                    idempotent: true,
+                });
+            }
+            catch (error) {
+                if (error instanceof errors_HttpError && mlflowError(error.body).code === 'RESOURCE_ALREADY_EXISTS')
+                    return;
+                if (error instanceof errors_HttpError && mlflowError(error.body).code === 'INVALID_PARAMETER_VALUE') {
+                    throw new errors/* UserError */.yo(`MLflow refused the model name ${name}: ${mlflowError(error.body).message ?? 'invalid name'}`, {
+                        input: 'model-name',
+                        cause: error,
+                    });
+                }
+                throw toUserError(error, `creating model ${name}`);
+            }
+        },
+        getVersion,
+        listVersions,
+        findVersionByTag: (name, tag, value) => findVersionByTag(name, tag, value),
+        createVersion,
+        async setTags(name, version, tags) {
+            // One request per tag (MLflow has no batch call); sequential, since SQLite-backed servers lock on writes.
+            for (const [key, value] of Object.entries(tags)) {
+                await call({ method: 'POST', path: 'model-versions/set-tag', body: { name, version, key, value }, idempotent: true }, `setting the tag ${key} on version ${version} of model ${name}`);
+            }
+        },
+        async setAlias(name, alias, version) {
+            const doing = `pointing the alias ${alias} of model ${name} at version ${version}`;
+            await call({ method: 'POST', path: 'registered-models/alias', body: { name, alias, version }, idempotent: true }, doing);
+            const stage = options.legacyStages === true ? LEGACY_STAGES[alias.toLowerCase()] : undefined;
+            if (stage !== undefined) {
+                await call({
+                    method: 'POST',
+                    path: 'model-versions/transition-stage',
+                    body: { name, version, stage, archive_existing_versions: stage !== 'Archived' },
+                    idempotent: true,
+                }, `moving version ${version} of model ${name} to the ${stage} stage`);
+            }
+        },
+        async getAlias(name, alias) {
+            // A missing alias is a 400 INVALID_PARAMETER_VALUE, a missing model a RESOURCE_DOES_NOT_EXIST.
+            const answer = await callOrAbsent({ method: 'GET', path: 'registered-models/alias', query: { name, alias } }, `reading the alias ${alias} of model ${name}`, ['INVALID_PARAMETER_VALUE', 'RESOURCE_DOES_NOT_EXIST']);
+            return answer?.model_version === undefined ? undefined : fromMlflowVersion(answer.model_version);
+        },
+        async deleteAlias(name, alias) {
+            await callOrAbsent({ method: 'DELETE', path: 'registered-models/alias', body: { name, alias } }, `deleting the alias ${alias} of model ${name}`, ['INVALID_PARAMETER_VALUE', 'RESOURCE_DOES_NOT_EXIST']);
+        },
+        async getVersionMetrics(name, version) {
+            const modelVersion = await getVersion(name, version);
+            if (modelVersion === undefined) {
+                throw new errors/* UserError */.yo(`MLflow at ${location} has no version ${version} of model ${name}.`, { input: 'model-name' });
+            }
+            let run;
+            if (modelVersion.runId !== undefined) {
+                const answer = await callOrAbsent({ method: 'GET', path: 'runs/get', query: { run_id: modelVersion.runId } }, `reading run ${modelVersion.runId} of version ${version} of model ${name}`, ['RESOURCE_DOES_NOT_EXIST']);
+                run = answer?.run;
+            }
+            return versionMetrics(run, modelVersion.tags);
+        },
+        versionUrl(name, version) {
+            return `${uiBase}/#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/lib/registry/index.ts
+/**
+ * Opens the model registry a command was pointed at: MLflow for `http(s)://` URLs, the embedded file registry for
+ * `file://` URIs and directory paths. The URI defaults to `$MLFLOW_TRACKING_URI`, then to the file registry in
+ * `.ml-gitops/registry` of the workspace, so a repository without MLflow works out of the box.
+ */
+
+
+
+
+
+
+
+
+
+const ACCEPTED_FORMS = 'an http(s):// MLflow tracking server URL, a file://<dir> URI, or a directory path relative to the workspace';
+/** MLflow tracking URIs that name a hosted service rather than a location (the Databricks workspace registries). */
+const SERVICE_WORDS = new Set(['databricks', 'databricks-uc']);
+/** Decides which registry the options name, without opening it; credentials are masked here. */
+function resolveRegistryTarget(options) {
+    const fromInput = nonEmpty(options.uri);
+    const fromEnv = nonEmpty(options.env.MLFLOW_TRACKING_URI);
+    const uri = fromInput ?? fromEnv ?? DEFAULT_FILE_REGISTRY_DIR;
+    const origin = fromInput !== undefined ? 'Input "registry-uri"' : 'MLFLOW_TRACKING_URI (used because input "registry-uri" is empty)';
+    if (/^https?:\/\//i.test(uri)) {
+        let url;
+        try {
+            url = new URL(uri);
+        }
+        catch {
+            throw new errors/* UserError */.yo(`${origin} ${JSON.stringify(uri)} is not a valid URL: use ${ACCEPTED_FORMS}.`, { input: 'registry-uri' });
+        }
+        if (url.username !== '' || url.password !== '') {
+            if (url.password !== '')
+                options.setSecret(decodeURIComponent(url.password));
+            throw new errors/* UserError */.yo(`${origin} must not carry credentials in the URL: pass them with the inputs "registry-username" and "registry-password" (or "registry-token"), or MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN).`, { input: 'registry-uri' });
+        }
+        return { kind: 'mlflow', trackingUri: url.toString().replace(/\/+$/, ''), auth: resolveAuth(options) };
+    }
+    if (/^file:/i.test(uri)) {
+        const directory = /^file:\/\/(localhost)?\//i.test(uri)
+            ? (0,external_node_url_.fileURLToPath)(uri.replace(/^file:\/\/localhost\//i, 'file:///'))
+            : external_node_path_default().resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
+        return { kind: 'file', directory };
+    }
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1];
+    const isWindowsDrive = /^[a-z]:[\\/]/i.test(uri);
+    if ((scheme !== undefined && !isWindowsDrive) || SERVICE_WORDS.has(uri.toLowerCase())) {
+        const named = scheme === undefined ? `"${uri}"` : `"${scheme}:"`;
+        throw new errors/* UserError */.yo(`${origin} ${JSON.stringify(uri)} names a registry ml-gitops does not support (${named}): use ${ACCEPTED_FORMS}.`, { input: 'registry-uri' });
+    }
+    return { kind: 'file', directory: external_node_path_default().resolve(options.workspace, uri) };
+}
+/** Credentials from the inputs, else from the MLflow environment variables; a token wins over a user name. */
+function resolveAuth(options) {
+    const token = nonEmpty(options.token) ?? nonEmpty(options.env.MLFLOW_TRACKING_TOKEN);
+    const inputUser = nonEmpty(options.username);
+    const inputPassword = nonEmpty(options.password);
+    const fromInputs = inputUser !== undefined || inputPassword !== undefined;
+    const username = fromInputs ? inputUser : nonEmpty(options.env.MLFLOW_TRACKING_USERNAME);
+    const password = fromInputs ? inputPassword : nonEmpty(options.env.MLFLOW_TRACKING_PASSWORD);
+    if (token !== undefined)
+        options.setSecret(token);
+    if (password !== undefined)
+        options.setSecret(password);
+    if (token !== undefined)
+        return { kind: 'bearer', token };
+    if (username === undefined && password === undefined)
+        return undefined;
+    if (username === undefined || password === undefined) {
+        const [missing, given] = username === undefined ? ['user name', 'password'] : ['password', 'user name'];
+        throw new errors/* UserError */.yo(fromInputs
+            ? `The registry ${given} is set but its ${missing} is not: set both inputs "registry-username" and "registry-password" (or use "registry-token").`
+            : `MLFLOW_TRACKING_${given === 'password' ? 'PASSWORD' : 'USERNAME'} is set but MLFLOW_TRACKING_${missing === 'password' ? 'PASSWORD' : 'USERNAME'} is not: set both, or pass the inputs "registry-username" and "registry-password" (or "registry-token").`, { input: username === undefined ? 'registry-username' : 'registry-password' });
+    }
+    options.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
+    return { kind: 'basic', username, password };
+}
+/** Opens the registry the options name (see `resolveRegistryTarget`). */
+function openRegistry(options) {
+    const target = resolveRegistryTarget(options);
+    if (target.kind === 'file')
+        return createFileRegistry({ directory: target.directory });
+    const tuning = mlflowClientTuning(options.env);
+    const requestTimeoutMs = options.requestTimeoutMs ?? tuning.requestTimeoutMs;
+    return createMlflowRegistry({
+        trackingUri: target.trackingUri,
+        ...(target.auth !== undefined ? { auth: target.auth } : {}),
+        ...(options.totalTimeoutMs !== undefined ? { totalTimeoutMs: options.totalTimeoutMs } : {}),
+        ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+        ...(tuning.retry !== undefined ? { retry: tuning.retry } : {}),
+        ...(options.legacyStages !== undefined ? { legacyStages: options.legacyStages } : {}),
+        ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
+    });
+}
+/**
+ * The official MLflow client's tuning variables, honoured so that a team's existing settings carry over:
+ * MLFLOW_HTTP_REQUEST_MAX_RETRIES, MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR and MLFLOW_HTTP_REQUEST_TIMEOUT (seconds).
+ */
+function mlflowClientTuning(env) {
+    const read = (name, integer, min) => {
+        const raw = nonEmpty(env[name]);
+        if (raw === undefined)
+            return undefined;
+        const value = Number(raw);
+        if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+            throw new errors/* UserError */.yo(`The environment variable ${name} must be ${integer ? 'a whole number' : 'a number'} of at least ${min} (got "${raw}"); fix or unset it.`);
+        }
+        return value;
+    };
+    const maxRetries = read('MLFLOW_HTTP_REQUEST_MAX_RETRIES', true, 0);
+    const backoffFactor = read('MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR', false, 1);
+    const timeoutSeconds = read('MLFLOW_HTTP_REQUEST_TIMEOUT', false, 1);
+    const retry = {
+        ...(maxRetries !== undefined ? { maxRetries } : {}),
+        ...(backoffFactor !== undefined ? { backoffFactor } : {}),
+    };
+    return {
+        ...(Object.keys(retry).length > 0 ? { retry } : {}),
+        ...(timeoutSeconds !== undefined ? { requestTimeoutMs: timeoutSeconds * 1000 } : {}),
+    };
+}
+function nonEmpty(value) {
+    const trimmed = value?.trim();
+    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+;// CONCATENATED MODULE: ./src/lib/registry/inputs.ts
+/**
+ * The registry inputs every command that talks to a registry shares (evaluate-model's champion, register-model, and
+ * the promotion and rollback commands), declared once so their names, defaults and docs cannot drift apart.
+ */
+
+
+const REGISTRY_INPUTS = {
+    'registry-uri': (0,command/* text */.Qq)({
+        description: 'Where the registry is: an MLflow tracking server (http(s)://host:port), or a file registry (file://<dir> or a directory relative to the workspace).',
+        defaultDescription: `\`$MLFLOW_TRACKING_URI\`, else \`${DEFAULT_FILE_REGISTRY_DIR}\``,
+    }),
+    'registry-token': (0,command/* secret */.rJ)({ description: 'Bearer token for MLflow.', defaultDescription: '`$MLFLOW_TRACKING_TOKEN`' }),
+    'registry-username': (0,command/* text */.Qq)({ description: 'User name for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_USERNAME`' }),
+    'registry-password': (0,command/* secret */.rJ)({ description: 'Password for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_PASSWORD`' }),
+};
+/** The options `openRegistry` takes, from the shared inputs and the run context. */
+function inputs_registryOptions(inputs, context) {
+    return {
+        uri: inputs.registryUri,
+        token: inputs.registryToken,
+        username: inputs.registryUsername,
+        password: inputs.registryPassword,
+        env: context.env,
+        workspace: context.workspace,
+        setSecret: (value) => context.setSecret(value),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/lib/registry/rolled-back.ts
+/**
+ * The rolled-back contract: `rollback` tags a version it takes out of service, and every promoting action
+ * (register-model, bump-manifest, open-promotion-pr) refuses to promote a version so tagged unless told to. The tag
+ * names live in `tags.ts`; this module writes them together and reads them back for the refusal sentence.
+ */
+
+
+/** Why, when and by which run a version was rolled back (next to `ml-gitops.rolled-back=true`). */
+const ROLLED_BACK_REASON_TAG = 'ml-gitops.rolled-back-reason';
+const ROLLED_BACK_AT_TAG = 'ml-gitops.rolled-back-at';
+const ROLLED_BACK_RUN_TAG = 'ml-gitops.rolled-back-run-url';
+const ROLLED_BACK_ENVIRONMENT_TAG = 'ml-gitops.rolled-back-environment';
+/** The tags `rollback` sets on the bad version. */
+function rolledBackTags(facts) {
+    const tags = {
+        [ROLLED_BACK_TAG]: ROLLED_BACK_VALUE,
+        [ROLLED_BACK_AT_TAG]: facts.at.toISOString(),
+        [ROLLED_BACK_ENVIRONMENT_TAG]: facts.environment,
+    };
+    if (facts.reason !== undefined && facts.reason.trim() !== '')
+        tags[ROLLED_BACK_REASON_TAG] = facts.reason.trim().slice(0, 5000);
+    if (facts.runUrl !== undefined)
+        tags[ROLLED_BACK_RUN_TAG] = facts.runUrl;
+    return tags;
+}
+/** ` (reason: …, rolled back in production at …)` from a version's tags, for messages. */
+function rolledBackDetails(tags) {
+    const parts = [];
+    const reason = tags[ROLLED_BACK_REASON_TAG];
+    if (reason !== undefined && reason !== '')
+        parts.push(`reason: ${reason}`);
+    const where = tags[ROLLED_BACK_ENVIRONMENT_TAG];
+    const when = tags[ROLLED_BACK_AT_TAG];
+    if (where !== undefined || when !== undefined)
+        parts.push(`rolled back${where === undefined ? '' : ` in ${where}`}${when === undefined ? '' : ` at ${when}`}`);
+    return parts.length === 0 ? '' : ` (${parts.join('; ')})`;
+}
+/**
+ * Refuses to promote a version tagged as rolled back, unless `allow` (the caller's override input, named by
+ * `allowInput`). Returns the version read (undefined when the registry does not know it: nothing to refuse).
+ */
+async function refuseRolledBackVersion(registry, name, version, options) {
+    const found = await registry.getVersion(name, version);
+    if (found === undefined || options.allow || !isRolledBack(found.tags))
+        return found;
+    throw new errors/* UserError */.yo(`Version ${version} of model "${name}" is tagged ${ROLLED_BACK_TAG}=true${rolledBackDetails(found.tags)}, so ${options.action} will not promote it again: promote another version, or set ${(0,errors/* inputRef */.io)(options.allowInput)} to true if it is fixed.`, { input: options.allowInput });
+}
+
+;// CONCATENATED MODULE: ./src/lib/run-facts.ts
+/**
+ * Facts about the CI run a command is part of, read once from the environment: GitHub Actions' variables first, then
+ * the common variables of other CI systems for the commit. Every command that links to the run or records lineage
+ * reads them here, so the run URL is the same in a commit trailer, a registry tag and a PR body.
+ */
+
+/** Commit variables of other CI systems, in the order they are tried after GITHUB_SHA. */
+const COMMIT_VARIABLES = ['GITHUB_SHA', 'CI_COMMIT_SHA', 'BUILD_SOURCEVERSION', 'GIT_COMMIT', 'CIRCLE_SHA1', 'BITBUCKET_COMMIT', 'BUILDKITE_COMMIT', 'DRONE_COMMIT_SHA'];
+const trimSlashes = (url) => url.replace(/\/+$/, '');
+function runFacts(env) {
+    const serverUrl = trimSlashes((0,lib_text/* nonEmpty */.hq)(env.GITHUB_SERVER_URL) ?? 'https://github.com');
+    const dotCom = serverUrl === 'https://github.com';
+    const apiUrl = trimSlashes((0,lib_text/* nonEmpty */.hq)(env.GITHUB_API_URL) ?? (dotCom ? 'https://api.github.com' : `${serverUrl}/api/v3`));
+    const graphqlUrl = trimSlashes((0,lib_text/* nonEmpty */.hq)(env.GITHUB_GRAPHQL_URL) ?? (dotCom ? 'https://api.github.com/graphql' : `${serverUrl}/api/graphql`));
+    const repository = (0,lib_text/* nonEmpty */.hq)(env.GITHUB_REPOSITORY);
+    const runId = (0,lib_text/* nonEmpty */.hq)(env.GITHUB_RUN_ID);
+    const runAttempt = (0,lib_text/* nonEmpty */.hq)(env.GITHUB_RUN_ATTEMPT);
+    let runUrl;
+    if (repository !== undefined && runId !== undefined) {
+        runUrl = `${serverUrl}/${repository}/actions/runs/${runId}`;
+        if (runAttempt !== undefined && runAttempt !== '1')
+            runUrl += `/attempts/${runAttempt}`;
+    }
+    const commitVariable = COMMIT_VARIABLES.find((name) => (0,lib_text/* nonEmpty */.hq)(env[name]) !== undefined);
+    return {
+        serverUrl,
+        apiUrl,
+        graphqlUrl,
+        repository,
+        commit: commitVariable === undefined ? undefined : (0,lib_text/* nonEmpty */.hq)(env[commitVariable]),
+        runId,
+        runAttempt,
+        runUrl,
+        actor: (0,lib_text/* nonEmpty */.hq)(env.GITHUB_ACTOR),
+        event: (0,lib_text/* nonEmpty */.hq)(env.GITHUB_EVENT_NAME),
+        ref: (0,lib_text/* nonEmpty */.hq)(env.GITHUB_REF),
+        workflow: (0,lib_text/* nonEmpty */.hq)(env.GITHUB_WORKFLOW),
+        inGitHubActions: env.GITHUB_ACTIONS === 'true',
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/bump-manifest/summary.ts
 function cell(value) {
     if (value === null)
         return '*(new)*';
@@ -76007,7 +78306,8 @@ function summaryMarkdown(facts) {
 
 
 
-
+const PLAN_INPUTS = { updates: 'updates', root: 'path' };
+const PUBLISH_INPUTS = { ...PLAN_INPUTS, branch: 'branch', remote: 'remote', createBranch: 'create-branch', maxAttempts: 'max-attempts' };
 const DEFAULT_AUTHOR = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>';
 const bumpManifest = (0,command/* defineCommand */.NB)({
     name: 'bump-manifest',
@@ -76021,7 +78321,8 @@ const bumpManifest = (0,command/* defineCommand */.NB)({
         'create-missing': (0,command/* flag */.Jt)({ description: 'Create missing map keys on the selector path (never list items).', default: 'false' }),
         commit: (0,command/* flag */.Jt)({ description: 'Commit the changed files.', default: 'true' }),
         push: (0,command/* flag */.Jt)({ description: 'Push the commit, re-applying the edits on the new tip when the push is rejected because the branch moved.', default: 'true' }),
-        branch: (0,command/* text */.Qq)({ description: 'The branch to push to; required on a detached HEAD.', defaultDescription: 'the checked-out branch' }),
+        branch: (0,command/* text */.Qq)({ description: 'The branch to push to; required on a detached HEAD. It must exist on the remote unless `create-branch` is true.', defaultDescription: 'the checked-out branch' }),
+        'create-branch': (0,command/* flag */.Jt)({ description: 'Create `branch` on the remote when it does not exist there (otherwise a missing branch is refused as a probable typo).', default: 'false' }),
         remote: (0,command/* text */.Qq)({ description: 'The remote to push to.', default: 'origin' }),
         'commit-message': (0,command/* text */.Qq)({
             description: `Commit message template; placeholders ${MESSAGE_PLACEHOLDERS.map((p) => `\`{${p}}\``).join(', ')}. The trailers are always appended.`,
@@ -76032,7 +78333,11 @@ const bumpManifest = (0,command/* defineCommand */.NB)({
         'dry-run': (0,command/* flag */.Jt)({ description: 'Print the diff and write nothing.', default: 'false' }),
         'model-name': (0,command/* text */.Qq)({ description: 'The model promoted, for the commit message and the `Model-Name` trailer.' }),
         environment: (0,command/* text */.Qq)({ description: 'The environment promoted to, for the commit message and the `Environment` trailer.' }),
-        'model-version': (0,command/* text */.Qq)({ description: 'The version promoted, for the commit message and the `Model-Version` trailer.' }),
+        'model-version': (0,command/* text */.Qq)({
+            description: 'The version promoted, for the commit message and the `Model-Version` trailer. With `model-name`, a version the registry tags as rolled back is refused.',
+        }),
+        ...REGISTRY_INPUTS,
+        'allow-rolled-back': (0,command/* flag */.Jt)({ description: 'Promote `model-version` even when the registry tags it ml-gitops.rolled-back=true.', default: 'false' }),
     },
     outputs: {
         changed: { description: '`true` when a file changed (in a dry run: would change), else `false`.' },
@@ -76043,11 +78348,20 @@ const bumpManifest = (0,command/* defineCommand */.NB)({
     },
     async run(inputs, ctx) {
         const root = external_node_path_default().resolve(ctx.workspace, inputs.path ?? '.');
-        const updates = parseUpdates(inputs.updates);
+        const updates = parseUpdates(inputs.updates, PLAN_INPUTS.updates);
         if (inputs.commitMessage !== undefined)
-            checkTemplate(inputs.commitMessage);
-        const identity = parseAuthor(inputs.author);
-        const replan = () => buildPlan(root, updates, { createMissing: inputs.createMissing });
+            checkTemplate(inputs.commitMessage, 'commit-message');
+        const identity = parseIdentity(inputs.author, 'author');
+        if (inputs.modelName !== undefined && inputs.modelVersion !== undefined) {
+            // A version taken out of service by rollback must not come back with the next automated bump.
+            await refuseRolledBackVersion(openRegistry(inputs_registryOptions(inputs, ctx)), inputs.modelName, inputs.modelVersion, {
+                allow: inputs.allowRolledBack,
+                allowInput: 'allow-rolled-back',
+                action: 'bump-manifest',
+            });
+        }
+        const source = await diskSource(root, PLAN_INPUTS.root);
+        const replan = () => buildPlan(source, updates, { createMissing: inputs.createMissing, inputs: PLAN_INPUTS });
         // Every line is parsed, every file resolved and every edit applied in memory before anything is written.
         const plan = await replan();
         logChanges(ctx, plan);
@@ -76059,11 +78373,29 @@ const bumpManifest = (0,command/* defineCommand */.NB)({
         }
         if (!inputs.commit) {
             const diff = unifiedDiff(plan);
-            const changed = plan.files.filter((file) => file.changed);
-            await writeFilesAtomically(changed.map((file) => ({ realPath: file.realPath, text: file.after, mode: file.mode })), new Map(changed.map((file) => [file.realPath, file.before])));
+            await writePlanFiles(plan.files.filter((file) => file.changed), 'after');
             return finish(ctx, { plan, dryRun: false, sha: undefined, attempts: 0, status: 'written', target: undefined }, diff);
         }
-        const result = await commitAndPush(ctx, root, plan, inputs, identity, replan);
+        const facts = {
+            modelName: inputs.modelName,
+            modelVersion: inputs.modelVersion,
+            environment: inputs.environment,
+            workflowRun: runFacts(ctx.env).runUrl,
+        };
+        const result = await publishPlan({
+            root,
+            git: new GitClient({ cwd: root, env: ctx.env, identity }),
+            firstPlan: plan,
+            replan,
+            message: (planned) => buildCommitMessage(planned, inputs.commitMessage, facts),
+            push: inputs.push,
+            branch: inputs.branch,
+            remote: inputs.remote,
+            createBranch: inputs.createBranch,
+            maxAttempts: inputs.maxAttempts,
+            inputs: PUBLISH_INPUTS,
+            log: ctx.log,
+        });
         const diff = result.status === 'up-to-date' ? '' : unifiedDiff(result.plan);
         const target = inputs.push ? result.target : undefined;
         return finish(ctx, { plan: result.plan, dryRun: false, sha: result.sha, attempts: result.attempts, status: result.status, target }, diff);
@@ -76088,93 +78420,228 @@ function finish(ctx, facts, diff) {
         diff,
     };
 }
-async function commitAndPush(ctx, root, firstPlan, inputs, identity, replan) {
-    const gitCwd = await external_node_fs_namespaceObject.promises.realpath(root);
-    const git = new GitClient({ cwd: gitCwd, env: ctx.env, identity });
-    if ((await git.topLevel()) === undefined) {
-        throw new errors/* UserError */.yo(`The \`path\` directory ${root} is not a git checkout; check out the manifest repository there or set \`commit: false\`.`, { input: 'path' });
-    }
-    const head = await git.tryRevParse('HEAD');
-    if (head === undefined) {
-        throw new errors/* UserError */.yo(`The checkout at ${root} has no commit yet; push an initial commit to the manifest repository first.`, { input: 'path' });
-    }
-    const targetPaths = firstPlan.files.map((file) => external_node_path_default().relative(gitCwd, file.realPath).split((external_node_path_default()).sep).join('/'));
-    const dirty = await git.status(targetPaths);
-    if (dirty.length > 0) {
-        const shown = dirty.map((entry) => entry.path).join(', ');
-        const first = firstPlan.files[targetPaths.indexOf(dirty[0]?.path ?? '')];
-        throw new errors/* UserError */.yo(`The files ${shown} have uncommitted changes in ${root}; commit or discard them before bump-manifest commits its edits.`, {
-            input: 'updates',
-            location: { file: first?.relativePath ?? shown },
-        });
-    }
-    const current = await git.currentBranch();
-    const branch = inputs.branch ?? current;
-    if (branch === undefined) {
-        throw new errors/* UserError */.yo('The checkout is on a detached HEAD; set the `branch` input to the branch to push to.', { input: 'branch' });
-    }
-    if ((await git.run(['check-ref-format', '--branch', branch])).exitCode !== 0) {
-        throw new errors/* UserError */.yo(`Input "branch" is not a valid branch name (got ${JSON.stringify(branch)}).`, { input: 'branch' });
-    }
-    if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(inputs.remote) && !/^ssh:\/\/[^/:@]+@/i.test(inputs.remote)) {
-        throw new errors/* UserError */.yo('Input "remote" contains credentials in its URL; name a configured remote (e.g. origin) and let actions/checkout store the token.', {
-            input: 'remote',
-        });
-    }
-    const target = { remote: inputs.remote, branch };
-    const facts = {
-        modelName: inputs.modelName,
-        modelVersion: inputs.modelVersion,
-        environment: inputs.environment,
-        workflowRun: workflowRunUrl(ctx.env),
-    };
-    let detachedFrom;
+
+;// CONCATENATED MODULE: ./src/lib/evaluation-report.ts
+/**
+ * The JSON report of `evaluate-model`, version 1: the contract between steps. `evaluate-model` writes it;
+ * `register-model` and `open-promotion-pr` read it. Additions keep `schemaVersion: 1` and are optional in the schema,
+ * so a report written by an earlier release of the same version still reads; a change that renames or removes a field
+ * bumps the version. Numbers that are undefined (NaN, e.g. the roc_auc of a slice with one class) are written as null.
+ */
+
+
+
+
+
+const REPORT_SCHEMA_VERSION = 1;
+const value = schemas/* number */.aig().nullable();
+const metrics = schemas/* record */.g1P(schemas/* string */.YjP(), value);
+/** `evaluated`, or `skipped` when the rule could not apply (a comparison without a champion yet). Absent = evaluated. */
+const evaluation_report_status = schemas/* enum */.k5n(['evaluated', 'skipped']);
+const intervalSchema = schemas/* object */.Ikc({
+    lower: value,
+    upper: value,
+    /** Two-sided confidence of the interval, e.g. 0.95. */
+    confidence: schemas/* number */.aig(),
+});
+const ruleResultSchema = schemas/* object */.Ikc({
+    /** Where the rule is in the policy: `rules[1].any[0]`, `slices.rules[0]`. */
+    id: schemas/* string */.YjP(),
+    metric: schemas/* string */.YjP(),
+    direction: schemas/* enum */.k5n(['higher', 'lower']),
+    kind: schemas/* enum */.k5n(['min', 'max', 'min_improvement', 'max_regression']),
+    /** The bound as the policy wrote it: a number, or a percentage such as "1%". */
+    threshold: schemas/* union */.KCZ([schemas/* number */.aig(), schemas/* string */.YjP()]),
+    /** The bound in the metric's unit (a percentage applied to the champion's value); null when it cannot be computed. */
+    required: value,
+    candidate: value,
+    champion: value,
+    /** Candidate over champion in the metric's better direction (positive = better); null without a champion. */
+    improvement: value,
+    /** Paired bootstrap interval of the improvement; null when the comparison used point estimates. */
+    interval: intervalSchema.nullable(),
+    /** A skipped rule does not block the decision (`passed` is true); its explanation says why it was skipped. */
+    passed: schemas/* boolean */.zMY(),
+    status: evaluation_report_status.optional(),
+    explanation: schemas/* string */.YjP(),
+});
+const groupResultSchema = schemas/* object */.Ikc({
+    id: schemas/* string */.YjP(),
+    kind: schemas/* enum */.k5n(['any', 'all']),
+    passed: schemas/* boolean */.zMY(),
+    /** `skipped` when every rule inside was skipped. */
+    status: evaluation_report_status.optional(),
+    /** Ids of the rules and groups directly inside. */
+    members: schemas/* array */.YOg(schemas/* string */.YjP()),
+});
+const sliceResultSchema = schemas/* object */.Ikc({
+    /** The slice-column value. */
+    value: schemas/* string */.YjP(),
+    rows: schemas/* number */.aig().int(),
+    status: schemas/* enum */.k5n(['evaluated', 'skipped']),
+    /** null for a skipped slice. */
+    passed: schemas/* boolean */.zMY().nullable(),
+    candidate: schemas/* object */.Ikc({ metrics }),
+    champion: schemas/* object */.Ikc({ metrics }).nullable(),
+    rules: schemas/* array */.YOg(ruleResultSchema),
+    groups: schemas/* array */.YOg(groupResultSchema),
+});
+const classesSchema = schemas/* object */.Ikc({
+    /** `numbers` when every label and prediction is a number (`1` and `1.0` are one class), else `text`. */
+    comparedAs: schemas/* enum */.k5n(['numbers', 'text']),
+    /** The classes occurring among the labels, as first written. */
+    labels: schemas/* array */.YOg(schemas/* string */.YjP()),
+    /** Classes a model predicts that never occur as a label (each counts as a wrong prediction). */
+    predictedNotLabelled: schemas/* object */.Ikc({ candidate: schemas/* array */.YOg(schemas/* string */.YjP()), champion: schemas/* array */.YOg(schemas/* string */.YjP()) }),
+});
+const evaluationReportSchema = schemas/* object */.Ikc({
+    schemaVersion: schemas/* literal */.euz(REPORT_SCHEMA_VERSION),
+    decision: schemas/* enum */.k5n(['promote', 'reject']),
+    passed: schemas/* boolean */.zMY(),
+    /** One sentence: why the decision was taken. */
+    reason: schemas/* string */.YjP(),
+    task: schemas/* enum */.k5n(['binary', 'multiclass', 'regression']),
+    /** Rows of the predictions file. */
+    rows: schemas/* number */.aig().int(),
+    /** The fewest rows the whole set needs (the min-rows input); fewer rows reject the candidate. */
+    minRows: schemas/* number */.aig().int().optional(),
+    /** Binary tasks: the score at or above which a row is predicted positive; null for other tasks. */
+    threshold: schemas/* number */.aig().nullable(),
+    /** Binary tasks: the label value of the positive class when the positive-label input named one, else null. */
+    positiveLabel: schemas/* string */.YjP().nullable().optional(),
+    /** Multiclass tasks: how the classes were compared and which predicted classes never occur as labels. */
+    classes: classesSchema.nullable().optional(),
+    predictions: schemas/* object */.Ikc({ file: schemas/* string */.YjP(), format: schemas/* enum */.k5n(['csv', 'tsv', 'jsonl']), gzip: schemas/* boolean */.zMY() }),
+    candidate: schemas/* object */.Ikc({ metrics }),
+    /** null when there is no champion (no champion column, champion-metrics or champion input). */
+    champion: schemas/* object */.Ikc({
+        metrics,
+        source: schemas/* enum */.k5n(['predictions', 'metrics-file', 'registry']),
+        /** The `models:/` URI and resolved version, when the metrics came from the registry. */
+        modelUri: schemas/* string */.YjP().nullable(),
+        version: schemas/* string */.YjP().nullable(),
+    })
+        .nullable(),
+    /**
+     * The champion input named an alias that does not exist yet and on-missing-champion is promote-if-rules-pass: the
+     * champion comparisons were skipped. null otherwise.
+     */
+    missingChampion: schemas/* object */.Ikc({ modelUri: schemas/* string */.YjP() }).nullable().optional(),
+    policy: schemas/* object */.Ikc({ source: schemas/* enum */.k5n(['file', 'inline', 'none']), file: schemas/* string */.YjP().nullable() }),
+    significance: schemas/* object */.Ikc({ confidence: schemas/* number */.aig(), resamples: schemas/* number */.aig().int(), seed: schemas/* number */.aig().int() }).nullable(),
+    rules: schemas/* array */.YOg(ruleResultSchema),
+    groups: schemas/* array */.YOg(groupResultSchema),
+    slices: schemas/* array */.YOg(sliceResultSchema),
+    /** The slice-column, when slices were evaluated. */
+    sliceColumn: schemas/* string */.YjP().nullable(),
+    /** The warnings of the run, each one sentence (also logged as warnings). */
+    warnings: schemas/* array */.YOg(schemas/* string */.YjP()).optional(),
+});
+/**
+ * Reads and validates a report written by `evaluate-model` (for the steps that consume it). `display` is the path as
+ * the user wrote it and `input` the input that pointed to it, for messages.
+ */
+async function readEvaluationReport(file, display = file, input = 'evaluation-report') {
+    const fix = `point ${(0,errors/* inputRef */.io)(input)} to the report-path output of evaluate-model`;
+    let text;
     try {
-        let plan = firstPlan;
-        if (inputs.push && current !== branch) {
-            // Not on the target branch (detached, or another branch checked out): start from the target's tip, so nothing
-            // of the checked-out branch is pushed to it, and leave the local branch alone.
-            const tip = await git.fetchBranch(target.remote, branch);
-            if (current !== undefined) {
-                await git.detach();
-                detachedFrom = current;
-            }
-            if (tip !== undefined && tip !== head) {
-                await git.resetKeep(tip);
-                plan = await replan();
-            }
-        }
-        const result = await publish(plan, {
-            git,
-            gitCwd,
-            replan,
-            message: (planned) => buildCommitMessage(planned, inputs.commitMessage, facts),
-            target: inputs.push ? target : undefined,
-            maxAttempts: inputs.maxAttempts,
-            log: ctx.log,
-        });
-        return { ...result, target };
+        text = await (0,promises_.readFile)(file, 'utf8');
+    }
+    catch {
+        throw new errors/* UserError */.yo(`The evaluation report "${display}" does not exist; ${fix}.`, { input });
+    }
+    let data;
+    try {
+        data = JSON.parse(text);
     }
     catch (error) {
-        await restore(ctx, git, head, detachedFrom);
-        throw error;
+        throw new errors/* UserError */.yo(`The evaluation report "${display}" is not JSON (${error.message}); ${fix}.`, {
+            input,
+            location: { file: display },
+        });
+    }
+    const version = data?.schemaVersion;
+    if (version !== REPORT_SCHEMA_VERSION) {
+        throw new errors/* UserError */.yo(`The evaluation report "${display}" has schemaVersion ${JSON.stringify(version)}, but this version of ml-gitops reads version ${REPORT_SCHEMA_VERSION}; produce it with the same ml-gitops release.`, { input, location: { file: display } });
+    }
+    const result = evaluationReportSchema.safeParse(data);
+    if (!result.success) {
+        const issue = result.error.issues[0];
+        const where = issue?.path.map(String).join('.') ?? '';
+        throw new errors/* UserError */.yo(`The evaluation report "${display}" is not a valid evaluate-model report: ${where === '' ? '' : `${where} `}${issue?.message ?? 'is invalid'}.`, {
+            input,
+            location: { file: display },
+        });
+    }
+    return result.data;
+}
+/**
+ * Writes the report to `file` (absolute) atomically (a temporary file renamed over it, so a reader never sees half a
+ * report), creating its directory. A location that cannot be written is a UserError naming `origin.input`.
+ */
+async function writeEvaluationReport(file, report, origin) {
+    try {
+        await (0,promises_.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+        await lib_default()(file, `${JSON.stringify(report, null, 2)}\n`, { encoding: 'utf8' });
+    }
+    catch (error) {
+        const problem = await unwritableProblem(error, file, origin.display);
+        if (problem === undefined)
+            throw error;
+        throw new errors/* UserError */.yo(`The evaluation report cannot be written to "${origin.display}": ${problem}; set ${(0,errors/* inputRef */.io)(origin.input)} to a file in a writable directory.`, {
+            input: origin.input,
+        });
     }
 }
-/** Puts HEAD (and the branch) back where the run found them after a failure; the target files were clean then. */
-async function restore(ctx, git, head, detachedFrom) {
-    try {
-        if ((await git.tryRevParse('HEAD')) !== head)
-            await git.resetKeep(head);
-        if (detachedFrom !== undefined)
-            await git.checkout(detachedFrom);
+/** Why `file` cannot be written, in words, for the errors the environment causes; undefined for anything else. */
+async function unwritableProblem(error, file, display) {
+    switch (error?.code) {
+        case 'EEXIST':
+        case 'ENOTDIR': {
+            const blocking = await firstFileAncestor(file);
+            const shown = blocking === undefined ? 'a part of the path' : `"${displayedAncestor(display, file, blocking)}"`;
+            return `${shown} is a file, not a directory`;
+        }
+        case 'EISDIR':
+            return 'it is a directory; name a file inside it, such as evaluation-report.json';
+        case 'EACCES':
+        case 'EPERM':
+            return 'permission denied';
+        case 'EROFS':
+            return 'the file system is read-only';
+        default:
+            return undefined;
     }
-    catch (error) {
-        ctx.log.warning(`Could not put the checkout back at ${head.slice(0, 12)}: ${error instanceof Error ? error.message : String(error)}`);
+}
+/** The nearest ancestor of `file` that exists and is not a directory (the cause of EEXIST / ENOTDIR). */
+async function firstFileAncestor(file) {
+    let current = external_node_path_default().dirname(file);
+    for (;;) {
+        const stats = await (0,promises_.stat)(current).catch(() => undefined);
+        if (stats !== undefined)
+            return stats.isDirectory() ? undefined : current;
+        const parent = external_node_path_default().dirname(current);
+        if (parent === current)
+            return undefined;
+        current = parent;
     }
+}
+/** `blocking` as the user would write it: relative like `display` when `display` was relative. */
+function displayedAncestor(display, file, blocking) {
+    if (external_node_path_default().isAbsolute(display))
+        return blocking;
+    const up = external_node_path_default().relative(blocking, file).split((external_node_path_default()).sep).length;
+    const parts = display.split(/[\\/]/);
+    return parts.slice(0, Math.max(1, parts.length - up)).join('/');
+}
+/** JSON numbers cannot be NaN or infinite: those become null. */
+function finiteOrNull(value) {
+    return value === undefined || !Number.isFinite(value) ? null : value;
+}
+function metricsForReport(values) {
+    return Object.fromEntries(Object.entries(values).map(([name, v]) => [name, finiteOrNull(v)]));
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/lib/metrics/catalog.ts
 function metric(task, name, direction, description) {
     return Object.freeze({ name, task, direction, description });
@@ -77564,1405 +80031,6 @@ function computeMetrics(data, names) {
     return result;
 }
 
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
-// EXTERNAL MODULE: ./node_modules/write-file-atomic/lib/index.js
-var lib = __nccwpck_require__(238);
-var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
-// EXTERNAL MODULE: ./node_modules/proper-lockfile/index.js
-var proper_lockfile = __nccwpck_require__(3648);
-var proper_lockfile_default = /*#__PURE__*/__nccwpck_require__.n(proper_lockfile);
-;// CONCATENATED MODULE: ./src/lib/lock.ts
-/**
- * Inter-process locks on the file system (proper-lockfile: an atomic `mkdir` lock whose mtime is refreshed while it is
- * held, so a lock left by a crashed run goes stale and is taken over instead of blocking every later run).
- */
-
-
-const DEFAULT_STALE_MS = 10_000;
-/**
- * Waiting schedule for a busy lock: short randomised waits (many runs queue for a few milliseconds each), capped so
- * the total wait (roughly 1 minute) outlasts the stale timeout of a crashed holder.
- */
-const RETRIES = { retries: 400, factor: 1.2, minTimeout: 5, maxTimeout: 150, randomize: true };
-/**
- * Runs `critical` while holding the lock directory `lockPath` (created inside an existing directory). `assertHeld`
- * throws when the lock was lost (its refresh failed or another process took it over), so `critical` calls it before
- * each write and never writes without the lock.
- */
-async function withLock(lockPath, options, critical) {
-    let compromised;
-    let release;
-    try {
-        release = await proper_lockfile_default().lock(lockPath, {
-            lockfilePath: lockPath,
-            realpath: false,
-            stale: options.staleMs ?? DEFAULT_STALE_MS,
-            retries: RETRIES,
-            onCompromised: (error) => {
-                compromised = error;
-            },
-        });
-    }
-    catch (error) {
-        if (error.code === 'ELOCKED') {
-            throw new errors/* UserError */.yo(`Could not lock ${options.description}: another run held the lock ${lockPath} for over a minute; retry when it has finished, or delete that directory if no run is active.`, { cause: error });
-        }
-        throw error;
-    }
-    const assertHeld = () => {
-        if (compromised !== undefined) {
-            throw new Error(`Lost the lock ${lockPath} on ${options.description}: ${compromised.message}`, { cause: compromised });
-        }
-    };
-    try {
-        return await critical(assertHeld);
-    }
-    finally {
-        await release().catch((error) => {
-            // Releasing a lock that was already taken over is harmless; the write guarded by assertHeld did not happen.
-            if (compromised === undefined)
-                throw error;
-        });
-    }
-}
-
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 11 modules
-var schemas = __nccwpck_require__(2857);
-// EXTERNAL MODULE: ./node_modules/zod/v4/core/api.js
-var api = __nccwpck_require__(3759);
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
-
-
-
-function datetime(params) {
-    return api/* _isoDateTime */.G1(schemas/* ZodISODateTime */.You, params);
-}
-function date(params) {
-    return core._isoDate(ZodISODate, params);
-}
-function time(params) {
-    return core._isoTime(ZodISOTime, params);
-}
-function duration(params) {
-    return core._isoDuration(ZodISODuration, params);
-}
-
-;// CONCATENATED MODULE: ./src/lib/registry/file-layout.ts
-/**
- * The on-disk layout of the file registry: where each JSON file lives, its schema, and how it is written (pretty,
- * fixed key order, sorted maps, trailing newline) so that a registry kept in git gives small, readable diffs.
- *
- *   <dir>/models/<model>/model.json            { name, description?, createdAt }
- *   <dir>/models/<model>/versions/<n>.json     one file per version, n = 1, 2, 3 …
- *   <dir>/models/<model>/aliases.json          { "<alias>": <version>, … }
- *   <dir>/models/<model>/.lock/                the lock directory while a run writes (empty: git ignores it)
- *
- * `<model>` is the model name, percent-encoded like a URI component (plus `*`), so any name MLflow accepts is a
- * single, portable directory name.
- */
-
-
-const MODELS_DIR = 'models';
-const MODEL_FILE = 'model.json';
-const VERSIONS_DIR = 'versions';
-const ALIASES_FILE = 'aliases.json';
-const LOCK_DIR = '.lock';
-const VERSION_FILE_PATTERN = /^([1-9]\d*)\.json$/;
-function modelDirName(name) {
-    return encodeURIComponent(name).replace(/\*/g, '%2A');
-}
-function modelDir(root, name) {
-    return external_node_path_default().join(root, MODELS_DIR, modelDirName(name));
-}
-function versionFile(root, name, version) {
-    return external_node_path_default().join(modelDir(root, name), VERSIONS_DIR, `${version}.json`);
-}
-/** The version number a file in `versions/` holds, or undefined for anything else (e.g. a temporary file). */
-function versionOfFileName(fileName) {
-    const match = VERSION_FILE_PATTERN.exec(fileName);
-    return match?.[1] === undefined ? undefined : Number(match[1]);
-}
-const stringMap = schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* string */.YjP());
-const numberMap = schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* number */.aig());
-const modelFileSchema = schemas/* object */.Ikc({
-    name: schemas/* string */.YjP(),
-    description: schemas/* string */.YjP().optional(),
-    createdAt: datetime(),
-});
-const versionFileSchema = schemas/* object */.Ikc({
-    name: schemas/* string */.YjP(),
-    version: schemas/* number */.aig().int().positive(),
-    source: schemas/* string */.YjP(),
-    runId: schemas/* string */.YjP().optional(),
-    modelId: schemas/* string */.YjP().optional(),
-    runLink: schemas/* string */.YjP().optional(),
-    description: schemas/* string */.YjP().optional(),
-    status: schemas/* enum */.k5n(['PENDING_REGISTRATION', 'FAILED_REGISTRATION', 'READY']),
-    statusMessage: schemas/* string */.YjP().optional(),
-    createdAt: datetime(),
-    updatedAt: datetime(),
-    tags: stringMap,
-    metrics: numberMap,
-});
-const aliasesFileSchema = schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* number */.aig().int().positive());
-/** Keys in code-unit order (not locale order, which differs between machines). */
-function sorted(map) {
-    return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-/** Pretty JSON with a trailing newline; undefined fields are left out. */
-function toJsonText(value) {
-    return `${JSON.stringify(value, null, 2)}\n`;
-}
-function modelFileText(model) {
-    return toJsonText({ name: model.name, description: model.description, createdAt: model.createdAt });
-}
-function versionFileText(version) {
-    return toJsonText({
-        name: version.name,
-        version: version.version,
-        source: version.source,
-        runId: version.runId,
-        modelId: version.modelId,
-        runLink: version.runLink,
-        description: version.description,
-        status: version.status,
-        statusMessage: version.statusMessage,
-        createdAt: version.createdAt,
-        updatedAt: version.updatedAt,
-        tags: sorted(version.tags),
-        metrics: sorted(version.metrics),
-    });
-}
-function aliasesFileText(aliases) {
-    return toJsonText(sorted(aliases));
-}
-function toModelVersion(file, aliases) {
-    return {
-        name: file.name,
-        version: String(file.version),
-        source: file.source,
-        runId: file.runId,
-        modelId: file.modelId,
-        status: file.status,
-        statusMessage: file.statusMessage,
-        description: file.description,
-        tags: { ...file.tags },
-        aliases: Object.keys(sorted(aliases)).filter((alias) => aliases[alias] === file.version),
-        createdAt: Date.parse(file.createdAt),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/lib/registry/model-uri.ts
-/**
- * `models:/<name>/<version>` and `models:/<name>@<alias>` URIs (the two forms MLflow documents for registered
- * models), and the name rules MLflow applies to model names and aliases, so bad names fail before any request.
- */
-
-const URI_FORMS = 'models:/<name>/<version> or models:/<name>@<alias>';
-/** MLflow refuses these in model names (`_validate_model_name`): they would break `models:/` URIs and paths. */
-const FORBIDDEN_NAME_CHARACTERS = ['/', ':'];
-/**
- * Why MLflow would refuse `name` as a registered model name, or undefined when it is acceptable. Mirrors MLflow's
- * `_validate_model_name`: not blank, no `/` or `:`, and not a name that resolves to another path (`.`, `..…`).
- */
-function modelNameProblem(name) {
-    if (name.trim() === '')
-        return 'must not be empty';
-    const bad = FORBIDDEN_NAME_CHARACTERS.find((c) => name.includes(c));
-    if (bad !== undefined)
-        return `must not contain "/" or ":" (found "${bad}")`;
-    if (name === '.' || name.startsWith('..'))
-        return 'must not be "." or start with ".."';
-    return undefined;
-}
-const ALIAS_PATTERN = /^[\p{L}\p{N}_-]+$/u;
-const VERSION_LIKE_ALIAS = /^[vV]\d+$/;
-const MAX_ALIAS_LENGTH = 255;
-/**
- * Why MLflow would refuse `alias` as a registered model alias, or undefined when it is acceptable. Mirrors
- * `_validate_model_alias_name` and `_validate_model_alias_name_reserved`.
- */
-function aliasNameProblem(alias) {
-    if (alias === '')
-        return 'must not be empty';
-    if (!ALIAS_PATTERN.test(alias))
-        return 'may only contain letters, digits, underscores (_) and dashes (-)';
-    if (alias.length > MAX_ALIAS_LENGTH)
-        return `must be at most ${MAX_ALIAS_LENGTH} characters long`;
-    if (alias.toLowerCase() === 'latest')
-        return 'must not be "latest", which MLflow reserves';
-    if (VERSION_LIKE_ALIAS.test(alias))
-        return `must not look like a version ("${alias}"), which MLflow reserves`;
-    return undefined;
-}
-function formatModelUri(reference) {
-    return reference.kind === 'version'
-        ? `models:/${reference.name}/${reference.version}`
-        : `models:/${reference.name}@${reference.alias}`;
-}
-/** Parses `models:/<name>/<version>` or `models:/<name>@<alias>`; anything else is a UserError naming its origin. */
-function parseModelUri(uri, origin = {}) {
-    const refuse = (why) => {
-        const label = origin.label ?? (origin.input !== undefined ? `Input "${origin.input}"` : 'The model URI');
-        throw new errors/* UserError */.yo(`${label} ${JSON.stringify(uri)} ${why}.`, {
-            ...(origin.input !== undefined ? { input: origin.input } : {}),
-            ...(origin.location !== undefined ? { location: origin.location } : {}),
-        });
-    };
-    const trimmed = uri.trim();
-    if (!trimmed.startsWith('models:/') || trimmed.startsWith('models://')) {
-        return refuse(`is not a model URI: write ${URI_FORMS}`);
-    }
-    const path = trimmed.slice('models:/'.length);
-    const parts = path.split('/');
-    const [name = '', suffix] = parts;
-    if (parts.length > 2 || path === '')
-        return refuse(`is not a model URI: write ${URI_FORMS}`);
-    if (suffix !== undefined) {
-        if (name.trim() === '')
-            return refuse(`has no model name: write ${URI_FORMS}`);
-        if (/^\d+$/.test(suffix))
-            return { kind: 'version', name, version: String(Number(suffix)) };
-        if (suffix.trim() === '')
-            return refuse(`has no version after "/": write ${URI_FORMS}`);
-        return refuse(`names a stage or "latest" ("${suffix}"), which ml-gitops does not resolve because stages are deprecated: write ${URI_FORMS}`);
-    }
-    const at = name.lastIndexOf('@');
-    if (at === -1) {
-        return refuse(`names neither a version nor an alias (a bare models:/<model-id> is not supported): write ${URI_FORMS}`);
-    }
-    const modelName = name.slice(0, at);
-    const alias = name.slice(at + 1);
-    if (modelName.trim() === '')
-        return refuse(`has no model name before "@": write ${URI_FORMS}`);
-    if (alias.trim() === '')
-        return refuse(`has no alias after "@": write ${URI_FORMS}`);
-    return { kind: 'alias', name: modelName, alias };
-}
-/**
- * Resolves a model URI in the registry and reads the version's metrics (its run's metrics under its `metric.<key>`
- * tags). A missing model, version or alias is a UserError naming the URI and the registry.
- */
-async function readModelUriMetrics(uri, registry, origin = {}) {
-    const reference = typeof uri === 'string' ? parseModelUri(uri, origin) : uri;
-    const shown = typeof uri === 'string' ? uri.trim() : formatModelUri(reference);
-    const label = origin.label ?? (origin.input !== undefined ? `Input "${origin.input}"` : 'The model URI');
-    const errorOptions = {
-        ...(origin.input !== undefined ? { input: origin.input } : {}),
-        ...(origin.location !== undefined ? { location: origin.location } : {}),
-    };
-    const found = reference.kind === 'alias'
-        ? await registry.getAlias(reference.name, reference.alias)
-        : await registry.getVersion(reference.name, reference.version);
-    if (found === undefined) {
-        const missing = reference.kind === 'alias'
-            ? `model "${reference.name}" has no alias "${reference.alias}"`
-            : `model "${reference.name}" has no version ${reference.version}`;
-        throw new errors/* UserError */.yo(`${label} ${JSON.stringify(shown)} points to no model version: ${missing} in the registry ${registry.location}; register it first or point to an existing version.`, errorOptions);
-    }
-    const metrics = await registry.getVersionMetrics(found.name, found.version);
-    return { name: found.name, version: found.version, metrics };
-}
-
-;// CONCATENATED MODULE: ./src/lib/registry/tags.ts
-/**
- * Tag names ml-gitops writes on model versions. `register-model` sets them, `rollback` sets the rolled-back marker,
- * `evaluate-model` and `open-promotion-pr` read them. Kept in one place so every command agrees on the spelling.
- */
-/** Identifies one registration (model name, source, run id, commit): a re-run finds and reuses its version. */
-const IDEMPOTENCY_KEY_TAG = 'ml-gitops.idempotency-key';
-/** Set to `true` by `rollback` on a version taken out of service; `register-model` refuses to register or alias it. */
-const ROLLED_BACK_TAG = 'ml-gitops.rolled-back';
-const ROLLED_BACK_VALUE = 'true';
-/** Lineage: where the version came from. Only the ones whose value is known are set. */
-const LINEAGE_TAGS = {
-    commit: 'ml-gitops.commit',
-    repository: 'ml-gitops.repository',
-    workflowRunUrl: 'ml-gitops.workflow-run-url',
-    actor: 'ml-gitops.actor',
-    event: 'ml-gitops.event',
-};
-/** The decision (`promote` / `reject`) of the evaluation report given to `register-model`. */
-const EVALUATION_DECISION_TAG = 'evaluation.decision';
-/** `metric.<key>` tags hold a metric of the version as a number; they take precedence over the run's metrics. */
-const METRIC_TAG_PREFIX = 'metric.';
-/** Tags under this prefix belong to ml-gitops; users cannot set them through the `tags` input. */
-const RESERVED_TAG_PREFIX = 'ml-gitops.';
-function metricTag(metric) {
-    return `${METRIC_TAG_PREFIX}${metric}`;
-}
-function isRolledBack(tags) {
-    return tags[ROLLED_BACK_TAG]?.trim().toLowerCase() === ROLLED_BACK_VALUE;
-}
-/**
- * The metrics held in `metric.<key>` tags: every such tag whose value is a finite number. Other values are ignored,
- * so a free-text tag that happens to start with `metric.` never breaks a comparison.
- */
-function metricsFromTags(tags) {
-    const metrics = {};
-    for (const key of Object.keys(tags).sort()) {
-        if (!key.startsWith(METRIC_TAG_PREFIX) || key.length === METRIC_TAG_PREFIX.length)
-            continue;
-        const raw = (tags[key] ?? '').trim();
-        const value = raw === '' ? Number.NaN : Number(raw);
-        if (Number.isFinite(value))
-            metrics[key.slice(METRIC_TAG_PREFIX.length)] = value;
-    }
-    return metrics;
-}
-
-;// CONCATENATED MODULE: ./src/lib/registry/file.ts
-/**
- * The embedded file registry: the model registry as JSON files in a directory (layout in `file-layout.ts`), for teams
- * without an MLflow server and for demos. Every write replaces a whole file atomically (temporary file in the same
- * directory, fsync, rename) while holding the model's lock, so concurrent runs in separate processes never lose an
- * update, and a reader always sees either the old or the new file. Versions are READY as soon as they are written.
- */
-
-
-
-
-
-
-
-
-/** Where the file registry lives when neither `registry-uri` nor `MLFLOW_TRACKING_URI` is set (workspace-relative). */
-const DEFAULT_FILE_REGISTRY_DIR = '.ml-gitops/registry';
-function createFileRegistry(options) {
-    return new FileRegistry(options);
-}
-class FileRegistry {
-    location;
-    #root;
-    #now;
-    constructor(options) {
-        this.#root = external_node_path_default().resolve(options.directory);
-        this.location = this.#root;
-        this.#now = options.now ?? (() => new Date());
-    }
-    /** The JSON file that holds a version (whether or not it exists). */
-    versionPath(name, version) {
-        return versionFile(this.#root, name, version);
-    }
-    async ensureModel(name, description) {
-        checkName(name);
-        const dir = modelDir(this.#root, name);
-        await (0,promises_.mkdir)(external_node_path_default().join(dir, VERSIONS_DIR), { recursive: true });
-        await this.#locked(name, async (assertHeld) => {
-            if ((await readJson(external_node_path_default().join(dir, MODEL_FILE), modelFileSchema)) !== undefined)
-                return;
-            assertHeld();
-            await writeAtomic(external_node_path_default().join(dir, MODEL_FILE), modelFileText({ name, description: emptyToUndefined(description), createdAt: this.#now().toISOString() }));
-        });
-    }
-    async getVersion(name, version) {
-        if (modelNameProblem(name) !== undefined || !/^[1-9]\d*$/.test(version))
-            return undefined;
-        const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
-        return file === undefined ? undefined : toModelVersion(file, await this.#aliases(name));
-    }
-    async listVersions(name) {
-        if (modelNameProblem(name) !== undefined)
-            return [];
-        const [files, aliases] = await Promise.all([this.#versionFiles(name), this.#aliases(name)]);
-        return files.map((file) => toModelVersion(file, aliases));
-    }
-    async findVersionByTag(name, tag, value) {
-        if (modelNameProblem(name) !== undefined)
-            return undefined;
-        // Oldest first, as MLflow's implementation does (the lock keeps a tag value on one version anyway).
-        const found = (await this.#versionFiles(name)).findLast((file) => file.tags[tag] === value);
-        return found === undefined ? undefined : toModelVersion(found, await this.#aliases(name));
-    }
-    async createVersion(request) {
-        const { name } = request;
-        checkName(name);
-        await this.#requireModel(name);
-        return this.#locked(name, async (assertHeld) => {
-            const files = await this.#versionFiles(name);
-            const { tag, value } = request.idempotencyKey;
-            const existing = files.findLast((file) => file.tags[tag] === value);
-            if (existing !== undefined)
-                return { version: toModelVersion(existing, await this.#aliases(name)), created: false };
-            const number = (files[0]?.version ?? 0) + 1;
-            const now = this.#now().toISOString();
-            const tags = { ...request.tags, [tag]: value };
-            const file = {
-                name,
-                version: number,
-                source: request.source,
-                runId: emptyToUndefined(request.runId),
-                modelId: emptyToUndefined(request.modelId),
-                runLink: emptyToUndefined(request.runLink),
-                description: emptyToUndefined(request.description),
-                status: 'READY',
-                statusMessage: undefined,
-                createdAt: now,
-                updatedAt: now,
-                tags,
-                metrics: metricsFromTags(tags),
-            };
-            assertHeld();
-            await writeAtomic(versionFile(this.#root, name, number), versionFileText(file));
-            return { version: toModelVersion(file, await this.#aliases(name)), created: true };
-        });
-    }
-    async setTags(name, version, tags) {
-        checkName(name);
-        await this.#requireVersion(name, version);
-        await this.#locked(name, async (assertHeld) => {
-            const file = await this.#requireVersion(name, version);
-            const merged = { ...file.tags, ...tags };
-            const updated = {
-                ...file,
-                tags: merged,
-                metrics: { ...file.metrics, ...metricsFromTags(merged) },
-                updatedAt: this.#now().toISOString(),
-            };
-            assertHeld();
-            await writeAtomic(versionFile(this.#root, name, file.version), versionFileText(updated));
-        });
-    }
-    async setAlias(name, alias, version) {
-        checkName(name);
-        const problem = aliasNameProblem(alias);
-        if (problem !== undefined)
-            throw new errors/* UserError */.yo(`Alias ${JSON.stringify(alias)} ${problem}.`);
-        await this.#requireVersion(name, version);
-        await this.#locked(name, async (assertHeld) => {
-            const file = await this.#requireVersion(name, version);
-            const aliases = await this.#aliases(name);
-            if (aliases[alias] === file.version)
-                return;
-            assertHeld();
-            await writeAtomic(this.#aliasesPath(name), aliasesFileText({ ...aliases, [alias]: file.version }));
-        });
-    }
-    async getAlias(name, alias) {
-        if (modelNameProblem(name) !== undefined)
-            return undefined;
-        const aliases = await this.#aliases(name);
-        const version = aliases[alias];
-        if (version === undefined)
-            return undefined;
-        const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
-        return file === undefined ? undefined : toModelVersion(file, aliases);
-    }
-    async deleteAlias(name, alias) {
-        if (modelNameProblem(name) !== undefined || (await this.#aliases(name))[alias] === undefined)
-            return;
-        await this.#locked(name, async (assertHeld) => {
-            const aliases = await this.#aliases(name);
-            if (aliases[alias] === undefined)
-                return;
-            const rest = Object.fromEntries(Object.entries(aliases).filter(([key]) => key !== alias));
-            assertHeld();
-            await writeAtomic(this.#aliasesPath(name), aliasesFileText(rest));
-        });
-    }
-    /** The version's `metrics` field, overlaid with its numeric `metric.<key>` tags (the same rule as MLflow's run metrics). */
-    async getVersionMetrics(name, version) {
-        checkName(name);
-        const file = await this.#requireVersion(name, version);
-        return { ...file.metrics, ...metricsFromTags(file.tags) };
-    }
-    versionUrl() {
-        return undefined;
-    }
-    // -------------------------------------------------------------------------------------------------------------
-    /** Runs `critical` under the model's lock; the model's directory exists (callers check the model or version first). */
-    async #locked(name, critical) {
-        const dir = modelDir(this.#root, name);
-        return withLock(external_node_path_default().join(dir, LOCK_DIR), { description: `model "${name}" in the file registry ${this.#root}` }, critical);
-    }
-    #aliasesPath(name) {
-        return external_node_path_default().join(modelDir(this.#root, name), ALIASES_FILE);
-    }
-    async #aliases(name) {
-        return (await readJson(this.#aliasesPath(name), aliasesFileSchema)) ?? {};
-    }
-    /** Every version of a model, newest first. */
-    async #versionFiles(name) {
-        const dir = external_node_path_default().join(modelDir(this.#root, name), VERSIONS_DIR);
-        let entries;
-        try {
-            entries = await (0,promises_.readdir)(dir);
-        }
-        catch (error) {
-            if (isNotFound(error))
-                return [];
-            throw error;
-        }
-        const numbers = entries
-            .map(versionOfFileName)
-            .filter((n) => n !== undefined)
-            .sort((a, b) => b - a);
-        const files = await Promise.all(numbers.map((n) => readJson(external_node_path_default().join(dir, `${n}.json`), versionFileSchema)));
-        return files.filter((file) => file !== undefined);
-    }
-    async #requireModel(name) {
-        if ((await readJson(external_node_path_default().join(modelDir(this.#root, name), MODEL_FILE), modelFileSchema)) === undefined) {
-            throw new errors/* UserError */.yo(`Model "${name}" is not registered in the file registry ${this.#root}; create it (ensureModel) before adding versions.`);
-        }
-    }
-    async #requireVersion(name, version) {
-        const file = /^[1-9]\d*$/.test(version)
-            ? await readJson(versionFile(this.#root, name, version), versionFileSchema)
-            : undefined;
-        if (file === undefined) {
-            throw new errors/* UserError */.yo(`Model "${name}" has no version ${JSON.stringify(version)} in the file registry ${this.#root}.`);
-        }
-        return file;
-    }
-}
-function checkName(name) {
-    const problem = modelNameProblem(name);
-    if (problem !== undefined)
-        throw new errors/* UserError */.yo(`Model name ${JSON.stringify(name)} ${problem}.`, { input: 'model-name' });
-}
-function emptyToUndefined(value) {
-    return value === undefined || value === '' ? undefined : value;
-}
-function isNotFound(error) {
-    return error?.code === 'ENOENT';
-}
-/** Reads and validates one registry file; undefined when it does not exist, a UserError when it is damaged. */
-async function readJson(file, schema) {
-    let text;
-    try {
-        text = await (0,promises_.readFile)(file, 'utf8');
-    }
-    catch (error) {
-        if (isNotFound(error))
-            return undefined;
-        throw error;
-    }
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch (error) {
-        throw new errors/* UserError */.yo(`The file registry file ${file} is not valid JSON (${error.message}); restore it from git or fix it by hand.`, { location: { file }, cause: error });
-    }
-    const result = schema.safeParse(data);
-    if (!result.success) {
-        const issue = result.error.issues[0];
-        const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
-        throw new errors/* UserError */.yo(`The file registry file ${file} does not match the registry layout${where} (${issue?.message ?? 'invalid'}); restore it from git or fix it by hand.`, { location: { file } });
-    }
-    return result.data;
-}
-async function writeAtomic(file, text) {
-    await (0,promises_.mkdir)(external_node_path_default().dirname(file), { recursive: true });
-    await lib_default()(file, text, { encoding: 'utf8', fsync: true });
-}
-
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(4371);
-;// CONCATENATED MODULE: ./src/lib/http.ts
-/**
- * The HTTP client shared by every command that talks to a server (MLflow, Argo CD, ...): JSON in and out, a timeout
- * per attempt, retries with the MLflow Python client's policy, and typed errors.
- *
- * Retries run inside undici's retry interceptor (it re-dispatches the request, replays the body and discards the
- * bodies of retried answers); this module supplies only the decision it lacks: exponential backoff with jitter, a
- * total time budget per request, timeouts as retryable failures, and whether a non-idempotent request may be retried
- * when its outcome is unknown.
- *
- * A non-idempotent request (POST, PATCH unless the caller says otherwise) is retried only when the server certainly
- * did not act on it: the connection was refused or never established, or the answer was 408/429. Any other failure
- * (a reset after the request was sent, a timeout, a 5xx) leaves its outcome unknown; the error says so
- * (`outcomeUnknown`) and the caller decides, e.g. by looking for what the request would have created.
- */
-
-/** The official MLflow client's policy: 7 retries, factor 2, capped at 120 s, with jitter, on 408/429/5xx. */
-const DEFAULT_RETRY_POLICY = {
-    maxRetries: 7,
-    initialDelayMs: 1_000,
-    backoffFactor: 2,
-    maxDelayMs: 120_000,
-    jitterMs: 1_000,
-    statusCodes: [408, 429, 500, 502, 503, 504],
-};
-const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
-const DEFAULT_TOTAL_TIMEOUT_MS = 300_000;
-/** Network failures worth another attempt; the rest (ENOTFOUND, TLS errors...) will not heal by waiting. */
-const RETRYABLE_NETWORK_CODES = new Set([
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'EPIPE',
-    'ETIMEDOUT',
-    'EAI_AGAIN',
-    'ENETDOWN',
-    'ENETUNREACH',
-    'EHOSTDOWN',
-    'EHOSTUNREACH',
-    'UND_ERR_SOCKET',
-    'UND_ERR_CONNECT_TIMEOUT',
-    'UND_ERR_HEADERS_TIMEOUT',
-    'UND_ERR_BODY_TIMEOUT',
-]);
-/** Failures after which the server certainly never saw the request, so even a POST may be sent again. */
-const NOT_SENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
-const NOT_PROCESSED_STATUS_CODES = new Set([408, 429]);
-/** The server answered with a status outside 2xx (after any retries). */
-class HttpError extends Error {
-    name = 'HttpError';
-    method;
-    /** Without credentials. */
-    url;
-    status;
-    /** The parsed JSON body, or the text when it is not JSON. */
-    body;
-    /** The server may have acted on the request (a 5xx other than an overload refusal we could see). */
-    outcomeUnknown;
-    constructor(method, url, status, body) {
-        super(`${method} ${url} answered HTTP ${status}`);
-        this.method = method;
-        this.url = url;
-        this.status = status;
-        this.body = body;
-        this.outcomeUnknown = status >= 500;
-    }
-}
-/** The request never got an answer: refused, unresolvable, reset, timed out. */
-class NetworkError extends Error {
-    name = 'NetworkError';
-    method;
-    /** Without credentials. */
-    url;
-    /** `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, `TIMEOUT`, ... */
-    code;
-    /** What the network said, in words: "connection refused", "timed out after 30000 ms". */
-    reason;
-    /** The request may have reached the server and been processed. */
-    outcomeUnknown;
-    constructor(method, url, code, reason, cause) {
-        super(`${method} ${url} failed: ${reason}`, cause === undefined ? undefined : { cause });
-        this.method = method;
-        this.url = url;
-        this.code = code;
-        this.reason = reason;
-        this.outcomeUnknown = !NOT_SENT_NETWORK_CODES.has(code);
-    }
-}
-/** True when a failed request may nevertheless have been carried out by the server. */
-function isOutcomeUnknown(error) {
-    return (error instanceof HttpError || error instanceof NetworkError) && error.outcomeUnknown;
-}
-/** The URL without user name and password, for messages. */
-function redactUrl(url) {
-    try {
-        const parsed = new URL(url);
-        parsed.username = '';
-        parsed.password = '';
-        return parsed.toString();
-    }
-    catch {
-        return '<invalid URL>';
-    }
-}
-/** Milliseconds to wait as a `Retry-After` asks (seconds or an HTTP date), or undefined when absent or unreadable. */
-function parseRetryAfter(value, now = Date.now()) {
-    const header = Array.isArray(value) ? value[0] : value;
-    if (header === undefined || header.trim() === '')
-        return undefined;
-    const trimmed = header.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed))
-        return Number(trimmed) * 1000;
-    const date = Date.parse(trimmed);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-/** The backoff before retry number `retry` (0-based), jitter included. */
-function http_backoffDelay(policy, retry, random = Math.random) {
-    const exponential = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.backoffFactor ** retry);
-    return exponential + random() * policy.jitterMs;
-}
-function describeNetworkFailure(code, message, timeoutMs) {
-    switch (code) {
-        case 'ECONNREFUSED':
-            return 'connection refused';
-        case 'ENOTFOUND':
-            return 'host not found';
-        case 'EAI_AGAIN':
-            return 'host name lookup failed temporarily';
-        case 'ECONNRESET':
-        case 'UND_ERR_SOCKET':
-            return 'connection reset by the server';
-        case 'EPIPE':
-            return 'connection closed by the server';
-        case 'UND_ERR_CONNECT_TIMEOUT':
-            return `connection timed out after ${timeoutMs} ms`;
-        case 'UND_ERR_HEADERS_TIMEOUT':
-        case 'UND_ERR_BODY_TIMEOUT':
-        case 'ETIMEDOUT':
-            return `no answer within ${timeoutMs} ms`;
-        case 'TIMEOUT':
-            return message;
-        default:
-            return message === '' ? code : `${message} (${code})`;
-    }
-}
-function errorCode(error) {
-    if (typeof error !== 'object' || error === null)
-        return undefined;
-    const code = error.code;
-    if (typeof code === 'string')
-        return code;
-    // Node wraps some socket errors: the code is on the cause.
-    return errorCode(error.cause);
-}
-function isDefaultIdempotent(method) {
-    return method !== 'POST' && method !== 'PATCH';
-}
-function buildPath(basePath, path, query) {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query ?? {})) {
-        if (value === undefined)
-            continue;
-        if (Array.isArray(value))
-            for (const item of value)
-                params.append(key, item);
-        else
-            params.append(key, String(value));
-    }
-    const search = params.toString();
-    return basePath + path.replace(/^\/+/, '') + (search === '' ? '' : `?${search}`);
-}
-async function readBody(body) {
-    const text = await body.text();
-    if (text === '')
-        return undefined;
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        return text;
-    }
-}
-function createHttpClient(options) {
-    const base = new URL(options.baseUrl);
-    if (base.username !== '' || base.password !== '') {
-        throw new TypeError('Pass credentials as headers, not in the URL.');
-    }
-    if (!base.pathname.endsWith('/'))
-        base.pathname += '/';
-    const location = base.toString();
-    const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    const totalTimeoutMs = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
-    const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    const ownAgent = options.dispatcher === undefined ? new undici/* Agent */.g6({ connect: { timeout: requestTimeoutMs } }) : undefined;
-    const onRequest = options.onRequest;
-    // Inner to outer: count every attempt that goes on the wire, then retry around it.
-    const countAttempts = (dispatch) => (opts, handler) => {
-        if (onRequest !== undefined) {
-            const path = (opts.path.split('?')[0] ?? '').slice(base.pathname.length);
-            onRequest(opts.method, path);
-        }
-        return dispatch(opts, handler);
-    };
-    // throwOnError: false hands the last answer (with its body) to us instead of a bodiless RequestRetryError.
-    const dispatcher = (options.dispatcher ?? ownAgent).compose(countAttempts, undici/* interceptors */.dY.retry({ throwOnError: false }));
-    async function request(req) {
-        const started = Date.now();
-        const deadline = Math.min(started + totalTimeoutMs, req.deadline ?? Number.POSITIVE_INFINITY);
-        const idempotent = req.idempotent ?? isDefaultIdempotent(req.method);
-        const path = buildPath(base.pathname, req.path, req.query);
-        const url = redactUrl(new URL(path, base.origin));
-        let retries = 0;
-        const toNetworkError = (error) => {
-            if (error instanceof NetworkError)
-                return error;
-            const name = error?.name;
-            if (name === 'TimeoutError' || name === 'AbortError') {
-                return new NetworkError(req.method, url, 'TIMEOUT', `no answer within the time budget (${Date.now() - started} ms)`, error);
-            }
-            const code = errorCode(error) ?? 'UNKNOWN';
-            const message = error instanceof Error ? error.message : String(error);
-            return new NetworkError(req.method, url, code, describeNetworkFailure(code, message, requestTimeoutMs), error);
-        };
-        // undici calls this after every failed attempt: callback() retries, callback(error) ends the request with it
-        // (for an answer with a status, ending means handing that answer on, body included).
-        const decide = (error, _context, callback) => {
-            const status = error.statusCode;
-            const headers = error.headers;
-            const stop = () => callback(status === undefined ? toNetworkError(error) : error);
-            if (status !== undefined) {
-                if (!policy.statusCodes.includes(status))
-                    return stop();
-                if (!idempotent && !NOT_PROCESSED_STATUS_CODES.has(status))
-                    return stop();
-            }
-            else {
-                const code = errorCode(error) ?? '';
-                if (!RETRYABLE_NETWORK_CODES.has(code))
-                    return stop();
-                if (!idempotent && !NOT_SENT_NETWORK_CODES.has(code))
-                    return stop();
-            }
-            if (retries >= policy.maxRetries)
-                return stop();
-            const retryAfter = status === undefined ? undefined : parseRetryAfter(headers?.['retry-after']);
-            // A server's Retry-After wins over the backoff (and is not capped by it); the budget still bounds it.
-            const delay = retryAfter ?? http_backoffDelay(policy, retries);
-            // Leave the next attempt some time of its own; otherwise give up now with what we have.
-            if (Date.now() + delay >= deadline)
-                return stop();
-            retries += 1;
-            setTimeout(() => callback(null), delay);
-        };
-        const remaining = deadline - Date.now();
-        const dispatchOptions = {
-            origin: base.origin,
-            path,
-            method: req.method,
-            headers: {
-                accept: 'application/json',
-                ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
-                ...options.headers,
-            },
-            body: req.body === undefined ? undefined : JSON.stringify(req.body),
-            headersTimeout: requestTimeoutMs,
-            bodyTimeout: requestTimeoutMs,
-            signal: AbortSignal.timeout(Math.max(1, remaining)),
-            retryOptions: { retry: decide },
-        };
-        let response;
-        try {
-            response = await dispatcher.request(dispatchOptions);
-        }
-        catch (error) {
-            throw toNetworkError(error);
-        }
-        let body;
-        try {
-            body = await readBody(response.body);
-        }
-        catch (error) {
-            throw toNetworkError(error);
-        }
-        if (response.statusCode < 200 || response.statusCode >= 300) {
-            throw new HttpError(req.method, url, response.statusCode, body);
-        }
-        return body;
-    }
-    return {
-        location,
-        request,
-        close: async () => {
-            await ownAgent?.close();
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/lib/registry/mlflow-wire.ts
-const STATUSES = ['PENDING_REGISTRATION', 'FAILED_REGISTRATION', 'READY'];
-function mlflow_wire_emptyToUndefined(value) {
-    return value === undefined || value === '' ? undefined : value;
-}
-function tagsToRecord(tags) {
-    const record = {};
-    for (const tag of tags ?? [])
-        record[tag.key] = tag.value;
-    return record;
-}
-function recordToTags(record) {
-    return Object.entries(record).map(([key, value]) => ({ key, value }));
-}
-function fromMlflowVersion(version) {
-    const status = STATUSES.find((candidate) => candidate === version.status) ?? 'READY';
-    return {
-        name: version.name,
-        version: String(version.version),
-        source: version.source ?? '',
-        runId: mlflow_wire_emptyToUndefined(version.run_id),
-        modelId: mlflow_wire_emptyToUndefined(version.model_id),
-        status,
-        statusMessage: mlflow_wire_emptyToUndefined(version.status_message),
-        description: mlflow_wire_emptyToUndefined(version.description),
-        tags: tagsToRecord(version.tags),
-        aliases: [...(version.aliases ?? [])],
-        createdAt: Number(version.creation_timestamp ?? 0),
-    };
-}
-/** Newest (highest version number) first. */
-function newestFirst(versions) {
-    return [...versions].sort((a, b) => Number(b.version) - Number(a.version));
-}
-/**
- * A string literal for an MLflow search filter. MLflow has no escape sequence: a value is wrapped in single or double
- * quotes and taken verbatim, so a value holding both kinds of quote cannot be written (undefined).
- */
-function filterString(value) {
-    if (!value.includes("'"))
-        return `'${value}'`;
-    if (!value.includes('"'))
-        return `"${value}"`;
-    return undefined;
-}
-/** `tags.\`key\`` for a filter, or undefined when the key holds a backtick (no escape exists either). */
-function filterTagKey(key) {
-    return key.includes('`') ? undefined : `tags.\`${key}\``;
-}
-/** The filter `name='m' AND tags.\`k\`='v'`, or undefined when a part cannot be written in MLflow's filter syntax. */
-function versionTagFilter(name, tag, value) {
-    const quotedName = filterString(name);
-    const key = filterTagKey(tag);
-    const quotedValue = filterString(value);
-    if (quotedName === undefined || key === undefined || quotedValue === undefined)
-        return undefined;
-    return `name=${quotedName} AND ${key}=${quotedValue}`;
-}
-/**
- * The metrics of a version: the run's latest value per key, overlaid by the version's `metric.<key>` tags whose
- * value is a number (a registration can record metrics computed outside the run, e.g. by `evaluate-model`).
- */
-function versionMetrics(run, tags) {
-    const metrics = {};
-    for (const metric of run?.data?.metrics ?? []) {
-        const value = Number(metric.value);
-        if (Number.isFinite(value))
-            metrics[metric.key] = value;
-    }
-    for (const [key, raw] of Object.entries(tags)) {
-        if (!key.startsWith('metric.') || key.length === 'metric.'.length || raw.trim() === '')
-            continue;
-        const value = Number(raw);
-        if (Number.isFinite(value))
-            metrics[key.slice('metric.'.length)] = value;
-    }
-    return metrics;
-}
-/** The MLflow error code and message of an error answer, when the body is MLflow's `{error_code, message}`. */
-function mlflowError(body) {
-    if (typeof body !== 'object' || body === null) {
-        return { code: undefined, message: typeof body === 'string' && body.trim() !== '' ? body.trim().slice(0, 300) : undefined };
-    }
-    const { error_code: code, message } = body;
-    return { code: typeof code === 'string' ? code : undefined, message: typeof message === 'string' ? message : undefined };
-}
-/** Stages of the deprecated stage model, for the opt-in legacy mode: alias name (any case) -> stage. */
-const LEGACY_STAGES = {
-    staging: 'Staging',
-    production: 'Production',
-    archived: 'Archived',
-};
-
-;// CONCATENATED MODULE: ./src/lib/registry/mlflow.ts
-
-
-
-const API_PATH = 'api/2.0/mlflow/';
-const PAGE_SIZE = 1000;
-/** Search-then-create rounds after an unknown outcome; each round's create has its own retries. */
-const MAX_CREATE_ROUNDS = 5;
-const CREDENTIAL_HINT = 'set the registry-token input (or MLFLOW_TRACKING_TOKEN), or registry-username and registry-password ' +
-    '(or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)';
-/** Headers for the credentials; the values never go anywhere else. */
-function authHeaders(auth) {
-    if (auth === undefined)
-        return {};
-    if (auth.kind === 'bearer')
-        return { authorization: `Bearer ${auth.token}` };
-    return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
-}
-function parseTrackingUri(trackingUri) {
-    let url;
-    try {
-        url = new URL(trackingUri);
-    }
-    catch {
-        throw new errors/* UserError */.yo('The MLflow registry URI is not a valid URL; set registry-uri (or MLFLOW_TRACKING_URI) to http(s)://host:port of the MLflow server.', { input: 'registry-uri' });
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors/* UserError */.yo(`The MLflow registry URI ${redactUrl(url)} must start with http:// or https://; set registry-uri (or MLFLOW_TRACKING_URI) accordingly.`, { input: 'registry-uri' });
-    }
-    // user:password@host is how some people write MLflow URIs; turn it into Basic auth and keep it out of every URL.
-    const auth = url.username === '' ? undefined : { kind: 'basic', username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
-    url.username = '';
-    url.password = '';
-    url.search = '';
-    url.hash = '';
-    return { url, auth };
-}
-function quotedName(name) {
-    const quoted = filterString(name);
-    if (quoted === undefined) {
-        throw new errors/* UserError */.yo(`The model name ${name} holds both ' and ", which MLflow's search syntax cannot express; rename the model.`, {
-            input: 'model-name',
-        });
-    }
-    return quoted;
-}
-function createMlflowRegistry(options) {
-    const { url, auth: uriAuth } = parseTrackingUri(options.trackingUri);
-    const uiBase = url.toString().replace(/\/+$/, '');
-    const location = uiBase;
-    const totalTimeoutMs = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
-    const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    const http = createHttpClient({
-        baseUrl: `${uiBase}/${API_PATH}`,
-        headers: authHeaders(options.auth ?? uriAuth),
-        requestTimeoutMs: options.requestTimeoutMs,
-        totalTimeoutMs,
-        retry: policy,
-        onRequest: options.onRequest,
-        dispatcher: options.dispatcher,
-    });
-    /** One sentence for a failed request: unreachable, credentials, or MLflow's own code and message. */
-    function toUserError(error, doing) {
-        if (error instanceof errors/* UserError */.yo)
-            return error;
-        if (error instanceof NetworkError) {
-            return new errors/* UserError */.yo(`Could not reach the MLflow server at ${location} while ${doing} (${error.reason}); check registry-uri (or MLFLOW_TRACKING_URI) and that the server is running.`, { input: 'registry-uri', cause: error });
-        }
-        if (error instanceof HttpError) {
-            const { code, message } = mlflowError(error.body);
-            const detail = [code, message].filter((part) => part !== undefined).join(': ') || `HTTP ${error.status}`;
-            if (error.status === 401 || code === 'UNAUTHENTICATED') {
-                return new errors/* UserError */.yo(`The MLflow server at ${location} rejected the credentials while ${doing} (${detail}); ${CREDENTIAL_HINT}.`, {
-                    input: 'registry-token',
-                    cause: error,
-                });
-            }
-            if (error.status === 403 || code === 'PERMISSION_DENIED') {
-                return new errors/* UserError */.yo(`The MLflow server at ${location} denied permission while ${doing} (${detail}); use credentials allowed to do it: ${CREDENTIAL_HINT}.`, { input: 'registry-token', cause: error });
-            }
-            return new errors/* UserError */.yo(`MLflow at ${location} failed while ${doing}: ${detail}.`, { cause: error });
-        }
-        return error;
-    }
-    async function call(request, doing) {
-        try {
-            return await http.request(request);
-        }
-        catch (error) {
-            throw toUserError(error, doing);
-        }
-    }
-    /** Like `call`, but a missing resource (any of `absentCodes`) is `undefined` instead of an error. */
-    async function callOrAbsent(request, doing, absentCodes) {
-        try {
-            return await http.request(request);
-        }
-        catch (error) {
-            if (error instanceof HttpError) {
-                const { code } = mlflowError(error.body);
-                if (code !== undefined && absentCodes.includes(code))
-                    return undefined;
-            }
-            throw toUserError(error, doing);
-        }
-    }
-    async function searchVersions(filter, doing, deadline) {
-        const found = [];
-        let pageToken;
-        do {
-            const page = await call({ method: 'GET', path: 'model-versions/search', query: { filter, max_results: PAGE_SIZE, page_token: pageToken }, deadline }, doing);
-            found.push(...(page?.model_versions ?? []).map(fromMlflowVersion));
-            pageToken = page?.next_page_token === '' ? undefined : page?.next_page_token;
-        } while (pageToken !== undefined);
-        return found;
-    }
-    async function getVersion(name, version) {
-        const answer = await callOrAbsent({ method: 'GET', path: 'model-versions/get', query: { name, version } }, `reading version ${version} of model ${name}`, ['RESOURCE_DOES_NOT_EXIST']);
-        return answer?.model_version === undefined ? undefined : fromMlflowVersion(answer.model_version);
-    }
-    async function listVersions(name) {
-        return newestFirst(await searchVersions(`name=${quotedName(name)}`, `listing the versions of model ${name}`));
-    }
-    async function findVersionByTag(name, tag, value, deadline) {
-        const filter = versionTagFilter(name, tag, value);
-        const matches = filter === undefined
-            ? (await listVersions(name)).filter((version) => version.tags[tag] === value)
-            : (await searchVersions(filter, `searching model ${name} for the tag ${tag}`, deadline)).filter(
-            // The server matched already; checking again guards against filter semantics we did not anticipate.
-            (version) => version.name === name && version.tags[tag] === value);
-        // Two matches can only come from concurrent registrations; the first one created is the registration.
-        return matches.sort((a, b) => Number(a.version) - Number(b.version))[0];
-    }
-    async function createVersion(request) {
-        const { name, idempotencyKey } = request;
-        const deadline = Date.now() + totalTimeoutMs;
-        const body = {
-            name,
-            source: request.source,
-            run_id: request.runId,
-            model_id: request.modelId,
-            description: request.description,
-            run_link: request.runLink,
-            tags: recordToTags({ ...request.tags, [idempotencyKey.tag]: idempotencyKey.value }),
-        };
-        for (let round = 0;; round += 1) {
-            const existing = await findVersionByTag(name, idempotencyKey.tag, idempotencyKey.value, deadline);
-            // Found after a failed round: that round's request did create it.
-            if (existing !== undefined)
-                return { version: existing, created: round > 0 };
-            try {
-                const answer = await http.request({
-                    method: 'POST',
-                    path: 'model-versions/create',
-                    body,
-                    idempotent: false,
-                    deadline,
-                });
-                return { version: fromMlflowVersion(answer.model_version), created: true };
-            }
-            catch (error) {
-                const delay = http_backoffDelay(policy, round);
-                if (isOutcomeUnknown(error) && round + 1 < MAX_CREATE_ROUNDS && Date.now() + delay < deadline) {
-                    await new Promise((resolve) => setTimeout(resolve, delay));
-                    continue;
-                }
-                if (error instanceof HttpError) {
-                    const { code, message } = mlflowError(error.body);
-                    if (code === 'INVALID_PARAMETER_VALUE' || code === 'BAD_REQUEST') {
-                        throw new errors/* UserError */.yo(`MLflow refused to register ${request.source} as a version of model ${name}: ${message ?? code}`, {
-                            input: 'source',
-                            cause: error,
-                        });
-                    }
-                    if (code === 'RESOURCE_DOES_NOT_EXIST') {
-                        throw new errors/* UserError */.yo(`MLflow has no registered model ${name} (${message ?? code}); create it before registering a version.`, {
-                            input: 'model-name',
-                            cause: error,
-                        });
-                    }
-                }
-                throw toUserError(error, `creating a version of model ${name}`);
-            }
-        }
-    }
-    return {
-        location,
-        async ensureModel(name, description) {
-            try {
-                // Repeating a create is harmless here: the second one answers RESOURCE_ALREADY_EXISTS, which is success.
-                await http.request({
-                    method: 'POST',
-                    path: 'registered-models/create',
-                    body: { name, description },
-                    idempotent: true,
-                });
-            }
-            catch (error) {
-                if (error instanceof HttpError && mlflowError(error.body).code === 'RESOURCE_ALREADY_EXISTS')
-                    return;
-                if (error instanceof HttpError && mlflowError(error.body).code === 'INVALID_PARAMETER_VALUE') {
-                    throw new errors/* UserError */.yo(`MLflow refused the model name ${name}: ${mlflowError(error.body).message ?? 'invalid name'}`, {
-                        input: 'model-name',
-                        cause: error,
-                    });
-                }
-                throw toUserError(error, `creating model ${name}`);
-            }
-        },
-        getVersion,
-        listVersions,
-        findVersionByTag: (name, tag, value) => findVersionByTag(name, tag, value),
-        createVersion,
-        async setTags(name, version, tags) {
-            // One request per tag (MLflow has no batch call); sequential, since SQLite-backed servers lock on writes.
-            for (const [key, value] of Object.entries(tags)) {
-                await call({ method: 'POST', path: 'model-versions/set-tag', body: { name, version, key, value }, idempotent: true }, `setting the tag ${key} on version ${version} of model ${name}`);
-            }
-        },
-        async setAlias(name, alias, version) {
-            const doing = `pointing the alias ${alias} of model ${name} at version ${version}`;
-            await call({ method: 'POST', path: 'registered-models/alias', body: { name, alias, version }, idempotent: true }, doing);
-            const stage = options.legacyStages === true ? LEGACY_STAGES[alias.toLowerCase()] : undefined;
-            if (stage !== undefined) {
-                await call({
-                    method: 'POST',
-                    path: 'model-versions/transition-stage',
-                    body: { name, version, stage, archive_existing_versions: stage !== 'Archived' },
-                    idempotent: true,
-                }, `moving version ${version} of model ${name} to the ${stage} stage`);
-            }
-        },
-        async getAlias(name, alias) {
-            // A missing alias is a 400 INVALID_PARAMETER_VALUE, a missing model a RESOURCE_DOES_NOT_EXIST.
-            const answer = await callOrAbsent({ method: 'GET', path: 'registered-models/alias', query: { name, alias } }, `reading the alias ${alias} of model ${name}`, ['INVALID_PARAMETER_VALUE', 'RESOURCE_DOES_NOT_EXIST']);
-            return answer?.model_version === undefined ? undefined : fromMlflowVersion(answer.model_version);
-        },
-        async deleteAlias(name, alias) {
-            await callOrAbsent({ method: 'DELETE', path: 'registered-models/alias', body: { name, alias } }, `deleting the alias ${alias} of model ${name}`, ['INVALID_PARAMETER_VALUE', 'RESOURCE_DOES_NOT_EXIST']);
-        },
-        async getVersionMetrics(name, version) {
-            const modelVersion = await getVersion(name, version);
-            if (modelVersion === undefined) {
-                throw new errors/* UserError */.yo(`MLflow at ${location} has no version ${version} of model ${name}.`, { input: 'model-name' });
-            }
-            let run;
-            if (modelVersion.runId !== undefined) {
-                const answer = await callOrAbsent({ method: 'GET', path: 'runs/get', query: { run_id: modelVersion.runId } }, `reading run ${modelVersion.runId} of version ${version} of model ${name}`, ['RESOURCE_DOES_NOT_EXIST']);
-                run = answer?.run;
-            }
-            return versionMetrics(run, modelVersion.tags);
-        },
-        versionUrl(name, version) {
-            return `${uiBase}/#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/lib/registry/index.ts
-/**
- * Opens the model registry a command was pointed at: MLflow for `http(s)://` URLs, the embedded file registry for
- * `file://` URIs and directory paths. The URI defaults to `$MLFLOW_TRACKING_URI`, then to the file registry in
- * `.ml-gitops/registry` of the workspace, so a repository without MLflow works out of the box.
- */
-
-
-
-
-
-
-
-
-
-const ACCEPTED_FORMS = 'an http(s):// MLflow tracking server URL, a file://<dir> URI, or a directory path relative to the workspace';
-/** MLflow tracking URIs that name a hosted service rather than a location (the Databricks workspace registries). */
-const SERVICE_WORDS = new Set(['databricks', 'databricks-uc']);
-/** Decides which registry the options name, without opening it; credentials are masked here. */
-function resolveRegistryTarget(options) {
-    const fromInput = nonEmpty(options.uri);
-    const fromEnv = nonEmpty(options.env.MLFLOW_TRACKING_URI);
-    const uri = fromInput ?? fromEnv ?? DEFAULT_FILE_REGISTRY_DIR;
-    const origin = fromInput !== undefined ? 'Input "registry-uri"' : 'MLFLOW_TRACKING_URI (used because input "registry-uri" is empty)';
-    if (/^https?:\/\//i.test(uri)) {
-        let url;
-        try {
-            url = new URL(uri);
-        }
-        catch {
-            throw new errors/* UserError */.yo(`${origin} ${JSON.stringify(uri)} is not a valid URL: use ${ACCEPTED_FORMS}.`, { input: 'registry-uri' });
-        }
-        if (url.username !== '' || url.password !== '') {
-            if (url.password !== '')
-                options.setSecret(decodeURIComponent(url.password));
-            throw new errors/* UserError */.yo(`${origin} must not carry credentials in the URL: pass them with the inputs "registry-username" and "registry-password" (or "registry-token"), or MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN).`, { input: 'registry-uri' });
-        }
-        return { kind: 'mlflow', trackingUri: url.toString().replace(/\/+$/, ''), auth: resolveAuth(options) };
-    }
-    if (/^file:/i.test(uri)) {
-        const directory = /^file:\/\/(localhost)?\//i.test(uri)
-            ? (0,external_node_url_.fileURLToPath)(uri.replace(/^file:\/\/localhost\//i, 'file:///'))
-            : external_node_path_default().resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
-        return { kind: 'file', directory };
-    }
-    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1];
-    const isWindowsDrive = /^[a-z]:[\\/]/i.test(uri);
-    if ((scheme !== undefined && !isWindowsDrive) || SERVICE_WORDS.has(uri.toLowerCase())) {
-        const named = scheme === undefined ? `"${uri}"` : `"${scheme}:"`;
-        throw new errors/* UserError */.yo(`${origin} ${JSON.stringify(uri)} names a registry ml-gitops does not support (${named}): use ${ACCEPTED_FORMS}.`, { input: 'registry-uri' });
-    }
-    return { kind: 'file', directory: external_node_path_default().resolve(options.workspace, uri) };
-}
-/** Credentials from the inputs, else from the MLflow environment variables; a token wins over a user name. */
-function resolveAuth(options) {
-    const token = nonEmpty(options.token) ?? nonEmpty(options.env.MLFLOW_TRACKING_TOKEN);
-    const inputUser = nonEmpty(options.username);
-    const inputPassword = nonEmpty(options.password);
-    const fromInputs = inputUser !== undefined || inputPassword !== undefined;
-    const username = fromInputs ? inputUser : nonEmpty(options.env.MLFLOW_TRACKING_USERNAME);
-    const password = fromInputs ? inputPassword : nonEmpty(options.env.MLFLOW_TRACKING_PASSWORD);
-    if (token !== undefined)
-        options.setSecret(token);
-    if (password !== undefined)
-        options.setSecret(password);
-    if (token !== undefined)
-        return { kind: 'bearer', token };
-    if (username === undefined && password === undefined)
-        return undefined;
-    if (username === undefined || password === undefined) {
-        const [missing, given] = username === undefined ? ['user name', 'password'] : ['password', 'user name'];
-        throw new errors/* UserError */.yo(fromInputs
-            ? `The registry ${given} is set but its ${missing} is not: set both inputs "registry-username" and "registry-password" (or use "registry-token").`
-            : `MLFLOW_TRACKING_${given === 'password' ? 'PASSWORD' : 'USERNAME'} is set but MLFLOW_TRACKING_${missing === 'password' ? 'PASSWORD' : 'USERNAME'} is not: set both, or pass the inputs "registry-username" and "registry-password" (or "registry-token").`, { input: username === undefined ? 'registry-username' : 'registry-password' });
-    }
-    options.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
-    return { kind: 'basic', username, password };
-}
-/** Opens the registry the options name (see `resolveRegistryTarget`). */
-function openRegistry(options) {
-    const target = resolveRegistryTarget(options);
-    if (target.kind === 'file')
-        return createFileRegistry({ directory: target.directory });
-    const tuning = mlflowClientTuning(options.env);
-    const requestTimeoutMs = options.requestTimeoutMs ?? tuning.requestTimeoutMs;
-    return createMlflowRegistry({
-        trackingUri: target.trackingUri,
-        ...(target.auth !== undefined ? { auth: target.auth } : {}),
-        ...(options.totalTimeoutMs !== undefined ? { totalTimeoutMs: options.totalTimeoutMs } : {}),
-        ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
-        ...(tuning.retry !== undefined ? { retry: tuning.retry } : {}),
-        ...(options.legacyStages !== undefined ? { legacyStages: options.legacyStages } : {}),
-        ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
-    });
-}
-/**
- * The official MLflow client's tuning variables, honoured so that a team's existing settings carry over:
- * MLFLOW_HTTP_REQUEST_MAX_RETRIES, MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR and MLFLOW_HTTP_REQUEST_TIMEOUT (seconds).
- */
-function mlflowClientTuning(env) {
-    const read = (name, integer, min) => {
-        const raw = nonEmpty(env[name]);
-        if (raw === undefined)
-            return undefined;
-        const value = Number(raw);
-        if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-            throw new errors/* UserError */.yo(`The environment variable ${name} must be ${integer ? 'a whole number' : 'a number'} of at least ${min} (got "${raw}"); fix or unset it.`);
-        }
-        return value;
-    };
-    const maxRetries = read('MLFLOW_HTTP_REQUEST_MAX_RETRIES', true, 0);
-    const backoffFactor = read('MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR', false, 1);
-    const timeoutSeconds = read('MLFLOW_HTTP_REQUEST_TIMEOUT', false, 1);
-    const retry = {
-        ...(maxRetries !== undefined ? { maxRetries } : {}),
-        ...(backoffFactor !== undefined ? { backoffFactor } : {}),
-    };
-    return {
-        ...(Object.keys(retry).length > 0 ? { retry } : {}),
-        ...(timeoutSeconds !== undefined ? { requestTimeoutMs: timeoutSeconds * 1000 } : {}),
-    };
-}
-function nonEmpty(value) {
-    const trimmed = value?.trim();
-    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
-}
-
-;// CONCATENATED MODULE: ./src/lib/registry/inputs.ts
-/**
- * The registry inputs every command that talks to a registry shares (evaluate-model's champion, register-model, and
- * the promotion and rollback commands), declared once so their names, defaults and docs cannot drift apart.
- */
-
-
-const REGISTRY_INPUTS = {
-    'registry-uri': (0,command/* text */.Qq)({
-        description: 'Where the registry is: an MLflow tracking server (http(s)://host:port), or a file registry (file://<dir> or a directory relative to the workspace).',
-        defaultDescription: `\`$MLFLOW_TRACKING_URI\`, else \`${DEFAULT_FILE_REGISTRY_DIR}\``,
-    }),
-    'registry-token': (0,command/* secret */.rJ)({ description: 'Bearer token for MLflow.', defaultDescription: '`$MLFLOW_TRACKING_TOKEN`' }),
-    'registry-username': (0,command/* text */.Qq)({ description: 'User name for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_USERNAME`' }),
-    'registry-password': (0,command/* secret */.rJ)({ description: 'Password for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_PASSWORD`' }),
-};
-/** The options `openRegistry` takes, from the shared inputs and the run context. */
-function inputs_registryOptions(inputs, context) {
-    return {
-        uri: inputs.registryUri,
-        token: inputs.registryToken,
-        username: inputs.registryUsername,
-        password: inputs.registryPassword,
-        env: context.env,
-        workspace: context.workspace,
-        setSecret: (value) => context.setSecret(value),
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/commands/evaluate-model/policy.ts
 /**
  * The evaluation policy: which metrics the candidate must reach and how it must compare with the champion.
@@ -78983,6 +80051,7 @@ function inputs_registryOptions(inputs, context) {
  * path when a file of that name exists (relative to the workspace), inline YAML when it parses to a mapping, and a
  * missing policy file otherwise. Every problem names the file (or the inline policy) and the line.
  */
+
 
 
 
@@ -79050,7 +80119,7 @@ function loadPolicy(input, workspace) {
         }
         const document = (0,dist/* parseDocument */.Tp)(text);
         if (document.errors.length > 0 || !(0,dist/* isMap */.jh)(document.contents)) {
-            throw new errors/* UserError */.yo(`The policy file "${text}" does not exist; set the policy input to an existing YAML file (relative to the workspace) or to the policy's YAML itself.`, { input: 'policy' });
+            throw new errors/* UserError */.yo(`The policy file "${text}" does not exist; set ${(0,errors/* inputRef */.io)('policy')} to an existing YAML file (relative to the workspace) or to the policy's YAML itself.`, { input: 'policy' });
         }
     }
     return parsePolicy(input, 'the inline policy', undefined);
@@ -79183,7 +80252,7 @@ function firstIssue(issues, root, prefix = []) {
     else if (issue.code === 'invalid_type')
         problem = `${field} must be a ${issue.expected}, not ${describeValue(value)}`;
     else
-        problem = `${field} ${problem.charAt(0).toLowerCase()}${problem.slice(1)}`;
+        problem = `${field} ${(0,lib_text/* lowerFirst */.oZ)(problem)}`;
     return { path: toPath(issuePath), message: `has an invalid ${policy_pathText(issuePath)}: ${problem.replace(/\.$/, '')}.` };
 }
 function toPath(nodePath) {
@@ -79223,137 +80292,6 @@ function parseAmount(value) {
     return { amount: Number(match?.[1]) / 100, relative: true };
 }
 
-;// CONCATENATED MODULE: ./src/commands/evaluate-model/report.ts
-/**
- * The JSON report of `evaluate-model`, version 1: what `register-model` and `open-promotion-pr` read. Additions keep
- * `schemaVersion: 1`; a change that renames or removes a field bumps it. Numbers that are undefined (NaN, e.g. the
- * roc_auc of a slice with one class) are written as null.
- */
-
-
-
-const REPORT_SCHEMA_VERSION = 1;
-const value = schemas/* number */.aig().nullable();
-const metrics = schemas/* record */.g1P(schemas/* string */.YjP(), value);
-const intervalSchema = schemas/* object */.Ikc({
-    lower: value,
-    upper: value,
-    /** Two-sided confidence of the interval, e.g. 0.95. */
-    confidence: schemas/* number */.aig(),
-});
-const ruleResultSchema = schemas/* object */.Ikc({
-    /** Where the rule is in the policy: `rules[1].any[0]`, `slices.rules[0]`. */
-    id: schemas/* string */.YjP(),
-    metric: schemas/* string */.YjP(),
-    direction: schemas/* enum */.k5n(['higher', 'lower']),
-    kind: schemas/* enum */.k5n(['min', 'max', 'min_improvement', 'max_regression']),
-    /** The bound as the policy wrote it: a number, or a percentage such as "1%". */
-    threshold: schemas/* union */.KCZ([schemas/* number */.aig(), schemas/* string */.YjP()]),
-    /** The bound in the metric's unit (a percentage applied to the champion's value); null when it cannot be computed. */
-    required: value,
-    candidate: value,
-    champion: value,
-    /** Candidate over champion in the metric's better direction (positive = better); null without a champion. */
-    improvement: value,
-    /** Paired bootstrap interval of the improvement; null when the comparison used point estimates. */
-    interval: intervalSchema.nullable(),
-    passed: schemas/* boolean */.zMY(),
-    explanation: schemas/* string */.YjP(),
-});
-const groupResultSchema = schemas/* object */.Ikc({
-    id: schemas/* string */.YjP(),
-    kind: schemas/* enum */.k5n(['any', 'all']),
-    passed: schemas/* boolean */.zMY(),
-    /** Ids of the rules and groups directly inside. */
-    members: schemas/* array */.YOg(schemas/* string */.YjP()),
-});
-const sliceResultSchema = schemas/* object */.Ikc({
-    /** The slice-column value. */
-    value: schemas/* string */.YjP(),
-    rows: schemas/* number */.aig().int(),
-    status: schemas/* enum */.k5n(['evaluated', 'skipped']),
-    /** null for a skipped slice. */
-    passed: schemas/* boolean */.zMY().nullable(),
-    candidate: schemas/* object */.Ikc({ metrics }),
-    champion: schemas/* object */.Ikc({ metrics }).nullable(),
-    rules: schemas/* array */.YOg(ruleResultSchema),
-    groups: schemas/* array */.YOg(groupResultSchema),
-});
-const evaluationReportSchema = schemas/* object */.Ikc({
-    schemaVersion: schemas/* literal */.euz(REPORT_SCHEMA_VERSION),
-    decision: schemas/* enum */.k5n(['promote', 'reject']),
-    passed: schemas/* boolean */.zMY(),
-    /** One sentence: why the decision was taken. */
-    reason: schemas/* string */.YjP(),
-    task: schemas/* enum */.k5n(['binary', 'multiclass', 'regression']),
-    /** Rows of the predictions file. */
-    rows: schemas/* number */.aig().int(),
-    /** Binary tasks: the score at or above which a row is predicted positive; null for other tasks. */
-    threshold: schemas/* number */.aig().nullable(),
-    predictions: schemas/* object */.Ikc({ file: schemas/* string */.YjP(), format: schemas/* enum */.k5n(['csv', 'tsv', 'jsonl']), gzip: schemas/* boolean */.zMY() }),
-    candidate: schemas/* object */.Ikc({ metrics }),
-    /** null when there is no champion (no champion column, champion-metrics or champion input). */
-    champion: schemas/* object */.Ikc({
-        metrics,
-        source: schemas/* enum */.k5n(['predictions', 'metrics-file', 'registry']),
-        /** The `models:/` URI and resolved version, when the metrics came from the registry. */
-        modelUri: schemas/* string */.YjP().nullable(),
-        version: schemas/* string */.YjP().nullable(),
-    })
-        .nullable(),
-    policy: schemas/* object */.Ikc({ source: schemas/* enum */.k5n(['file', 'inline', 'none']), file: schemas/* string */.YjP().nullable() }),
-    significance: schemas/* object */.Ikc({ confidence: schemas/* number */.aig(), resamples: schemas/* number */.aig().int(), seed: schemas/* number */.aig().int() }).nullable(),
-    rules: schemas/* array */.YOg(ruleResultSchema),
-    groups: schemas/* array */.YOg(groupResultSchema),
-    slices: schemas/* array */.YOg(sliceResultSchema),
-    /** The slice-column, when slices were evaluated. */
-    sliceColumn: schemas/* string */.YjP().nullable(),
-});
-/**
- * Reads and validates a report written by `evaluate-model` (for the actions that consume it). `input` names the action
- * input that pointed to it, for messages.
- */
-async function readEvaluationReport(file, display = file, input = 'evaluation-report') {
-    let text;
-    try {
-        text = await (0,promises_.readFile)(file, 'utf8');
-    }
-    catch {
-        throw new errors/* UserError */.yo(`The evaluation report "${display}" does not exist; point ${input} to the report-path output of evaluate-model.`, { input });
-    }
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch (error) {
-        throw new errors/* UserError */.yo(`The evaluation report "${display}" is not JSON (${error.message}); point ${input} to the report-path output of evaluate-model.`, {
-            input,
-            location: { file: display },
-        });
-    }
-    const version = data?.schemaVersion;
-    if (version !== REPORT_SCHEMA_VERSION) {
-        throw new errors/* UserError */.yo(`The evaluation report "${display}" has schemaVersion ${JSON.stringify(version)}, but this version of ml-gitops reads version ${REPORT_SCHEMA_VERSION}; produce it with the same ml-gitops release.`, { input, location: { file: display } });
-    }
-    const result = evaluationReportSchema.safeParse(data);
-    if (!result.success) {
-        const issue = result.error.issues[0];
-        const where = issue?.path.map(String).join('.') ?? '';
-        throw new errors/* UserError */.yo(`The evaluation report "${display}" is not a valid evaluate-model report: ${where === '' ? '' : `${where} `}${issue?.message ?? 'is invalid'}.`, {
-            input,
-            location: { file: display },
-        });
-    }
-    return result.data;
-}
-/** JSON numbers cannot be NaN or infinite: those become null. */
-function finiteOrNull(value) {
-    return value === undefined || !Number.isFinite(value) ? null : value;
-}
-function metricsForReport(values) {
-    return Object.fromEntries(Object.entries(values).map(([name, v]) => [name, finiteOrNull(v)]));
-}
-
 ;// CONCATENATED MODULE: ./src/commands/evaluate-model/decide.ts
 /**
  * Applies a policy to the metrics of a candidate and a champion: each rule's verdict with its explanation, the groups,
@@ -79365,6 +80303,7 @@ function metricsForReport(values) {
  * bootstrap interval of that improvement: `min_improvement` needs lower ≥ required, `max_regression` needs
  * lower > −margin. Otherwise the point estimate decides (improvement ≥ required, improvement ≥ −margin).
  */
+
 
 
 
@@ -79403,23 +80342,24 @@ function decideRules(rules, prefix, scope) {
     const results = [];
     const groups = [];
     const failures = [];
+    // A skipped rule is left out of its group: an `any` passes on its other members, a group of skipped rules is skipped.
     const visit = (rule, id) => {
         if ('any' in rule || 'all' in rule) {
             const kind = 'any' in rule ? 'any' : 'all';
             const members = 'any' in rule ? rule.any : rule.all;
             const memberIds = members.map((_, index) => `${id}.${kind}[${index}]`);
-            const verdicts = members.map((member, index) => visit(member, memberIds[index]));
-            const passed = kind === 'any' ? verdicts.some(Boolean) : verdicts.every(Boolean);
-            groups.push({ id, kind, passed, members: memberIds });
-            return passed;
+            const verdicts = members.map((member, index) => visit(member, memberIds[index])).filter((verdict) => verdict !== 'skip');
+            const verdict = verdicts.length === 0 ? 'skip' : (kind === 'any' ? verdicts.includes('pass') : !verdicts.includes('fail')) ? 'pass' : 'fail';
+            groups.push({ id, kind, passed: verdict !== 'fail', ...(verdict === 'skip' ? { status: 'skipped' } : {}), members: memberIds });
+            return verdict;
         }
         const result = decideRule(rule, id, scope, intervals.get(rule.metric));
         results.push(result);
-        return result.passed;
+        return result.status === 'skipped' ? 'skip' : result.passed ? 'pass' : 'fail';
     };
     rules.forEach((rule, index) => {
         const id = `${prefix}[${index}]`;
-        if (visit(rule, id))
+        if (visit(rule, id) !== 'fail')
             return;
         if ('any' in rule)
             failures.push(`${id} (none of its ${rule.any.length} alternatives passed)`);
@@ -79446,7 +80386,7 @@ function compareIds(a, b) {
 /** One bootstrap for every task metric compared with the champion in these rules, when significance applies. */
 function bootstrapIntervals(rules, prefix, scope) {
     const intervals = new Map();
-    if (scope.significance === undefined || scope.paired === undefined)
+    if (scope.significance === undefined || scope.paired === undefined || scope.tooFewRows !== undefined || scope.skipComparisons !== undefined)
         return intervals;
     const metrics = new Set();
     for (const { rule } of leafRules(rules, prefix)) {
@@ -79506,6 +80446,9 @@ function decideRule(rule, id, scope, interval) {
                 : `${metric} ${formatValue(candidate)} is ${kind === 'min' ? 'below the minimum' : 'above the maximum'} ${formatValue(limit)}`;
         return { ...base, required: limit, interval: null, passed, explanation };
     }
+    if (scope.skipComparisons !== undefined) {
+        return { ...base, required: null, interval: null, passed: true, status: 'skipped', explanation: `skipped: ${scope.skipComparisons}` };
+    }
     const { amount, relative } = parseAmount(threshold);
     const required = relative ? (champion === undefined ? Number.NaN : amount * Math.abs(champion)) : amount;
     // min_improvement: improvement must reach `required`; max_regression: improvement must stay above -margin.
@@ -79523,6 +80466,15 @@ function decideRule(rule, id, scope, interval) {
         };
     }
     const moved = `${metric} ${formatValue(champion)} → ${formatValue(candidate)} (improvement ${formatSigned(improvement)})`;
+    if (scope.tooFewRows !== undefined && scope.significance !== undefined && scope.paired !== undefined && metricInfo(scope.task, metric) !== undefined) {
+        return {
+            ...base,
+            required: finiteOrNull(required),
+            interval: null,
+            passed: false,
+            explanation: `${moved}; ${scope.tooFewRows}, so the paired bootstrap cannot show that it meets ${requirement}`,
+        };
+    }
     if (interval !== undefined) {
         const lower = interval.lower;
         const passed = kind === 'min_improvement' ? lower >= floor : lower > floor;
@@ -79593,11 +80545,11 @@ function rowsPerSlice(slices) {
     return rows;
 }
 /** Decides the slice rules in every slice with at least `min_rows` rows; smaller slices are reported as skipped. */
-function decideSlices(policy, slices, candidate, champion, significance) {
+function decideSlices(policy, slices, candidate, champion, significance, skipComparisons) {
     const results = [];
     const failures = [];
     const perSlice = rowsPerSlice(slices);
-    const order = slices.values.map((value, code) => ({ value, code })).sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    const order = slices.values.map((value, code) => ({ value, code })).sort((a, b) => (0,lib_text/* byCodePoint */.HH)(a.value, b.value));
     for (const { value, code } of order) {
         const rows = perSlice[code];
         if (rows.length < policy.min_rows) {
@@ -79614,6 +80566,7 @@ function decideSlices(policy, slices, candidate, champion, significance) {
             champion: championMetrics,
             paired: championData === undefined ? undefined : { candidate: candidateData, champion: championData },
             significance,
+            ...(skipComparisons === undefined ? {} : { skipComparisons }),
         });
         results.push({
             value,
@@ -79629,6 +80582,199 @@ function decideSlices(policy, slices, candidate, champion, significance) {
             failures.push(`slice "${value}": ${failure}`);
     }
     return { slices: results, failures };
+}
+
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/build-report.ts
+/**
+ * The decision and the report: the policy's rules decided on the whole set and on each slice, the min-rows floor, and
+ * the one sentence that says why. Text here goes into the JSON report and the job summary, so it names inputs in
+ * plain words (`min-rows`), not with `inputRef`.
+ */
+
+
+
+function decide(evaluation) {
+    const { task, table, data, loaded, champion, candidateMetrics, championMetrics } = evaluation;
+    const policy = loaded?.policy;
+    const significance = policy?.significance;
+    const paired = data.champion === undefined ? undefined : { candidate: data.candidate, champion: data.champion };
+    const tooFewRows = table.rows < evaluation.minRows ? `only ${(0,lib_text/* plural */.LS)(table.rows, 'row')}, fewer than min-rows (${evaluation.minRows})` : undefined;
+    const skipComparisons = champion.missing === undefined
+        ? undefined
+        : `no champion yet (${champion.missing.modelUri} does not exist) and on-missing-champion is promote-if-rules-pass`;
+    const extra = { ...(tooFewRows === undefined ? {} : { tooFewRows }), ...(skipComparisons === undefined ? {} : { skipComparisons }) };
+    const outcome = decideRules(policy?.rules ?? [], 'rules', { task, candidate: candidateMetrics, champion: championMetrics, paired, significance, ...extra });
+    const slicesOutcome = policy?.slices !== undefined && data.slices !== undefined
+        ? decideSlices(policy.slices, data.slices, data.candidate, data.champion, significance, skipComparisons)
+        : { slices: [], failures: [] };
+    const failures = [
+        ...(tooFewRows === undefined ? [] : [`the predictions have ${tooFewRows}, too few to show that the candidate is better`]),
+        ...outcome.failures,
+        ...slicesOutcome.failures,
+    ];
+    const passed = failures.length === 0;
+    const report = {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        decision: passed ? 'promote' : 'reject',
+        passed,
+        reason: decisionReason(loaded, outcome.rules, slicesOutcome.slices, failures, skipComparisons),
+        task,
+        rows: table.rows,
+        minRows: evaluation.minRows,
+        threshold: task === 'binary' ? evaluation.threshold : null,
+        positiveLabel: task === 'binary' ? (evaluation.positiveLabel ?? null) : null,
+        classes: data.classes ?? null,
+        predictions: { file: evaluation.predictionsFile, format: table.format, gzip: table.gzip },
+        candidate: { metrics: metricsForReport(candidateMetrics) },
+        champion: championMetrics === undefined || champion.source === undefined
+            ? null
+            : {
+                metrics: metricsForReport(championMetrics),
+                source: champion.source,
+                modelUri: champion.registry?.uri ?? null,
+                version: champion.registry?.version ?? null,
+            },
+        missingChampion: champion.missing ?? null,
+        policy: { source: loaded === undefined ? 'none' : loaded.file === undefined ? 'inline' : 'file', file: loaded?.file ?? null },
+        significance: significance === undefined ? null : { ...significance },
+        rules: outcome.rules,
+        groups: outcome.groups,
+        slices: slicesOutcome.slices,
+        sliceColumn: policy?.slices !== undefined && data.slices !== undefined ? (evaluation.sliceColumn ?? null) : null,
+        warnings: [...evaluation.warnings],
+    };
+    return { report, failures };
+}
+function decisionReason(loaded, rules, slices, failures, skipComparisons) {
+    if (failures.length > 0)
+        return `Rejected because ${failures.join('; ')}.`;
+    if (loaded === undefined)
+        return 'No policy was given, so the candidate is reported and promoted.';
+    const evaluated = slices.filter((slice) => slice.status === 'evaluated').length;
+    const skippedSlices = slices.length - evaluated;
+    const notes = [];
+    if (skippedSlices > 0)
+        notes.push(`${(0,lib_text/* plural */.LS)(skippedSlices, 'slice')} with fewer than ${loaded.policy.slices?.min_rows ?? 0} rows skipped`);
+    const skippedRules = [...rules, ...slices.flatMap((slice) => slice.rules)].filter((rule) => rule.status === 'skipped');
+    if (skipComparisons !== undefined && skippedRules.length > 0) {
+        notes.push(`${(0,lib_text/* plural */.LS)(new Set(skippedRules.map((rule) => rule.id)).size, 'champion comparison')} skipped: ${skipComparisons}`);
+    }
+    const noteText = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+    const decided = rules.filter((rule) => rule.status !== 'skipped').length;
+    if (decided === 0 && evaluated === 0)
+        return `The policy has no rule that applies, so the candidate is promoted${noteText}.`;
+    const slicesText = evaluated > 0 ? ` in the whole set and in all ${(0,lib_text/* plural */.LS)(evaluated, 'evaluated slice')}` : '';
+    return `Promoted because the policy's ${(0,lib_text/* plural */.LS)(decided, 'rule')} passed${slicesText}${noteText}.`;
+}
+
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/champion.ts
+
+
+
+
+const ON_MISSING_CHAMPION = ['fail', 'promote-if-rules-pass'];
+async function resolveChampion(inputs, hasPredictions, championColumn, championFile, ctx) {
+    const fileOnly = {
+        source: hasPredictions ? 'predictions' : championFile === undefined ? undefined : 'metrics-file',
+        extra: championFile ?? {},
+        registry: undefined,
+        missing: undefined,
+    };
+    if (inputs.champion === undefined)
+        return fileOnly;
+    if (hasPredictions) {
+        ctx.log.info(`The predictions have a "${championColumn}" column, so the champion is evaluated from it and ${(0,errors/* inputRef */.io)('champion')} (${inputs.champion}) is not used.`);
+        return fileOnly;
+    }
+    const registry = openRegistry(inputs_registryOptions(inputs, ctx));
+    let found;
+    try {
+        found = await readModelUriMetrics(inputs.champion, registry, { input: 'champion', label: (0,errors/* inputRef */.io)('champion') });
+    }
+    catch (error) {
+        // Only an alias can be "not there yet"; a pinned version that is missing is a mistake either way.
+        if (!(error instanceof ModelVersionNotFoundError) || error.reference.kind !== 'alias')
+            throw error;
+        if (inputs.onMissingChampion === 'fail') {
+            throw new ModelVersionNotFoundError(`${error.message.replace(/\.$/, '')}; for a first deployment, with no champion yet, set ${(0,errors/* inputRef */.io)('on-missing-champion')} to promote-if-rules-pass.`, error.reference, { input: 'champion' });
+        }
+        return { ...fileOnly, missing: { modelUri: inputs.champion.trim() } };
+    }
+    ctx.log.info(`Champion ${inputs.champion} is version ${found.version} of ${found.name} in ${registry.location}.`);
+    return {
+        source: 'registry',
+        extra: { ...found.metrics, ...(championFile ?? {}) },
+        registry: { uri: inputs.champion, version: found.version },
+        missing: undefined,
+    };
+}
+/** The computed metrics plus a file's extra ones; a file cannot override a computed metric (it is warned about). */
+function withExtras(computed, extra, input, warn) {
+    const merged = { ...computed };
+    for (const [name, value] of Object.entries(extra)) {
+        if (name in computed) {
+            warn(`The file of ${(0,errors/* inputRef */.io)(input)} has "${name}", which evaluate-model computes from the predictions; the computed value is used.`);
+            continue;
+        }
+        merged[name] = value;
+    }
+    return merged;
+}
+
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/columns.ts
+/** The columns evaluate-model reads, per task, with the checks each value must pass. */
+
+function checkDistinctColumns(columns) {
+    const named = [
+        ['label-column', columns.label],
+        ['candidate-column', columns.candidate],
+        ['champion-column', columns.champion],
+        ['weight-column', columns.weight],
+        ['slice-column', columns.slice],
+    ];
+    for (let i = 0; i < named.length; i++) {
+        for (let j = i + 1; j < named.length; j++) {
+            const [a, x] = named[i];
+            const [b, y] = named[j];
+            if (x !== undefined && x === y) {
+                throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(a)} and ${(0,errors/* inputRef */.io)(b)} both name the column "${x}"; each must name a different column.`, { input: b });
+            }
+        }
+    }
+}
+/**
+ * What to read: binary labels as flags (0/1, true/false, yes/no, or `positiveLabel` against one other value) and scores
+ * in [0, 1]; class labels as text; regression numbers.
+ */
+function columnRequests(task, columns, positiveLabel) {
+    const requests = [];
+    if (task === 'binary') {
+        const score = { min: 0, max: 1, outOfRange: 'outside [0, 1]; binary predictions must be probabilities of the positive class (apply a sigmoid to raw scores).' };
+        requests.push({
+            name: columns.label,
+            kind: 'flag',
+            input: 'label-column',
+            outOfRange: `but a binary task needs labels 0 or 1 (or set ${(0,errors/* inputRef */.io)('positive-label')}); use task multiclass for more classes.`,
+            notAFlag: `which is not a binary label; write labels as 0/1, true/false or yes/no, or set ${(0,errors/* inputRef */.io)('positive-label')} to the label of the positive class.`,
+            ...(positiveLabel === undefined ? {} : { positive: positiveLabel }),
+        }, { name: columns.candidate, kind: 'number', input: 'candidate-column', ...score }, { name: columns.champion, kind: 'number', input: 'champion-column', optional: true, ...score });
+    }
+    else {
+        const kind = task === 'multiclass' ? 'text' : 'number';
+        requests.push({ name: columns.label, kind, input: 'label-column' }, { name: columns.candidate, kind, input: 'candidate-column' }, { name: columns.champion, kind, input: 'champion-column', optional: true });
+    }
+    if (columns.weight !== undefined) {
+        requests.push({
+            name: columns.weight,
+            kind: 'number',
+            input: 'weight-column',
+            min: 0,
+            outOfRange: 'which is negative; weights must be zero or more.',
+        });
+    }
+    if (columns.slice !== undefined)
+        requests.push({ name: columns.slice, kind: 'text', input: 'slice-column' });
+    return requests;
 }
 
 ;// CONCATENATED MODULE: ./src/commands/evaluate-model/metrics-file.ts
@@ -79650,7 +80796,7 @@ async function readMetricsFile(file, workspace, input) {
         text = await (0,promises_.readFile)(external_node_path_default().resolve(workspace, file), 'utf8');
     }
     catch {
-        throw new errors/* UserError */.yo(`The ${input} file "${file}" does not exist; check the ${input} input (relative paths are resolved against the workspace).`, { input });
+        throw new errors/* UserError */.yo(`The metrics file "${file}" does not exist; check ${(0,errors/* inputRef */.io)(input)} (relative paths are resolved against the workspace).`, { input });
     }
     let data;
     try {
@@ -79660,19 +80806,19 @@ async function readMetricsFile(file, workspace, input) {
         const message = error.message;
         const position = /position (\d+)/.exec(message);
         const line = position ? lineAt(text, Number(position[1])) : undefined;
-        throw new errors/* UserError */.yo(`The ${input} file ${file}${line === undefined ? '' : ` line ${line}`} is not valid JSON (${message}); write it as {"metric": number, ...}.`, {
+        throw new errors/* UserError */.yo(`The metrics file ${file} (${(0,errors/* inputRef */.io)(input)})${line === undefined ? '' : ` line ${line}`} is not valid JSON (${message}); write it as {"metric": number, ...}.`, {
             input,
             location: { file, ...(line === undefined ? {} : { line }) },
         });
     }
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-        throw new errors/* UserError */.yo(`The ${input} file ${file} must hold a JSON object such as {"latency_p95_ms": 120}.`, { input, location: { file, line: 1 } });
+        throw new errors/* UserError */.yo(`The metrics file ${file} (${(0,errors/* inputRef */.io)(input)}) must hold a JSON object such as {"latency_p95_ms": 120}.`, { input, location: { file, line: 1 } });
     }
     const metrics = {};
     for (const [name, value] of Object.entries(data)) {
         if (typeof value !== 'number' || !Number.isFinite(value)) {
             const offset = text.indexOf(JSON.stringify(name));
-            throw new errors/* UserError */.yo(`The ${input} file ${file} has ${JSON.stringify(value)} for "${name}", which is not a number; every value must be a number.`, {
+            throw new errors/* UserError */.yo(`The metrics file ${file} (${(0,errors/* inputRef */.io)(input)}) has ${JSON.stringify(value)} for "${name}", which is not a number; every value must be a number.`, {
                 input,
                 location: { file, ...(offset === -1 ? {} : { line: lineAt(text, offset) }) },
             });
@@ -79682,50 +80828,417 @@ async function readMetricsFile(file, workspace, input) {
     return metrics;
 }
 
-;// CONCATENATED MODULE: ./src/commands/evaluate-model/columns.ts
-/** The columns evaluate-model reads, per task, with the checks each value must pass. */
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/policy-checks.ts
+/**
+ * Checks of the policy against what the run has, before anything is decided: every rule names a metric that exists
+ * and has exactly one bound, slice rules have a slice column, and champion comparisons have a champion to compare with.
+ * Each failure is one sentence naming the rule and its place in the policy file.
+ */
 
-function checkDistinctColumns(columns) {
-    const named = [
-        ['label-column', columns.label],
-        ['candidate-column', columns.candidate],
-        ['champion-column', columns.champion],
-        ['weight-column', columns.weight],
-        ['slice-column', columns.slice],
+
+
+
+
+/** Where a node of the policy is, in words (`eval.yml:4`, `line 2 of the inline policy`) and as an annotation. */
+function place(loaded, nodePath) {
+    const position = loaded.locate(nodePath);
+    if (loaded.file === undefined)
+        return { where: `${position ? `line ${position.line} of ` : ''}the inline policy`, location: undefined };
+    return {
+        where: `${loaded.file}${position ? `:${position.line}` : ''}`,
+        location: { file: loaded.file, ...(position ? { line: position.line, column: position.column } : {}) },
+    };
+}
+function scopes(loaded) {
+    return [
+        { prefix: 'rules', rules: loaded.policy.rules, slice: false },
+        { prefix: 'slices.rules', rules: loaded.policy.slices?.rules ?? [], slice: true },
     ];
-    for (let i = 0; i < named.length; i++) {
-        for (let j = i + 1; j < named.length; j++) {
-            const [a, x] = named[i];
-            const [b, y] = named[j];
-            if (x !== undefined && x === y) {
-                throw new errors/* UserError */.yo(`The ${a} and ${b} inputs both name the column "${x}"; each must name a different column.`, { input: b });
+}
+/** Every rule names a known metric and has exactly one bound; slice rules use the task's metrics. */
+function checkPolicyMetrics(loaded, task, candidateExtra, championExtra, sliceColumn) {
+    const taskMetrics = METRICS[task].map((info) => info.name);
+    const known = [...new Set([...taskMetrics, ...Object.keys(candidateExtra), ...Object.keys(championExtra)])];
+    for (const scope of scopes(loaded)) {
+        for (const { id, rule } of leafRules(scope.rules, scope.prefix)) {
+            const rulePath = idToPath(id);
+            const fail = (sentence, at = rulePath) => {
+                const { where, location } = place(loaded, at);
+                throw new errors/* UserError */.yo(`The policy rule ${id} at ${where} ${sentence}`, { input: 'policy', ...(location === undefined ? {} : { location }) });
+            };
+            const allowed = scope.slice ? taskMetrics : known;
+            if (!allowed.includes(rule.metric)) {
+                const extraNote = scope.slice
+                    ? `slice rules can use the ${task} metrics only (${taskMetrics.join(', ')})`
+                    : `the ${task} metrics are ${taskMetrics.join(', ')}${known.length > taskMetrics.length
+                        ? `, and the metrics files add ${known.slice(taskMetrics.length).join(', ')}`
+                        : `, and the files of ${(0,errors/* inputRef */.io)('candidate-metrics')} and ${(0,errors/* inputRef */.io)('champion-metrics')} can add more`}`;
+                fail(`uses the unknown metric "${rule.metric}"${(0,suggest/* didYouMean */.a)(rule.metric, allowed)}; ${extraNote}.`, [...rulePath, 'metric']);
+            }
+            const bound = ruleBound(rule);
+            if (!('kind' in bound)) {
+                fail(bound.kinds.length === 0
+                    ? 'has no bound; give it one of min, max, min_improvement or max_regression.'
+                    : `has ${bound.kinds.join(' and ')}; give each rule exactly one bound and write two rules for a range.`);
+                continue;
+            }
+            const info = metricInfo(task, rule.metric);
+            if (info !== undefined && rule.direction !== undefined && rule.direction !== info.direction) {
+                fail(`says direction ${rule.direction}, but ${rule.metric} is ${info.direction}-is-better; remove the direction.`, [...rulePath, 'direction']);
+            }
+            if (!isComparison(bound.kind) && info === undefined && !(rule.metric in candidateExtra)) {
+                fail(`checks the candidate's "${rule.metric}", but the file of ${(0,errors/* inputRef */.io)('candidate-metrics')} has no such metric; add it there.`, [...rulePath, 'metric']);
             }
         }
     }
-}
-/** What to read: binary labels as 0/1 flags and scores in [0, 1]; class labels as text; regression numbers. */
-function columnRequests(task, columns) {
-    const requests = [];
-    if (task === 'binary') {
-        const score = { min: 0, max: 1, outOfRange: 'outside [0, 1]; binary predictions must be probabilities of the positive class (apply a sigmoid to raw scores).' };
-        requests.push({ name: columns.label, kind: 'flag', input: 'label-column', outOfRange: 'but a binary task needs labels 0 or 1; use task multiclass for more classes.' }, { name: columns.candidate, kind: 'number', input: 'candidate-column', ...score }, { name: columns.champion, kind: 'number', input: 'champion-column', optional: true, ...score });
-    }
-    else {
-        const kind = task === 'multiclass' ? 'text' : 'number';
-        requests.push({ name: columns.label, kind, input: 'label-column' }, { name: columns.candidate, kind, input: 'candidate-column' }, { name: columns.champion, kind, input: 'champion-column', optional: true });
-    }
-    if (columns.weight !== undefined) {
-        requests.push({
-            name: columns.weight,
-            kind: 'number',
-            input: 'weight-column',
-            min: 0,
-            outOfRange: 'which is negative; weights must be zero or more.',
+    if (loaded.policy.slices !== undefined && sliceColumn === undefined) {
+        const { where, location } = place(loaded, ['slices']);
+        throw new errors/* UserError */.yo(`The policy at ${where} has slice rules but ${(0,errors/* inputRef */.io)('slice-column')} is not set; set it to the column that defines the slices.`, {
+            input: 'slice-column',
+            ...(location === undefined ? {} : { location }),
         });
     }
-    if (columns.slice !== undefined)
-        requests.push({ name: columns.slice, kind: 'text', input: 'slice-column' });
-    return requests;
+}
+/** A champion comparison needs the champion's value of its metric (slice comparisons need champion predictions). */
+function checkChampionRules(loaded, champion) {
+    const { metrics, predictions, predictionsFile, championColumn } = champion;
+    for (const scope of scopes(loaded)) {
+        for (const { id, rule } of leafRules(scope.rules, scope.prefix)) {
+            const bound = ruleBound(rule);
+            if (!('kind' in bound) || !isComparison(bound.kind))
+                continue;
+            const available = scope.slice ? predictions : metrics !== undefined && rule.metric in metrics;
+            if (available)
+                continue;
+            const { where, location } = place(loaded, idToPath(id));
+            const missing = metrics === undefined || scope.slice
+                ? `${predictionsFile} has no "${championColumn}" column${scope.slice ? '' : ` and neither ${(0,errors/* inputRef */.io)('champion-metrics')} nor ${(0,errors/* inputRef */.io)('champion')} is set`}`
+                : `the champion's metrics have no "${rule.metric}" (they have ${Object.keys(metrics).join(', ') || 'none'})`;
+            const fix = scope.slice
+                ? `slice comparisons need the champion's per-row predictions in the "${championColumn}" column`
+                : `add the champion's predictions as a "${championColumn}" column, set ${(0,errors/* inputRef */.io)('champion-metrics')} or ${(0,errors/* inputRef */.io)('champion')}, or use min/max instead`;
+            throw new errors/* UserError */.yo(`The policy rule ${id} at ${where} compares ${rule.metric} with the champion (${bound.kind}), but ${missing}; ${fix}.`, {
+                input: 'policy',
+                ...(location === undefined ? {} : { location }),
+            });
+        }
+    }
+}
+/** `rules[1].any[0]` -> ['rules', 1, 'any', 0]. */
+function idToPath(id) {
+    const steps = [];
+    for (const match of id.matchAll(/([a-z_]+)|\[(\d+)\]/g))
+        steps.push(match[2] !== undefined ? Number(match[2]) : match[1]);
+    return steps;
+}
+
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/source.ts
+/**
+ * The shapes the predictions readers share: what is read (a source, the requested columns) and what comes out (the
+ * typed table). Kept apart from the readers so that none of them imports another for a type.
+ */
+/** Line feed, the byte every reader splits rows on. */
+const NEWLINE = 0x0a;
+
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/column-builder.ts
+/** Typed columns built row by row, shared by the predictions readers, and the messages about bad values. */
+
+
+
+/** The words a flag column reads without a positive label (pandas writes booleans as True / False). */
+const FLAG_WORDS = new Map([
+    ['true', 1],
+    ['false', 0],
+    ['yes', 1],
+    ['no', 0],
+]);
+/** A label in the form two spellings of the same label share: `1.0` -> `1`, `True` -> `true`, text as written. */
+function canonicalLabel(text) {
+    const number = numberFromText(text);
+    if (number !== undefined && Number.isFinite(number))
+        return String(number);
+    const lowered = text.toLowerCase();
+    return lowered === 'true' || lowered === 'false' ? lowered : text;
+}
+class ColumnBuilder {
+    source;
+    slots;
+    rows = 0;
+    /** Rows the column arrays hold before `ensureRow` grows them. */
+    capacity;
+    constructor(source, present, capacity) {
+        this.source = source;
+        this.capacity = Math.max(1024, capacity);
+        this.slots = present.map((request) => request.kind === 'text'
+            ? { request, numbers: undefined, codes: new Int32Array(this.capacity), dictionary: new Map(), values: [], twoClasses: undefined }
+            : {
+                request,
+                numbers: request.kind === 'flag' ? new Uint8Array(this.capacity) : new Float64Array(this.capacity),
+                codes: undefined,
+                dictionary: undefined,
+                values: undefined,
+                twoClasses: request.kind === 'flag' && request.positive !== undefined
+                    ? { positive: canonicalLabel(request.positive), positiveSeen: false, negative: undefined }
+                    : undefined,
+            });
+    }
+    /** Makes room for one more row; true when the column arrays were replaced. */
+    ensureRow() {
+        if (this.rows < this.capacity)
+            return false;
+        // 1.5x: while growing, the old and the new arrays (2.5x the old size) are alive together, not 3x.
+        this.capacity = Math.ceil(this.capacity * 1.5);
+        for (const slot of this.slots) {
+            if (slot.numbers) {
+                const grown = slot.numbers instanceof Uint8Array ? new Uint8Array(this.capacity) : new Float64Array(this.capacity);
+                grown.set(slot.numbers);
+                slot.numbers = grown;
+            }
+            else if (slot.codes) {
+                const grown = new Int32Array(this.capacity);
+                grown.set(slot.codes);
+                slot.codes = grown;
+            }
+        }
+        return true;
+    }
+    setNumber(slotIndex, value, raw, line) {
+        const slot = this.slots[slotIndex];
+        if (value !== value) {
+            throw this.valueError(line, slot.request, 'NaN', 'which is not a number; drop or fill in the rows without a value.');
+        }
+        if (value === Infinity || value === -Infinity) {
+            throw this.valueError(line, slot.request, raw(), 'which is not a finite number; every value must be a finite number.');
+        }
+        const problem = rangeProblem(slot.request, value);
+        if (problem !== undefined)
+            throw this.valueError(line, slot.request, raw(), problem);
+        slot.numbers[this.rows] = value;
+    }
+    setText(slotIndex, text, line) {
+        const slot = this.slots[slotIndex];
+        if (text === '')
+            throw this.emptyError(line, slot.request);
+        const dictionary = slot.dictionary;
+        let code = dictionary.get(text);
+        if (code === undefined) {
+            code = slot.values.length;
+            dictionary.set(text, code);
+            slot.values.push(text);
+        }
+        slot.codes[this.rows] = code;
+    }
+    /** Stores a field written as text, whatever the column's kind (the csv-parse path and the scanner's slow path). */
+    setField(slotIndex, text, line) {
+        const kind = this.slots[slotIndex].request.kind;
+        if (kind === 'text')
+            this.setText(slotIndex, text.trim(), line);
+        else if (kind === 'flag')
+            this.setFlagText(slotIndex, text, line);
+        else
+            this.setNumberText(slotIndex, text, line);
+    }
+    /**
+     * A flag written as text: against the positive label when there is one; else 0 or 1 as a number (other numbers are
+     * refused with `outOfRange`), or true/false, yes/no in any case.
+     */
+    setFlagText(slotIndex, text, line) {
+        const slot = this.slots[slotIndex];
+        const trimmed = text.trim();
+        if (trimmed === '')
+            throw this.emptyError(line, slot.request);
+        if (slot.twoClasses !== undefined) {
+            slot.numbers[this.rows] = this.twoClassFlag(slot, slot.twoClasses, trimmed, line);
+            return;
+        }
+        const number = numberFromText(trimmed);
+        if (number !== undefined) {
+            this.setNumber(slotIndex, number, () => trimmed, line);
+            return;
+        }
+        const flag = FLAG_WORDS.get(trimmed.toLowerCase());
+        if (flag === undefined) {
+            throw this.valueError(line, slot.request, JSON.stringify(trimmed), slot.request.notAFlag ?? 'which is neither 0 nor 1.');
+        }
+        slot.numbers[this.rows] = flag;
+    }
+    twoClassFlag(slot, classes, text, line) {
+        const canonical = canonicalLabel(text);
+        if (canonical === classes.positive) {
+            classes.positiveSeen = true;
+            return 1;
+        }
+        if (classes.negative === undefined)
+            classes.negative = { canonical, written: text };
+        else if (classes.negative.canonical !== canonical && !classes.positiveSeen) {
+            // Two labels and neither is the positive one: the positive label is misspelt, not the data.
+            throw new errors/* UserError */.yo(`The column "${slot.request.name}" of ${this.source.display} has the labels "${classes.negative.written}" and "${text}" (by line ${line}), neither of which is the positive label "${slot.request.positive ?? ''}" named by ${(0,errors/* inputRef */.io)('positive-label')}; set ${(0,errors/* inputRef */.io)('positive-label')} to the label of the positive class as the file writes it.`, { input: 'positive-label', location: { file: this.source.display, line } });
+        }
+        else if (classes.negative.canonical !== canonical) {
+            throw this.valueError(line, slot.request, JSON.stringify(text), `a third label besides "${slot.request.positive ?? ''}" (${(0,errors/* inputRef */.io)('positive-label')}) and "${classes.negative.written}"; a binary task has two classes, use task multiclass for more.`);
+        }
+        return 0;
+    }
+    /** Parses a number written as text (the csv-parse and JSON Lines paths, and the scanner's slow path). */
+    setNumberText(slotIndex, text, line) {
+        const slot = this.slots[slotIndex];
+        const trimmed = text.trim();
+        if (trimmed === '')
+            throw this.emptyError(line, slot.request);
+        const value = numberFromText(trimmed);
+        if (value === undefined) {
+            throw this.valueError(line, slot.request, JSON.stringify(text), `which is not a number; write ${slot.request.name} values as plain decimal numbers such as 0.73.`);
+        }
+        this.setNumber(slotIndex, value, () => trimmed, line);
+    }
+    emptyError(line, request) {
+        return new errors/* UserError */.yo(`Line ${line} of ${this.source.display} has no value in column "${request.name}"; fill it in or drop the row, as every row needs one.`, { input: 'predictions', location: { file: this.source.display, line } });
+    }
+    valueError(line, request, shown, problem) {
+        return new errors/* UserError */.yo(`Line ${line} of ${this.source.display} has ${shown} in column "${request.name}", ${problem}`, {
+            input: 'predictions',
+            location: { file: this.source.display, line },
+        });
+    }
+    finish(format, gzip, columns) {
+        if (this.rows === 0) {
+            throw new errors/* UserError */.yo(`The predictions file ${this.source.display} has a header but no rows; it needs one row per held-out example.`, { input: 'predictions', location: { file: this.source.display, line: 1 } });
+        }
+        for (const slot of this.slots) {
+            if (slot.twoClasses !== undefined && !slot.twoClasses.positiveSeen) {
+                const other = slot.twoClasses.negative === undefined ? '' : ` (its only label is "${slot.twoClasses.negative.written}")`;
+                throw new errors/* UserError */.yo(`The column "${slot.request.name}" of ${this.source.display} never has the positive label "${slot.request.positive ?? ''}" named by ${(0,errors/* inputRef */.io)('positive-label')}${other}; set ${(0,errors/* inputRef */.io)('positive-label')} to the label of the positive class as the file writes it.`, { input: 'positive-label', location: { file: this.source.display } });
+            }
+        }
+        const numbers = new Map();
+        const flags = new Map();
+        const texts = new Map();
+        for (const slot of this.slots) {
+            if (slot.numbers instanceof Uint8Array)
+                flags.set(slot.request.name, slot.numbers.subarray(0, this.rows));
+            else if (slot.numbers)
+                numbers.set(slot.request.name, slot.numbers.subarray(0, this.rows));
+            else
+                texts.set(slot.request.name, { codes: slot.codes.subarray(0, this.rows), values: slot.values });
+        }
+        return { file: this.source.display, format, gzip, columns, rows: this.rows, numbers, flags, texts };
+    }
+}
+/** Why a column refuses a number, or undefined when it accepts it. */
+function rangeProblem(request, value) {
+    const inRange = request.kind === 'flag'
+        ? value === 0 || value === 1
+        : (request.min === undefined || value >= request.min) && (request.max === undefined || value <= request.max);
+    if (inRange)
+        return undefined;
+    if (request.outOfRange !== undefined)
+        return request.outOfRange;
+    if (request.kind === 'flag')
+        return 'which is neither 0 nor 1.';
+    return `outside [${request.min ?? '-inf'}, ${request.max ?? 'inf'}].`;
+}
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** A decimal literal (or NaN / inf spellings, which the caller refuses with their own message), else undefined. */
+function numberFromText(text) {
+    if (DECIMAL.test(text))
+        return Number(text);
+    const lowered = text.toLowerCase().replace(/^[+-]/, '');
+    if (lowered === 'nan')
+        return Number.NaN;
+    if (lowered === 'inf' || lowered === 'infinity')
+        return text.startsWith('-') ? -Infinity : Infinity;
+    return undefined;
+}
+/** Finds each requested column in the header; a missing one is an error unless optional. */
+function matchColumns(source, header, requests) {
+    const present = [];
+    const indexes = [];
+    for (const request of requests) {
+        const index = header.indexOf(request.name);
+        if (index === -1) {
+            if (request.optional)
+                continue;
+            const found = header.map((name) => `"${name}"`).join(', ');
+            throw new errors/* UserError */.yo(`The predictions file ${source.display} has no column "${request.name}" (named by ${(0,errors/* inputRef */.io)(request.input)})${(0,suggest/* didYouMean */.a)(request.name, header)}; its columns are ${found}.`, { input: request.input, location: { file: source.display, line: 1 } });
+        }
+        present.push(request);
+        indexes.push(index);
+    }
+    return { present, indexes };
+}
+function countNewlines(buffer) {
+    let count = 0;
+    let at = buffer.indexOf(NEWLINE);
+    while (at !== -1) {
+        count++;
+        at = buffer.indexOf(NEWLINE, at + 1);
+    }
+    return count;
+}
+function shortRowError(source, line, fields, headerFields) {
+    return new errors/* UserError */.yo(`Line ${line} of ${source.display} has ${fields} field${fields === 1 ? '' : 's'} where the header has ${headerFields}; every row needs a value in each column.`, { input: 'predictions', location: { file: source.display, line } });
+}
+
+;// CONCATENATED MODULE: ./src/commands/evaluate-model/prediction-data.ts
+
+function predictionData(task, table, columns, threshold) {
+    const weights = columns.weight === undefined ? undefined : table.numbers.get(columns.weight);
+    const withWeights = weights === undefined ? {} : { weights };
+    const sliceColumn = columns.slice === undefined ? undefined : table.texts.get(columns.slice);
+    const slices = sliceColumn === undefined ? undefined : { values: sliceColumn.values, codes: sliceColumn.codes };
+    if (task === 'binary') {
+        const labels = table.flags.get(columns.label);
+        const model = (scores) => scores === undefined ? undefined : { task: 'binary', labels, scores, threshold, ...withWeights };
+        return { candidate: model(table.numbers.get(columns.candidate)), champion: model(table.numbers.get(columns.champion)), slices, classes: undefined };
+    }
+    if (task === 'regression') {
+        const labels = table.numbers.get(columns.label);
+        const model = (predictions) => predictions === undefined ? undefined : { task: 'regression', labels, predictions, ...withWeights };
+        return { candidate: model(table.numbers.get(columns.candidate)), champion: model(table.numbers.get(columns.champion)), slices, classes: undefined };
+    }
+    const labelColumn = table.texts.get(columns.label);
+    const candidateColumn = table.texts.get(columns.candidate);
+    const championColumn = table.texts.get(columns.champion);
+    const present = [labelColumn, candidateColumn, ...(championColumn === undefined ? [] : [championColumn])];
+    const comparedAs = present.every((column) => column.values.every(isNumeric)) ? 'numbers' : 'text';
+    const key = comparedAs === 'numbers' ? (value) => String(Number(value)) : (value) => value;
+    // Labels first, so a class is named as the labels write it.
+    const classes = new Map();
+    const names = [];
+    const encode = (column) => {
+        const mapping = Int32Array.from(column.values, (value) => {
+            const classKey = key(value);
+            let index = classes.get(classKey);
+            if (index === undefined) {
+                index = classes.size;
+                classes.set(classKey, index);
+                names.push(value);
+            }
+            return index;
+        });
+        return Int32Array.from(column.codes, (code) => mapping[code]);
+    };
+    const labels = encode(labelColumn);
+    const labelled = classes.size;
+    const candidate = encode(candidateColumn);
+    const champion = championColumn === undefined ? undefined : encode(championColumn);
+    const classCount = classes.size;
+    // Classes first met after the labels never occur as a label.
+    const notLabelled = (column) => column === undefined ? [] : [...new Set(column.values.map((value) => classes.get(key(value))))].filter((index) => index >= labelled).map((index) => names[index]);
+    return {
+        candidate: { task: 'multiclass', labels, predictions: candidate, classCount, ...withWeights },
+        champion: champion === undefined ? undefined : { task: 'multiclass', labels, predictions: champion, classCount, ...withWeights },
+        slices,
+        classes: {
+            comparedAs,
+            labels: names.slice(0, labelled),
+            predictedNotLabelled: { candidate: notLabelled(candidateColumn), champion: notLabelled(championColumn) },
+        },
+    };
+}
+function isNumeric(value) {
+    const number = numberFromText(value.trim());
+    return number !== undefined && Number.isFinite(number);
 }
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -79734,7 +81247,7 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 
 
 
-const NEWLINE = 0x0a;
+
 /** Bytes per read, and per gzip output chunk. */
 const CHUNK_BYTES = 1 << 20;
 /**
@@ -82037,171 +83550,8 @@ const sync_parse = function (data, opts = {}) {
 
 
 
-;// CONCATENATED MODULE: ./src/commands/evaluate-model/column-builder.ts
-/** Typed columns built row by row, shared by the predictions readers, and the messages about bad values. */
-
-
-
-class ColumnBuilder {
-    source;
-    slots;
-    rows = 0;
-    /** Rows the column arrays hold before `ensureRow` grows them. */
-    capacity;
-    constructor(source, present, capacity) {
-        this.source = source;
-        this.capacity = Math.max(1024, capacity);
-        this.slots = present.map((request) => request.kind === 'text'
-            ? { request, numbers: undefined, codes: new Int32Array(this.capacity), dictionary: new Map(), values: [] }
-            : {
-                request,
-                numbers: request.kind === 'flag' ? new Uint8Array(this.capacity) : new Float64Array(this.capacity),
-                codes: undefined,
-                dictionary: undefined,
-                values: undefined,
-            });
-    }
-    /** Makes room for one more row; true when the column arrays were replaced. */
-    ensureRow() {
-        if (this.rows < this.capacity)
-            return false;
-        // 1.5x: while growing, the old and the new arrays (2.5x the old size) are alive together, not 3x.
-        this.capacity = Math.ceil(this.capacity * 1.5);
-        for (const slot of this.slots) {
-            if (slot.numbers) {
-                const grown = slot.numbers instanceof Uint8Array ? new Uint8Array(this.capacity) : new Float64Array(this.capacity);
-                grown.set(slot.numbers);
-                slot.numbers = grown;
-            }
-            else if (slot.codes) {
-                const grown = new Int32Array(this.capacity);
-                grown.set(slot.codes);
-                slot.codes = grown;
-            }
-        }
-        return true;
-    }
-    setNumber(slotIndex, value, raw, line) {
-        const slot = this.slots[slotIndex];
-        if (value !== value) {
-            throw this.valueError(line, slot.request, raw(), 'NaN', 'which is not a number; drop or fill in the rows without a value.');
-        }
-        if (value === Infinity || value === -Infinity) {
-            throw this.valueError(line, slot.request, raw(), raw(), 'which is not a finite number; every value must be a finite number.');
-        }
-        const problem = rangeProblem(slot.request, value);
-        if (problem !== undefined)
-            throw this.valueError(line, slot.request, raw(), raw(), problem);
-        slot.numbers[this.rows] = value;
-    }
-    setText(slotIndex, text, line) {
-        const slot = this.slots[slotIndex];
-        if (text === '')
-            throw this.emptyError(line, slot.request);
-        const dictionary = slot.dictionary;
-        let code = dictionary.get(text);
-        if (code === undefined) {
-            code = slot.values.length;
-            dictionary.set(text, code);
-            slot.values.push(text);
-        }
-        slot.codes[this.rows] = code;
-    }
-    /** Parses a number written as text (the csv-parse and JSON Lines paths, and the scanner's slow path). */
-    setNumberText(slotIndex, text, line) {
-        const slot = this.slots[slotIndex];
-        const trimmed = text.trim();
-        if (trimmed === '')
-            throw this.emptyError(line, slot.request);
-        const value = numberFromText(trimmed);
-        if (value === undefined) {
-            throw this.valueError(line, slot.request, text, JSON.stringify(text), `which is not a number; write ${slot.request.name} values as plain decimal numbers such as 0.73.`);
-        }
-        this.setNumber(slotIndex, value, () => trimmed, line);
-    }
-    emptyError(line, request) {
-        return new errors/* UserError */.yo(`Line ${line} of ${this.source.display} has no value in column "${request.name}"; fill it in or drop the row, as every row needs one.`, { input: 'predictions', location: { file: this.source.display, line } });
-    }
-    valueError(line, request, _raw, shown, problem) {
-        return new errors/* UserError */.yo(`Line ${line} of ${this.source.display} has ${shown} in column "${request.name}", ${problem}`, {
-            input: 'predictions',
-            location: { file: this.source.display, line },
-        });
-    }
-    finish(format, gzip, columns) {
-        if (this.rows === 0) {
-            throw new errors/* UserError */.yo(`The predictions file ${this.source.display} has a header but no rows; it needs one row per held-out example.`, { input: 'predictions', location: { file: this.source.display, line: 1 } });
-        }
-        const numbers = new Map();
-        const flags = new Map();
-        const texts = new Map();
-        for (const slot of this.slots) {
-            if (slot.numbers instanceof Uint8Array)
-                flags.set(slot.request.name, slot.numbers.subarray(0, this.rows));
-            else if (slot.numbers)
-                numbers.set(slot.request.name, slot.numbers.subarray(0, this.rows));
-            else
-                texts.set(slot.request.name, { codes: slot.codes.subarray(0, this.rows), values: slot.values });
-        }
-        return { file: this.source.display, format, gzip, columns, rows: this.rows, numbers, flags, texts };
-    }
-}
-/** Why a column refuses a number, or undefined when it accepts it. */
-function rangeProblem(request, value) {
-    const inRange = request.kind === 'flag'
-        ? value === 0 || value === 1
-        : (request.min === undefined || value >= request.min) && (request.max === undefined || value <= request.max);
-    if (inRange)
-        return undefined;
-    if (request.outOfRange !== undefined)
-        return request.outOfRange;
-    if (request.kind === 'flag')
-        return 'which is neither 0 nor 1.';
-    return `outside [${request.min ?? '-inf'}, ${request.max ?? 'inf'}].`;
-}
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-/** A decimal literal (or NaN / inf spellings, which the caller refuses with their own message), else undefined. */
-function numberFromText(text) {
-    if (DECIMAL.test(text))
-        return Number(text);
-    const lowered = text.toLowerCase().replace(/^[+-]/, '');
-    if (lowered === 'nan')
-        return Number.NaN;
-    if (lowered === 'inf' || lowered === 'infinity')
-        return text.startsWith('-') ? -Infinity : Infinity;
-    return undefined;
-}
-/** Finds each requested column in the header; a missing one is an error unless optional. */
-function matchColumns(source, header, requests) {
-    const present = [];
-    const indexes = [];
-    for (const request of requests) {
-        const index = header.indexOf(request.name);
-        if (index === -1) {
-            if (request.optional)
-                continue;
-            const found = header.map((name) => `"${name}"`).join(', ');
-            throw new errors/* UserError */.yo(`The predictions file ${source.display} has no column "${request.name}" (named by the ${request.input} input)${(0,suggest/* didYouMean */.a)(request.name, header)}; its columns are ${found}.`, { input: request.input, location: { file: source.display, line: 1 } });
-        }
-        present.push(request);
-        indexes.push(index);
-    }
-    return { present, indexes };
-}
-function countNewlines(buffer) {
-    let count = 0;
-    let at = buffer.indexOf(NEWLINE);
-    while (at !== -1) {
-        count++;
-        at = buffer.indexOf(NEWLINE, at + 1);
-    }
-    return count;
-}
-function shortRowError(source, line, fields, headerFields) {
-    return new errors/* UserError */.yo(`Line ${line} of ${source.display} has ${fields} field${fields === 1 ? '' : 's'} where the header has ${headerFields}; every row needs a value in each column.`, { input: 'predictions', location: { file: source.display, line } });
-}
-
 ;// CONCATENATED MODULE: ./src/commands/evaluate-model/read-delimited.ts
+
 
 
 
@@ -82326,7 +83676,8 @@ async function readDelimitedFast(source, requests, delimiter, sizeHint, format, 
             indexes.forEach((fieldIndex, slot) => (slotOfField[fieldIndex] = slot));
             neededFields = Math.max(...indexes, -1) + 1;
             fieldCount = columns.length;
-            isNumber = present.map((request) => request.kind !== 'text');
+            // A flag read against a positive label is compared as text, on the slow path.
+            isNumber = present.map((request) => request.kind === 'number' || (request.kind === 'flag' && request.positive === undefined));
             lows = Float64Array.from(present, (request) => (request.kind === 'flag' ? 0 : (request.min ?? -Infinity)));
             highs = Float64Array.from(present, (request) => (request.kind === 'flag' ? 1 : (request.max ?? Infinity)));
             isFlag = present.map((request) => request.kind === 'flag');
@@ -82421,10 +83772,7 @@ async function readDelimitedFast(source, requests, delimiter, sizeHint, format, 
                         fieldEnd--;
                     // The slow path: long numbers, NaN, text, or a value the column refuses (which it reports).
                     builder.rows = row;
-                    if (isNumber[slot])
-                        builder.setNumberText(slot, bytes.toString('utf8', fieldStart, fieldEnd), line);
-                    else
-                        builder.setText(slot, bytes.toString('utf8', fieldStart, fieldEnd).trim(), line);
+                    builder.setField(slot, bytes.toString('utf8', fieldStart, fieldEnd), line);
                 }
                 field++;
                 at++;
@@ -82465,11 +83813,7 @@ async function readDelimitedQuoted(source, open, requests, delimiter, sizeHint, 
                 throw shortRowError(source, line, record.length, columns.length);
             builder.ensureRow();
             for (let slot = 0; slot < indexes.length; slot++) {
-                const text = record[indexes[slot]];
-                if (builder.slots[slot]?.request.kind !== 'text')
-                    builder.setNumberText(slot, text, line);
-                else
-                    builder.setText(slot, text.trim(), line);
+                builder.setField(slot, record[indexes[slot]], line);
             }
             builder.rows++;
         }
@@ -82491,6 +83835,7 @@ async function readDelimitedQuoted(source, open, requests, delimiter, sizeHint, 
 
 ;// CONCATENATED MODULE: ./src/commands/evaluate-model/read-jsonl.ts
 /** JSON Lines: one JSON object per line; numbers may be JSON numbers or numeric strings. */
+
 
 
 
@@ -82527,19 +83872,23 @@ async function readJsonLines(source, requests, sizeHint, gzip) {
             const owner = builder;
             if (value === undefined || value === null || value === '')
                 throw owner.emptyError(line, slot.request);
-            if (slot.request.kind !== 'text') {
+            if (slot.request.kind === 'flag' && (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number')) {
+                // JSON booleans and numbers are flags as their text is.
+                owner.setFlagText(index, String(value), line);
+            }
+            else if (slot.request.kind === 'number') {
                 if (typeof value === 'number')
                     owner.setNumber(index, value, () => String(value), line);
                 else if (typeof value === 'string')
                     owner.setNumberText(index, value, line);
                 else
-                    throw owner.valueError(line, slot.request, '', JSON.stringify(value), 'which is not a number.');
+                    throw owner.valueError(line, slot.request, JSON.stringify(value), 'which is not a number.');
             }
             else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
                 owner.setText(index, String(value), line);
             }
             else {
-                throw owner.valueError(line, slot.request, '', JSON.stringify(value), 'which is not a class label; labels are strings or numbers.');
+                throw owner.valueError(line, slot.request, JSON.stringify(value), 'which is not a class label; labels are strings or numbers.');
             }
         });
         builder.rows++;
@@ -82571,7 +83920,8 @@ async function readJsonLines(source, requests, sizeHint, gzip) {
  * numbers go straight into Float64Arrays, 0/1 flags (binary labels) into Uint8Arrays and text columns (class labels,
  * slices) into Int32Array codes over a dictionary, so memory stays near 8 bytes per number per row.
  *
- * - gzip is recognised by its magic bytes (1f 8b), whatever the name.
+ * - gzip is recognised by its magic bytes (1f 8b), whatever the name; so is Parquet (`PAR1`), which is refused with
+ *   a sentence saying so rather than read as CSV.
  * - The format comes from the extension once `.gz` is stripped (`.csv`; `.tsv`/`.tab`; `.jsonl`/`.ndjson`/`.json`);
  *   any other name is decided on content: a first character `{` is JSON Lines, a header with a tab and no comma is TSV,
  *   anything else CSV.
@@ -82592,9 +83942,8 @@ async function readJsonLines(source, requests, sizeHint, gzip) {
 
 
 
-
-const GZIP_MAGIC_0 = 0x1f;
-const GZIP_MAGIC_1 = 0x8b;
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+const PARQUET_MAGIC = Buffer.from('PAR1', 'latin1');
 async function readPredictions(source, requests) {
     const { size, gzip } = await inspect(source);
     const format = await detectFormat(source, gzip);
@@ -82617,7 +83966,7 @@ async function inspect(source) {
     try {
         const stats = await (0,promises_.stat)(source.path);
         if (!stats.isFile()) {
-            throw new errors/* UserError */.yo(`The predictions path "${source.display}" is a directory, not a file; set the predictions input to the file itself.`, {
+            throw new errors/* UserError */.yo(`The predictions path "${source.display}" is a directory, not a file; set ${(0,errors/* inputRef */.io)('predictions')} to the file itself.`, {
                 input: 'predictions',
             });
         }
@@ -82626,7 +83975,7 @@ async function inspect(source) {
     catch (error) {
         if (error instanceof errors/* UserError */.yo)
             throw error;
-        throw new errors/* UserError */.yo(`The predictions file "${source.display}" does not exist; check the predictions input (relative paths are resolved against the workspace).`, { input: 'predictions' });
+        throw new errors/* UserError */.yo(`The predictions file "${source.display}" does not exist; check ${(0,errors/* inputRef */.io)('predictions')} (relative paths are resolved against the workspace).`, { input: 'predictions' });
     }
     if (size === 0) {
         throw new errors/* UserError */.yo(`The predictions file "${source.display}" is empty; it needs a header and one row per held-out example.`, {
@@ -82636,9 +83985,13 @@ async function inspect(source) {
     }
     const handle = await (0,promises_.open)(source.path, 'r');
     try {
-        const head = Buffer.alloc(2);
-        const { bytesRead } = await handle.read(head, 0, 2, 0);
-        return { size, gzip: bytesRead === 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1 };
+        const head = Buffer.alloc(4);
+        const { bytesRead } = await handle.read(head, 0, 4, 0);
+        const starts = (magic) => bytesRead >= magic.length && head.subarray(0, magic.length).equals(magic);
+        if (starts(PARQUET_MAGIC)) {
+            throw new errors/* UserError */.yo(`The predictions file "${source.display}" is a Parquet file; export it as CSV or JSON Lines (for example with pandas' to_csv), as reading Parquet comes later.`, { input: 'predictions', location: { file: source.display } });
+        }
+        return { size, gzip: starts(GZIP_MAGIC) };
     }
     finally {
         await handle.close();
@@ -82703,6 +84056,9 @@ function intervalText(rule) {
 function verdict(passed) {
     return passed ? '✅ pass' : '❌ fail';
 }
+function ruleVerdict(rule) {
+    return rule.status === 'skipped' ? '⏭️ skipped' : verdict(rule.passed);
+}
 /** One row per rule, then one per metric no rule mentions. */
 function metricRows(report) {
     const rows = [];
@@ -82714,7 +84070,7 @@ function metricRows(report) {
             rule.improvement === null ? '' : formatSigned(rule.improvement),
             intervalText(rule),
             `${ruleText(rule)} (${rule.id})`,
-            verdict(rule.passed),
+            ruleVerdict(rule),
         ]);
     }
     const ruled = new Set(report.rules.map((rule) => rule.metric));
@@ -82734,13 +84090,16 @@ function metricRows(report) {
 function summary_summaryMarkdown(report) {
     const icon = report.decision === 'promote' ? '✅' : '❌';
     const champion = report.champion === null
-        ? 'no champion'
+        ? report.missingChampion
+            ? `no champion yet (${report.missingChampion.modelUri} does not exist)`
+            : 'no champion'
         : `champion from ${report.champion.source === 'registry' ? `the registry (${report.champion.modelUri ?? ''}${report.champion.version ? `, version ${report.champion.version}` : ''})` : report.champion.source === 'metrics-file' ? 'a metrics file' : 'the predictions'}`;
     const parts = [
         `### evaluate-model: ${icon} ${report.decision}`,
         '',
         report.reason,
         '',
+        ...(report.warnings ?? []).flatMap((warning) => [`> ⚠️ ${warning}`, '']),
         `${report.task} task, ${report.rows} rows from \`${report.predictions.file}\`, ${champion}${report.significance ? `, paired bootstrap of ${report.significance.resamples} resamples (seed ${report.significance.seed})` : ''}.`,
         '',
         markdownTable(['metric', 'champion', 'candidate', 'improvement', 'interval', 'rule', 'verdict'], metricRows(report)),
@@ -82766,7 +84125,6 @@ function summary_summaryMarkdown(report) {
  * evaluation policy, and decides promote or reject. A reject with `fail-on-reject` fails the step, after the outputs,
  * the job summary and the JSON report are written.
  */
-
 
 
 
@@ -82810,10 +84168,23 @@ const evaluateModel = (0,command/* defineCommand */.NB)({
             min: 0,
             max: 1,
         }),
+        'positive-label': (0,command/* text */.Qq)({
+            description: 'Binary task: the label value of the positive class (e.g. `churned`); every other label is the negative class, and at most one other may occur. Without it, labels are 0/1, true/false or yes/no (any case).',
+        }),
+        'min-rows': (0,command/* number */.ai)({
+            description: 'The fewest rows the whole set needs: with fewer, the candidate is rejected, and champion comparisons that ask for significance fail, as so few rows cannot show one.',
+            default: '30',
+            integer: true,
+            min: 1,
+        }),
         'candidate-metrics': (0,command/* text */.Qq)({ description: 'Optional JSON file `{"metric": number}` of extra candidate metrics measured elsewhere (e.g. `latency_p95_ms`).' }),
         'champion-metrics': (0,command/* text */.Qq)({ description: 'Optional JSON file `{"metric": number}` of champion metrics measured elsewhere.' }),
         champion: (0,command/* text */.Qq)({
             description: 'Optional registry model URI (`models:/<name>@<alias>` or `models:/<name>/<version>`) whose metrics are the champion\'s when the predictions have no champion column.',
+        }),
+        'on-missing-champion': (0,command/* choice */.Yq)(ON_MISSING_CHAMPION, {
+            description: 'When the `champion` alias does not exist yet (a first deployment): `fail` stops the step; `promote-if-rules-pass` skips the champion comparisons, reports them as skipped and decides on the other rules.',
+            default: 'fail',
         }),
         ...REGISTRY_INPUTS,
         policy: (0,command/* text */.Qq)({
@@ -82849,70 +84220,58 @@ const evaluateModel = (0,command/* defineCommand */.NB)({
         };
         checkDistinctColumns(columns);
         const started = performance.now();
-        const table = await readPredictions({ path: external_node_path_default().resolve(ctx.workspace, inputs.predictions), display: inputs.predictions }, columnRequests(task, columns));
+        const table = await readPredictions({ path: external_node_path_default().resolve(ctx.workspace, inputs.predictions), display: inputs.predictions }, columnRequests(task, columns, task === 'binary' ? inputs.positiveLabel : undefined));
         ctx.log.info(`Read ${table.rows} rows of ${table.format.toUpperCase()}${table.gzip ? ' (gzip)' : ''} from ${inputs.predictions} in ${((performance.now() - started) / 1000).toFixed(2)} s.`);
         const data = predictionData(task, table, columns, inputs.threshold);
-        const champion = await resolveChampion(inputs, data.champion !== undefined, columns.champion, championFile, ctx);
-        const championSource = champion.source;
-        const championRegistry = champion.registry;
-        const championExtra = champion.extra;
-        const candidateMetrics = withExtras(computeMetrics(data.candidate), candidateExtra, 'candidate-metrics', ctx);
-        const championMetrics = data.champion !== undefined
-            ? withExtras(computeMetrics(data.champion), championExtra, 'champion-metrics', ctx)
-            : championSource !== undefined
-                ? championExtra
-                : undefined;
-        if (loaded !== undefined)
-            checkChampionRules(loaded, championMetrics, data.champion !== undefined, inputs.predictions, columns.champion);
-        const policy = loaded?.policy;
-        const significance = policy?.significance;
-        const paired = data.champion === undefined ? undefined : { candidate: data.candidate, champion: data.champion };
-        const outcome = decideRules(policy?.rules ?? [], 'rules', { task, candidate: candidateMetrics, champion: championMetrics, paired, significance });
-        const slicesOutcome = policy?.slices !== undefined && data.slices !== undefined
-            ? decideSlices(policy.slices, data.slices, data.candidate, data.champion, significance)
-            : { slices: [], failures: [] };
-        const failures = [...outcome.failures, ...slicesOutcome.failures];
-        const passed = failures.length === 0;
-        const decision = passed ? 'promote' : 'reject';
-        const reason = decisionReason(loaded, outcome.rules, slicesOutcome.slices, failures);
-        const report = {
-            schemaVersion: REPORT_SCHEMA_VERSION,
-            decision,
-            passed,
-            reason,
-            task,
-            rows: table.rows,
-            threshold: task === 'binary' ? inputs.threshold : null,
-            predictions: { file: inputs.predictions, format: table.format, gzip: table.gzip },
-            candidate: { metrics: metricsForReport(candidateMetrics) },
-            champion: championMetrics === undefined || championSource === undefined
-                ? null
-                : {
-                    metrics: metricsForReport(championMetrics),
-                    source: championSource,
-                    modelUri: championRegistry?.uri ?? null,
-                    version: championRegistry?.version ?? null,
-                },
-            policy: { source: loaded === undefined ? 'none' : loaded.file === undefined ? 'inline' : 'file', file: loaded?.file ?? null },
-            significance: significance === undefined ? null : { ...significance },
-            rules: outcome.rules,
-            groups: outcome.groups,
-            slices: slicesOutcome.slices,
-            sliceColumn: policy?.slices !== undefined && data.slices !== undefined ? (columns.slice ?? null) : null,
+        const warnings = [];
+        // Warnings that go into the report too, so they are written in plain words.
+        const warn = (message) => {
+            warnings.push(message);
+            ctx.log.warning(message);
         };
+        warnAboutClasses(data, inputs.predictions, warn);
+        const champion = await resolveChampion(inputs, data.champion !== undefined, columns.champion, championFile, ctx);
+        if (champion.missing !== undefined) {
+            warn(`The champion ${champion.missing.modelUri} does not exist yet, so this is treated as a first deployment: the champion comparisons are skipped (on-missing-champion is promote-if-rules-pass).`);
+        }
+        const logWarning = (message) => ctx.log.warning(message);
+        const candidateMetrics = withExtras(computeMetrics(data.candidate), candidateExtra, 'candidate-metrics', logWarning);
+        const championMetrics = data.champion !== undefined
+            ? withExtras(computeMetrics(data.champion), champion.extra, 'champion-metrics', logWarning)
+            : champion.source !== undefined
+                ? champion.extra
+                : undefined;
+        if (loaded !== undefined && champion.missing === undefined) {
+            checkChampionRules(loaded, { metrics: championMetrics, predictions: data.champion !== undefined, predictionsFile: inputs.predictions, championColumn: columns.champion });
+        }
+        const { report, failures } = decide({
+            task,
+            predictionsFile: inputs.predictions,
+            table,
+            data,
+            threshold: inputs.threshold,
+            minRows: inputs.minRows,
+            positiveLabel: inputs.positiveLabel,
+            loaded,
+            candidateMetrics,
+            championMetrics,
+            champion,
+            sliceColumn: columns.slice,
+            warnings,
+        });
         const reportPath = external_node_path_default().resolve(ctx.workspace, inputs.reportPath ?? external_node_path_default().join(ctx.tempDir, 'evaluation-report.json'));
-        await writeReport(reportPath, report);
+        await writeEvaluationReport(reportPath, report, { input: 'report-path', display: inputs.reportPath ?? reportPath });
         const markdown = summary_summaryMarkdown(report);
         ctx.summary(markdown);
-        ctx.log.info(`Decision: ${decision}. ${reason}`);
+        ctx.log.info(`Decision: ${report.decision}. ${report.reason}`);
         const outputs = {
-            decision,
-            passed,
+            decision: report.decision,
+            passed: report.passed,
             'report-path': reportPath,
             metrics: report.candidate.metrics,
             'summary-markdown': markdown,
         };
-        if (!passed && inputs.failOnReject) {
+        if (!report.passed && inputs.failOnReject) {
             throw new RejectedError(`The evaluation policy rejected the candidate: ${failures.join('; ')}; see the job summary or ${reportPath} for every rule.`, outputs);
         }
         return outputs;
@@ -82927,176 +84286,17 @@ class RejectedError extends errors/* UserError */.yo {
         super(message, { input: 'policy', title: 'Candidate rejected', outputs });
     }
 }
-/** The champion: its predictions when the column exists, else the registry and/or a metrics file, else none. */
-async function resolveChampion(inputs, hasPredictions, championColumn, championFile, ctx) {
-    const fileOnly = { source: hasPredictions ? 'predictions' : championFile === undefined ? undefined : 'metrics-file', extra: championFile ?? {}, registry: undefined };
-    if (inputs.champion === undefined)
-        return fileOnly;
-    if (hasPredictions) {
-        ctx.log.info(`The predictions have a "${championColumn}" column, so the champion is evaluated from it and the champion input (${inputs.champion}) is not used.`);
-        return fileOnly;
-    }
-    const registry = openRegistry(inputs_registryOptions(inputs, ctx));
-    const found = await readModelUriMetrics(inputs.champion, registry, { input: 'champion' });
-    ctx.log.info(`Champion ${inputs.champion} is version ${found.version} of ${found.name} in ${registry.location}.`);
-    return { source: 'registry', extra: { ...found.metrics, ...(championFile ?? {}) }, registry: { uri: inputs.champion, version: found.version } };
-}
-function predictionData(task, table, columns, threshold) {
-    const weights = columns.weight === undefined ? undefined : table.numbers.get(columns.weight);
-    const withWeights = weights === undefined ? {} : { weights };
-    const sliceColumn = columns.slice === undefined ? undefined : table.texts.get(columns.slice);
-    const slices = sliceColumn === undefined ? undefined : { values: sliceColumn.values, codes: sliceColumn.codes };
-    if (task === 'binary') {
-        const labels = table.flags.get(columns.label);
-        const model = (scores) => scores === undefined ? undefined : { task: 'binary', labels, scores, threshold, ...withWeights };
-        return { candidate: model(table.numbers.get(columns.candidate)), champion: model(table.numbers.get(columns.champion)), slices };
-    }
-    if (task === 'regression') {
-        const labels = table.numbers.get(columns.label);
-        const model = (predictions) => predictions === undefined ? undefined : { task: 'regression', labels, predictions, ...withWeights };
-        return { candidate: model(table.numbers.get(columns.candidate)), champion: model(table.numbers.get(columns.champion)), slices };
-    }
-    // Multiclass: one class index space shared by the labels and both models' predictions.
-    const classes = new Map();
-    const encode = (column) => {
-        if (column === undefined)
-            return undefined;
-        const mapping = Int32Array.from(column.values, (value) => {
-            let index = classes.get(value);
-            if (index === undefined) {
-                index = classes.size;
-                classes.set(value, index);
-            }
-            return index;
-        });
-        return Int32Array.from(column.codes, (code) => mapping[code]);
-    };
-    const labels = encode(table.texts.get(columns.label));
-    const candidate = encode(table.texts.get(columns.candidate));
-    const champion = encode(table.texts.get(columns.champion));
-    const classCount = classes.size;
-    return {
-        candidate: { task: 'multiclass', labels, predictions: candidate, classCount, ...withWeights },
-        champion: champion === undefined ? undefined : { task: 'multiclass', labels, predictions: champion, classCount, ...withWeights },
-        slices,
-    };
-}
-/** The computed metrics plus the file's extra ones; a file cannot override a computed metric. */
-function withExtras(computed, extra, input, ctx) {
-    const merged = { ...computed };
-    for (const [name, value] of Object.entries(extra)) {
-        if (name in computed) {
-            ctx.log.warning(`The ${input} file has "${name}", which evaluate-model computes from the predictions; the computed value is used.`);
+/** A class a model predicts that no row has as its label can never be right: usually a spelling or mapping mismatch. */
+function warnAboutClasses(data, predictionsFile, warn) {
+    if (data.classes === undefined)
+        return;
+    for (const [model, classes] of Object.entries(data.classes.predictedNotLabelled)) {
+        if (classes.length === 0)
             continue;
-        }
-        merged[name] = value;
+        const shown = classes.slice(0, 10).map((name) => `"${name}"`).join(', ');
+        const more = classes.length > 10 ? ` and ${classes.length - 10} more` : '';
+        warn(`The ${model} predicts ${classes.length === 1 ? 'a class' : 'classes'} that no row of ${predictionsFile} has as its label (${shown}${more}); each such prediction counts as wrong, so check that the labels and predictions name the classes alike.`);
     }
-    return merged;
-}
-/** Every rule names a known metric and has exactly one bound; slice rules use the task's metrics. */
-function checkPolicyMetrics(loaded, task, candidateExtra, championExtra, sliceColumn) {
-    const taskMetrics = METRICS[task].map((info) => info.name);
-    const known = [...new Set([...taskMetrics, ...Object.keys(candidateExtra), ...Object.keys(championExtra)])];
-    const { policy } = loaded;
-    const scopes = [
-        { prefix: 'rules', rules: policy.rules, slice: false },
-        { prefix: 'slices.rules', rules: policy.slices?.rules ?? [], slice: true },
-    ];
-    for (const scope of scopes) {
-        for (const { id, rule } of leafRules(scope.rules, scope.prefix)) {
-            const rulePath = idToPath(id);
-            const fail = (sentence, at = rulePath) => {
-                const position = loaded.locate(at);
-                const where = loaded.file === undefined ? `${position ? `line ${position.line} of ` : ''}the inline policy` : `${loaded.file}${position ? `:${position.line}` : ''}`;
-                throw new errors/* UserError */.yo(`The policy rule ${id} at ${where} ${sentence}`, {
-                    input: 'policy',
-                    ...(loaded.file === undefined ? {} : { location: { file: loaded.file, ...(position ? { line: position.line, column: position.column } : {}) } }),
-                });
-            };
-            const allowed = scope.slice ? taskMetrics : known;
-            if (!allowed.includes(rule.metric)) {
-                const extraNote = scope.slice
-                    ? `slice rules can use the ${task} metrics only (${taskMetrics.join(', ')})`
-                    : `the ${task} metrics are ${taskMetrics.join(', ')}${known.length > taskMetrics.length ? `, and the metrics files add ${known.slice(taskMetrics.length).join(', ')}` : ', and candidate-metrics / champion-metrics files can add more'}`;
-                fail(`uses the unknown metric "${rule.metric}"${(0,suggest/* didYouMean */.a)(rule.metric, allowed)}; ${extraNote}.`, [...rulePath, 'metric']);
-            }
-            const bound = ruleBound(rule);
-            if (!('kind' in bound)) {
-                fail(bound.kinds.length === 0
-                    ? 'has no bound; give it one of min, max, min_improvement or max_regression.'
-                    : `has ${bound.kinds.join(' and ')}; give each rule exactly one bound and write two rules for a range.`);
-                continue;
-            }
-            const info = metricInfo(task, rule.metric);
-            if (info !== undefined && rule.direction !== undefined && rule.direction !== info.direction) {
-                fail(`says direction ${rule.direction}, but ${rule.metric} is ${info.direction}-is-better; remove the direction.`, [...rulePath, 'direction']);
-            }
-            if (!isComparison(bound.kind) && info === undefined && !(rule.metric in candidateExtra)) {
-                fail(`checks the candidate's "${rule.metric}", but the candidate-metrics file has no such metric; add it there.`, [...rulePath, 'metric']);
-            }
-        }
-    }
-    if (policy.slices !== undefined && sliceColumn === undefined) {
-        const position = loaded.locate(['slices']);
-        throw new errors/* UserError */.yo(`The policy at ${loaded.file === undefined ? 'the inline policy' : `${loaded.file}${position ? `:${position.line}` : ''}`} has slice rules but no slice-column is set; set the slice-column input to the column that defines the slices.`, { input: 'slice-column', ...(loaded.file === undefined ? {} : { location: { file: loaded.file, ...(position ? { line: position.line } : {}) } }) });
-    }
-}
-/** A champion comparison needs the champion's value of its metric (slice comparisons need champion predictions). */
-function checkChampionRules(loaded, championMetrics, championPredictions, predictionsFile, championColumn) {
-    const scopes = [
-        { prefix: 'rules', rules: loaded.policy.rules, slice: false },
-        { prefix: 'slices.rules', rules: loaded.policy.slices?.rules ?? [], slice: true },
-    ];
-    for (const scope of scopes) {
-        for (const { id, rule } of leafRules(scope.rules, scope.prefix)) {
-            const bound = ruleBound(rule);
-            if (!('kind' in bound) || !isComparison(bound.kind))
-                continue;
-            const available = scope.slice ? championPredictions : championMetrics !== undefined && rule.metric in championMetrics;
-            if (available)
-                continue;
-            const position = loaded.locate(idToPath(id));
-            const where = loaded.file === undefined ? `${position ? `line ${position.line} of ` : ''}the inline policy` : `${loaded.file}${position ? `:${position.line}` : ''}`;
-            const missing = championMetrics === undefined || scope.slice
-                ? `${predictionsFile} has no "${championColumn}" column${scope.slice ? '' : ' and no champion-metrics or champion input is set'}`
-                : `the champion's metrics have no "${rule.metric}" (they have ${Object.keys(championMetrics).join(', ') || 'none'})`;
-            const fix = scope.slice
-                ? `slice comparisons need the champion's per-row predictions in the "${championColumn}" column`
-                : `add the champion's predictions as a "${championColumn}" column, set champion-metrics or champion, or use min/max instead`;
-            throw new errors/* UserError */.yo(`The policy rule ${id} at ${where} compares ${rule.metric} with the champion (${bound.kind}), but ${missing}; ${fix}.`, {
-                input: 'policy',
-                ...(loaded.file === undefined ? {} : { location: { file: loaded.file, ...(position ? { line: position.line, column: position.column } : {}) } }),
-            });
-        }
-    }
-}
-/** `rules[1].any[0]` -> ['rules', 1, 'any', 0]. */
-function idToPath(id) {
-    const steps = [];
-    for (const match of id.matchAll(/([a-z_]+)|\[(\d+)\]/g))
-        steps.push(match[2] !== undefined ? Number(match[2]) : match[1]);
-    return steps;
-}
-function decisionReason(loaded, rules, slices, failures) {
-    if (loaded === undefined)
-        return 'No policy was given, so the candidate is reported and promoted.';
-    if (failures.length > 0)
-        return `Rejected because ${failures.join('; ')}.`;
-    const evaluated = slices.filter((slice) => slice.status === 'evaluated').length;
-    const skipped = slices.length - evaluated;
-    const skippedText = skipped > 0 ? ` (${skipped} slice${skipped === 1 ? '' : 's'} with fewer than ${loaded.policy.slices?.min_rows ?? 0} rows skipped)` : '';
-    if (rules.length === 0 && evaluated === 0)
-        return `The policy has no rule that applies, so the candidate is promoted${skippedText}.`;
-    const ruleCount = `${rules.length} rule${rules.length === 1 ? '' : 's'}`;
-    const slicesText = evaluated > 0 ? ` in the whole set and in all ${evaluated} evaluated slice${evaluated === 1 ? '' : 's'}` : '';
-    return `Promoted because the policy's ${ruleCount} passed${slicesText}${skippedText}.`;
-}
-/** Written to a temporary file and renamed, so a reader never sees half a report. */
-async function writeReport(file, report) {
-    await (0,promises_.mkdir)(external_node_path_default().dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    await (0,promises_.writeFile)(temporary, `${JSON.stringify(report, null, 2)}\n`);
-    await (0,promises_.rename)(temporary, file);
 }
 
 ;// CONCATENATED MODULE: ./src/commands/register-model/evaluation.ts
@@ -83148,6 +84348,7 @@ function rulesTable(report) {
 
 
 
+
 /** MLflow's tag key rule (`_validate_tag_name`): these characters, and no path tricks. */
 const TAG_KEY_PATTERN = /^[\p{L}\p{N}_/.\- :]+$/u;
 const MAX_TAG_KEY_LENGTH = 250;
@@ -83187,27 +84388,19 @@ function parseTagLines(lines) {
     }
     return tags;
 }
-/** Lineage tags from the GitHub Actions environment; only the values that are known. */
-function lineageTags(env) {
+/** Lineage tags from the run's facts; only the values that are known. */
+function lineageTags(facts) {
     const tags = {};
     const set = (key, value) => {
         if (value !== undefined && value.trim() !== '')
             tags[key] = value.trim();
     };
-    set(LINEAGE_TAGS.commit, env.GITHUB_SHA);
-    set(LINEAGE_TAGS.repository, env.GITHUB_REPOSITORY);
-    set(LINEAGE_TAGS.workflowRunUrl, plan_workflowRunUrl(env));
-    set(LINEAGE_TAGS.actor, env.GITHUB_ACTOR);
-    set(LINEAGE_TAGS.event, env.GITHUB_EVENT_NAME);
+    set(LINEAGE_TAGS.commit, facts.commit);
+    set(LINEAGE_TAGS.repository, facts.repository);
+    set(LINEAGE_TAGS.workflowRunUrl, facts.runUrl);
+    set(LINEAGE_TAGS.actor, facts.actor);
+    set(LINEAGE_TAGS.event, facts.event);
     return tags;
-}
-function plan_workflowRunUrl(env) {
-    const repository = env.GITHUB_REPOSITORY?.trim();
-    const runId = env.GITHUB_RUN_ID?.trim();
-    if (!repository || !runId)
-        return undefined;
-    const server = (env.GITHUB_SERVER_URL?.trim() || 'https://github.com').replace(/\/+$/, '');
-    return `${server}/${repository}/actions/runs/${runId}`;
 }
 /**
  * The idempotency key: a hash of what makes a registration the same one (model, source, run, commit), so a re-run
@@ -83238,7 +84431,8 @@ function planRegistration(inputs, env, evaluation) {
     }
     const runId = inputs.runId?.trim() || undefined;
     const userTags = parseTagLines(inputs.tags ?? []);
-    const tags = { ...(evaluation?.tags ?? {}), ...userTags, ...lineageTags(env) };
+    const facts = runFacts(env);
+    const tags = { ...(evaluation?.tags ?? {}), ...userTags, ...lineageTags(facts) };
     const parts = [inputs.description?.trim() ?? ''];
     if (evaluation !== undefined)
         parts.push(evaluation.descriptionMarkdown);
@@ -83253,13 +84447,11 @@ function planRegistration(inputs, env, evaluation) {
         tags,
         idempotencyKey: {
             tag: IDEMPOTENCY_KEY_TAG,
-            value: idempotencyValue({ name, source, runId, commit: env.GITHUB_SHA?.trim() || undefined }),
+            value: idempotencyValue({ name, source, runId, commit: facts.commit }),
         },
     };
 }
 
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/commands/register-model/register.ts
 /**
  * The registration itself, against any ModelRegistry: model, version (reused when the idempotency tag matches), tags,
@@ -83268,9 +84460,8 @@ const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
 
 
 
-const FIRST_POLL_MS = 250;
-const POLL_FACTOR = 1.5;
-const MAX_POLL_MS = 5_000;
+/** How often a PENDING_REGISTRATION version is read again: 250 ms, growing by half each time, up to 5 s. */
+const READY_POLL = { initialMs: 250, factor: 1.5, maxMs: 5_000, jitter: 'none' };
 async function registerVersion(registry, plan, options) {
     const log = options.log ?? (() => undefined);
     await registry.ensureModel(plan.name);
@@ -83316,27 +84507,25 @@ function missingTags(current, planned) {
 }
 /** Polls the version with growing pauses until it is READY; FAILED_REGISTRATION and the timeout are UserErrors. */
 async function waitUntilReady(registry, version, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
     let current = version;
-    let pause = FIRST_POLL_MS;
-    for (;;) {
-        if (current.status === 'READY')
-            return current;
+    let first = true;
+    const outcome = await poll(async () => {
+        if (!first) {
+            const latest = await registry.getVersion(current.name, current.version);
+            if (latest === undefined) {
+                throw new errors/* UserError */.yo(`Version ${current.version} of model "${current.name}" disappeared from ${registry.location} while waiting for it to become READY: run register-model again.`);
+            }
+            current = latest;
+        }
+        first = false;
         if (current.status === 'FAILED_REGISTRATION') {
             throw new errors/* UserError */.yo(`${registry.location} failed to register version ${current.version} of model "${current.name}": ${current.statusMessage ?? 'no reason given'}; fix the source and delete that version before running again, since the same inputs reuse it.`, { input: 'source' });
         }
-        const left = deadline - Date.now();
-        if (left <= 0) {
-            throw new errors/* UserError */.yo(`Version ${current.version} of model "${current.name}" was still ${current.status} after ${formatSeconds(timeoutMs)}: raise input "wait-timeout", or run again later to finish the registration.`, { input: 'wait-timeout' });
-        }
-        await (0,external_node_timers_promises_namespaceObject.setTimeout)(Math.min(pause, left));
-        pause = Math.min(MAX_POLL_MS, pause * POLL_FACTOR);
-        const latest = await registry.getVersion(current.name, current.version);
-        if (latest === undefined) {
-            throw new errors/* UserError */.yo(`Version ${current.version} of model "${current.name}" disappeared from ${registry.location} while waiting for it to become READY: run register-model again.`);
-        }
-        current = latest;
-    }
+        return current.status === 'READY' ? { done: true, value: current } : { done: false };
+    }, { policy: READY_POLL, timeoutMs });
+    if (outcome.done)
+        return outcome.value;
+    throw new errors/* UserError */.yo(`Version ${current.version} of model "${current.name}" was still ${current.status} after ${formatSeconds(timeoutMs)}: raise ${(0,errors/* inputRef */.io)('wait-timeout')}, or run again later to finish the registration.`, { input: 'wait-timeout' });
 }
 function formatSeconds(ms) {
     const seconds = ms / 1000;
@@ -83496,11 +84685,336 @@ function workspaceRelative(file, workspace) {
     return relative.startsWith('..') || external_node_path_default().isAbsolute(relative) ? file : relative.split((external_node_path_default()).sep).join('/');
 }
 
+;// CONCATENATED MODULE: ./src/commands/rollback/choose.ts
+/**
+ * Which version a rollback puts back, and what it writes where: decided from the ledger alone (pure, so every rule is
+ * testable without git).
+ */
+
+
+/** A value that names `from` (`13`, `v13`, `models:/churn/13`) rewritten to name `to`; undefined when it does not. */
+function substituteVersion(value, from, to) {
+    if (value === from)
+        return to;
+    const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = new RegExp(`(?<![0-9A-Za-z.])${escaped}(?![0-9A-Za-z])`, 'g');
+    if (!pattern.test(value))
+        return undefined;
+    return value.replace(pattern, to);
+}
+/** The current entry's places, with `from` in each value replaced by `to`. */
+function derivedUpdates(current, from, to) {
+    return current.updates.flatMap((update) => {
+        const value = substituteVersion(update.value, from, to);
+        return value === undefined ? [] : [{ ...update, value }];
+    });
+}
+function chooseRollback(history, options) {
+    const { current } = history;
+    const where = `model "${options.modelName}" in environment "${options.environment}" on branch "${options.branch}"`;
+    if (current === undefined || current.modelVersion === undefined) {
+        throw new errors/* UserError */.yo(`The ledger has no promotion of ${where} (no commit carries Model-Name: ${options.modelName} and Environment: ${options.environment}), so there is nothing to roll back; check ${(0,errors/* inputRef */.io)('model-name')}, ${(0,errors/* inputRef */.io)('environment')} and ${(0,errors/* inputRef */.io)('branch')}.`, { input: 'environment' });
+    }
+    const from = current.modelVersion;
+    let to;
+    let source;
+    if (options.toVersion !== undefined) {
+        to = options.toVersion;
+        if (to === from) {
+            throw new errors/* UserError */.yo(`Version ${to} is the one running for ${where} already; name an older version in ${(0,errors/* inputRef */.io)('to-version')}, or leave it empty to take the previous one.`, {
+                input: 'to-version',
+            });
+        }
+        source = promotionOf(history, to);
+        if (source === undefined && !options.force) {
+            const promoted = [...new Set(history.entries.filter((entry) => entry.kind === 'promotion').map((entry) => entry.modelVersion))].join(', ');
+            throw new errors/* UserError */.yo(`Version ${to} was never promoted for ${where} (the ledger holds ${promoted || 'none'}); pick one of those in ${(0,errors/* inputRef */.io)('to-version')}, or set ${(0,errors/* inputRef */.io)('force')} to true to write it anyway.`, { input: 'to-version' });
+        }
+        if (history.rolledBack.has(to) && !options.force) {
+            throw new errors/* UserError */.yo(`Version ${to} was itself rolled back for ${where}; pick another version in ${(0,errors/* inputRef */.io)('to-version')}, or set ${(0,errors/* inputRef */.io)('force')} to true.`, {
+                input: 'to-version',
+            });
+        }
+    }
+    else {
+        source = defaultRollbackTarget(history);
+        if (source?.modelVersion === undefined) {
+            throw new errors/* UserError */.yo(`The ledger holds no version of ${where} to go back to before ${from} (every earlier one is ${history.entries.length > 1 ? 'rolled back or the same' : 'missing: it is the first promotion'}); name one in ${(0,errors/* inputRef */.io)('to-version')} with ${(0,errors/* inputRef */.io)('force')} set to true.`, { input: 'to-version' });
+        }
+        to = source.modelVersion;
+    }
+    // The target's own values where its promotion recorded them; otherwise the current places with the version swapped.
+    const updates = source !== undefined && source.updates.length > 0 ? source.updates : derivedUpdates(current, from, to);
+    if (updates.length === 0) {
+        throw new errors/* UserError */.yo(`The ledger does not say which file:selector received version ${to} of ${where} (its commits predate the Manifest-Update trailer); give them in ${(0,errors/* inputRef */.io)('updates')}.`, { input: 'updates' });
+    }
+    return { from, to, updates, source };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollback/summary.ts
+/** The job summary of a rollback: from → to, why, the commit, the alias move, the Argo CD result. */
+
+function rollbackSummary(report) {
+    const code = (text) => `\`${text.replace(/`/g, "'")}\``;
+    const rows = [
+        ['Model', code(report.model)],
+        ['Environment', code(report.environment)],
+        ['From → to', `${code(report.from)} → ${code(report.to)}`],
+        ['Reason', report.reason ?? '—'],
+        [
+            'Commit',
+            report.dryRun
+                ? 'dry run: nothing written'
+                : report.commit === undefined
+                    ? '—'
+                    : `${code(report.commit.slice(0, 12))} on ${code(report.branch)}${report.commitStatus === 'pushed' ? '' : ' (already there)'}`,
+        ],
+        [
+            'Alias',
+            report.alias === undefined ? '—' : `${code(report.alias)} ${report.aliasDone ? `→ ${report.to}${report.aliasMoved ? '' : ' (already)'}` : 'not moved'}`,
+        ],
+        ['Bad version tagged', report.tagDone ? `ml-gitops.rolled-back=true on ${report.from}${report.tagged ? '' : ' (already)'}` : 'no'],
+        ['Registry', report.registryLocation ?? '—'],
+        ['Argo CD', report.argocd],
+    ];
+    return [`### rollback: ${report.model} ${report.from} → ${report.to} in ${report.environment}`, '', markdownTable(['', ''], rows), ''].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollback/index.ts
+/**
+ * `rollback`: puts the last healthy version of a model back in an environment — in git (the same `file:selector`
+ * scalars the ledger recorded, byte-preserving, race-safe push), in the registry (the alias moved back, the bad
+ * version tagged as rolled back) and, when Argo CD inputs are given, in the cluster (waits until the rollback commit
+ * runs and is healthy). One operation: a rerun resumes where a failed run stopped, and an identical second run
+ * reports `already-rolled-back`.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+const rollback_PLAN_INPUTS = { updates: 'updates', root: 'path' };
+const rollback_PUBLISH_INPUTS = { ...rollback_PLAN_INPUTS, branch: 'branch', remote: 'remote', createBranch: 'create-branch', maxAttempts: 'max-attempts' };
+const rollback_DEFAULT_AUTHOR = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>';
+const rollback = (0,command/* defineCommand */.NB)({
+    name: 'rollback',
+    description: 'Puts the last healthy version of a model back in an environment: rewrites the manifest scalars the ledger recorded, moves the registry alias back, tags the bad version as rolled back, and waits for Argo CD when asked; a rerun resumes, a second run reports already-rolled-back.',
+    inputs: {
+        'model-name': (0,command/* text */.Qq)({ description: 'The model to roll back, as in the ledger\'s `Model-Name` trailer.', required: true }),
+        environment: (0,command/* text */.Qq)({ description: 'The environment to roll back, as in the ledger\'s `Environment` trailer.', required: true }),
+        'to-version': (0,command/* text */.Qq)({
+            description: 'The version to put back.',
+            defaultDescription: 'the last version promoted to the environment before the current one that is not itself rolled back',
+        }),
+        reason: (0,command/* text */.Qq)({ description: 'Why the rollback happens; recorded in the commit (`Reason` trailer) and on the bad version in the registry.' }),
+        path: (0,command/* text */.Qq)({ description: 'The manifest repository checkout.', defaultDescription: 'the workspace' }),
+        branch: (0,command/* text */.Qq)({ description: 'The branch whose ledger is read and which receives the rollback commit.', defaultDescription: 'the checked-out branch' }),
+        remote: (0,command/* text */.Qq)({ description: 'The remote to push to.', default: 'origin' }),
+        author: (0,command/* text */.Qq)({ description: 'Author and committer of the rollback commit, `Name <email>`.', default: rollback_DEFAULT_AUTHOR }),
+        updates: (0,command/* lines */.Mn)({
+            description: 'Override of what to write, `<file>:<selector>=<value>` per line; only needed for ledgers written before the `Manifest-Update` trailer.',
+        }),
+        ...REGISTRY_INPUTS,
+        alias: (0,command/* text */.Qq)({ description: 'The registry alias to move back to the restored version, e.g. `champion`.' }),
+        mode: (0,command/* choice */.Yq)(['push', 'pull-request'], {
+            description: '`push` commits straight to `branch` (emergencies should not wait for review); `pull-request` opens a rollback PR instead.',
+            default: 'push',
+        }),
+        force: (0,command/* flag */.Jt)({ description: 'Roll back to a `to-version` the ledger never saw promoted there, or that was itself rolled back.', default: 'false' }),
+        'max-attempts': (0,command/* number */.ai)({ description: 'How many times to try the push before giving up.', default: '10', integer: true, min: 1, max: 100 }),
+        'dry-run': (0,command/* flag */.Jt)({ description: 'Say what would happen and change nothing.', default: 'false' }),
+    },
+    outputs: {
+        'from-version': { description: 'The version that was running (taken out of service).' },
+        'to-version': { description: 'The version put back.' },
+        'commit-sha': { description: 'The rollback commit (the existing one when the git part was already done).' },
+        'alias-moved': { description: '`true` when the alias now points at `to-version` because of this run or an earlier attempt, else `false`.' },
+        'argocd-result': { description: 'The Argo CD wait result (`healthy`, `degraded`, ...), or `skipped`.' },
+        operation: { description: '`rolled-back`, `already-rolled-back` (nothing left to do) or `dry-run`.' },
+    },
+    async run(inputs, ctx) {
+        if (inputs.mode === 'pull-request') {
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('mode')} "pull-request" is not available in this release yet; use "push".`, { input: 'mode' });
+        }
+        const root = external_node_path_default().resolve(ctx.workspace, inputs.path ?? '.');
+        const identity = parseIdentity(inputs.author, 'author');
+        const facts = runFacts(ctx.env);
+        const git = new GitClient({ cwd: root, env: ctx.env, identity });
+        if ((await git.topLevel()) === undefined) {
+            throw new errors/* UserError */.yo(`The directory ${root} given by ${(0,errors/* inputRef */.io)('path')} is not a git checkout; check out the manifest repository there.`, { input: 'path' });
+        }
+        const branch = inputs.branch ?? (await git.currentBranch());
+        if (branch === undefined) {
+            throw new errors/* UserError */.yo(`The checkout is on a detached HEAD; set ${(0,errors/* inputRef */.io)('branch')} to the branch to roll back.`, { input: 'branch' });
+        }
+        // The ledger as the remote has it now: a promotion pushed since the checkout counts.
+        const tip = (await git.fetchBranch(inputs.remote, branch)) ?? (await git.tryRevParse('HEAD'));
+        if (tip === undefined)
+            throw new errors/* UserError */.yo(`The branch "${branch}" exists neither on ${inputs.remote} nor locally; check ${(0,errors/* inputRef */.io)('branch')}.`, { input: 'branch' });
+        const readHistory = async (ref) => promotionHistory(await readLedger(git, { ref, modelName: inputs.modelName, environment: inputs.environment }));
+        const history = await readHistory(tip);
+        const current = history.current;
+        const reran = current !== undefined && isOurEarlierAttempt(current, inputs, facts.runUrl);
+        const choice = reran
+            ? { from: current.rollbackOf, to: current.modelVersion, updates: current.updates, source: current }
+            : chooseRollback(history, {
+                modelName: inputs.modelName,
+                environment: inputs.environment,
+                branch,
+                toVersion: inputs.toVersion,
+                force: inputs.force,
+            });
+        ctx.log.info(reran
+            ? `The rollback of ${inputs.modelName} in ${inputs.environment} from ${choice.from} to ${choice.to} is already in git (${current.sha.slice(0, 12)}); finishing the other steps.`
+            : `Rolling back ${inputs.modelName} in ${inputs.environment} from ${choice.from} to ${choice.to}.`);
+        const registry = openRegistry(inputs_registryOptions(inputs, ctx));
+        if (registry !== undefined && !inputs.force) {
+            const target = await registry.getVersion(inputs.modelName, choice.to);
+            if (target !== undefined && isRolledBack(target.tags) && !reran) {
+                throw new errors/* UserError */.yo(`Version ${choice.to} of model "${inputs.modelName}" is tagged as rolled back in ${registry.location}, so rollback will not put it back; name another version in ${(0,errors/* inputRef */.io)('to-version')}, or set ${(0,errors/* inputRef */.io)('force')} to true.`, { input: 'to-version' });
+            }
+        }
+        const updateLines = inputs.updates ?? choice.updates.map((update) => formatUpdate(update));
+        const updates = parseUpdates(updateLines, rollback_PLAN_INPUTS.updates);
+        const source = await diskSource(root, rollback_PLAN_INPUTS.root);
+        const replanAt = () => buildPlan(source, updates, { createMissing: false, inputs: rollback_PLAN_INPUTS });
+        const report = {
+            model: inputs.modelName,
+            environment: inputs.environment,
+            from: choice.from,
+            to: choice.to,
+            reason: inputs.reason,
+            branch,
+            commit: undefined,
+            commitStatus: 'unchanged',
+            alias: inputs.alias,
+            aliasMoved: false,
+            tagged: false,
+            registryLocation: registry?.location,
+            argocd: 'skipped',
+            dryRun: inputs.dryRun,
+        };
+        if (inputs.dryRun) {
+            const plan = await replanAt();
+            const diff = unifiedDiff(plan);
+            if (diff !== '')
+                await ctx.log.group('Diff (dry run: nothing written)', async () => ctx.log.info(diff));
+            ctx.summary(rollbackSummary(report));
+            return outputs(report, 'dry-run');
+        }
+        // 1. git: the rollback commit, unless an earlier attempt of this rollback made it.
+        if (reran) {
+            report.commit = current.sha;
+        }
+        else {
+            const firstPlan = await replanAt();
+            const result = await publishPlan({
+                root,
+                git,
+                firstPlan,
+                replan: async () => {
+                    // The branch moved under us: if the newer commit promotes the bad version again, writing over it would hide
+                    // that; refuse and let a person decide.
+                    const now = await readHistory('HEAD');
+                    if (now.current?.kind === 'promotion' && now.current.modelVersion === choice.from && now.current.sha !== current?.sha) {
+                        throw new errors/* UserError */.yo(`While rolling back, ${now.current.sha.slice(0, 12)} promoted version ${choice.from} of "${inputs.modelName}" to ${inputs.environment} again; resolve that promotion first, then run rollback again.`);
+                    }
+                    return replanAt();
+                },
+                message: (plan) => buildCommitMessage(plan, undefined, {
+                    modelName: inputs.modelName,
+                    modelVersion: choice.to,
+                    environment: inputs.environment,
+                    workflowRun: facts.runUrl,
+                    rollbackOf: choice.from,
+                    reason: inputs.reason,
+                }),
+                push: true,
+                branch,
+                remote: inputs.remote,
+                createBranch: false,
+                maxAttempts: inputs.maxAttempts,
+                inputs: rollback_PUBLISH_INPUTS,
+                log: ctx.log,
+            });
+            report.commit = result.sha;
+            report.commitStatus = result.status === 'up-to-date' ? 'unchanged' : 'pushed';
+            if (result.status === 'up-to-date')
+                ctx.log.warning(`The manifests already held version ${choice.to}'s values; no commit was needed.`);
+        }
+        // 2. the registry: alias back, bad version tagged (each step skipped when already done, so a rerun completes it).
+        if (registry !== undefined)
+            await restoreRegistry(registry, inputs, choice, report, facts.runUrl, ctx);
+        ctx.summary(rollbackSummary(report));
+        const didWork = report.commitStatus === 'pushed' || report.aliasMoved || report.tagged;
+        return outputs(report, didWork ? 'rolled-back' : 'already-rolled-back');
+    },
+});
+/** A rollback commit made by an earlier attempt of this same rollback (a rerun of the job, or the same CLI call). */
+function isOurEarlierAttempt(entry, inputs, runUrl) {
+    if (entry.kind !== 'rollback' || entry.modelVersion === undefined || entry.rollbackOf === undefined)
+        return false;
+    if (inputs.toVersion !== undefined)
+        return entry.modelVersion === inputs.toVersion;
+    if (runUrl !== undefined && entry.workflowRun !== undefined)
+        return stripAttempt(entry.workflowRun) === stripAttempt(runUrl);
+    return (entry.reason ?? '') === (inputs.reason?.trim() ?? '');
+}
+function stripAttempt(url) {
+    return url.replace(/\/attempts\/\d+$/, '');
+}
+async function restoreRegistry(registry, inputs, choice, report, runUrl, ctx) {
+    const [target, bad] = await Promise.all([registry.getVersion(inputs.modelName, choice.to), registry.getVersion(inputs.modelName, choice.from)]);
+    if (inputs.alias !== undefined) {
+        if (target === undefined) {
+            throw new errors/* UserError */.yo(`The manifests are rolled back, but ${registry.location} has no version ${choice.to} of model "${inputs.modelName}" to point ${(0,errors/* inputRef */.io)('alias')} "${inputs.alias}" at; check the registry inputs and run again.`, { input: 'alias' });
+        }
+        if (!target.aliases.includes(inputs.alias)) {
+            await registry.setAlias(inputs.modelName, inputs.alias, choice.to);
+            ctx.log.info(`Alias "${inputs.alias}" now points to ${inputs.modelName} version ${choice.to}.`);
+            report.aliasMoved = true;
+        }
+        else {
+            ctx.log.info(`Alias "${inputs.alias}" already points to version ${choice.to}.`);
+        }
+        report.aliasDone = true;
+    }
+    if (bad === undefined) {
+        ctx.log.warning(`${registry.location} has no version ${choice.from} of model "${inputs.modelName}", so it is not tagged as rolled back and a later promotion of it will not be refused; point ${(0,errors/* inputRef */.io)('registry-uri')} at the registry that holds it.`);
+        return;
+    }
+    if (!isRolledBack(bad.tags)) {
+        await registry.setTags(inputs.modelName, choice.from, rolledBackTags({ reason: inputs.reason, environment: inputs.environment, runUrl, at: new Date() }));
+        ctx.log.info(`Tagged ${inputs.modelName} version ${choice.from} as rolled back.`);
+        report.tagged = true;
+    }
+    report.tagDone = true;
+}
+function outputs(report, operation) {
+    return {
+        'from-version': report.from,
+        'to-version': report.to,
+        'commit-sha': report.commit ?? '',
+        'alias-moved': report.aliasDone === true,
+        'argocd-result': report.argocd,
+        operation,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/commands/index.ts
 
 
 
-const COMMANDS = [evaluateModel, registerModel, bumpManifest];
+
+const COMMANDS = [evaluateModel, registerModel, bumpManifest, rollback];
 function findCommand(name) {
     return COMMANDS.find((command) => command.name === name);
 }
@@ -83514,7 +85028,7 @@ function findCommand(name) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8195);
-/* harmony import */ var _commands_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9100);
+/* harmony import */ var _commands_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1930);
 /* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7268);
 /* harmony import */ var _lib_suggest_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3553);
 /** The root action (`uses: <owner>/ml-gitops@v1`): runs the command named by the `command` input. */
@@ -83532,6 +85046,14 @@ if (command === undefined) {
         : `Input "command" names no ml-gitops command: "${name}"${(0,_lib_suggest_js__WEBPACK_IMPORTED_MODULE_4__/* .didYouMean */ .a)(name, names)}; use one of ${names.join(', ')}.`, { input: 'command' }), process.env.GITHUB_WORKSPACE || process.cwd());
 }
 else {
+    // The root action declares every command's inputs; a value given for another command's input is ignored, so say so.
+    const own = new Set(Object.keys(command.inputs).map((input) => `INPUT_${input.toUpperCase()}`));
+    const ignored = Object.entries(process.env)
+        .filter(([key, value]) => key.startsWith('INPUT_') && key !== 'INPUT_COMMAND' && !own.has(key) && (value ?? '').trim() !== '')
+        .map(([key]) => key.slice('INPUT_'.length).toLowerCase());
+    if (ignored.length > 0) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`${command.name} does not take the input${ignored.length === 1 ? '' : 's'} ${ignored.map((input) => `"${input}"`).join(', ')}, so ${ignored.length === 1 ? 'it is' : 'they are'} ignored; remove ${ignored.length === 1 ? 'it' : 'them'} from \`with:\` or check the spelling (ml-gitops ${command.name} --help lists its inputs).`);
+    }
     await (0,_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(command);
 }
 
@@ -83554,15 +85076,17 @@ __webpack_async_result__();
 /* harmony export */   ai: () => (/* binding */ number),
 /* harmony export */   rJ: () => (/* binding */ secret)
 /* harmony export */ });
-/* unused harmony export camelCase */
+/* unused harmony exports list, camelCase */
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2857);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9112);
 /**
  * The command framework. A command is its input schema (one zod-validated spec per input), its outputs and a `run()`
  * written against the small `RunContext` interface. The GitHub Action adapter (`src/action.ts`) and the CLI
  * (`src/cli.ts`) both turn raw strings into typed inputs through `parseInputs`, so an input behaves the same whether
  * it came from `INPUT_*` or from `--flag value`. action.yml files and README tables are generated from these specs.
  */
+
 
 
 /** Declares a command; the identity function that gives `run` its typed inputs. */
@@ -83578,6 +85102,8 @@ function spec(kind, options, parse) {
         defaultDescription: options.defaultDescription,
         choices: options.choices,
         secret: options.secret ?? false,
+        env: options.env ?? [],
+        actionDefault: options.actionDefault,
         parse,
     };
 }
@@ -83643,6 +85169,18 @@ function lines(options) {
         .map((line) => line.trim())
         .filter((line) => line !== '' && !line.startsWith('#')));
 }
+/**
+ * Items separated by commas or line breaks (`bug, ml` or one per line), trimmed, blanks dropped, duplicates removed.
+ * The CLI accepts the flag several times too.
+ */
+function list(options) {
+    return spec('list', options, (raw) => [
+        ...new Set(raw
+            .split(/[,\r\n]+/)
+            .map((item) => item.trim())
+            .filter((item) => item !== '' && !item.startsWith('#'))),
+    ]);
+}
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing
 // ---------------------------------------------------------------------------------------------------------------
@@ -83650,42 +85188,94 @@ function camelCase(name) {
     return name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
 }
 /**
- * Turns raw strings (empty or missing = not given) into typed inputs: defaults applied, required inputs checked,
- * secrets masked, and every problem reported as a UserError naming the input.
+ * Turns raw strings (empty or missing = not given) into typed inputs: environment fallbacks and defaults applied,
+ * required inputs and cross-input rules checked, secrets masked, and every problem reported as a UserError naming the
+ * input (with `inputRef`, which each adapter renders in its own words).
  */
-function parseInputs(command, raw, setSecret, describeInput = (name) => `Input "${name}"`) {
+function parseInputs(command, raw, setSecret, env = {}) {
     const parsed = {};
+    const given = new Set();
     for (const [name, input] of Object.entries(command.inputs)) {
         let value = raw(name);
-        if (value !== undefined && input.kind !== 'lines')
+        if (value !== undefined && input.kind !== 'lines' && input.kind !== 'list')
             value = value.trim();
+        let origin = (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name);
+        if (value === undefined || value.trim() === '') {
+            const variable = input.env.find((key) => (env[key] ?? '').trim() !== '');
+            if (variable !== undefined) {
+                value = env[variable].trim();
+                origin = `The environment variable ${variable} (read because ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} is empty)`;
+            }
+        }
         if (value !== undefined && input.secret && value !== '')
             setSecret(value);
         if (value === undefined || value.trim() === '')
             value = input.default;
         if (value === undefined || value.trim() === '') {
             if (input.required) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${describeInput(name)} is required by ${command.name}: ${lowerFirst(input.description)}`, {
+                const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} is required by ${command.name}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
                     input: name,
                 });
             }
             parsed[camelCase(name)] = undefined;
             continue;
         }
+        if (value !== input.default)
+            given.add(name);
         try {
             parsed[camelCase(name)] = input.parse(value);
         }
         catch (error) {
             const reason = error instanceof Error ? error.message : String(error);
             const shown = input.secret ? '***' : JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${describeInput(name)} ${reason} (got ${shown}).`, { input: name });
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${origin} ${reason} (got ${shown}).`, { input: name });
         }
     }
+    for (const rule of command.rules ?? [])
+        checkRule(rule, given, command.name);
     return parsed;
 }
-function lowerFirst(sentence) {
-    const trimmed = sentence.trim().replace(/\.$/, '');
-    return `${trimmed.charAt(0).toLowerCase()}${trimmed.slice(1)}.`;
+function sentence(text) {
+    return `${text.trim().replace(/\.$/, '')}.`;
+}
+function joinRefs(names, word) {
+    const refs = names.map(_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io);
+    return refs.length <= 2 ? refs.join(` ${word} `) : `${refs.slice(0, -1).join(', ')} ${word} ${refs.at(-1)}`;
+}
+function checkRule(rule, given, commandName) {
+    const present = rule.inputs.filter((name) => given.has(name));
+    const why = rule.reason === undefined ? '' : ` (${rule.reason})`;
+    const fail = (message, input) => {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${message}${why}.`, { input });
+    };
+    switch (rule.kind) {
+        case 'exclusive':
+            if (present.length > 1)
+                fail(`${joinRefs(present, 'and')} cannot be used together; give only one of them`, present[1]);
+            return;
+        case 'one-of':
+            if (present.length === 0)
+                fail(`${commandName} needs ${joinRefs(rule.inputs, 'or')}; set ${rule.atLeast ? 'at least one' : 'one'} of them`, rule.inputs[0]);
+            if (!rule.atLeast && present.length > 1)
+                fail(`${joinRefs(present, 'and')} cannot be used together; give only one of them`, present[1]);
+            return;
+        case 'together':
+            if (present.length > 0 && present.length < rule.inputs.length) {
+                const missing = rule.inputs.filter((name) => !given.has(name));
+                fail(`${joinRefs(present, 'and')} ${present.length === 1 ? 'is' : 'are'} set but ${joinRefs(missing, 'and')} ${missing.length === 1 ? 'is' : 'are'} not; set ${joinRefs(rule.inputs, 'and')} together`, missing[0]);
+            }
+            return;
+        case 'requires': {
+            const [first, ...others] = rule.inputs;
+            if (!given.has(first))
+                return;
+            const missing = others.filter((name) => !given.has(name));
+            if (missing.length > 0)
+                fail(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(first)} needs ${joinRefs(missing, 'and')}; set ${missing.length === 1 ? 'it' : 'them'} too`, missing[0]);
+            return;
+        }
+    }
 }
 /** Serialises an output value the way both adapters write it. */
 function formatOutput(value) {
@@ -83706,6 +85296,9 @@ function formatOutput(value) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   iU: () => (/* binding */ isUserError),
+/* harmony export */   io: () => (/* binding */ inputRef),
+/* harmony export */   nx: () => (/* binding */ renderInputRefs),
+/* harmony export */   r: () => (/* binding */ bugReport),
 /* harmony export */   yo: () => (/* binding */ UserError)
 /* harmony export */ });
 /* unused harmony export formatLocation */
@@ -83726,6 +85319,14 @@ class UserError extends Error {
 function isUserError(error) {
     return error instanceof UserError;
 }
+/**
+ * The sentence both adapters print for anything that is not a UserError: a bug in ml-gitops, with its stack so it can
+ * be reported.
+ */
+function bugReport(error) {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return `ml-gitops failed unexpectedly; this is a bug, please report it with this log:\n${detail}`;
+}
 /** Formats a location as `file:line:column` for plain-text output (the CLI, nested messages). */
 function formatLocation(location) {
     let text = location.file;
@@ -83736,6 +85337,25 @@ function formatLocation(location) {
     }
     return text;
 }
+/**
+ * How a message names an input. Lib and command code write `inputRef('registry-uri')` inside a sentence; each adapter
+ * renders it for its users (`input "registry-uri"` in the Action log, `--registry-uri` in the CLI), so neither
+ * audience reads the other's wording.
+ */
+const INPUT_REF = /\u2063input:([a-z0-9-]+)\u2063/g;
+function inputRef(name) {
+    return `\u2063input:${name}\u2063`;
+}
+/** Replaces every `inputRef` in `text` with the adapter's spelling; a reference that opens a sentence is capitalised. */
+function renderInputRefs(text, style) {
+    return text.replace(INPUT_REF, (_match, name, offset) => {
+        if (style === 'cli')
+            return `--${name}`;
+        const before = text.slice(0, offset);
+        const opensSentence = before.trim() === '' || /[.!?]\s+$/.test(before) || /\n\s*$/.test(before);
+        return `${opensSentence ? 'Input' : 'input'} "${name}"`;
+    });
+}
 
 
 /***/ }),
@@ -83744,9 +85364,9 @@ function formatLocation(location) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   a: () => (/* binding */ didYouMean)
+/* harmony export */   a: () => (/* binding */ didYouMean),
+/* harmony export */   h: () => (/* binding */ closestMatch)
 /* harmony export */ });
-/* unused harmony export closestMatch */
 /* harmony import */ var fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1916);
 
 /**
@@ -83773,6 +85393,43 @@ function closestMatch(word, candidates) {
 function didYouMean(word, candidates) {
     const match = closestMatch(word, candidates);
     return match === undefined ? '' : ` (did you mean "${match}"?)`;
+}
+
+
+/***/ }),
+
+/***/ 9112:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   HH: () => (/* binding */ byCodePoint),
+/* harmony export */   LS: () => (/* binding */ plural),
+/* harmony export */   TN: () => (/* binding */ oneLine),
+/* harmony export */   hq: () => (/* binding */ nonEmpty),
+/* harmony export */   oZ: () => (/* binding */ lowerFirst)
+/* harmony export */ });
+/** Small text helpers for messages, shared so each exists once. */
+/** The trimmed value, or undefined when it is missing or blank. */
+function nonEmpty(value) {
+    const trimmed = value?.trim();
+    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+/** A sentence continued after a colon: its first letter lowered unless it starts an acronym or a name like "MLflow". */
+function lowerFirst(sentence) {
+    return /^[A-Z][a-z]/.test(sentence) ? `${sentence.charAt(0).toLowerCase()}${sentence.slice(1)}` : sentence;
+}
+/** Text on one line, runs of white space collapsed, cut to `max` characters. */
+function oneLine(text, max = 200) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+/** `1 attempt`, `3 attempts`. */
+function plural(count, word, pluralWord = `${word}s`) {
+    return `${count} ${count === 1 ? word : pluralWord}`;
+}
+/** Sorts strings by code point (not locale), for stable key orders in files and tables. */
+function byCodePoint(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
 }
 
 

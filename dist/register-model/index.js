@@ -30487,7 +30487,7 @@ __webpack_unused_export__ = RoundRobinPool
 module.exports.g6 = Agent
 __webpack_unused_export__ = ProxyAgent
 __webpack_unused_export__ = Socks5ProxyAgent
-__webpack_unused_export__ = EnvHttpProxyAgent
+module.exports.J2 = EnvHttpProxyAgent
 __webpack_unused_export__ = RetryAgent
 __webpack_unused_export__ = H2CClient
 __webpack_unused_export__ = RetryHandler
@@ -72715,9 +72715,12 @@ var errors = __nccwpck_require__(7268);
 
 
 
+/** Messages name inputs the way a workflow author writes them: `input "x"`. */
+const render = (text) => (0,errors/* renderInputRefs */.nx)(text, 'action');
 /** Annotation paths must be relative to the repository root for GitHub to attach them to the file. */
-function annotationFile(file, workspace) {
-    const absolute = external_node_path_default().resolve(workspace, file);
+function annotationFile(location, workspace) {
+    const file = location.file;
+    const absolute = external_node_path_default().resolve(location.root ?? workspace, file);
     const relative = external_node_path_default().relative(workspace, absolute);
     return relative.startsWith('..') || external_node_path_default().isAbsolute(relative) ? file : relative.split((external_node_path_default()).sep).join('/');
 }
@@ -72727,7 +72730,7 @@ function annotationProperties(location, workspace, title) {
         properties.title = title;
     if (location === undefined)
         return properties;
-    properties.file = annotationFile(location.file, workspace);
+    properties.file = annotationFile(location, workspace);
     if (location.line !== undefined)
         properties.startLine = location.line;
     if (location.column !== undefined)
@@ -72736,10 +72739,10 @@ function annotationProperties(location, workspace, title) {
 }
 function actionLogger(workspace) {
     return {
-        info: (message) => info(message),
-        warning: (message, location) => warning(message, annotationProperties(location, workspace)),
-        debug: (message) => core_debug(message),
-        group: (title, fn) => group(title, fn),
+        info: (message) => info(render(message)),
+        warning: (message, location) => warning(render(message), annotationProperties(location, workspace)),
+        debug: (message) => core_debug(render(message)),
+        group: (title, fn) => group(render(title), fn),
     };
 }
 /** The run context of an Action step, and the summary parts it collected (flushed once, even after a failure). */
@@ -72748,7 +72751,7 @@ function actionContext(env = process.env) {
     const summaryParts = [];
     const context = {
         log: actionLogger(workspace),
-        summary: (markdown) => void summaryParts.push(markdown),
+        summary: (markdown) => void summaryParts.push(render(markdown)),
         setSecret: (value) => core_setSecret(value),
         env,
         workspace,
@@ -72769,11 +72772,10 @@ async function flushSummary(parts) {
 /** Reports an error the way a user should see it: user errors as one annotated sentence, bugs with their stack. */
 function reportActionError(error, workspace) {
     if ((0,errors/* isUserError */.iU)(error)) {
-        core_error(error.message, annotationProperties(error.location, workspace, error.title));
+        core_error(render(error.message), annotationProperties(error.location, workspace, error.title));
     }
     else {
-        const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        core_error(`ml-gitops failed unexpectedly; this is a bug, please report it with this log: ${detail}`);
+        core_error((0,errors/* bugReport */.r)(error));
     }
     process.exitCode = 1;
 }
@@ -72785,7 +72787,10 @@ function writeOutputs(outputs) {
 async function runAction(command, env = process.env) {
     const { context, summaryParts } = actionContext(env);
     try {
-        const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => (command.inputs[name]?.kind === 'lines' ? getInput(name, { trimWhitespace: false }) : getInput(name)), (value) => core_setSecret(value));
+        const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => {
+            const kind = command.inputs[name]?.kind;
+            return kind === 'lines' || kind === 'list' ? getInput(name, { trimWhitespace: false }) : getInput(name);
+        }, (value) => core_setSecret(value), env);
         writeOutputs(await command.run(inputs, context));
     }
     catch (error) {
@@ -72806,7 +72811,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 3958:
+/***/ 8748:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72830,6 +72835,77 @@ var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
 // EXTERNAL MODULE: ./node_modules/proper-lockfile/index.js
 var proper_lockfile = __nccwpck_require__(3648);
 var proper_lockfile_default = /*#__PURE__*/__nccwpck_require__.n(proper_lockfile);
+;// CONCATENATED MODULE: ./src/lib/retry.ts
+/**
+ * The one backoff and polling schedule of the suite: HTTP retries, the push loop, the file registry's lock, waiting for
+ * a model version to become READY and waiting for Argo CD all use it, so a delay is computed the same way everywhere
+ * and tests can replace time (`sleep`, `random`, `now`) in one place.
+ */
+/** The delay before retry number `attempt` (0-based). */
+function backoffDelay(policy, attempt, random = Math.random) {
+    const exponential = Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, attempt));
+    if (policy.jitter === 'none')
+        return exponential;
+    if (policy.jitter === 'equal')
+        return Math.round(exponential / 2 + (random() * exponential) / 2);
+    return exponential + random() * policy.jitter;
+}
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+function sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) {
+            reject(signal.reason);
+            return;
+        }
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, Math.max(0, ms));
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal?.reason);
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+const SYSTEM_CLOCK = { now: () => Date.now(), sleep, random: Math.random };
+/**
+ * Calls `probe` until it reports done or the time is up, waiting the policy's growing delays in between (never past
+ * the deadline). A probe that throws ends the poll with its error.
+ */
+async function poll(probe, options) {
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    const started = clock.now();
+    const deadline = started + options.timeoutMs;
+    for (let attempt = 0;; attempt++) {
+        const result = await probe();
+        if (result.done)
+            return { done: true, value: result.value, probes: attempt + 1 };
+        const left = deadline - clock.now();
+        if (left <= 0)
+            return { done: false, probes: attempt + 1, elapsedMs: clock.now() - started };
+        await clock.sleep(Math.min(backoffDelay(options.policy, attempt, clock.random), left), options.signal);
+    }
+}
+/** Runs `operation` until it succeeds, an error is not worth retrying, or the attempts or the deadline run out. */
+async function retry(operation, options) {
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await operation(attempt);
+        }
+        catch (error) {
+            if (attempt + 1 >= options.maxAttempts || !options.shouldRetry(error, attempt))
+                throw error;
+            const delay = backoffDelay(options.policy, attempt, clock.random);
+            if (options.deadline !== undefined && clock.now() + delay >= options.deadline)
+                throw error;
+            options.onRetry?.(error, attempt, delay);
+            await clock.sleep(delay, options.signal);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/lib/lock.ts
 /**
  * Inter-process locks on the file system (proper-lockfile: an atomic `mkdir` lock whose mtime is refreshed while it is
@@ -72837,12 +72913,14 @@ var proper_lockfile_default = /*#__PURE__*/__nccwpck_require__.n(proper_lockfile
  */
 
 
+
 const DEFAULT_STALE_MS = 10_000;
 /**
  * Waiting schedule for a busy lock: short randomised waits (many runs queue for a few milliseconds each), capped so
  * the total wait (roughly 1 minute) outlasts the stale timeout of a crashed holder.
  */
-const RETRIES = { retries: 400, factor: 1.2, minTimeout: 5, maxTimeout: 150, randomize: true };
+const LOCK_BACKOFF = { initialMs: 10, factor: 1.2, maxMs: 300, jitter: 'equal' };
+const LOCK_ATTEMPTS = 400;
 /**
  * Runs `critical` while holding the lock directory `lockPath` (created inside an existing directory). `assertHeld`
  * throws when the lock was lost (its refresh failed or another process took it over), so `critical` calls it before
@@ -72852,15 +72930,15 @@ async function withLock(lockPath, options, critical) {
     let compromised;
     let release;
     try {
-        release = await proper_lockfile_default().lock(lockPath, {
+        release = await retry(() => proper_lockfile_default().lock(lockPath, {
             lockfilePath: lockPath,
             realpath: false,
             stale: options.staleMs ?? DEFAULT_STALE_MS,
-            retries: RETRIES,
+            retries: 0,
             onCompromised: (error) => {
                 compromised = error;
             },
-        });
+        }), { policy: LOCK_BACKOFF, maxAttempts: LOCK_ATTEMPTS, shouldRetry: (error) => error.code === 'ELOCKED' });
     }
     catch (error) {
         if (error.code === 'ELOCKED') {
@@ -72870,7 +72948,8 @@ async function withLock(lockPath, options, critical) {
     }
     const assertHeld = () => {
         if (compromised !== undefined) {
-            throw new Error(`Lost the lock ${lockPath} on ${options.description}: ${compromised.message}`, { cause: compromised });
+            // Another run took the lock over (this one stalled past the stale timeout): writing now could lose its update.
+            throw new errors/* UserError */.yo(`Lost the lock ${lockPath} on ${options.description} to another run (${compromised.message}), so nothing more was written; run again once the other run has finished.`, { cause: compromised });
         }
     };
     try {
@@ -73099,6 +73178,17 @@ function parseModelUri(uri, origin = {}) {
     return { kind: 'alias', name: modelName, alias };
 }
 /**
+ * The URI is well formed but the registry has no such model version or alias. A UserError like the others; its own
+ * class so a caller can tell "nothing there yet" (a first deployment has no champion) from every other failure.
+ */
+class ModelVersionNotFoundError extends errors/* UserError */.yo {
+    reference;
+    constructor(message, reference, options = {}) {
+        super(message, options);
+        this.reference = reference;
+    }
+}
+/**
  * Resolves a model URI in the registry and reads the version's metrics (its run's metrics under its `metric.<key>`
  * tags). A missing model, version or alias is a UserError naming the URI and the registry.
  */
@@ -73117,7 +73207,7 @@ async function readModelUriMetrics(uri, registry, origin = {}) {
         const missing = reference.kind === 'alias'
             ? `model "${reference.name}" has no alias "${reference.alias}"`
             : `model "${reference.name}" has no version ${reference.version}`;
-        throw new UserError(`${label} ${JSON.stringify(shown)} points to no model version: ${missing} in the registry ${registry.location}; register it first or point to an existing version.`, errorOptions);
+        throw new ModelVersionNotFoundError(`${label} ${JSON.stringify(shown)} points to no model version: ${missing} in the registry ${registry.location}; register it first or point to an existing version.`, reference, errorOptions);
     }
     const metrics = await registry.getVersionMetrics(found.name, found.version);
     return { name: found.name, version: found.version, metrics };
@@ -73420,79 +73510,101 @@ async function writeAtomic(file, text) {
 var external_node_url_ = __nccwpck_require__(3136);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./src/lib/http.ts
+;// CONCATENATED MODULE: ./src/lib/http/errors.ts
 /**
- * The HTTP client shared by every command that talks to a server (MLflow, Argo CD, ...): JSON in and out, a timeout
- * per attempt, retries with the MLflow Python client's policy, and typed errors.
- *
- * Retries run inside undici's retry interceptor (it re-dispatches the request, replays the body and discards the
- * bodies of retried answers); this module supplies only the decision it lacks: exponential backoff with jitter, a
- * total time budget per request, timeouts as retryable failures, and whether a non-idempotent request may be retried
- * when its outcome is unknown.
- *
- * A non-idempotent request (POST, PATCH unless the caller says otherwise) is retried only when the server certainly
- * did not act on it: the connection was refused or never established, or the answer was 408/429. Any other failure
- * (a reset after the request was sent, a timeout, a 5xx) leaves its outcome unknown; the error says so
- * (`outcomeUnknown`) and the caller decides, e.g. by looking for what the request would have created.
+ * What a failed HTTP exchange throws: the server answered outside 2xx (HttpError), it answered something that is not
+ * JSON where JSON was expected (NotJsonError), or there was no answer at all (NetworkError). None of them carries
+ * request headers or credentials; URLs are printed without user information.
  */
-
-/** The official MLflow client's policy: 7 retries, factor 2, capped at 120 s, with jitter, on 408/429/5xx. */
-const DEFAULT_RETRY_POLICY = {
-    maxRetries: 7,
-    initialDelayMs: 1_000,
-    backoffFactor: 2,
-    maxDelayMs: 120_000,
-    jitterMs: 1_000,
-    statusCodes: [408, 429, 500, 502, 503, 504],
-};
-const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
-const DEFAULT_TOTAL_TIMEOUT_MS = 300_000;
-/** Network failures worth another attempt; the rest (ENOTFOUND, TLS errors...) will not heal by waiting. */
-const RETRYABLE_NETWORK_CODES = new Set([
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'EPIPE',
-    'ETIMEDOUT',
-    'EAI_AGAIN',
-    'ENETDOWN',
-    'ENETUNREACH',
-    'EHOSTDOWN',
-    'EHOSTUNREACH',
-    'UND_ERR_SOCKET',
-    'UND_ERR_CONNECT_TIMEOUT',
-    'UND_ERR_HEADERS_TIMEOUT',
-    'UND_ERR_BODY_TIMEOUT',
-]);
 /** Failures after which the server certainly never saw the request, so even a POST may be sent again. */
-const NOT_SENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
-const NOT_PROCESSED_STATUS_CODES = new Set([408, 429]);
+const NOT_SENT_NETWORK_CODES = new Set([
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+]);
+/** Codes of a TLS handshake that failed on the certificate: waiting will not heal them, a CA bundle or `insecure` will. */
+const TLS_CERTIFICATE_CODES = new Set([
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_UNTRUSTED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+function errors_isTlsCertificateCode(code) {
+    return TLS_CERTIFICATE_CODES.has(code);
+}
+/** The media type of a Content-Type header, lower case, without parameters (`text/html`), or undefined. */
+function mediaType(headers) {
+    const raw = headers['content-type'];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    const type = value?.split(';')[0]?.trim().toLowerCase();
+    return type === undefined || type === '' ? undefined : type;
+}
 /** The server answered with a status outside 2xx (after any retries). */
-class HttpError extends Error {
+class errors_HttpError extends Error {
     name = 'HttpError';
     method;
     /** Without credentials. */
     url;
     status;
-    /** The parsed JSON body, or the text when it is not JSON. */
+    /** The parsed JSON body, or the text (its first 4 KiB) when it is not JSON. */
     body;
+    /** The answer's headers (`retry-after`, `x-github-request-id`, ...); empty when unknown. */
+    headers;
+    /** The answer's media type (`application/json`, `text/html`), when it said. */
+    contentType;
     /** The server may have acted on the request (a 5xx other than an overload refusal we could see). */
     outcomeUnknown;
-    constructor(method, url, status, body) {
+    constructor(method, url, status, body, headers = {}) {
         super(`${method} ${url} answered HTTP ${status}`);
         this.method = method;
         this.url = url;
         this.status = status;
         this.body = body;
+        this.headers = headers;
+        this.contentType = mediaType(headers);
         this.outcomeUnknown = status >= 500;
     }
 }
+/**
+ * A 2xx answer (or a streamed line) that is not JSON where JSON was expected: usually the URL points at a web UI, a
+ * login page or a proxy rather than the API. Carries the media type and a short excerpt, never the whole page.
+ */
+class errors_NotJsonError extends Error {
+    name = 'NotJsonError';
+    method;
+    url;
+    status;
+    contentType;
+    /** The first characters of the answer, on one line. */
+    excerpt;
+    constructor(method, url, status, contentType, text) {
+        super(`${method} ${url} answered ${contentType ?? 'a body without a content type'} (HTTP ${status}), not JSON`);
+        this.method = method;
+        this.url = url;
+        this.status = status;
+        this.contentType = contentType;
+        this.excerpt = errors_excerptOf(text);
+    }
+    /** True when the answer looks like a web page rather than an API. */
+    get isHtml() {
+        return this.contentType === 'text/html' || /^\s*<(!doctype|html)/i.test(this.excerpt);
+    }
+}
 /** The request never got an answer: refused, unresolvable, reset, timed out. */
-class NetworkError extends Error {
+class errors_NetworkError extends Error {
     name = 'NetworkError';
     method;
     /** Without credentials. */
     url;
-    /** `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, `TIMEOUT`, ... */
+    /** `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, `TIMEOUT`, `DEPTH_ZERO_SELF_SIGNED_CERT`, ... */
     code;
     /** What the network said, in words: "connection refused", "timed out after 30000 ms". */
     reason;
@@ -73504,12 +73616,16 @@ class NetworkError extends Error {
         this.url = url;
         this.code = code;
         this.reason = reason;
-        this.outcomeUnknown = !NOT_SENT_NETWORK_CODES.has(code);
+        this.outcomeUnknown = !NOT_SENT_NETWORK_CODES.has(code) && !errors_isTlsCertificateCode(code);
+    }
+    /** A time limit ran out (per attempt or for the whole request). */
+    get isTimeout() {
+        return ['TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT'].includes(this.code);
     }
 }
 /** True when a failed request may nevertheless have been carried out by the server. */
 function isOutcomeUnknown(error) {
-    return (error instanceof HttpError || error instanceof NetworkError) && error.outcomeUnknown;
+    return (error instanceof errors_HttpError || error instanceof errors_NetworkError) && error.outcomeUnknown;
 }
 /** The URL without user name and password, for messages. */
 function redactUrl(url) {
@@ -73523,21 +73639,9 @@ function redactUrl(url) {
         return '<invalid URL>';
     }
 }
-/** Milliseconds to wait as a `Retry-After` asks (seconds or an HTTP date), or undefined when absent or unreadable. */
-function parseRetryAfter(value, now = Date.now()) {
-    const header = Array.isArray(value) ? value[0] : value;
-    if (header === undefined || header.trim() === '')
-        return undefined;
-    const trimmed = header.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed))
-        return Number(trimmed) * 1000;
-    const date = Date.parse(trimmed);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-/** The backoff before retry number `retry` (0-based), jitter included. */
-function backoffDelay(policy, retry, random = Math.random) {
-    const exponential = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.backoffFactor ** retry);
-    return exponential + random() * policy.jitterMs;
+function errors_excerptOf(text, max = 120) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 function describeNetworkFailure(code, message, timeoutMs) {
     switch (code) {
@@ -73560,18 +73664,205 @@ function describeNetworkFailure(code, message, timeoutMs) {
             return `no answer within ${timeoutMs} ms`;
         case 'TIMEOUT':
             return message;
+        case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+        case 'SELF_SIGNED_CERT_IN_CHAIN':
+            return `the server's TLS certificate is self-signed and not trusted (${code})`;
+        case 'ERR_TLS_CERT_ALTNAME_INVALID':
+            return `the server's TLS certificate is not valid for this host name (${code})`;
+        case 'CERT_HAS_EXPIRED':
+            return `the server's TLS certificate has expired (${code})`;
         default:
+            if (errors_isTlsCertificateCode(code))
+                return `the server's TLS certificate is not trusted (${code})`;
             return message === '' ? code : `${message} (${code})`;
     }
 }
+/** The `code` of an error or of one of its causes (Node wraps some socket errors). */
 function errorCode(error) {
     if (typeof error !== 'object' || error === null)
         return undefined;
     const code = error.code;
     if (typeof code === 'string')
         return code;
-    // Node wraps some socket errors: the code is on the cause.
     return errorCode(error.cause);
+}
+
+;// CONCATENATED MODULE: ./src/lib/http/stream.ts
+/**
+ * Framing of streamed answers: newline-delimited JSON (one object per line, as Argo CD's watch sends by default) and
+ * server-sent events (`data:` lines, an empty line ends an event, `:` lines are keepalives).
+ */
+/** Longest line accepted; a larger one means the server is not speaking either framing. */
+const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** Splits chunks into lines (`\n` or `\r\n`), the last unterminated line included when the stream ends. */
+async function* lines(chunks) {
+    const decoder = new TextDecoder('utf-8');
+    let pending = '';
+    for await (const chunk of chunks) {
+        pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+        let newline = pending.indexOf('\n');
+        while (newline !== -1) {
+            const line = pending.slice(0, newline);
+            pending = pending.slice(newline + 1);
+            yield line.endsWith('\r') ? line.slice(0, -1) : line;
+            newline = pending.indexOf('\n');
+        }
+        if (pending.length > MAX_LINE_BYTES)
+            throw new RangeError(`a streamed line is longer than ${MAX_LINE_BYTES} bytes`);
+    }
+    pending += decoder.decode();
+    if (pending !== '')
+        yield pending.endsWith('\r') ? pending.slice(0, -1) : pending;
+}
+/** Newline-delimited JSON: every non-blank line is one value. */
+async function* ndjsonFrames(chunks) {
+    for await (const line of lines(chunks)) {
+        if (line.trim() !== '')
+            yield { kind: 'data', text: line };
+    }
+}
+/** Server-sent events: the `data:` lines of an event joined with `\n`; `event:`, `id:` and `retry:` are ignored. */
+async function* sseFrames(chunks) {
+    let data = [];
+    for await (const line of lines(chunks)) {
+        if (line === '') {
+            if (data.length > 0)
+                yield { kind: 'data', text: data.join('\n') };
+            data = [];
+        }
+        else if (line.startsWith(':')) {
+            yield { kind: 'keepalive' };
+        }
+        else {
+            const colon = line.indexOf(':');
+            const field = colon === -1 ? line : line.slice(0, colon);
+            let value = colon === -1 ? '' : line.slice(colon + 1);
+            if (value.startsWith(' '))
+                value = value.slice(1);
+            if (field === 'data')
+                data.push(value);
+        }
+    }
+    // A stream cut mid-event: the incomplete event is dropped, as EventSource does.
+}
+function framesOf(format, chunks) {
+    return format === 'sse' ? sseFrames(chunks) : ndjsonFrames(chunks);
+}
+
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+;// CONCATENATED MODULE: ./src/lib/http/transport.ts
+/**
+ * Where requests go: an undici Agent with the caller's TLS settings, or a proxy agent when the caller's environment
+ * names a proxy. The environment is passed in (a RunContext's env), never read from process.env here, so a test or a
+ * CLI run sees exactly the proxy settings it was given.
+ */
+
+
+/** The proxy settings of an environment; lower-case names win, as in curl. */
+function proxySettings(env) {
+    const read = (name) => (env[name.toLowerCase()] ?? env[name] ?? '').trim();
+    return { httpProxy: read('HTTP_PROXY'), httpsProxy: read('HTTPS_PROXY'), noProxy: read('NO_PROXY') };
+}
+function connectOptions(tls, timeoutMs) {
+    const options = { timeout: timeoutMs };
+    if (tls?.insecure === true)
+        options.rejectUnauthorized = false;
+    // Node's `ca` replaces the system roots; keep them so a CA bundle adds trust rather than narrowing it.
+    if (tls?.caCert !== undefined && tls.caCert.trim() !== '')
+        options.ca = [...external_node_tls_.rootCertificates, tls.caCert];
+    return options;
+}
+/** A dispatcher owned by the caller (close it when done). */
+function createTransport(options) {
+    const connect = connectOptions(options.tls, options.connectTimeoutMs);
+    const proxy = proxySettings(options.env ?? {});
+    if (proxy.httpProxy === '' && proxy.httpsProxy === '')
+        return new undici/* Agent */.g6({ connect });
+    // Every field passed explicitly (empty strings included): undici falls back to process.env for a missing one.
+    return new undici/* EnvHttpProxyAgent */.J2({
+        httpProxy: proxy.httpProxy,
+        httpsProxy: proxy.httpsProxy,
+        noProxy: proxy.noProxy,
+        connect,
+        requestTls: connect,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/lib/http/client.ts
+/**
+ * The HTTP client shared by every command that talks to a server (MLflow, Argo CD, ...): JSON in and out, a timeout
+ * per attempt, retries, typed errors, and streamed answers.
+ *
+ * Retries run inside undici's retry interceptor (it re-dispatches the request, replays the body and discards the
+ * bodies of retried answers); this module supplies only the decision it lacks: exponential backoff with jitter, a
+ * total time budget per request, timeouts as retryable failures, and whether a non-idempotent request may be retried
+ * when its outcome is unknown.
+ *
+ * A non-idempotent request (POST, PATCH unless the caller says otherwise) is retried only when the server certainly
+ * did not act on it: the connection was refused or never established, or the answer was 408/429. Any other failure
+ * (a reset after the request was sent, a timeout, a 5xx) leaves its outcome unknown; the error says so
+ * (`outcomeUnknown`) and the caller decides, e.g. by looking for what the request would have created.
+ *
+ * Streams (`stream()`) bypass the retry interceptor: a stream that breaks is the caller's to re-open, since only the
+ * caller knows where to resume (Argo CD's `resourceVersion`).
+ */
+
+
+
+
+
+/**
+ * The neutral default: a few quick retries on 408/429/5xx. Clients with a documented policy of their own (MLflow's
+ * 7 × 2 up to 120 s) pass it explicitly.
+ */
+const DEFAULT_RETRY_POLICY = {
+    maxRetries: 3,
+    initialDelayMs: 500,
+    backoffFactor: 2,
+    maxDelayMs: 10_000,
+    jitterMs: 250,
+    statusCodes: [408, 429, 500, 502, 503, 504],
+};
+const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+const DEFAULT_TOTAL_TIMEOUT_MS = 300_000;
+/** Bodies of error answers that are not JSON are kept up to this many characters. */
+const MAX_TEXT_BODY_CHARS = 4096;
+/** Network failures worth another attempt; the rest (ENOTFOUND, TLS errors...) will not heal by waiting. */
+const RETRYABLE_NETWORK_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'ENETDOWN',
+    'ENETUNREACH',
+    'EHOSTDOWN',
+    'EHOSTUNREACH',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+]);
+const NOT_PROCESSED_STATUS_CODES = new Set([408, 429]);
+/** Milliseconds to wait as a `Retry-After` asks (seconds or an HTTP date), or undefined when absent or unreadable. */
+function parseRetryAfter(value, now = Date.now()) {
+    const header = Array.isArray(value) ? value[0] : value;
+    if (header === undefined || header.trim() === '')
+        return undefined;
+    const trimmed = header.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed))
+        return Number(trimmed) * 1000;
+    const date = Date.parse(trimmed);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+/** A retry policy's schedule in the suite's one backoff form (`lib/retry.ts`). */
+function backoffPolicyOf(policy) {
+    return { initialMs: policy.initialDelayMs, factor: policy.backoffFactor, maxMs: policy.maxDelayMs, jitter: policy.jitterMs };
+}
+/** The backoff before retry number `retry` (0-based), jitter included. */
+function client_backoffDelay(policy, retry, random = Math.random) {
+    return backoffDelay(backoffPolicyOf(policy), retry, random);
 }
 function isDefaultIdempotent(method) {
     return method !== 'POST' && method !== 'PATCH';
@@ -73593,13 +73884,22 @@ function buildPath(basePath, path, query) {
 async function readBody(body) {
     const text = await body.text();
     if (text === '')
-        return undefined;
+        return { kind: 'empty' };
     try {
-        return JSON.parse(text);
+        return { kind: 'json', value: JSON.parse(text) };
     }
     catch {
-        return text;
+        return { kind: 'text', text };
     }
+}
+function bodyValue(parsed) {
+    if (parsed.kind === 'empty')
+        return undefined;
+    return parsed.kind === 'json' ? parsed.value : parsed.text.slice(0, MAX_TEXT_BODY_CHARS);
+}
+function isAbort(error) {
+    const name = error?.name;
+    return name === 'AbortError' || errorCode(error) === 'UND_ERR_ABORTED';
 }
 function createHttpClient(options) {
     const base = new URL(options.baseUrl);
@@ -73611,36 +73911,54 @@ function createHttpClient(options) {
     const location = base.toString();
     const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const totalTimeoutMs = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
-    const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    const ownAgent = options.dispatcher === undefined ? new undici/* Agent */.g6({ connect: { timeout: requestTimeoutMs } }) : undefined;
+    const clientPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    const ownTransport = options.dispatcher === undefined ? createTransport({ tls: options.tls, env: options.env, connectTimeoutMs: requestTimeoutMs }) : undefined;
+    const transport = options.dispatcher ?? ownTransport;
     const onRequest = options.onRequest;
+    const countAttempt = (method, dispatchPath) => {
+        if (onRequest !== undefined)
+            onRequest(method, (dispatchPath.split('?')[0] ?? '').slice(base.pathname.length));
+    };
     // Inner to outer: count every attempt that goes on the wire, then retry around it.
     const countAttempts = (dispatch) => (opts, handler) => {
-        if (onRequest !== undefined) {
-            const path = (opts.path.split('?')[0] ?? '').slice(base.pathname.length);
-            onRequest(opts.method, path);
-        }
+        countAttempt(opts.method, opts.path);
         return dispatch(opts, handler);
     };
     // throwOnError: false hands the last answer (with its body) to us instead of a bodiless RequestRetryError.
-    const dispatcher = (options.dispatcher ?? ownAgent).compose(countAttempts, undici/* interceptors */.dY.retry({ throwOnError: false }));
-    async function request(req) {
+    const retrying = transport.compose(countAttempts, undici/* interceptors */.dY.retry({ throwOnError: false }));
+    function urlOf(path) {
+        return redactUrl(new URL(path, base.origin));
+    }
+    function networkErrorOf(method, url, error, started, attemptTimeoutMs) {
+        if (error instanceof errors_NetworkError)
+            return error;
+        const name = error?.name;
+        if (name === 'TimeoutError' || name === 'AbortError') {
+            return new errors_NetworkError(method, url, 'TIMEOUT', `no answer within the time budget (${Date.now() - started} ms)`, error);
+        }
+        const code = errorCode(error) ?? 'UNKNOWN';
+        const message = error instanceof Error ? error.message : String(error);
+        return new errors_NetworkError(method, url, code, describeNetworkFailure(code, message, attemptTimeoutMs), error);
+    }
+    async function exchange(req) {
         const started = Date.now();
-        const deadline = Math.min(started + totalTimeoutMs, req.deadline ?? Number.POSITIVE_INFINITY);
+        const budget = req.timeoutMs ?? totalTimeoutMs;
+        const deadline = Math.min(started + budget, req.deadline ?? Number.POSITIVE_INFINITY);
         const idempotent = req.idempotent ?? isDefaultIdempotent(req.method);
+        const policy = req.retry === false ? { ...clientPolicy, maxRetries: 0 } : { ...clientPolicy, ...req.retry };
+        const attemptTimeoutMs = req.attemptTimeoutMs ?? requestTimeoutMs;
         const path = buildPath(base.pathname, req.path, req.query);
-        const url = redactUrl(new URL(path, base.origin));
+        const url = urlOf(path);
+        const callerSignal = req.signal;
+        callerSignal?.throwIfAborted();
+        const signal = callerSignal === undefined
+            ? AbortSignal.timeout(Math.max(1, deadline - Date.now()))
+            : AbortSignal.any([AbortSignal.timeout(Math.max(1, deadline - Date.now())), callerSignal]);
         let retries = 0;
         const toNetworkError = (error) => {
-            if (error instanceof NetworkError)
-                return error;
-            const name = error?.name;
-            if (name === 'TimeoutError' || name === 'AbortError') {
-                return new NetworkError(req.method, url, 'TIMEOUT', `no answer within the time budget (${Date.now() - started} ms)`, error);
-            }
-            const code = errorCode(error) ?? 'UNKNOWN';
-            const message = error instanceof Error ? error.message : String(error);
-            return new NetworkError(req.method, url, code, describeNetworkFailure(code, message, requestTimeoutMs), error);
+            if (callerSignal?.aborted === true)
+                return callerSignal.reason;
+            return networkErrorOf(req.method, url, error, started, attemptTimeoutMs);
         };
         // undici calls this after every failed attempt: callback() retries, callback(error) ends the request with it
         // (for an answer with a status, ending means handing that answer on, body included).
@@ -73648,6 +73966,8 @@ function createHttpClient(options) {
             const status = error.statusCode;
             const headers = error.headers;
             const stop = () => callback(status === undefined ? toNetworkError(error) : error);
+            if (signal.aborted)
+                return stop();
             if (status !== undefined) {
                 if (!policy.statusCodes.includes(status))
                     return stop();
@@ -73665,14 +73985,21 @@ function createHttpClient(options) {
                 return stop();
             const retryAfter = status === undefined ? undefined : parseRetryAfter(headers?.['retry-after']);
             // A server's Retry-After wins over the backoff (and is not capped by it); the budget still bounds it.
-            const delay = retryAfter ?? backoffDelay(policy, retries);
+            const delay = retryAfter ?? client_backoffDelay(policy, retries);
             // Leave the next attempt some time of its own; otherwise give up now with what we have.
             if (Date.now() + delay >= deadline)
                 return stop();
             retries += 1;
-            setTimeout(() => callback(null), delay);
+            const onAbort = () => {
+                clearTimeout(timer);
+                callback(toNetworkError(signal.reason));
+            };
+            const timer = setTimeout(() => {
+                signal.removeEventListener('abort', onAbort);
+                callback(null);
+            }, delay);
+            signal.addEventListener('abort', onAbort, { once: true });
         };
-        const remaining = deadline - Date.now();
         const dispatchOptions = {
             origin: base.origin,
             path,
@@ -73681,40 +74008,239 @@ function createHttpClient(options) {
                 accept: 'application/json',
                 ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
                 ...options.headers,
+                ...req.headers,
             },
             body: req.body === undefined ? undefined : JSON.stringify(req.body),
-            headersTimeout: requestTimeoutMs,
-            bodyTimeout: requestTimeoutMs,
-            signal: AbortSignal.timeout(Math.max(1, remaining)),
+            headersTimeout: attemptTimeoutMs,
+            bodyTimeout: req.bodyTimeoutMs ?? attemptTimeoutMs,
+            signal,
             retryOptions: { retry: decide },
         };
         let response;
         try {
-            response = await dispatcher.request(dispatchOptions);
+            response = await retrying.request(dispatchOptions);
         }
         catch (error) {
             throw toNetworkError(error);
         }
-        let body;
+        let parsed;
         try {
-            body = await readBody(response.body);
+            parsed = await readBody(response.body);
         }
         catch (error) {
             throw toNetworkError(error);
         }
+        const headers = response.headers;
         if (response.statusCode < 200 || response.statusCode >= 300) {
-            throw new HttpError(req.method, url, response.statusCode, body);
+            throw new errors_HttpError(req.method, url, response.statusCode, bodyValue(parsed), headers);
         }
-        return body;
+        return { status: response.statusCode, headers, parsed, url };
+    }
+    async function request(req) {
+        const { parsed } = await exchange(req);
+        return (parsed.kind === 'text' ? parsed.text : bodyValue(parsed));
+    }
+    async function send(req) {
+        const { status, headers, parsed, url } = await exchange(req);
+        if (parsed.kind === 'text')
+            throw new errors_NotJsonError(req.method, url, status, mediaType(headers), parsed.text);
+        return { status, headers, body: bodyValue(parsed) };
+    }
+    async function stream(req) {
+        const method = req.method ?? 'GET';
+        const path = buildPath(base.pathname, req.path, req.query);
+        const url = urlOf(path);
+        const started = Date.now();
+        const openTimeoutMs = req.openTimeoutMs ?? requestTimeoutMs;
+        const closer = new AbortController();
+        const signal = req.signal === undefined ? closer.signal : AbortSignal.any([closer.signal, req.signal]);
+        signal.throwIfAborted();
+        countAttempt(method, path);
+        let response;
+        try {
+            response = await transport.request({
+                origin: base.origin,
+                path,
+                method,
+                headers: {
+                    accept: req.format === 'sse' ? 'text/event-stream' : 'application/json',
+                    ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+                    ...options.headers,
+                    ...req.headers,
+                },
+                body: req.body === undefined ? undefined : JSON.stringify(req.body),
+                headersTimeout: openTimeoutMs,
+                bodyTimeout: req.idleTimeoutMs ?? 0,
+                signal,
+            });
+        }
+        catch (error) {
+            if (signal.aborted)
+                throw signal.reason;
+            throw networkErrorOf(method, url, error, started, openTimeoutMs);
+        }
+        const headers = response.headers;
+        const status = response.statusCode;
+        const type = mediaType(headers);
+        if (status < 200 || status >= 300) {
+            const parsed = await readBody(response.body).catch(() => ({ kind: 'empty' }));
+            throw new errors_HttpError(method, url, status, bodyValue(parsed), headers);
+        }
+        if (type === 'text/html') {
+            const text = await response.body.text().catch(() => '');
+            throw new errors_NotJsonError(method, url, status, type, text);
+        }
+        const format = type === 'text/event-stream' ? 'sse' : 'ndjson';
+        const body = response.body;
+        async function* values() {
+            try {
+                for await (const frame of framesOf(format, body)) {
+                    if (frame.kind === 'keepalive') {
+                        req.onKeepalive?.();
+                        continue;
+                    }
+                    let value;
+                    try {
+                        value = JSON.parse(frame.text);
+                    }
+                    catch {
+                        throw new errors_NotJsonError(method, url, status, type, frame.text);
+                    }
+                    yield value;
+                }
+            }
+            catch (error) {
+                if (signal.aborted || isAbort(error))
+                    return;
+                if (error instanceof errors_NotJsonError || error instanceof RangeError)
+                    throw error;
+                throw networkErrorOf(method, url, error, started, req.idleTimeoutMs ?? openTimeoutMs);
+            }
+            finally {
+                if (!body.destroyed)
+                    body.destroy();
+            }
+        }
+        return {
+            status,
+            headers,
+            format,
+            close: () => closer.abort(),
+            [Symbol.asyncIterator]: () => values(),
+        };
     }
     return {
         location,
         request,
+        send,
+        stream,
         close: async () => {
-            await ownAgent?.close();
+            await ownTransport?.close();
         },
     };
 }
+
+;// CONCATENATED MODULE: ./src/lib/http/service-error.ts
+/**
+ * One sentence for a server that failed us: which service, where, while doing what, why, and which input to fix. Every
+ * client (MLflow, Argo CD, GitHub) words its failures through this, so a user reads the same shape everywhere.
+ */
+
+
+/**
+ * The message in a JSON error body, whatever the service: `message` (Argo CD, GitHub, MLflow), `error` as a string
+ * (Argo CD) or an object with a message (Argo CD's stream), `error_code` (MLflow).
+ */
+function errorBodyMessage(body) {
+    if (typeof body === 'string')
+        return body.trim() === '' ? undefined : excerptOf(body, 200);
+    if (typeof body !== 'object' || body === null)
+        return undefined;
+    const record = body;
+    const text = (value) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+    const nested = typeof record.error === 'object' && record.error !== null ? text(record.error.message) : undefined;
+    const message = text(record.message) ?? text(record.error) ?? nested;
+    const code = text(record.error_code);
+    if (message !== undefined && code !== undefined)
+        return `${code}: ${message}`;
+    return message ?? code;
+}
+function sentenceEnd(text) {
+    return /[.!?]$/.test(text) ? text.slice(0, -1) : text;
+}
+/**
+ * A `UserError` for an HttpError, NotJsonError or NetworkError from a call to the service; anything else (a UserError
+ * already, a bug) is returned unchanged, so callers can `throw serviceError(error, ...)` in every catch.
+ */
+function serviceError(error, context) {
+    if (error instanceof UserError)
+        return error;
+    const { service, doing, location } = context;
+    const checkAddress = context.input === undefined ? '' : `; check ${inputRef(context.input)}`;
+    if (error instanceof NetworkError) {
+        if (isTlsCertificateCode(error.code)) {
+            const fixes = [context.tlsInputs?.caCert, context.tlsInputs?.insecure].filter((name) => name !== undefined);
+            const fix = fixes.length === 0
+                ? 'trust its certificate authority on this machine'
+                : fixes.length === 1
+                    ? `set ${inputRef(fixes[0])}`
+                    : `pass its certificate authority with ${inputRef(fixes[0])} or set ${inputRef(fixes[1])} to skip verification`;
+            return new UserError(`Could not connect securely to ${service} at ${location} while ${doing}: ${error.reason}; ${fix}.`, {
+                input: context.tlsInputs?.caCert ?? context.input,
+                cause: error,
+            });
+        }
+        if (error.isTimeout) {
+            return new UserError(`${service} at ${location} did not answer while ${doing} (${error.reason})${checkAddress} and that the server is reachable.`, {
+                input: context.input,
+                cause: error,
+            });
+        }
+        return new UserError(`Could not reach ${service} at ${location} while ${doing} (${error.reason})${checkAddress} and that the server is running.`, {
+            input: context.input,
+            cause: error,
+        });
+    }
+    if (error instanceof NotJsonError) {
+        const what = error.isHtml ? `an HTML page (${error.contentType ?? 'text/html'})` : `${error.contentType ?? 'a body without a content type'}, not JSON`;
+        return new UserError(`There is no ${service} API at ${location}: it answered ${what} while ${doing}${checkAddress} (the address of the API server, not of a web page, login page or proxy).`, { input: context.input, cause: error });
+    }
+    if (error instanceof HttpError) {
+        const html = error.contentType === 'text/html' || (typeof error.body === 'string' && /^\s*<(!doctype|html)/i.test(error.body));
+        if (html && error.status !== 401 && error.status !== 403) {
+            return new UserError(`There is no ${service} API at ${location}: it answered an HTML page (${error.contentType ?? 'text/html'}, HTTP ${error.status}) while ${doing}${checkAddress}.`, { input: context.input, cause: error });
+        }
+        const message = html ? undefined : (context.describeBody?.(error.body) ?? errorBodyMessage(error.body));
+        const detail = message === undefined ? `HTTP ${error.status}` : `HTTP ${error.status}: ${sentenceEnd(message)}`;
+        const checkAuth = context.authInput === undefined ? '' : `; check ${inputRef(context.authInput)}`;
+        if (error.status === 401) {
+            return new UserError(`${service} at ${location} rejected the credentials while ${doing} (${detail})${checkAuth}.`, {
+                input: context.authInput,
+                cause: error,
+            });
+        }
+        if (error.status === 403) {
+            return new UserError(`${service} at ${location} denied permission while ${doing} (${detail})${checkAuth}.`, {
+                input: context.authInput,
+                cause: error,
+            });
+        }
+        return new UserError(`${service} at ${location} failed while ${doing} (${detail}).`, { cause: error });
+    }
+    return error;
+}
+
+;// CONCATENATED MODULE: ./src/lib/http.ts
+/**
+ * The shared HTTP layer: one client for JSON APIs (retries, timeouts, typed errors), streamed answers (NDJSON and
+ * server-sent events), TLS and proxy settings, and one way to word a server's failure. Split over `./http/`; this
+ * module is the one to import.
+ */
+
+
+
+
+
 
 ;// CONCATENATED MODULE: ./src/lib/registry/mlflow-wire.ts
 const STATUSES = ['PENDING_REGISTRATION', 'FAILED_REGISTRATION', 'READY'];
@@ -73813,6 +74339,15 @@ const LEGACY_STAGES = {
 
 
 
+/** The official MLflow client's policy: 7 retries, factor 2, capped at 120 s, with jitter, on 408/429/5xx. */
+const MLFLOW_RETRY_POLICY = {
+    maxRetries: 7,
+    initialDelayMs: 1_000,
+    backoffFactor: 2,
+    maxDelayMs: 120_000,
+    jitterMs: 1_000,
+    statusCodes: [408, 429, 500, 502, 503, 504],
+};
 const API_PATH = 'api/2.0/mlflow/';
 const PAGE_SIZE = 1000;
 /** Search-then-create rounds after an unknown outcome; each round's create has its own retries. */
@@ -73860,7 +74395,7 @@ function createMlflowRegistry(options) {
     const uiBase = url.toString().replace(/\/+$/, '');
     const location = uiBase;
     const totalTimeoutMs = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
-    const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    const policy = { ...MLFLOW_RETRY_POLICY, ...options.retry };
     const http = createHttpClient({
         baseUrl: `${uiBase}/${API_PATH}`,
         headers: authHeaders(options.auth ?? uriAuth),
@@ -73874,10 +74409,10 @@ function createMlflowRegistry(options) {
     function toUserError(error, doing) {
         if (error instanceof errors/* UserError */.yo)
             return error;
-        if (error instanceof NetworkError) {
+        if (error instanceof errors_NetworkError) {
             return new errors/* UserError */.yo(`Could not reach the MLflow server at ${location} while ${doing} (${error.reason}); check registry-uri (or MLFLOW_TRACKING_URI) and that the server is running.`, { input: 'registry-uri', cause: error });
         }
-        if (error instanceof HttpError) {
+        if (error instanceof errors_HttpError) {
             const { code, message } = mlflowError(error.body);
             const detail = [code, message].filter((part) => part !== undefined).join(': ') || `HTTP ${error.status}`;
             if (error.status === 401 || code === 'UNAUTHENTICATED') {
@@ -73907,7 +74442,7 @@ function createMlflowRegistry(options) {
             return await http.request(request);
         }
         catch (error) {
-            if (error instanceof HttpError) {
+            if (error instanceof errors_HttpError) {
                 const { code } = mlflowError(error.body);
                 if (code !== undefined && absentCodes.includes(code))
                     return undefined;
@@ -73970,12 +74505,12 @@ function createMlflowRegistry(options) {
                 return { version: fromMlflowVersion(answer.model_version), created: true };
             }
             catch (error) {
-                const delay = backoffDelay(policy, round);
+                const delay = client_backoffDelay(policy, round);
                 if (isOutcomeUnknown(error) && round + 1 < MAX_CREATE_ROUNDS && Date.now() + delay < deadline) {
                     await new Promise((resolve) => setTimeout(resolve, delay));
                     continue;
                 }
-                if (error instanceof HttpError) {
+                if (error instanceof errors_HttpError) {
                     const { code, message } = mlflowError(error.body);
                     if (code === 'INVALID_PARAMETER_VALUE' || code === 'BAD_REQUEST') {
                         throw new errors/* UserError */.yo(`MLflow refused to register ${request.source} as a version of model ${name}: ${message ?? code}`, {
@@ -74007,9 +74542,9 @@ function createMlflowRegistry(options) {
                 });
             }
             catch (error) {
-                if (error instanceof HttpError && mlflowError(error.body).code === 'RESOURCE_ALREADY_EXISTS')
+                if (error instanceof errors_HttpError && mlflowError(error.body).code === 'RESOURCE_ALREADY_EXISTS')
                     return;
-                if (error instanceof HttpError && mlflowError(error.body).code === 'INVALID_PARAMETER_VALUE') {
+                if (error instanceof errors_HttpError && mlflowError(error.body).code === 'INVALID_PARAMETER_VALUE') {
                     throw new errors/* UserError */.yo(`MLflow refused the model name ${name}: ${mlflowError(error.body).message ?? 'invalid name'}`, {
                         input: 'model-name',
                         cause: error,
@@ -74223,18 +74758,23 @@ function inputs_registryOptions(inputs, context) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/commands/evaluate-model/report.ts
+;// CONCATENATED MODULE: ./src/lib/evaluation-report.ts
 /**
- * The JSON report of `evaluate-model`, version 1: what `register-model` and `open-promotion-pr` read. Additions keep
- * `schemaVersion: 1`; a change that renames or removes a field bumps it. Numbers that are undefined (NaN, e.g. the
- * roc_auc of a slice with one class) are written as null.
+ * The JSON report of `evaluate-model`, version 1: the contract between steps. `evaluate-model` writes it;
+ * `register-model` and `open-promotion-pr` read it. Additions keep `schemaVersion: 1` and are optional in the schema,
+ * so a report written by an earlier release of the same version still reads; a change that renames or removes a field
+ * bumps the version. Numbers that are undefined (NaN, e.g. the roc_auc of a slice with one class) are written as null.
  */
+
+
 
 
 
 const REPORT_SCHEMA_VERSION = 1;
 const value = schemas/* number */.aig().nullable();
 const metrics = schemas/* record */.g1P(schemas/* string */.YjP(), value);
+/** `evaluated`, or `skipped` when the rule could not apply (a comparison without a champion yet). Absent = evaluated. */
+const evaluation_report_status = schemas/* enum */.k5n(['evaluated', 'skipped']);
 const intervalSchema = schemas/* object */.Ikc({
     lower: value,
     upper: value,
@@ -74257,13 +74797,17 @@ const ruleResultSchema = schemas/* object */.Ikc({
     improvement: value,
     /** Paired bootstrap interval of the improvement; null when the comparison used point estimates. */
     interval: intervalSchema.nullable(),
+    /** A skipped rule does not block the decision (`passed` is true); its explanation says why it was skipped. */
     passed: schemas/* boolean */.zMY(),
+    status: evaluation_report_status.optional(),
     explanation: schemas/* string */.YjP(),
 });
 const groupResultSchema = schemas/* object */.Ikc({
     id: schemas/* string */.YjP(),
     kind: schemas/* enum */.k5n(['any', 'all']),
     passed: schemas/* boolean */.zMY(),
+    /** `skipped` when every rule inside was skipped. */
+    status: evaluation_report_status.optional(),
     /** Ids of the rules and groups directly inside. */
     members: schemas/* array */.YOg(schemas/* string */.YjP()),
 });
@@ -74279,6 +74823,14 @@ const sliceResultSchema = schemas/* object */.Ikc({
     rules: schemas/* array */.YOg(ruleResultSchema),
     groups: schemas/* array */.YOg(groupResultSchema),
 });
+const classesSchema = schemas/* object */.Ikc({
+    /** `numbers` when every label and prediction is a number (`1` and `1.0` are one class), else `text`. */
+    comparedAs: schemas/* enum */.k5n(['numbers', 'text']),
+    /** The classes occurring among the labels, as first written. */
+    labels: schemas/* array */.YOg(schemas/* string */.YjP()),
+    /** Classes a model predicts that never occur as a label (each counts as a wrong prediction). */
+    predictedNotLabelled: schemas/* object */.Ikc({ candidate: schemas/* array */.YOg(schemas/* string */.YjP()), champion: schemas/* array */.YOg(schemas/* string */.YjP()) }),
+});
 const evaluationReportSchema = schemas/* object */.Ikc({
     schemaVersion: schemas/* literal */.euz(REPORT_SCHEMA_VERSION),
     decision: schemas/* enum */.k5n(['promote', 'reject']),
@@ -74288,8 +74840,14 @@ const evaluationReportSchema = schemas/* object */.Ikc({
     task: schemas/* enum */.k5n(['binary', 'multiclass', 'regression']),
     /** Rows of the predictions file. */
     rows: schemas/* number */.aig().int(),
+    /** The fewest rows the whole set needs (the min-rows input); fewer rows reject the candidate. */
+    minRows: schemas/* number */.aig().int().optional(),
     /** Binary tasks: the score at or above which a row is predicted positive; null for other tasks. */
     threshold: schemas/* number */.aig().nullable(),
+    /** Binary tasks: the label value of the positive class when the positive-label input named one, else null. */
+    positiveLabel: schemas/* string */.YjP().nullable().optional(),
+    /** Multiclass tasks: how the classes were compared and which predicted classes never occur as labels. */
+    classes: classesSchema.nullable().optional(),
     predictions: schemas/* object */.Ikc({ file: schemas/* string */.YjP(), format: schemas/* enum */.k5n(['csv', 'tsv', 'jsonl']), gzip: schemas/* boolean */.zMY() }),
     candidate: schemas/* object */.Ikc({ metrics }),
     /** null when there is no champion (no champion column, champion-metrics or champion input). */
@@ -74301,6 +74859,11 @@ const evaluationReportSchema = schemas/* object */.Ikc({
         version: schemas/* string */.YjP().nullable(),
     })
         .nullable(),
+    /**
+     * The champion input named an alias that does not exist yet and on-missing-champion is promote-if-rules-pass: the
+     * champion comparisons were skipped. null otherwise.
+     */
+    missingChampion: schemas/* object */.Ikc({ modelUri: schemas/* string */.YjP() }).nullable().optional(),
     policy: schemas/* object */.Ikc({ source: schemas/* enum */.k5n(['file', 'inline', 'none']), file: schemas/* string */.YjP().nullable() }),
     significance: schemas/* object */.Ikc({ confidence: schemas/* number */.aig(), resamples: schemas/* number */.aig().int(), seed: schemas/* number */.aig().int() }).nullable(),
     rules: schemas/* array */.YOg(ruleResultSchema),
@@ -74308,25 +74871,28 @@ const evaluationReportSchema = schemas/* object */.Ikc({
     slices: schemas/* array */.YOg(sliceResultSchema),
     /** The slice-column, when slices were evaluated. */
     sliceColumn: schemas/* string */.YjP().nullable(),
+    /** The warnings of the run, each one sentence (also logged as warnings). */
+    warnings: schemas/* array */.YOg(schemas/* string */.YjP()).optional(),
 });
 /**
- * Reads and validates a report written by `evaluate-model` (for the actions that consume it). `input` names the action
- * input that pointed to it, for messages.
+ * Reads and validates a report written by `evaluate-model` (for the steps that consume it). `display` is the path as
+ * the user wrote it and `input` the input that pointed to it, for messages.
  */
 async function readEvaluationReport(file, display = file, input = 'evaluation-report') {
+    const fix = `point ${(0,errors/* inputRef */.io)(input)} to the report-path output of evaluate-model`;
     let text;
     try {
         text = await (0,promises_.readFile)(file, 'utf8');
     }
     catch {
-        throw new errors/* UserError */.yo(`The evaluation report "${display}" does not exist; point ${input} to the report-path output of evaluate-model.`, { input });
+        throw new errors/* UserError */.yo(`The evaluation report "${display}" does not exist; ${fix}.`, { input });
     }
     let data;
     try {
         data = JSON.parse(text);
     }
     catch (error) {
-        throw new errors/* UserError */.yo(`The evaluation report "${display}" is not JSON (${error.message}); point ${input} to the report-path output of evaluate-model.`, {
+        throw new errors/* UserError */.yo(`The evaluation report "${display}" is not JSON (${error.message}); ${fix}.`, {
             input,
             location: { file: display },
         });
@@ -74345,6 +74911,65 @@ async function readEvaluationReport(file, display = file, input = 'evaluation-re
         });
     }
     return result.data;
+}
+/**
+ * Writes the report to `file` (absolute) atomically (a temporary file renamed over it, so a reader never sees half a
+ * report), creating its directory. A location that cannot be written is a UserError naming `origin.input`.
+ */
+async function writeEvaluationReport(file, report, origin) {
+    try {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`, { encoding: 'utf8' });
+    }
+    catch (error) {
+        const problem = await unwritableProblem(error, file, origin.display);
+        if (problem === undefined)
+            throw error;
+        throw new UserError(`The evaluation report cannot be written to "${origin.display}": ${problem}; set ${inputRef(origin.input)} to a file in a writable directory.`, {
+            input: origin.input,
+        });
+    }
+}
+/** Why `file` cannot be written, in words, for the errors the environment causes; undefined for anything else. */
+async function unwritableProblem(error, file, display) {
+    switch (error?.code) {
+        case 'EEXIST':
+        case 'ENOTDIR': {
+            const blocking = await firstFileAncestor(file);
+            const shown = blocking === undefined ? 'a part of the path' : `"${displayedAncestor(display, file, blocking)}"`;
+            return `${shown} is a file, not a directory`;
+        }
+        case 'EISDIR':
+            return 'it is a directory; name a file inside it, such as evaluation-report.json';
+        case 'EACCES':
+        case 'EPERM':
+            return 'permission denied';
+        case 'EROFS':
+            return 'the file system is read-only';
+        default:
+            return undefined;
+    }
+}
+/** The nearest ancestor of `file` that exists and is not a directory (the cause of EEXIST / ENOTDIR). */
+async function firstFileAncestor(file) {
+    let current = path.dirname(file);
+    for (;;) {
+        const stats = await stat(current).catch(() => undefined);
+        if (stats !== undefined)
+            return stats.isDirectory() ? undefined : current;
+        const parent = path.dirname(current);
+        if (parent === current)
+            return undefined;
+        current = parent;
+    }
+}
+/** `blocking` as the user would write it: relative like `display` when `display` was relative. */
+function displayedAncestor(display, file, blocking) {
+    if (path.isAbsolute(display))
+        return blocking;
+    const up = path.relative(blocking, file).split(path.sep).length;
+    const parts = display.split(/[\\/]/);
+    return parts.slice(0, Math.max(1, parts.length - up)).join('/');
 }
 /** JSON numbers cannot be NaN or infinite: those become null. */
 function finiteOrNull(value) {
@@ -74408,11 +75033,56 @@ function rulesTable(report) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./src/lib/text.ts
+var lib_text = __nccwpck_require__(9112);
+;// CONCATENATED MODULE: ./src/lib/run-facts.ts
+/**
+ * Facts about the CI run a command is part of, read once from the environment: GitHub Actions' variables first, then
+ * the common variables of other CI systems for the commit. Every command that links to the run or records lineage
+ * reads them here, so the run URL is the same in a commit trailer, a registry tag and a PR body.
+ */
+
+/** Commit variables of other CI systems, in the order they are tried after GITHUB_SHA. */
+const COMMIT_VARIABLES = ['GITHUB_SHA', 'CI_COMMIT_SHA', 'BUILD_SOURCEVERSION', 'GIT_COMMIT', 'CIRCLE_SHA1', 'BITBUCKET_COMMIT', 'BUILDKITE_COMMIT', 'DRONE_COMMIT_SHA'];
+const trimSlashes = (url) => url.replace(/\/+$/, '');
+function runFacts(env) {
+    const serverUrl = trimSlashes((0,lib_text/* nonEmpty */.hq)(env.GITHUB_SERVER_URL) ?? 'https://github.com');
+    const dotCom = serverUrl === 'https://github.com';
+    const apiUrl = trimSlashes((0,lib_text/* nonEmpty */.hq)(env.GITHUB_API_URL) ?? (dotCom ? 'https://api.github.com' : `${serverUrl}/api/v3`));
+    const graphqlUrl = trimSlashes((0,lib_text/* nonEmpty */.hq)(env.GITHUB_GRAPHQL_URL) ?? (dotCom ? 'https://api.github.com/graphql' : `${serverUrl}/api/graphql`));
+    const repository = (0,lib_text/* nonEmpty */.hq)(env.GITHUB_REPOSITORY);
+    const runId = (0,lib_text/* nonEmpty */.hq)(env.GITHUB_RUN_ID);
+    const runAttempt = (0,lib_text/* nonEmpty */.hq)(env.GITHUB_RUN_ATTEMPT);
+    let runUrl;
+    if (repository !== undefined && runId !== undefined) {
+        runUrl = `${serverUrl}/${repository}/actions/runs/${runId}`;
+        if (runAttempt !== undefined && runAttempt !== '1')
+            runUrl += `/attempts/${runAttempt}`;
+    }
+    const commitVariable = COMMIT_VARIABLES.find((name) => (0,lib_text/* nonEmpty */.hq)(env[name]) !== undefined);
+    return {
+        serverUrl,
+        apiUrl,
+        graphqlUrl,
+        repository,
+        commit: commitVariable === undefined ? undefined : (0,lib_text/* nonEmpty */.hq)(env[commitVariable]),
+        runId,
+        runAttempt,
+        runUrl,
+        actor: (0,lib_text/* nonEmpty */.hq)(env.GITHUB_ACTOR),
+        event: (0,lib_text/* nonEmpty */.hq)(env.GITHUB_EVENT_NAME),
+        ref: (0,lib_text/* nonEmpty */.hq)(env.GITHUB_REF),
+        workflow: (0,lib_text/* nonEmpty */.hq)(env.GITHUB_WORKFLOW),
+        inGitHubActions: env.GITHUB_ACTIONS === 'true',
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/commands/register-model/plan.ts
 /**
  * Turns register-model's inputs and the workflow environment into what will be written to the registry: the
  * idempotency key, the lineage tags, the user's tags and the description. Pure, so the rules are testable alone.
  */
+
 
 
 
@@ -74456,27 +75126,19 @@ function parseTagLines(lines) {
     }
     return tags;
 }
-/** Lineage tags from the GitHub Actions environment; only the values that are known. */
-function lineageTags(env) {
+/** Lineage tags from the run's facts; only the values that are known. */
+function lineageTags(facts) {
     const tags = {};
     const set = (key, value) => {
         if (value !== undefined && value.trim() !== '')
             tags[key] = value.trim();
     };
-    set(LINEAGE_TAGS.commit, env.GITHUB_SHA);
-    set(LINEAGE_TAGS.repository, env.GITHUB_REPOSITORY);
-    set(LINEAGE_TAGS.workflowRunUrl, workflowRunUrl(env));
-    set(LINEAGE_TAGS.actor, env.GITHUB_ACTOR);
-    set(LINEAGE_TAGS.event, env.GITHUB_EVENT_NAME);
+    set(LINEAGE_TAGS.commit, facts.commit);
+    set(LINEAGE_TAGS.repository, facts.repository);
+    set(LINEAGE_TAGS.workflowRunUrl, facts.runUrl);
+    set(LINEAGE_TAGS.actor, facts.actor);
+    set(LINEAGE_TAGS.event, facts.event);
     return tags;
-}
-function workflowRunUrl(env) {
-    const repository = env.GITHUB_REPOSITORY?.trim();
-    const runId = env.GITHUB_RUN_ID?.trim();
-    if (!repository || !runId)
-        return undefined;
-    const server = (env.GITHUB_SERVER_URL?.trim() || 'https://github.com').replace(/\/+$/, '');
-    return `${server}/${repository}/actions/runs/${runId}`;
 }
 /**
  * The idempotency key: a hash of what makes a registration the same one (model, source, run, commit), so a re-run
@@ -74507,7 +75169,8 @@ function planRegistration(inputs, env, evaluation) {
     }
     const runId = inputs.runId?.trim() || undefined;
     const userTags = parseTagLines(inputs.tags ?? []);
-    const tags = { ...(evaluation?.tags ?? {}), ...userTags, ...lineageTags(env) };
+    const facts = runFacts(env);
+    const tags = { ...(evaluation?.tags ?? {}), ...userTags, ...lineageTags(facts) };
     const parts = [inputs.description?.trim() ?? ''];
     if (evaluation !== undefined)
         parts.push(evaluation.descriptionMarkdown);
@@ -74522,13 +75185,11 @@ function planRegistration(inputs, env, evaluation) {
         tags,
         idempotencyKey: {
             tag: IDEMPOTENCY_KEY_TAG,
-            value: idempotencyValue({ name, source, runId, commit: env.GITHUB_SHA?.trim() || undefined }),
+            value: idempotencyValue({ name, source, runId, commit: facts.commit }),
         },
     };
 }
 
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/commands/register-model/register.ts
 /**
  * The registration itself, against any ModelRegistry: model, version (reused when the idempotency tag matches), tags,
@@ -74537,9 +75198,8 @@ const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
 
 
 
-const FIRST_POLL_MS = 250;
-const POLL_FACTOR = 1.5;
-const MAX_POLL_MS = 5_000;
+/** How often a PENDING_REGISTRATION version is read again: 250 ms, growing by half each time, up to 5 s. */
+const READY_POLL = { initialMs: 250, factor: 1.5, maxMs: 5_000, jitter: 'none' };
 async function registerVersion(registry, plan, options) {
     const log = options.log ?? (() => undefined);
     await registry.ensureModel(plan.name);
@@ -74585,27 +75245,25 @@ function missingTags(current, planned) {
 }
 /** Polls the version with growing pauses until it is READY; FAILED_REGISTRATION and the timeout are UserErrors. */
 async function waitUntilReady(registry, version, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
     let current = version;
-    let pause = FIRST_POLL_MS;
-    for (;;) {
-        if (current.status === 'READY')
-            return current;
+    let first = true;
+    const outcome = await poll(async () => {
+        if (!first) {
+            const latest = await registry.getVersion(current.name, current.version);
+            if (latest === undefined) {
+                throw new errors/* UserError */.yo(`Version ${current.version} of model "${current.name}" disappeared from ${registry.location} while waiting for it to become READY: run register-model again.`);
+            }
+            current = latest;
+        }
+        first = false;
         if (current.status === 'FAILED_REGISTRATION') {
             throw new errors/* UserError */.yo(`${registry.location} failed to register version ${current.version} of model "${current.name}": ${current.statusMessage ?? 'no reason given'}; fix the source and delete that version before running again, since the same inputs reuse it.`, { input: 'source' });
         }
-        const left = deadline - Date.now();
-        if (left <= 0) {
-            throw new errors/* UserError */.yo(`Version ${current.version} of model "${current.name}" was still ${current.status} after ${formatSeconds(timeoutMs)}: raise input "wait-timeout", or run again later to finish the registration.`, { input: 'wait-timeout' });
-        }
-        await (0,external_node_timers_promises_namespaceObject.setTimeout)(Math.min(pause, left));
-        pause = Math.min(MAX_POLL_MS, pause * POLL_FACTOR);
-        const latest = await registry.getVersion(current.name, current.version);
-        if (latest === undefined) {
-            throw new errors/* UserError */.yo(`Version ${current.version} of model "${current.name}" disappeared from ${registry.location} while waiting for it to become READY: run register-model again.`);
-        }
-        current = latest;
-    }
+        return current.status === 'READY' ? { done: true, value: current } : { done: false };
+    }, { policy: READY_POLL, timeoutMs });
+    if (outcome.done)
+        return outcome.value;
+    throw new errors/* UserError */.yo(`Version ${current.version} of model "${current.name}" was still ${current.status} after ${formatSeconds(timeoutMs)}: raise ${(0,errors/* inputRef */.io)('wait-timeout')}, or run again later to finish the registration.`, { input: 'wait-timeout' });
 }
 function formatSeconds(ms) {
     const seconds = ms / 1000;
@@ -74773,7 +75431,7 @@ function workspaceRelative(file, workspace) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4657);
-/* harmony import */ var _commands_register_model_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3958);
+/* harmony import */ var _commands_register_model_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8748);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 
@@ -74798,15 +75456,17 @@ __webpack_async_result__();
 /* harmony export */   ai: () => (/* binding */ number),
 /* harmony export */   rJ: () => (/* binding */ secret)
 /* harmony export */ });
-/* unused harmony export camelCase */
+/* unused harmony exports list, camelCase */
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2857);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9112);
 /**
  * The command framework. A command is its input schema (one zod-validated spec per input), its outputs and a `run()`
  * written against the small `RunContext` interface. The GitHub Action adapter (`src/action.ts`) and the CLI
  * (`src/cli.ts`) both turn raw strings into typed inputs through `parseInputs`, so an input behaves the same whether
  * it came from `INPUT_*` or from `--flag value`. action.yml files and README tables are generated from these specs.
  */
+
 
 
 /** Declares a command; the identity function that gives `run` its typed inputs. */
@@ -74822,6 +75482,8 @@ function spec(kind, options, parse) {
         defaultDescription: options.defaultDescription,
         choices: options.choices,
         secret: options.secret ?? false,
+        env: options.env ?? [],
+        actionDefault: options.actionDefault,
         parse,
     };
 }
@@ -74887,6 +75549,18 @@ function lines(options) {
         .map((line) => line.trim())
         .filter((line) => line !== '' && !line.startsWith('#')));
 }
+/**
+ * Items separated by commas or line breaks (`bug, ml` or one per line), trimmed, blanks dropped, duplicates removed.
+ * The CLI accepts the flag several times too.
+ */
+function list(options) {
+    return spec('list', options, (raw) => [
+        ...new Set(raw
+            .split(/[,\r\n]+/)
+            .map((item) => item.trim())
+            .filter((item) => item !== '' && !item.startsWith('#'))),
+    ]);
+}
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing
 // ---------------------------------------------------------------------------------------------------------------
@@ -74894,42 +75568,94 @@ function camelCase(name) {
     return name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
 }
 /**
- * Turns raw strings (empty or missing = not given) into typed inputs: defaults applied, required inputs checked,
- * secrets masked, and every problem reported as a UserError naming the input.
+ * Turns raw strings (empty or missing = not given) into typed inputs: environment fallbacks and defaults applied,
+ * required inputs and cross-input rules checked, secrets masked, and every problem reported as a UserError naming the
+ * input (with `inputRef`, which each adapter renders in its own words).
  */
-function parseInputs(command, raw, setSecret, describeInput = (name) => `Input "${name}"`) {
+function parseInputs(command, raw, setSecret, env = {}) {
     const parsed = {};
+    const given = new Set();
     for (const [name, input] of Object.entries(command.inputs)) {
         let value = raw(name);
-        if (value !== undefined && input.kind !== 'lines')
+        if (value !== undefined && input.kind !== 'lines' && input.kind !== 'list')
             value = value.trim();
+        let origin = (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name);
+        if (value === undefined || value.trim() === '') {
+            const variable = input.env.find((key) => (env[key] ?? '').trim() !== '');
+            if (variable !== undefined) {
+                value = env[variable].trim();
+                origin = `The environment variable ${variable} (read because ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} is empty)`;
+            }
+        }
         if (value !== undefined && input.secret && value !== '')
             setSecret(value);
         if (value === undefined || value.trim() === '')
             value = input.default;
         if (value === undefined || value.trim() === '') {
             if (input.required) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${describeInput(name)} is required by ${command.name}: ${lowerFirst(input.description)}`, {
+                const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} is required by ${command.name}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
                     input: name,
                 });
             }
             parsed[camelCase(name)] = undefined;
             continue;
         }
+        if (value !== input.default)
+            given.add(name);
         try {
             parsed[camelCase(name)] = input.parse(value);
         }
         catch (error) {
             const reason = error instanceof Error ? error.message : String(error);
             const shown = input.secret ? '***' : JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${describeInput(name)} ${reason} (got ${shown}).`, { input: name });
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${origin} ${reason} (got ${shown}).`, { input: name });
         }
     }
+    for (const rule of command.rules ?? [])
+        checkRule(rule, given, command.name);
     return parsed;
 }
-function lowerFirst(sentence) {
-    const trimmed = sentence.trim().replace(/\.$/, '');
-    return `${trimmed.charAt(0).toLowerCase()}${trimmed.slice(1)}.`;
+function sentence(text) {
+    return `${text.trim().replace(/\.$/, '')}.`;
+}
+function joinRefs(names, word) {
+    const refs = names.map(_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io);
+    return refs.length <= 2 ? refs.join(` ${word} `) : `${refs.slice(0, -1).join(', ')} ${word} ${refs.at(-1)}`;
+}
+function checkRule(rule, given, commandName) {
+    const present = rule.inputs.filter((name) => given.has(name));
+    const why = rule.reason === undefined ? '' : ` (${rule.reason})`;
+    const fail = (message, input) => {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${message}${why}.`, { input });
+    };
+    switch (rule.kind) {
+        case 'exclusive':
+            if (present.length > 1)
+                fail(`${joinRefs(present, 'and')} cannot be used together; give only one of them`, present[1]);
+            return;
+        case 'one-of':
+            if (present.length === 0)
+                fail(`${commandName} needs ${joinRefs(rule.inputs, 'or')}; set ${rule.atLeast ? 'at least one' : 'one'} of them`, rule.inputs[0]);
+            if (!rule.atLeast && present.length > 1)
+                fail(`${joinRefs(present, 'and')} cannot be used together; give only one of them`, present[1]);
+            return;
+        case 'together':
+            if (present.length > 0 && present.length < rule.inputs.length) {
+                const missing = rule.inputs.filter((name) => !given.has(name));
+                fail(`${joinRefs(present, 'and')} ${present.length === 1 ? 'is' : 'are'} set but ${joinRefs(missing, 'and')} ${missing.length === 1 ? 'is' : 'are'} not; set ${joinRefs(rule.inputs, 'and')} together`, missing[0]);
+            }
+            return;
+        case 'requires': {
+            const [first, ...others] = rule.inputs;
+            if (!given.has(first))
+                return;
+            const missing = others.filter((name) => !given.has(name));
+            if (missing.length > 0)
+                fail(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(first)} needs ${joinRefs(missing, 'and')}; set ${missing.length === 1 ? 'it' : 'them'} too`, missing[0]);
+            return;
+        }
+    }
 }
 /** Serialises an output value the way both adapters write it. */
 function formatOutput(value) {
@@ -74950,6 +75676,9 @@ function formatOutput(value) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   iU: () => (/* binding */ isUserError),
+/* harmony export */   io: () => (/* binding */ inputRef),
+/* harmony export */   nx: () => (/* binding */ renderInputRefs),
+/* harmony export */   r: () => (/* binding */ bugReport),
 /* harmony export */   yo: () => (/* binding */ UserError)
 /* harmony export */ });
 /* unused harmony export formatLocation */
@@ -74970,6 +75699,14 @@ class UserError extends Error {
 function isUserError(error) {
     return error instanceof UserError;
 }
+/**
+ * The sentence both adapters print for anything that is not a UserError: a bug in ml-gitops, with its stack so it can
+ * be reported.
+ */
+function bugReport(error) {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return `ml-gitops failed unexpectedly; this is a bug, please report it with this log:\n${detail}`;
+}
 /** Formats a location as `file:line:column` for plain-text output (the CLI, nested messages). */
 function formatLocation(location) {
     let text = location.file;
@@ -74979,6 +75716,60 @@ function formatLocation(location) {
             text += `:${location.column}`;
     }
     return text;
+}
+/**
+ * How a message names an input. Lib and command code write `inputRef('registry-uri')` inside a sentence; each adapter
+ * renders it for its users (`input "registry-uri"` in the Action log, `--registry-uri` in the CLI), so neither
+ * audience reads the other's wording.
+ */
+const INPUT_REF = /\u2063input:([a-z0-9-]+)\u2063/g;
+function inputRef(name) {
+    return `\u2063input:${name}\u2063`;
+}
+/** Replaces every `inputRef` in `text` with the adapter's spelling; a reference that opens a sentence is capitalised. */
+function renderInputRefs(text, style) {
+    return text.replace(INPUT_REF, (_match, name, offset) => {
+        if (style === 'cli')
+            return `--${name}`;
+        const before = text.slice(0, offset);
+        const opensSentence = before.trim() === '' || /[.!?]\s+$/.test(before) || /\n\s*$/.test(before);
+        return `${opensSentence ? 'Input' : 'input'} "${name}"`;
+    });
+}
+
+
+/***/ }),
+
+/***/ 9112:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   hq: () => (/* binding */ nonEmpty),
+/* harmony export */   oZ: () => (/* binding */ lowerFirst)
+/* harmony export */ });
+/* unused harmony exports oneLine, plural, byCodePoint */
+/** Small text helpers for messages, shared so each exists once. */
+/** The trimmed value, or undefined when it is missing or blank. */
+function nonEmpty(value) {
+    const trimmed = value?.trim();
+    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+/** A sentence continued after a colon: its first letter lowered unless it starts an acronym or a name like "MLflow". */
+function lowerFirst(sentence) {
+    return /^[A-Z][a-z]/.test(sentence) ? `${sentence.charAt(0).toLowerCase()}${sentence.slice(1)}` : sentence;
+}
+/** Text on one line, runs of white space collapsed, cut to `max` characters. */
+function oneLine(text, max = 200) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+/** `1 attempt`, `3 attempts`. */
+function plural(count, word, pluralWord = `${word}s`) {
+    return `${count} ${count === 1 ? word : pluralWord}`;
+}
+/** Sorts strings by code point (not locale), for stable key orders in files and tables. */
+function byCodePoint(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
 }
 
 

@@ -173,42 +173,15 @@ export class GitClient {
     return entries;
   }
 
-  /** `git diff` of the working tree (or `--cached`) against the index/HEAD, optionally limited to `paths`. */
-  async diff(options: { paths?: readonly string[]; cached?: boolean; from?: string; to?: string } = {}): Promise<string> {
-    const args = ['diff', '--no-color', '--no-ext-diff'];
-    if (options.cached) args.push('--cached');
-    if (options.from) args.push(options.from);
-    if (options.to) args.push(options.to);
-    args.push('--', ...(options.paths ?? []));
-    return this.exec(args);
-  }
-
-  /** Paths changed by the commit `sha` (relative to the repository root). */
-  async changedPaths(sha: string): Promise<string[]> {
-    const out = await this.exec(['diff-tree', '--no-commit-id', '--name-only', '-r', '-z', '--root', sha]);
-    return out.split('\0').filter((path) => path !== '');
-  }
-
   /** True when `ancestor` is reachable from `descendant`. */
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
     const result = await this.run(['merge-base', '--is-ancestor', ancestor, descendant]);
     return result.exitCode === 0;
   }
 
-  /** The parents of a commit (more than one means a merge commit). */
-  async parents(sha: string): Promise<string[]> {
-    const out = await this.exec(['rev-list', '--parents', '-n', '1', sha]);
-    return out.trim().split(' ').slice(1);
-  }
-
   // -------------------------------------------------------------------------------------------------------------
   // Writing
   // -------------------------------------------------------------------------------------------------------------
-
-  async add(paths: readonly string[]): Promise<void> {
-    if (paths.length === 0) return;
-    await this.exec(['add', '--', ...paths]);
-  }
 
   /**
    * Commits exactly `paths` (whatever else is staged stays staged, uncommitted) with `message` as written,
