@@ -1,7 +1,7 @@
 /**
  * Reading a user's YAML file (or inline YAML) so that every problem names the file and the line: syntax errors, and
  * zod issues traced back to the node they are about, with a did-you-mean for unknown keys. The evaluation policy's
- * loader does the same by hand (src/commands/evaluate-model/policy.ts); this is the shared form of it.
+ * loader shares `nodeOffset` with it.
  */
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
 import { z } from 'zod';
@@ -45,7 +45,7 @@ function toLocation(origin: YamlOrigin, position: { line: number; column: number
 }
 
 /** Offset of the node at `path`; for a path ending in a mapping key, the key itself; the deepest node found. */
-function nodeOffset(document: Document, nodePath: NodePath): number | undefined {
+export function nodeOffset(document: Document, nodePath: NodePath): number | undefined {
   let node: unknown = document.contents;
   let offset: number | undefined = (node as { range?: [number, number, number] } | null)?.range?.[0];
   for (const step of nodePath) {

@@ -19,11 +19,12 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { inputRef, UserError, type SourceLocation } from '../../lib/errors.ts';
 import { didYouMean } from '../../lib/suggest.ts';
 import { lowerFirst } from '../../lib/text.ts';
+import { nodeOffset } from '../../lib/yaml-locate.ts';
 
 const PERCENT = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/;
 
@@ -174,26 +175,6 @@ export function parsePolicy(text: string, display: string, file: string | undefi
     });
   }
   return { policy: result.data, display, file, locate: document.contents ? locate : NO_DOCUMENT };
-}
-
-/** Offset of the node at `nodePath`; for a path ending in a mapping key, the key itself. */
-function nodeOffset(document: Document, nodePath: readonly (string | number)[]): number | undefined {
-  let node: unknown = document.contents;
-  let offset: number | undefined = (node as { range?: [number, number, number] } | null)?.range?.[0];
-  for (const step of nodePath) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(step));
-      if (pair === undefined) return offset;
-      offset = (pair.key as { range?: [number, number, number] }).range?.[0] ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof step === 'number') {
-      node = node.items[step];
-      offset = (node as { range?: [number, number, number] } | undefined)?.range?.[0] ?? offset;
-    } else {
-      return offset;
-    }
-  }
-  return offset;
 }
 
 interface ReportedIssue {
