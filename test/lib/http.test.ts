@@ -4,7 +4,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   backoffDelay,
   createHttpClient,
-  DEFAULT_RETRY_POLICY,
   HttpError,
   isOutcomeUnknown,
   NetworkError,
@@ -12,6 +11,7 @@ import {
   redactUrl,
   type HttpClientOptions,
 } from '../../src/lib/http.ts';
+import { MLFLOW_RETRY_POLICY } from '../../src/lib/registry/mlflow.ts';
 import { freePort } from '../support/ports.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, attempt: number, body: string) => void;
@@ -185,8 +185,8 @@ describe('retry timing', () => {
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 
-  it('backs off exponentially with jitter, capped', () => {
-    const policy = DEFAULT_RETRY_POLICY;
+  it("backs off exponentially with jitter, capped (the MLflow client's policy)", () => {
+    const policy = MLFLOW_RETRY_POLICY;
     expect(backoffDelay(policy, 0, () => 0)).toBe(1_000);
     expect(backoffDelay(policy, 3, () => 0)).toBe(8_000);
     expect(backoffDelay(policy, 3, () => 0.5)).toBe(8_500);

@@ -13,7 +13,6 @@ import { UserError } from '../errors.ts';
 import {
   backoffDelay,
   createHttpClient,
-  DEFAULT_RETRY_POLICY,
   DEFAULT_TOTAL_TIMEOUT_MS,
   HttpError,
   isOutcomeUnknown,
@@ -57,6 +56,16 @@ export interface MlflowRegistryOptions {
   dispatcher?: Dispatcher | undefined;
   retry?: Partial<RetryPolicy> | undefined;
 }
+
+/** The official MLflow client's policy: 7 retries, factor 2, capped at 120 s, with jitter, on 408/429/5xx. */
+export const MLFLOW_RETRY_POLICY: RetryPolicy = {
+  maxRetries: 7,
+  initialDelayMs: 1_000,
+  backoffFactor: 2,
+  maxDelayMs: 120_000,
+  jitterMs: 1_000,
+  statusCodes: [408, 429, 500, 502, 503, 504],
+};
 
 const API_PATH = 'api/2.0/mlflow/';
 const PAGE_SIZE = 1000;
@@ -114,7 +123,7 @@ export function createMlflowRegistry(options: MlflowRegistryOptions): ModelRegis
   const uiBase = url.toString().replace(/\/+$/, '');
   const location = uiBase;
   const totalTimeoutMs = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const policy: RetryPolicy = { ...MLFLOW_RETRY_POLICY, ...options.retry };
   const http = createHttpClient({
     baseUrl: `${uiBase}/${API_PATH}`,
     headers: authHeaders(options.auth ?? uriAuth),
