@@ -67,7 +67,8 @@ function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
-function locatePrometheus(): string | undefined {
+/** The prometheus binary already on this machine (PATH, or Debian's /usr/bin/prometheus), without installing anything. */
+export function prometheusBinary(): string | undefined {
   return findOnPath('prometheus') ?? (isExecutable('/usr/bin/prometheus') ? '/usr/bin/prometheus' : undefined);
 }
 
@@ -99,7 +100,7 @@ let ensured: Promise<string> | undefined;
 /** The path of the prometheus binary, installing Debian's package when needed and possible. */
 export function ensurePrometheus(): Promise<string> {
   ensured ??= (async () => {
-    const found = locatePrometheus();
+    const found = prometheusBinary();
     if (found !== undefined) return found;
     const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     if (isRoot && findOnPath('apt-get') !== undefined) {
@@ -109,7 +110,7 @@ export function ensurePrometheus(): Promise<string> {
         const detail = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join(' ') ?? String(error);
         throw new Error(`Installing Debian's prometheus package failed (${detail}); install it with "apt-get install prometheus" or put a prometheus binary on PATH.`, { cause: error });
       }
-      const installed = locatePrometheus();
+      const installed = prometheusBinary();
       if (installed !== undefined) return installed;
     }
     throw new Error('The tests need a real Prometheus server: install it with "apt-get install prometheus" (Debian/Ubuntu, as root) or put a prometheus binary (2.x or later) on PATH.');
