@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { AnyCommand, InputSpec } from '../src/lib/command.ts';
 import { COMMANDS } from '../src/commands/index.ts';
 import { markdownTable } from '../src/lib/report.ts';
+import { workflowDocs } from './workflow-docs.ts';
 
 const GENERATED = 'Generated from the command schema by `npm run generate`; do not edit by hand.';
 
@@ -238,6 +239,8 @@ export async function generatedFiles(root: string): Promise<Map<string, string>>
       files.set(`schemas/${key}.schema.json`, `${JSON.stringify(jsonSchema, null, 2)}\n`);
     }
   }
+  const workflowsReadme = read('.github/workflows/README.md');
+  if (workflowsReadme !== undefined) files.set('.github/workflows/README.md', replaceBlock(workflowsReadme, 'workflows', workflowDocs(root)));
   const readme = read('README.md');
   if (readme !== undefined) files.set('README.md', replaceBlock(readme, 'commands', commandsTable(COMMANDS)));
   return files;

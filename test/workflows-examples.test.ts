@@ -1,4 +1,4 @@
-/** The example workflows and action.yml files pass the linters users run: actionlint and zizmor (offline audits). */
+/** The reusable workflows, the example callers and the action.yml files pass the linters users run: actionlint and zizmor (offline audits). */
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -9,9 +9,11 @@ import { ensureActionlint, ensureZizmor } from './support/workflow-linters.ts';
 
 const execFileAsync = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
-const workflows = readdirSync(path.join(root, 'workflows-examples'))
-  .filter((file) => file.endsWith('.yml'))
-  .map((file) => path.join('workflows-examples', file));
+const workflows = ['workflows-examples', '.github/workflows'].flatMap((dir) =>
+  readdirSync(path.join(root, dir))
+    .filter((file) => file.endsWith('.yml'))
+    .map((file) => path.join(dir, file)),
+);
 const actionFiles = ['action.yml', ...COMMANDS.map((command) => path.join('actions', command.name, 'action.yml'))];
 
 async function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
