@@ -4,8 +4,9 @@ import { bumpManifest } from './bump-manifest/index.ts';
 import { evaluateModel } from './evaluate-model/index.ts';
 import { registerModel } from './register-model/index.ts';
 import { rollback } from './rollback/index.ts';
+import { waitForArgoSync } from './wait-for-argo-sync/index.ts';
 
-export const COMMANDS: readonly AnyCommand[] = [evaluateModel, registerModel, bumpManifest, rollback];
+export const COMMANDS: readonly AnyCommand[] = [evaluateModel, registerModel, bumpManifest, waitForArgoSync, rollback];
 
 export function findCommand(name: string): AnyCommand | undefined {
   return COMMANDS.find((command) => command.name === name);

@@ -1,0 +1,134 @@
+/**
+ * `wait-for-argo-sync`: succeeds only when Argo CD runs the pushed commit (or a descendant of it) and it is healthy,
+ * for one or many applications, watching Argo CD's event stream instead of polling; then, when an analysis is given,
+ * watches the new model's metrics in Prometheus over a bake window and fails with the metric, its values and the
+ * threshold. The wait itself is `src/lib/argocd/wait.ts`, shared with rollback.
+ */
+import path from 'node:path';
+import { choice, defineCommand, flag, lines, list, number, secret, text } from '../../lib/command.ts';
+import { inputRef, UserError } from '../../lib/errors.ts';
+import { renderAnalysisReport, analysisSchema, type AnalysisResult } from '../../lib/analysis/index.ts';
+import { runFacts } from '../../lib/run-facts.ts';
+import { ARGOCD_INPUTS, ARGOCD_RULES, connectArgoCd } from '../../lib/argocd/inputs.ts';
+import { gitHistory, resolveRevision } from '../../lib/argocd/revision.ts';
+import { waitForApplications, type WaitResult } from '../../lib/argocd/wait.ts';
+import { loadPlan, prometheusClient } from './analysis.ts';
+import { waitSummary } from './summary.ts';
+
+export const waitForArgoSync = defineCommand({
+  name: 'wait-for-argo-sync',
+  description:
+    'Waits until Argo CD runs the pushed commit (or a descendant) and it is healthy, for one or many applications, on the watch stream; fails fast with the reason and the unhealthy resources, then optionally checks the new model in Prometheus over a bake window.',
+  inputs: {
+    ...ARGOCD_INPUTS,
+    applications: list({ description: 'Applications to wait for, one per line or comma-separated; `namespace/name` allowed.' }),
+    selector: text({ description: 'A Kubernetes label selector of Applications, instead of or in addition to names.' }),
+    'children-of': text({ description: 'Wait for the child Applications of this app-of-apps parent (read from its status.resources).' }),
+    'app-namespace': text({ description: 'The namespace of the Applications, when they live outside the control plane\'s.' }),
+    project: text({ description: 'The Argo CD project of the applications.' }),
+    revision: text({
+      description:
+        'The commit that must be running, usually the `commit-sha` output of bump-manifest or a PR\'s merge commit; a branch or tag name is resolved in the `path` checkout after a fetch.',
+    }),
+    path: text({ description: 'A checkout of the manifest repository: with it, a descendant of `revision` counts as running it.' }),
+    timeout: number({ description: 'Seconds to wait in all, the analysis included.', default: '600', min: 1, unit: 'seconds' }),
+    health: flag({ description: 'Require Healthy; false: Synced is enough.', default: 'true' }),
+    sync: flag({ description: 'Sync the applications to `revision` (manual sync policies); apps that sync automatically are only waited for.', default: 'false' }),
+    prune: flag({ description: 'With `sync`: prune resources no longer in git.', default: 'false' }),
+    'sync-options': lines({ description: 'With `sync`: sync options such as `ServerSideApply=true`, one per line (they replace the app\'s own).' }),
+    'on-suspended': choice(['wait', 'succeed', 'fail'] as const, { description: 'A Suspended app (a paused canary): keep waiting, count it as done, or fail.', default: 'wait' }),
+    refresh: choice(['normal', 'hard', 'off'] as const, { description: 'Ask Argo CD to refresh an app that has not seen the revision yet.', default: 'normal' }),
+    'prometheus-url': text({ description: 'A Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics) for the post-deployment analysis.', env: ['PROMETHEUS_URL'] }),
+    'prometheus-token': secret({ description: 'Bearer token for the Prometheus API.' }),
+    'prometheus-headers': lines({ description: 'Extra `Name: value` headers for the Prometheus API, e.g. `X-Scope-OrgID: team-a`.' }),
+    analysis: text({ description: 'The post-deployment analysis: a YAML file or inline YAML (schema: schemas/analysis.schema.json).' }),
+    'analysis-template': text({ description: 'Instead of `analysis`: an Argo Rollouts AnalysisTemplate file using the prometheus provider.' }),
+    'model-name': text({ description: 'Fills `{model}` in the analysis queries (and the template arg `model`).' }),
+    'model-version': text({ description: 'Fills `{version}` in the analysis queries (and the template arg `version`).' }),
+    environment: text({ description: 'Fills `{environment}` in the analysis queries (and the template arg `environment`).' }),
+  },
+  rules: [
+    ...ARGOCD_RULES,
+    { kind: 'one-of', inputs: ['applications', 'selector', 'children-of'], atLeast: true },
+    { kind: 'exclusive', inputs: ['analysis', 'analysis-template'] },
+  ],
+  outputs: {
+    result: { description: '`healthy`, `suspended`, `degraded`, `failed`, `timeout` or `analysis-failed`.' },
+    revision: { description: 'The revision the (first) application runs now.' },
+    applications: { description: 'JSON: per application its sync and health status, revision, operation phase, start and finish, unhealthy resources.' },
+    'duration-seconds': { description: 'How long the wait (and the analysis) took.' },
+    analysis: { description: '`successful`, `failed`, `inconclusive` or `skipped`.' },
+    measurements: { description: 'JSON: per metric the query as sent, each value with its time, the threshold and the verdict.' },
+  },
+  jsonSchemas: { analysis: analysisSchema },
+  async run(inputs, ctx) {
+    const started = Date.now();
+    const facts = runFacts(ctx.env);
+    const checkout = inputs.path === undefined ? undefined : path.resolve(ctx.workspace, inputs.path);
+    const placeholders = { model: inputs.modelName, version: inputs.modelVersion, environment: inputs.environment, revision: inputs.revision };
+    // Read and check the analysis before waiting, so a typo fails in seconds, not after the deployment.
+    const plan = loadPlan(inputs, ctx.workspace);
+    if (plan !== undefined && inputs.prometheusUrl === undefined && plan.address === undefined) {
+      throw new UserError(`An analysis is given but no Prometheus: set ${inputRef('prometheus-url')} (or PROMETHEUS_URL).`, { input: 'prometheus-url' });
+    }
+    const revision = inputs.revision === undefined ? undefined : await resolveRevision(inputs.revision, checkout, ctx);
+    const client = await connectArgoCd(inputs, ctx);
+    let waited: WaitResult;
+    try {
+      waited = await waitForApplications(client, {
+        applications: inputs.applications ?? [],
+        selector: inputs.selector,
+        childrenOf: inputs.childrenOf,
+        appNamespace: inputs.appNamespace,
+        project: inputs.project,
+        revision,
+        history: checkout === undefined ? undefined : gitHistory(checkout, ctx),
+        health: inputs.health,
+        onSuspended: inputs.onSuspended,
+        sync: inputs.sync,
+        prune: inputs.prune,
+        syncOptions: inputs.syncOptions,
+        refresh: inputs.refresh,
+        timeoutMs: inputs.timeout * 1000,
+        runId: facts.runUrl ?? `ml-gitops-${started}`,
+        log: ctx.log,
+      });
+    } finally {
+      await client.close();
+    }
+
+    let analysis: AnalysisResult | undefined;
+    let result: string = waited.result;
+    const ready = waited.result === 'healthy' || (waited.result === 'suspended' && inputs.onSuspended === 'succeed');
+    if (ready && plan !== undefined) {
+      const prometheus = prometheusClient(inputs, plan, ctx);
+      try {
+        const left = inputs.timeout * 1000 - (Date.now() - started);
+        const signal = AbortSignal.timeout(Math.max(1, left));
+        ctx.log.info(`All applications are ready; analysing the new version in ${prometheus.location}.`);
+        analysis = await plan.run(prometheus, placeholders, ctx.log, signal);
+        if (!analysis.passed) result = 'analysis-failed';
+      } finally {
+        await prometheus.close();
+      }
+    }
+
+    ctx.summary(waitSummary(waited, analysis));
+    const outputs = {
+      result,
+      revision: waited.revision ?? '',
+      applications: waited.apps,
+      'duration-seconds': Math.round((Date.now() - started) / 100) / 10,
+      analysis: analysis === undefined ? 'skipped' : analysis.result,
+      measurements: analysis?.measurements ?? [],
+    };
+    if (result === 'analysis-failed') {
+      throw new UserError(`The post-deployment analysis failed: ${analysis?.failure ?? 'a metric left its bounds'}.`, { outputs, title: 'Analysis failed' });
+    }
+    if (!ready || (result === 'suspended' && inputs.onSuspended === 'fail')) {
+      throw new UserError(waited.failure ?? `Argo CD ended ${waited.result}.`, { outputs, title: `Argo CD: ${waited.result}` });
+    }
+    if (analysis !== undefined) ctx.log.info(renderAnalysisReport(analysis).split('\n')[0] ?? '');
+    return outputs;
+  },
+});
