@@ -6,7 +6,11 @@
  * reports `already-rolled-back`.
  */
 import path from 'node:path';
-import { choice, defineCommand, flag, lines, number, text, type RunContext } from '../../lib/command.ts';
+import { choice, defineCommand, flag, lines, list, number, text, type RunContext } from '../../lib/command.ts';
+import { ARGOCD_INPUTS, ARGOCD_RULES, connectArgoCd } from '../../lib/argocd/inputs.ts';
+import { gitHistory } from '../../lib/argocd/revision.ts';
+import { waitForApplications } from '../../lib/argocd/wait.ts';
+import type { ArgoCdClient } from '../../lib/argocd/client.ts';
 import { inputRef, UserError } from '../../lib/errors.ts';
 import { GitClient, parseIdentity } from '../../lib/git.ts';
 import { formatUpdate, promotionHistory, readLedger, type LedgerEntry, type LedgerUpdate } from '../../lib/ledger.ts';
@@ -60,8 +64,18 @@ export const rollback = defineCommand({
     }),
     force: flag({ description: 'Roll back to a `to-version` the ledger never saw promoted there, or that was itself rolled back.', default: 'false' }),
     'max-attempts': number({ description: 'How many times to try the push before giving up.', default: '10', integer: true, min: 1, max: 100 }),
+    ...ARGOCD_INPUTS,
+    applications: list({ description: 'Argo CD applications that run the environment, to wait for after the rollback commit.' }),
+    wait: flag({ description: 'With `server`: wait until Argo CD runs the rollback commit and it is healthy.', default: 'true' }),
+    timeout: number({ description: 'Seconds to wait for Argo CD.', default: '600', min: 1, unit: 'seconds' }),
+    'argocd-rollback': flag({
+      description:
+        'With `server`: first roll the applications back with the Argo CD rollback API to the history entry that ran the target version (faster recovery); refused while auto-sync is on.',
+      default: 'false',
+    }),
     'dry-run': flag({ description: 'Say what would happen and change nothing.', default: 'false' }),
   },
+  rules: [...ARGOCD_RULES, { kind: 'requires', inputs: ['argocd-rollback', 'server', 'applications'] }],
   outputs: {
     'from-version': { description: 'The version that was running (taken out of service).' },
     'to-version': { description: 'The version put back.' },
@@ -195,11 +209,66 @@ export const rollback = defineCommand({
     // 2. the registry: alias back, bad version tagged (each step skipped when already done, so a rerun completes it).
     if (registry !== undefined) await restoreRegistry(registry, inputs, choice, report, facts.runUrl, ctx);
 
+    // 3. the cluster: wait until Argo CD runs the rollback commit and it is healthy.
+    if (inputs.server !== undefined && inputs.applications !== undefined && inputs.applications.length > 0 && (inputs.wait || inputs.argocdRollback)) {
+      const client = await connectArgoCd(inputs, ctx);
+      try {
+        if (inputs.argocdRollback) await argoRollback(client, inputs.applications, choice, ctx);
+        if (inputs.wait && report.commit !== undefined) {
+          const waited = await waitForApplications(client, {
+            applications: inputs.applications,
+            revision: report.commit,
+            history: gitHistory(root, ctx),
+            health: true,
+            onSuspended: 'wait',
+            sync: false,
+            prune: false,
+            refresh: 'normal',
+            timeoutMs: inputs.timeout * 1000,
+            log: ctx.log,
+          });
+          report.argocd = waited.result;
+          if (waited.result !== 'healthy') {
+            ctx.summary(rollbackSummary(report));
+            throw new UserError(`The rollback to ${choice.to} is in git and the registry, but ${waited.failure ?? `Argo CD ended ${waited.result}`}`, {
+              outputs: outputs(report, 'rolled-back'),
+            });
+          }
+        }
+      } finally {
+        await client.close();
+      }
+    }
+
     ctx.summary(rollbackSummary(report));
     const didWork = report.commitStatus === 'pushed' || report.aliasMoved || report.tagged;
     return outputs(report, didWork ? 'rolled-back' : 'already-rolled-back');
   },
 });
+
+/**
+ * Argo CD's own rollback to the history entry that ran the target version, before the git commit reaches the cluster.
+ * Argo CD refuses it while auto-sync is on (and auto-sync would undo it at once), so such apps are left to the commit.
+ */
+async function argoRollback(client: ArgoCdClient, applications: readonly string[], choice: RollbackChoice, ctx: RunContext): Promise<void> {
+  for (const name of applications) {
+    const app = await client.get(name);
+    const automated = app.spec?.syncPolicy?.automated;
+    if (automated !== undefined && automated !== null && automated.enabled !== false) {
+      ctx.log.warning(
+        `${name} syncs automatically, and Argo CD refuses a rollback while auto-sync is on (auto-sync would undo it anyway); the rollback commit brings version ${choice.to} back instead.`,
+      );
+      continue;
+    }
+    const entry = [...(app.status?.history ?? [])].reverse().find((item) => choice.source !== undefined && item.revision === choice.source.sha);
+    if (entry === undefined) {
+      ctx.log.warning(`${name} keeps no history entry for the commit that deployed version ${choice.to}; the rollback commit brings it back instead.`);
+      continue;
+    }
+    await client.rollback(name, { id: entry.id });
+    ctx.log.info(`Rolled ${name} back to its history entry ${entry.id} (version ${choice.to}) with Argo CD.`);
+  }
+}
 
 /** A rollback commit made by an earlier attempt of this same rollback (a rerun of the job, or the same CLI call). */
 function isOurEarlierAttempt(

@@ -8,6 +8,7 @@ import { GitClient } from '../../../src/lib/git.ts';
 import { promotionHistory, readLedger } from '../../../src/lib/ledger.ts';
 import { createFileRegistry } from '../../../src/lib/registry/file.ts';
 import { cloneRemote, createRemote, git, isolatedGitEnv, readTree, removeTempDirs, showFile, type RemoteRepository } from '../../support/git-repos.ts';
+import { startArgoCdSimulator } from '../../support/argocd-simulator/index.ts';
 import { commandError, runCommand } from '../../support/run-command.ts';
 
 afterAll(removeTempDirs);
@@ -190,6 +191,33 @@ describe('rollback', () => {
     const error = await commandError(rollback, { 'model-name': 'churn', environment: 'production', reason: 'bad' }, { env: box.env, workspace: box.clone });
     expect(error.message).toMatch(/^While rolling back, [0-9a-f]{12} promoted version 3 of "churn" to production again; resolve that promotion first/);
     expect(await tagAt(box)).toBe('v3b');
+  });
+
+  it('end to end with Argo CD: a Degraded version is rolled back and the cluster runs the rollback commit healthy', { timeout: 30_000 }, async () => {
+    const box = await sandbox();
+    await promote(box, 1);
+    const sim = await startArgoCdSimulator({
+      refreshDelayMs: 5,
+      operationStartMs: 5,
+      syncDurationMs: 20,
+      progressingMs: 20,
+      pollIntervalMs: 600_000,
+      apps: [{ name: 'churn-production', repo: box.remote.bare, path: 'envs/production' }],
+    });
+    try {
+      sim.markBad(2, 'Back-off restarting failed container model-server');
+      const bad = await promote(box, 2);
+      await sim.refresh('churn-production');
+      await sim.waitFor('churn-production', (app) => (app.status as { health?: { status?: string } }).health?.status === 'Degraded' && (app.status as { sync?: { revision?: string } }).sync?.revision === bad);
+      const { outputs, ctx } = await roll(box, { server: sim.url, 'auth-token': sim.token, plaintext: 'true', applications: 'churn-production', timeout: '20' });
+      expect(outputs).toMatchObject({ 'from-version': '2', 'to-version': '1', 'argocd-result': 'healthy', operation: 'rolled-back' });
+      const app = sim.app('churn-production');
+      expect((app?.status as { sync: { revision: string } }).sync.revision).toBe(outputs['commit-sha']);
+      expect(ctx.summaries.join('')).toContain('healthy');
+      expect(sim.violations).toEqual([]);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('dry-run changes nothing', async () => {
