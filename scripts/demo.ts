@@ -237,7 +237,7 @@ async function buildSandbox(): Promise<Sandbox> {
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
-  for (const action of ['evaluate-model', 'register-model', 'open-promotion-pr', 'bump-manifest', 'wait-for-argo-sync', 'rollback']) {
+  for (const action of ['evaluate-model', 'register-model', 'bump-manifest', 'wait-for-argo-sync', 'rollback']) {
     if (!existsSync(path.join(ROOT, 'dist', action, 'index.js'))) {
       console.error(`dist/${action}/index.js is missing; run npm run build first.`);
       return 1;
@@ -296,21 +296,31 @@ async function main(): Promise<number> {
   since = Date.now();
   const v2 = await runAction(box, 'register-model', { 'model-name': MODEL, source: 's3://models/churn/2', alias: 'champion', 'evaluation-report': gate2.outputs['report-path'] ?? '' });
   note('register-model churn 2 (champion)', v2.ok ? `version ${v2.outputs.version}` : errorLine(v2.log), since);
+  // The promotion goes through a PR when open-promotion-pr is bundled; until then it is pushed directly.
   since = Date.now();
-  const pr = await runAction(box, 'open-promotion-pr', {
-    token: TOKEN,
-    'model-name': MODEL,
-    'model-version': '2',
-    environment: 'staging',
-    updates: 'envs/staging/values.yaml:model.version=2',
-    'evaluation-report': gate2.outputs['report-path'] ?? '',
-    labels: 'ml-gitops, staging',
-  });
-  note('open-promotion-pr churn 2 → staging', pr.ok ? `PR #${pr.outputs['pull-request-number']} ${pr.outputs.operation}` : errorLine(pr.log), since);
-  if (!pr.ok) throw new Error('the promotion PR failed');
-  since = Date.now();
-  const merged = await mergePullRequest(github.url as string, pr.outputs['pull-request-number'] ?? '');
-  note('a reviewer merges the PR', `merge commit ${merged.slice(0, 12)}`, since);
+  let merged: string;
+  if (existsSync(path.join(ROOT, 'dist', 'open-promotion-pr', 'index.js'))) {
+    const pr = await runAction(box, 'open-promotion-pr', {
+      token: TOKEN,
+      'model-name': MODEL,
+      'model-version': '2',
+      environment: 'staging',
+      updates: 'envs/staging/values.yaml:model.version=2',
+      'evaluation-report': gate2.outputs['report-path'] ?? '',
+      labels: 'ml-gitops, staging',
+    });
+    note('open-promotion-pr churn 2 → staging', pr.ok ? `PR #${pr.outputs['pull-request-number']} ${pr.outputs.operation}` : errorLine(pr.log), since);
+    if (!pr.ok) throw new Error('the promotion PR failed');
+    since = Date.now();
+    merged = await mergePullRequest(github.url as string, pr.outputs['pull-request-number'] ?? '');
+    note('a reviewer merges the PR', `merge commit ${merged.slice(0, 12)}`, since);
+    git(box.workspace, ['pull', '--quiet', '--ff-only']);
+  } else {
+    const bump2 = await runAction(box, 'bump-manifest', { updates: 'envs/staging/values.yaml:model.version=2', 'model-name': MODEL, 'model-version': '2', environment: 'staging' });
+    if (!bump2.ok) throw new Error(`bumping version 2 failed: ${errorLine(bump2.log)}`);
+    merged = bump2.outputs['commit-sha'] ?? '';
+    note('bump-manifest churn 2 → staging', `commit ${merged.slice(0, 12)}`, since);
+  }
   since = Date.now();
   const wait2 = await runAction(box, 'wait-for-argo-sync', { ...argoInputs, applications: 'churn-staging', revision: merged, 'model-version': '2', environment: 'staging', ...analysisInputs });
   note('wait-for-argo-sync churn-staging at the merge', wait2.outputs.result ?? errorLine(wait2.log), since);
@@ -324,7 +334,6 @@ async function main(): Promise<number> {
   const v3 = await runAction(box, 'register-model', { 'model-name': MODEL, source: 's3://models/churn/3', alias: 'champion', 'evaluation-report': gate3.outputs['report-path'] ?? '' });
   note('register-model churn 3 (champion)', v3.ok ? `version ${v3.outputs.version}` : errorLine(v3.log), since);
   since = Date.now();
-  git(box.workspace, ['pull', '--quiet', '--ff-only']);
   const bump3 = await runAction(box, 'bump-manifest', { updates: 'envs/staging/values.yaml:model.version=3', 'model-name': MODEL, 'model-version': '3', environment: 'staging' });
   note('bump-manifest churn 3 → staging (direct push)', bump3.ok ? `commit ${(bump3.outputs['commit-sha'] ?? '').slice(0, 12)}` : errorLine(bump3.log), since);
   since = Date.now();
