@@ -215,7 +215,7 @@ async function buildSandbox(): Promise<Sandbox> {
   );
   writeFileSync(
     path.join(workspace, 'eval', 'analysis.yaml'),
-    'interval: 1s\ncount: 3\ninconclusive: fail\nmetrics:\n  - name: accuracy\n    query: max(model_accuracy{model="{model}", version="{version}"})\n    min: 0.8\n',
+    'interval: 2s\ncount: 3\ninconclusive: fail\nmetrics:\n  - name: accuracy\n    query: max(model_accuracy{model="{model}", version="{version}"})\n    min: 0.8\n',
   );
   const env: Record<string, string> = {
     ...(isolatedEnv(home) as Record<string, string>),
@@ -248,7 +248,10 @@ async function main(): Promise<number> {
   const box = await buildSandbox();
   const registry = path.join(box.workspace, '.ml-gitops', 'registry');
 
-  const github = await startService('test/support/github-stand-in/main.ts', ['--port', '0', '--repo', `${REPOSITORY}=${box.bare}`, '--token', `${TOKEN}:contents=write,pull-requests=write,issues=write`], box.dir);
+  const withPullRequests = existsSync(path.join(ROOT, 'dist', 'open-promotion-pr', 'index.js'));
+  const github = withPullRequests
+    ? await startService('test/support/github-stand-in/main.ts', ['--port', '0', '--repo', `${REPOSITORY}=${box.bare}`, '--token', `${TOKEN}:contents=write,pull-requests=write,issues=write`], box.dir)
+    : { url: 'http://127.0.0.1:9', graphqlUrl: 'http://127.0.0.1:9/graphql' };
   const promBinary = prometheusBinary();
   const simConfig = path.join(box.dir, 'argocd-sim.json');
   writeFileSync(
@@ -268,15 +271,17 @@ async function main(): Promise<number> {
   const argocd = await startService('test/support/argocd-simulator/main.ts', ['--port', '0', '--config', simConfig], box.dir);
   let prometheusUrl: string | undefined;
   if (promBinary !== undefined) {
-    const { startPrometheus } = await import('../test/support/prometheus.ts');
+    const { startPrometheus, waitForSeries } = await import('../test/support/prometheus.ts');
     const metricsTarget = new URL(argocd.metricsUrl as string).host;
     const prometheus = await startPrometheus({ targets: [metricsTarget], scrapeIntervalSeconds: 1 });
     stoppers.unshift(() => prometheus.stop());
     prometheusUrl = prometheus.url;
+    // Prometheus discovers a new target within about 5 s; the analysis needs the model's metrics from the start.
+    await waitForSeries(prometheus.url, 'model_accuracy', 30_000);
   }
   box.env.GITHUB_API_URL = github.url as string;
   box.env.GITHUB_GRAPHQL_URL = github.graphqlUrl as string;
-  note('sandbox, GitHub stand-in, Argo CD simulator', prometheusUrl === undefined ? 'ready (no Prometheus: Degraded path)' : 'ready (real Prometheus)', since);
+  note(withPullRequests ? 'sandbox, GitHub stand-in, Argo CD simulator' : 'sandbox, Argo CD simulator', prometheusUrl === undefined ? 'ready (no Prometheus: Degraded path)' : 'ready (real Prometheus)', since);
 
   const argoInputs = { server: argocd.url as string, 'auth-token': ARGO_TOKEN, plaintext: 'true' };
   const analysisInputs: Record<string, string> =
@@ -299,7 +304,7 @@ async function main(): Promise<number> {
   // The promotion goes through a PR when open-promotion-pr is bundled; until then it is pushed directly.
   since = Date.now();
   let merged: string;
-  if (existsSync(path.join(ROOT, 'dist', 'open-promotion-pr', 'index.js'))) {
+  if (withPullRequests) {
     const pr = await runAction(box, 'open-promotion-pr', {
       token: TOKEN,
       'model-name': MODEL,
@@ -323,7 +328,7 @@ async function main(): Promise<number> {
   }
   since = Date.now();
   const wait2 = await runAction(box, 'wait-for-argo-sync', { ...argoInputs, applications: 'churn-staging', revision: merged, 'model-version': '2', environment: 'staging', ...analysisInputs });
-  note('wait-for-argo-sync churn-staging at the merge', wait2.outputs.result ?? errorLine(wait2.log), since);
+  note('wait-for-argo-sync churn-staging at version 2', wait2.outputs.result ?? errorLine(wait2.log), since);
   if (wait2.outputs.result !== 'healthy') throw new Error(`version 2 did not become healthy: ${errorLine(wait2.log)}`);
 
   // 2. A candidate that looks better offline but serves worse.
@@ -339,7 +344,7 @@ async function main(): Promise<number> {
   since = Date.now();
   const wait3 = await runAction(box, 'wait-for-argo-sync', { ...argoInputs, applications: 'churn-staging', revision: bump3.outputs['commit-sha'] ?? '', 'model-version': '3', environment: 'staging', ...analysisInputs });
   const failure = errorLine(wait3.log);
-  note('wait-for-argo-sync churn-staging at the bump', `${wait3.outputs.result ?? 'failed'}: ${failure.slice(0, 90)}`, since);
+  note('wait-for-argo-sync churn-staging at version 3', `${wait3.outputs.result ?? 'failed'}: ${failure.slice(0, 90)}`, since);
   if (wait3.ok) throw new Error('version 3 was expected to fail after deployment');
 
   since = Date.now();
@@ -364,11 +369,11 @@ async function main(): Promise<number> {
   const total = Date.now() - started;
   process.stdout.write(`\nThe loop ran in ${seconds(total)}. Where to look:\n`);
   process.stdout.write(`  sandbox:          ${box.dir}${KEEP ? '' : ' (removed; run with --keep to keep it)'}\n`);
-  process.stdout.write(`  the PR body:      ${path.join(box.dir, 'steps')}/*-open-promotion-pr/summary.md\n`);
+  process.stdout.write(`  the job summaries: ${path.join(box.dir, 'steps')}/*/summary.md\n`);
   process.stdout.write(`  the ledger:       git -C ${box.bare} log --format='%h %s%n%(trailers:only)'\n`);
   process.stdout.write(`  the registry:     ${registry}\n`);
   if (KEEP) {
-    process.stdout.write(`  GitHub stand-in:  ${github.url}\n  Argo CD:          ${argocd.url} (token ${ARGO_TOKEN})\n${prometheusUrl === undefined ? '' : `  Prometheus:       ${prometheusUrl}\n`}\nCtrl-C stops the stand-ins.\n`);
+    process.stdout.write(`${withPullRequests ? `  GitHub stand-in:  ${github.url}\n` : ''}  Argo CD:          ${argocd.url} (token ${ARGO_TOKEN})\n${prometheusUrl === undefined ? '' : `  Prometheus:       ${prometheusUrl}\n`}\nCtrl-C stops the stand-ins.\n`);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   } else {
     rmSync(box.dir, { recursive: true, force: true });

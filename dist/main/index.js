@@ -5,34 +5,34 @@ const __dirname = __mlGitopsDirname(__filename);
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 3368:
+/***/ 1736:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(3069)
-const Dispatcher = __nccwpck_require__(2091)
-const Pool = __nccwpck_require__(7404)
-const BalancedPool = __nccwpck_require__(8973)
-const Agent = __nccwpck_require__(6261)
-const ProxyAgent = __nccwpck_require__(9848)
-const EnvHttpProxyAgent = __nccwpck_require__(7897)
-const RetryAgent = __nccwpck_require__(1882)
-const errors = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
+const Client = __nccwpck_require__(2381)
+const Dispatcher = __nccwpck_require__(9019)
+const Pool = __nccwpck_require__(524)
+const BalancedPool = __nccwpck_require__(5485)
+const Agent = __nccwpck_require__(2869)
+const ProxyAgent = __nccwpck_require__(3720)
+const EnvHttpProxyAgent = __nccwpck_require__(1721)
+const RetryAgent = __nccwpck_require__(9002)
+const errors = __nccwpck_require__(4891)
+const util = __nccwpck_require__(5832)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(5407)
-const buildConnector = __nccwpck_require__(2296)
-const MockClient = __nccwpck_require__(8957)
-const MockAgent = __nccwpck_require__(5973)
-const MockPool = __nccwpck_require__(8780)
-const mockErrors = __nccwpck_require__(5445)
-const RetryHandler = __nccwpck_require__(112)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(5837)
-const DecoratorHandler = __nccwpck_require__(7011)
-const RedirectHandler = __nccwpck_require__(5050)
-const createRedirectInterceptor = __nccwpck_require__(1676)
+const api = __nccwpck_require__(4335)
+const buildConnector = __nccwpck_require__(4264)
+const MockClient = __nccwpck_require__(1037)
+const MockAgent = __nccwpck_require__(9429)
+const MockPool = __nccwpck_require__(3900)
+const mockErrors = __nccwpck_require__(5301)
+const RetryHandler = __nccwpck_require__(368)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(1405)
+const DecoratorHandler = __nccwpck_require__(2995)
+const RedirectHandler = __nccwpck_require__(9226)
+const createRedirectInterceptor = __nccwpck_require__(6988)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -50,10 +50,10 @@ __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = createRedirectInterceptor
 __webpack_unused_export__ = {
-  redirect: __nccwpck_require__(3650),
-  retry: __nccwpck_require__(3874),
-  dump: __nccwpck_require__(2375),
-  dns: __nccwpck_require__(7251)
+  redirect: __nccwpck_require__(6674),
+  retry: __nccwpck_require__(7250),
+  dump: __nccwpck_require__(164),
+  dns: __nccwpck_require__(2531)
 }
 
 __webpack_unused_export__ = buildConnector
@@ -115,7 +115,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(7302).fetch)
+const fetchImpl = (__nccwpck_require__(9142).fetch)
 __webpack_unused_export__ = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -127,39 +127,39 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(3676).Headers
-/* unused reexport */ __nccwpck_require__(9107).Response
-/* unused reexport */ __nccwpck_require__(6055).Request
-/* unused reexport */ __nccwpck_require__(9662).FormData
+/* unused reexport */ __nccwpck_require__(8668).Headers
+/* unused reexport */ __nccwpck_require__(4339).Response
+/* unused reexport */ __nccwpck_require__(9863).Request
+/* unused reexport */ __nccwpck_require__(4782).FormData
 __webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(6299).FileReader
+/* unused reexport */ __nccwpck_require__(4219).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(2443)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(9339)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(6949)
-const { kConstruct } = __nccwpck_require__(7589)
+const { CacheStorage } = __nccwpck_require__(9269)
+const { kConstruct } = __nccwpck_require__(1509)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(5437)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(4397)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
 __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(980)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(8420)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(44)
-/* unused reexport */ __nccwpck_require__(5366).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(6620)
+/* unused reexport */ __nccwpck_require__(7782).WebSocket
 __webpack_unused_export__ = CloseEvent
 __webpack_unused_export__ = ErrorEvent
 __webpack_unused_export__ = MessageEvent
@@ -175,18 +175,18 @@ __webpack_unused_export__ = MockPool
 __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(6942)
+const { EventSource } = __nccwpck_require__(3646)
 
 __webpack_unused_export__ = EventSource
 
 
 /***/ }),
 
-/***/ 9318:
+/***/ 6678:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(1544)
-const { RequestAbortedError } = __nccwpck_require__(8091)
+const { addAbortListener } = __nccwpck_require__(5832)
+const { RequestAbortedError } = __nccwpck_require__(4891)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -246,16 +246,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9724:
+/***/ 1724:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
-const { addSignal, removeSignal } = __nccwpck_require__(9318)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4891)
+const util = __nccwpck_require__(5832)
+const { addSignal, removeSignal } = __nccwpck_require__(6678)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -361,7 +361,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6998:
+/***/ 4198:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -375,10 +375,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
+} = __nccwpck_require__(4891)
+const util = __nccwpck_require__(5832)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(9318)
+const { addSignal, removeSignal } = __nccwpck_require__(6678)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -619,16 +619,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 8675:
+/***/ 6547:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(3135)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(8447)
+const { Readable } = __nccwpck_require__(7599)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4891)
+const util = __nccwpck_require__(5832)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(4095)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -840,18 +840,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 576:
+/***/ 5072:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(8447)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(4891)
+const util = __nccwpck_require__(5832)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(4095)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(9318)
+const { addSignal, removeSignal } = __nccwpck_require__(6678)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -1067,15 +1067,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 2274:
+/***/ 5570:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8091)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4891)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(1544)
-const { addSignal, removeSignal } = __nccwpck_require__(9318)
+const util = __nccwpck_require__(5832)
+const { addSignal, removeSignal } = __nccwpck_require__(6678)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -1182,21 +1182,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 5407:
+/***/ 4335:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(8675)
-module.exports.stream = __nccwpck_require__(576)
-module.exports.pipeline = __nccwpck_require__(6998)
-module.exports.upgrade = __nccwpck_require__(2274)
-module.exports.connect = __nccwpck_require__(9724)
+module.exports.request = __nccwpck_require__(6547)
+module.exports.stream = __nccwpck_require__(5072)
+module.exports.pipeline = __nccwpck_require__(4198)
+module.exports.upgrade = __nccwpck_require__(5570)
+module.exports.connect = __nccwpck_require__(1724)
 
 
 /***/ }),
 
-/***/ 3135:
+/***/ 7599:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -1205,9 +1205,9 @@ module.exports.connect = __nccwpck_require__(9724)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
-const { ReadableStreamFrom } = __nccwpck_require__(1544)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(4891)
+const util = __nccwpck_require__(5832)
+const { ReadableStreamFrom } = __nccwpck_require__(5832)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -1588,15 +1588,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 8447:
+/***/ 4095:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8091)
+} = __nccwpck_require__(4891)
 
-const { chunksDecode } = __nccwpck_require__(3135)
+const { chunksDecode } = __nccwpck_require__(7599)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -1688,16 +1688,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2296:
+/***/ 4264:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(1544)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8091)
-const timers = __nccwpck_require__(2563)
+const util = __nccwpck_require__(5832)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(4891)
+const timers = __nccwpck_require__(9827)
 
 function noop () {}
 
@@ -1935,7 +1935,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 1303:
+/***/ 9015:
 /***/ ((module) => {
 
 
@@ -2060,7 +2060,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8150:
+/***/ 6134:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -2269,7 +2269,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8091:
+/***/ 4891:
 /***/ ((module) => {
 
 
@@ -2701,7 +2701,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8823:
+/***/ 1959:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -2709,7 +2709,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8091)
+} = __nccwpck_require__(4891)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -2724,9 +2724,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(1544)
-const { channels } = __nccwpck_require__(8150)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(1303)
+} = __nccwpck_require__(5832)
+const { channels } = __nccwpck_require__(6134)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(9015)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -3190,7 +3190,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 9411:
+/***/ 2771:
 /***/ ((module) => {
 
 module.exports = {
@@ -3264,7 +3264,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3568:
+/***/ 7728:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3272,7 +3272,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(1303)
+} = __nccwpck_require__(9015)
 
 class TstNode {
   /** @type {any} */
@@ -3423,13 +3423,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1544:
+/***/ 5832:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(9411)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(2771)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -3437,9 +3437,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(8091)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(1303)
-const { tree } = __nccwpck_require__(3568)
+const { InvalidArgumentError } = __nccwpck_require__(4891)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(9015)
+const { tree } = __nccwpck_require__(7728)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -4149,18 +4149,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6261:
+/***/ 2869:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8091)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(9411)
-const DispatcherBase = __nccwpck_require__(4745)
-const Pool = __nccwpck_require__(7404)
-const Client = __nccwpck_require__(3069)
-const util = __nccwpck_require__(1544)
-const createRedirectInterceptor = __nccwpck_require__(1676)
+const { InvalidArgumentError } = __nccwpck_require__(4891)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(2771)
+const DispatcherBase = __nccwpck_require__(761)
+const Pool = __nccwpck_require__(524)
+const Client = __nccwpck_require__(2381)
+const util = __nccwpck_require__(5832)
+const createRedirectInterceptor = __nccwpck_require__(6988)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -4289,7 +4289,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 8973:
+/***/ 5485:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4297,7 +4297,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8091)
+} = __nccwpck_require__(4891)
 const {
   PoolBase,
   kClients,
@@ -4305,10 +4305,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(3272)
-const Pool = __nccwpck_require__(7404)
-const { kUrl, kInterceptors } = __nccwpck_require__(9411)
-const { parseOrigin } = __nccwpck_require__(1544)
+} = __nccwpck_require__(6696)
+const Pool = __nccwpck_require__(524)
+const { kUrl, kInterceptors } = __nccwpck_require__(2771)
+const { parseOrigin } = __nccwpck_require__(5832)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -4505,7 +4505,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 1557:
+/***/ 3621:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4513,9 +4513,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(1544)
-const { channels } = __nccwpck_require__(8150)
-const timers = __nccwpck_require__(2563)
+const util = __nccwpck_require__(5832)
+const { channels } = __nccwpck_require__(6134)
+const timers = __nccwpck_require__(9827)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -4528,7 +4528,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8091)
+} = __nccwpck_require__(4891)
 const {
   kUrl,
   kReset,
@@ -4561,9 +4561,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(9411)
+} = __nccwpck_require__(2771)
 
-const constants = __nccwpck_require__(7424)
+const constants = __nccwpck_require__(8208)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -4575,11 +4575,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7846) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(6) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(9474))
+    mod = await WebAssembly.compile(__nccwpck_require__(6034))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -4587,7 +4587,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(7846))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(6))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -5502,7 +5502,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(8900).extractBody)
+      extractBody = (__nccwpck_require__(2116).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -6025,7 +6025,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 4092:
+/***/ 6924:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -6033,13 +6033,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(1544)
+const util = __nccwpck_require__(5832)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(8091)
+} = __nccwpck_require__(4891)
 const {
   kUrl,
   kReset,
@@ -6058,7 +6058,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(9411)
+} = __nccwpck_require__(2771)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -6464,7 +6464,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(8900).extractBody)
+    extractBody ??= (__nccwpck_require__(2116).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -6824,7 +6824,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3069:
+/***/ 2381:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -6834,16 +6834,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(1544)
-const { channels } = __nccwpck_require__(8150)
-const Request = __nccwpck_require__(8823)
-const DispatcherBase = __nccwpck_require__(4745)
+const util = __nccwpck_require__(5832)
+const { channels } = __nccwpck_require__(6134)
+const Request = __nccwpck_require__(1959)
+const DispatcherBase = __nccwpck_require__(761)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8091)
-const buildConnector = __nccwpck_require__(2296)
+} = __nccwpck_require__(4891)
+const buildConnector = __nccwpck_require__(4264)
 const {
   kUrl,
   kServerName,
@@ -6885,9 +6885,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(9411)
-const connectH1 = __nccwpck_require__(1557)
-const connectH2 = __nccwpck_require__(4092)
+} = __nccwpck_require__(2771)
+const connectH1 = __nccwpck_require__(3621)
+const connectH2 = __nccwpck_require__(6924)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -7195,7 +7195,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(1676)
+const createRedirectInterceptor = __nccwpck_require__(6988)
 
 function onError (client, err) {
   if (
@@ -7455,19 +7455,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 4745:
+/***/ 761:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(2091)
+const Dispatcher = __nccwpck_require__(9019)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8091)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(9411)
+} = __nccwpck_require__(4891)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(2771)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -7670,7 +7670,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 2091:
+/***/ 9019:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7742,15 +7742,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 7897:
+/***/ 1721:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(4745)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(9411)
-const ProxyAgent = __nccwpck_require__(9848)
-const Agent = __nccwpck_require__(6261)
+const DispatcherBase = __nccwpck_require__(761)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(2771)
+const ProxyAgent = __nccwpck_require__(3720)
+const Agent = __nccwpck_require__(2869)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -7909,7 +7909,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 6524:
+/***/ 2236:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -8033,15 +8033,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 3272:
+/***/ 6696:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(4745)
-const FixedQueue = __nccwpck_require__(6524)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(9411)
-const PoolStats = __nccwpck_require__(9686)
+const DispatcherBase = __nccwpck_require__(761)
+const FixedQueue = __nccwpck_require__(2236)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(2771)
+const PoolStats = __nccwpck_require__(4598)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -8234,10 +8234,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9686:
+/***/ 4598:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(9411)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(2771)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -8275,7 +8275,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 7404:
+/***/ 524:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8286,14 +8286,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(3272)
-const Client = __nccwpck_require__(3069)
+} = __nccwpck_require__(6696)
+const Client = __nccwpck_require__(2381)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8091)
-const util = __nccwpck_require__(1544)
-const { kUrl, kInterceptors } = __nccwpck_require__(9411)
-const buildConnector = __nccwpck_require__(2296)
+} = __nccwpck_require__(4891)
+const util = __nccwpck_require__(5832)
+const { kUrl, kInterceptors } = __nccwpck_require__(2771)
+const buildConnector = __nccwpck_require__(4264)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -8389,19 +8389,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 9848:
+/***/ 3720:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(9411)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(2771)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(6261)
-const Pool = __nccwpck_require__(7404)
-const DispatcherBase = __nccwpck_require__(4745)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8091)
-const buildConnector = __nccwpck_require__(2296)
-const Client = __nccwpck_require__(3069)
+const Agent = __nccwpck_require__(2869)
+const Pool = __nccwpck_require__(524)
+const DispatcherBase = __nccwpck_require__(761)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(4891)
+const buildConnector = __nccwpck_require__(4264)
+const Client = __nccwpck_require__(2381)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -8670,13 +8670,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 1882:
+/***/ 9002:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(2091)
-const RetryHandler = __nccwpck_require__(112)
+const Dispatcher = __nccwpck_require__(9019)
+const RetryHandler = __nccwpck_require__(368)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -8712,7 +8712,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 5837:
+/***/ 1405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8720,8 +8720,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8091)
-const Agent = __nccwpck_require__(6261)
+const { InvalidArgumentError } = __nccwpck_require__(4891)
+const Agent = __nccwpck_require__(2869)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -8751,7 +8751,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7011:
+/***/ 2995:
 /***/ ((module) => {
 
 
@@ -8802,15 +8802,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 5050:
+/***/ 9226:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(1544)
-const { kBodyUsed } = __nccwpck_require__(9411)
+const util = __nccwpck_require__(5832)
+const { kBodyUsed } = __nccwpck_require__(2771)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8091)
+const { InvalidArgumentError } = __nccwpck_require__(4891)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -9041,20 +9041,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 112:
+/***/ 368:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(9411)
-const { RequestRetryError } = __nccwpck_require__(8091)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(2771)
+const { RequestRetryError } = __nccwpck_require__(4891)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(1544)
+} = __nccwpck_require__(5832)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -9485,14 +9485,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 7251:
+/***/ 2531:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(7011)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8091)
+const DecoratorHandler = __nccwpck_require__(2995)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(4891)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -9867,14 +9867,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 2375:
+/***/ 164:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(1544)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8091)
-const DecoratorHandler = __nccwpck_require__(7011)
+const util = __nccwpck_require__(5832)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4891)
+const DecoratorHandler = __nccwpck_require__(2995)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -9997,12 +9997,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 1676:
+/***/ 6988:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(5050)
+const RedirectHandler = __nccwpck_require__(9226)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -10025,11 +10025,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 3650:
+/***/ 6674:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(5050)
+const RedirectHandler = __nccwpck_require__(9226)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -10056,11 +10056,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 3874:
+/***/ 7250:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(112)
+const RetryHandler = __nccwpck_require__(368)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -10082,13 +10082,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 7424:
+/***/ 8208:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(8916);
+const utils_1 = __nccwpck_require__(9108);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -10366,7 +10366,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 7846:
+/***/ 6:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10378,7 +10378,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 9474:
+/***/ 6034:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10390,7 +10390,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 8916:
+/***/ 9108:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -10411,13 +10411,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 5973:
+/***/ 9429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(9411)
-const Agent = __nccwpck_require__(6261)
+const { kClients } = __nccwpck_require__(2771)
+const Agent = __nccwpck_require__(2869)
 const {
   kAgent,
   kMockAgentSet,
@@ -10428,14 +10428,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(8149)
-const MockClient = __nccwpck_require__(8957)
-const MockPool = __nccwpck_require__(8780)
-const { matchValue, buildMockOptions } = __nccwpck_require__(1725)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8091)
-const Dispatcher = __nccwpck_require__(2091)
-const Pluralizer = __nccwpck_require__(8353)
-const PendingInterceptorsFormatter = __nccwpck_require__(1030)
+} = __nccwpck_require__(3173)
+const MockClient = __nccwpck_require__(1037)
+const MockPool = __nccwpck_require__(3900)
+const { matchValue, buildMockOptions } = __nccwpck_require__(157)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4891)
+const Dispatcher = __nccwpck_require__(9019)
+const Pluralizer = __nccwpck_require__(4289)
+const PendingInterceptorsFormatter = __nccwpck_require__(102)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -10578,14 +10578,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 8957:
+/***/ 1037:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3069)
-const { buildMockDispatch } = __nccwpck_require__(1725)
+const Client = __nccwpck_require__(2381)
+const { buildMockDispatch } = __nccwpck_require__(157)
 const {
   kDispatches,
   kMockAgent,
@@ -10594,10 +10594,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(8149)
-const { MockInterceptor } = __nccwpck_require__(1599)
-const Symbols = __nccwpck_require__(9411)
-const { InvalidArgumentError } = __nccwpck_require__(8091)
+} = __nccwpck_require__(3173)
+const { MockInterceptor } = __nccwpck_require__(6799)
+const Symbols = __nccwpck_require__(2771)
+const { InvalidArgumentError } = __nccwpck_require__(4891)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -10644,12 +10644,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 5445:
+/***/ 5301:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8091)
+const { UndiciError } = __nccwpck_require__(4891)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -10679,12 +10679,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1599:
+/***/ 6799:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(1725)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(157)
 const {
   kDispatches,
   kDispatchKey,
@@ -10692,9 +10692,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(8149)
-const { InvalidArgumentError } = __nccwpck_require__(8091)
-const { buildURL } = __nccwpck_require__(1544)
+} = __nccwpck_require__(3173)
+const { InvalidArgumentError } = __nccwpck_require__(4891)
+const { buildURL } = __nccwpck_require__(5832)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -10893,14 +10893,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 8780:
+/***/ 3900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(7404)
-const { buildMockDispatch } = __nccwpck_require__(1725)
+const Pool = __nccwpck_require__(524)
+const { buildMockDispatch } = __nccwpck_require__(157)
 const {
   kDispatches,
   kMockAgent,
@@ -10909,10 +10909,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(8149)
-const { MockInterceptor } = __nccwpck_require__(1599)
-const Symbols = __nccwpck_require__(9411)
-const { InvalidArgumentError } = __nccwpck_require__(8091)
+} = __nccwpck_require__(3173)
+const { MockInterceptor } = __nccwpck_require__(6799)
+const Symbols = __nccwpck_require__(2771)
+const { InvalidArgumentError } = __nccwpck_require__(4891)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -10959,7 +10959,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 8149:
+/***/ 3173:
 /***/ ((module) => {
 
 
@@ -10989,20 +10989,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1725:
+/***/ 157:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(5445)
+const { MockNotMatchedError } = __nccwpck_require__(5301)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(8149)
-const { buildURL } = __nccwpck_require__(1544)
+} = __nccwpck_require__(3173)
+const { buildURL } = __nccwpck_require__(5832)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -11363,7 +11363,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1030:
+/***/ 102:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11413,7 +11413,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 8353:
+/***/ 4289:
 /***/ ((module) => {
 
 
@@ -11449,7 +11449,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 2563:
+/***/ 9827:
 /***/ ((module) => {
 
 
@@ -11879,20 +11879,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4330:
+/***/ 2682:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(7589)
-const { urlEquals, getFieldValues } = __nccwpck_require__(102)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(1544)
-const { webidl } = __nccwpck_require__(253)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9107)
-const { Request, fromInnerRequest } = __nccwpck_require__(6055)
-const { kState } = __nccwpck_require__(4883)
-const { fetching } = __nccwpck_require__(7302)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(4296)
+const { kConstruct } = __nccwpck_require__(1509)
+const { urlEquals, getFieldValues } = __nccwpck_require__(8918)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(5832)
+const { webidl } = __nccwpck_require__(9677)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(4339)
+const { Request, fromInnerRequest } = __nccwpck_require__(9863)
+const { kState } = __nccwpck_require__(5779)
+const { fetching } = __nccwpck_require__(9142)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(6648)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -12745,15 +12745,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6949:
+/***/ 9269:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(7589)
-const { Cache } = __nccwpck_require__(4330)
-const { webidl } = __nccwpck_require__(253)
-const { kEnumerableProperty } = __nccwpck_require__(1544)
+const { kConstruct } = __nccwpck_require__(1509)
+const { Cache } = __nccwpck_require__(2682)
+const { webidl } = __nccwpck_require__(9677)
+const { kEnumerableProperty } = __nccwpck_require__(5832)
 
 class CacheStorage {
   /**
@@ -12904,26 +12904,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7589:
+/***/ 1509:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(9411).kConstruct)
+  kConstruct: (__nccwpck_require__(2771).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 102:
+/***/ 8918:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(980)
-const { isValidHeaderName } = __nccwpck_require__(4296)
+const { URLSerializer } = __nccwpck_require__(8420)
+const { isValidHeaderName } = __nccwpck_require__(6648)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -12968,7 +12968,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6820:
+/***/ 6308:
 /***/ ((module) => {
 
 
@@ -12987,15 +12987,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5437:
+/***/ 4397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(2802)
-const { stringify } = __nccwpck_require__(5613)
-const { webidl } = __nccwpck_require__(253)
-const { Headers } = __nccwpck_require__(3676)
+const { parseSetCookie } = __nccwpck_require__(8018)
+const { stringify } = __nccwpck_require__(2061)
+const { webidl } = __nccwpck_require__(9677)
+const { Headers } = __nccwpck_require__(8668)
 
 /**
  * @typedef {Object} Cookie
@@ -13178,14 +13178,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2802:
+/***/ 8018:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(6820)
-const { isCTLExcludingHtab } = __nccwpck_require__(5613)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(980)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(6308)
+const { isCTLExcludingHtab } = __nccwpck_require__(2061)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(8420)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -13495,7 +13495,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5613:
+/***/ 2061:
 /***/ ((module) => {
 
 
@@ -13854,13 +13854,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2455:
+/***/ 9927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(6627)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(9027)
 
 /**
  * @type {number[]} BOM
@@ -14435,23 +14435,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6942:
+/***/ 3646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(7302)
-const { makeRequest } = __nccwpck_require__(6055)
-const { webidl } = __nccwpck_require__(253)
-const { EventSourceStream } = __nccwpck_require__(2455)
-const { parseMIMEType } = __nccwpck_require__(980)
-const { createFastMessageEvent } = __nccwpck_require__(44)
-const { isNetworkError } = __nccwpck_require__(9107)
-const { delay } = __nccwpck_require__(6627)
-const { kEnumerableProperty } = __nccwpck_require__(1544)
-const { environmentSettingsObject } = __nccwpck_require__(4296)
-const { getGlobalDispatcher } = __nccwpck_require__(5837)
+const { fetching } = __nccwpck_require__(9142)
+const { makeRequest } = __nccwpck_require__(9863)
+const { webidl } = __nccwpck_require__(9677)
+const { EventSourceStream } = __nccwpck_require__(9927)
+const { parseMIMEType } = __nccwpck_require__(8420)
+const { createFastMessageEvent } = __nccwpck_require__(6620)
+const { isNetworkError } = __nccwpck_require__(4339)
+const { delay } = __nccwpck_require__(9027)
+const { kEnumerableProperty } = __nccwpck_require__(5832)
+const { environmentSettingsObject } = __nccwpck_require__(6648)
+const { getGlobalDispatcher } = __nccwpck_require__(1405)
 
 let experimentalWarned = false
 
@@ -14925,7 +14925,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6627:
+/***/ 9027:
 /***/ ((module) => {
 
 
@@ -14969,12 +14969,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8900:
+/***/ 2116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(1544)
+const util = __nccwpck_require__(5832)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -14984,16 +14984,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(4296)
-const { FormData } = __nccwpck_require__(9662)
-const { kState } = __nccwpck_require__(4883)
-const { webidl } = __nccwpck_require__(253)
+} = __nccwpck_require__(6648)
+const { FormData } = __nccwpck_require__(4782)
+const { kState } = __nccwpck_require__(5779)
+const { webidl } = __nccwpck_require__(9677)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(980)
-const { multipartFormDataParser } = __nccwpck_require__(3100)
+const { serializeAMimeType } = __nccwpck_require__(8420)
+const { multipartFormDataParser } = __nccwpck_require__(5260)
 let random
 
 try {
@@ -15505,7 +15505,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1207:
+/***/ 6183:
 /***/ ((module) => {
 
 
@@ -15636,7 +15636,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 980:
+/***/ 8420:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -16387,12 +16387,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 933:
+/***/ 9109:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(9411)
+const { kConnected, kSize } = __nccwpck_require__(2771)
 
 class CompatWeakRef {
   constructor (value) {
@@ -16440,14 +16440,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 1506:
+/***/ 1554:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(4883)
-const { webidl } = __nccwpck_require__(253)
+const { kState } = __nccwpck_require__(5779)
+const { webidl } = __nccwpck_require__(9677)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -16573,16 +16573,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 3100:
+/***/ 5260:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(1544)
-const { utf8DecodeBytes } = __nccwpck_require__(4296)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(980)
-const { isFileLike } = __nccwpck_require__(1506)
-const { makeEntry } = __nccwpck_require__(9662)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(5832)
+const { utf8DecodeBytes } = __nccwpck_require__(6648)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(8420)
+const { isFileLike } = __nccwpck_require__(1554)
+const { makeEntry } = __nccwpck_require__(4782)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -17054,16 +17054,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9662:
+/***/ 4782:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(4296)
-const { kState } = __nccwpck_require__(4883)
-const { kEnumerableProperty } = __nccwpck_require__(1544)
-const { FileLike, isFileLike } = __nccwpck_require__(1506)
-const { webidl } = __nccwpck_require__(253)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(6648)
+const { kState } = __nccwpck_require__(5779)
+const { kEnumerableProperty } = __nccwpck_require__(5832)
+const { FileLike, isFileLike } = __nccwpck_require__(1554)
+const { webidl } = __nccwpck_require__(9677)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -17313,7 +17313,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 2443:
+/***/ 9339:
 /***/ ((module) => {
 
 
@@ -17360,21 +17360,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3676:
+/***/ 8668:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(9411)
-const { kEnumerableProperty } = __nccwpck_require__(1544)
+const { kConstruct } = __nccwpck_require__(2771)
+const { kEnumerableProperty } = __nccwpck_require__(5832)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(4296)
-const { webidl } = __nccwpck_require__(253)
+} = __nccwpck_require__(6648)
+const { webidl } = __nccwpck_require__(9677)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -18054,7 +18054,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7302:
+/***/ 9142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -18067,9 +18067,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9107)
-const { HeadersList } = __nccwpck_require__(3676)
-const { Request, cloneRequest } = __nccwpck_require__(6055)
+} = __nccwpck_require__(4339)
+const { HeadersList } = __nccwpck_require__(8668)
+const { Request, cloneRequest } = __nccwpck_require__(9863)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -18105,23 +18105,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(4296)
-const { kState, kDispatcher } = __nccwpck_require__(4883)
+} = __nccwpck_require__(6648)
+const { kState, kDispatcher } = __nccwpck_require__(5779)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(8900)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(2116)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(1207)
+} = __nccwpck_require__(6183)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(1544)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(980)
-const { getGlobalDispatcher } = __nccwpck_require__(5837)
-const { webidl } = __nccwpck_require__(253)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(5832)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(8420)
+const { getGlobalDispatcher } = __nccwpck_require__(1405)
+const { webidl } = __nccwpck_require__(9677)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -20331,23 +20331,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6055:
+/***/ 9863:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(8900)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(3676)
-const { FinalizationRegistry } = __nccwpck_require__(933)()
-const util = __nccwpck_require__(1544)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(2116)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(8668)
+const { FinalizationRegistry } = __nccwpck_require__(9109)()
+const util = __nccwpck_require__(5832)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(4296)
+} = __nccwpck_require__(6648)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -20357,12 +20357,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(1207)
+} = __nccwpck_require__(6183)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(4883)
-const { webidl } = __nccwpck_require__(253)
-const { URLSerializer } = __nccwpck_require__(980)
-const { kConstruct } = __nccwpck_require__(9411)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(5779)
+const { webidl } = __nccwpck_require__(9677)
+const { URLSerializer } = __nccwpck_require__(8420)
+const { kConstruct } = __nccwpck_require__(2771)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -21375,14 +21375,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9107:
+/***/ 4339:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(3676)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(8900)
-const util = __nccwpck_require__(1544)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(8668)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(2116)
+const util = __nccwpck_require__(5832)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -21394,16 +21394,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(4296)
+} = __nccwpck_require__(6648)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(1207)
-const { kState, kHeaders } = __nccwpck_require__(4883)
-const { webidl } = __nccwpck_require__(253)
-const { FormData } = __nccwpck_require__(9662)
-const { URLSerializer } = __nccwpck_require__(980)
-const { kConstruct } = __nccwpck_require__(9411)
+} = __nccwpck_require__(6183)
+const { kState, kHeaders } = __nccwpck_require__(5779)
+const { webidl } = __nccwpck_require__(9677)
+const { FormData } = __nccwpck_require__(4782)
+const { URLSerializer } = __nccwpck_require__(8420)
+const { kConstruct } = __nccwpck_require__(2771)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -21992,7 +21992,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4883:
+/***/ 5779:
 /***/ ((module) => {
 
 
@@ -22008,21 +22008,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4296:
+/***/ 6648:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(1207)
-const { getGlobalOrigin } = __nccwpck_require__(2443)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(980)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(6183)
+const { getGlobalOrigin } = __nccwpck_require__(9339)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(8420)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(1544)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(5832)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(253)
+const { webidl } = __nccwpck_require__(9677)
 
 let supportedHashes = []
 
@@ -23647,14 +23647,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 253:
+/***/ 9677:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(1544)
+const { toUSVString } = __nccwpck_require__(5832)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -24349,7 +24349,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5207:
+/***/ 23:
 /***/ ((module) => {
 
 
@@ -24646,7 +24646,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6299:
+/***/ 4219:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -24655,16 +24655,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(7522)
+} = __nccwpck_require__(1042)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(9657)
-const { webidl } = __nccwpck_require__(253)
-const { kEnumerableProperty } = __nccwpck_require__(1544)
+} = __nccwpck_require__(5001)
+const { webidl } = __nccwpck_require__(9677)
+const { kEnumerableProperty } = __nccwpck_require__(5832)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -24997,12 +24997,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2981:
+/***/ 8949:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(253)
+const { webidl } = __nccwpck_require__(9677)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -25082,7 +25082,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9657:
+/***/ 5001:
 /***/ ((module) => {
 
 
@@ -25099,7 +25099,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7522:
+/***/ 1042:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -25110,10 +25110,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(9657)
-const { ProgressEvent } = __nccwpck_require__(2981)
-const { getEncoding } = __nccwpck_require__(5207)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(980)
+} = __nccwpck_require__(5001)
+const { ProgressEvent } = __nccwpck_require__(8949)
+const { getEncoding } = __nccwpck_require__(23)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(8420)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -25497,27 +25497,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2569:
+/***/ 5817:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(1816)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(9096)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(2456)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(5673)
-const { channels } = __nccwpck_require__(8150)
-const { CloseEvent } = __nccwpck_require__(44)
-const { makeRequest } = __nccwpck_require__(6055)
-const { fetching } = __nccwpck_require__(7302)
-const { Headers, getHeadersList } = __nccwpck_require__(3676)
-const { getDecodeSplit } = __nccwpck_require__(4296)
-const { WebsocketFrameSend } = __nccwpck_require__(9272)
+} = __nccwpck_require__(5240)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(5881)
+const { channels } = __nccwpck_require__(6134)
+const { CloseEvent } = __nccwpck_require__(6620)
+const { makeRequest } = __nccwpck_require__(9863)
+const { fetching } = __nccwpck_require__(9142)
+const { Headers, getHeadersList } = __nccwpck_require__(8668)
+const { getDecodeSplit } = __nccwpck_require__(6648)
+const { WebsocketFrameSend } = __nccwpck_require__(9000)
 
 /** @type {import('crypto')} */
 let crypto
@@ -25875,7 +25875,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1816:
+/***/ 9096:
 /***/ ((module) => {
 
 
@@ -25948,14 +25948,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 44:
+/***/ 6620:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(253)
-const { kEnumerableProperty } = __nccwpck_require__(1544)
-const { kConstruct } = __nccwpck_require__(9411)
+const { webidl } = __nccwpck_require__(9677)
+const { kEnumerableProperty } = __nccwpck_require__(5832)
+const { kConstruct } = __nccwpck_require__(2771)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -26284,12 +26284,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9272:
+/***/ 9000:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(1816)
+const { maxUnsigned16Bit } = __nccwpck_require__(9096)
 
 const BUFFER_SIZE = 16386
 
@@ -26387,14 +26387,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2869:
+/***/ 2789:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(5673)
-const { MessageSizeExceededError } = __nccwpck_require__(8091)
+const { isValidClientWindowBits } = __nccwpck_require__(5881)
+const { MessageSizeExceededError } = __nccwpck_require__(4891)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -26499,16 +26499,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 4588:
+/***/ 7676:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(1816)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(2456)
-const { channels } = __nccwpck_require__(8150)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(9096)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(5240)
+const { channels } = __nccwpck_require__(6134)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -26518,11 +26518,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(5673)
-const { WebsocketFrameSend } = __nccwpck_require__(9272)
-const { closeWebSocketConnection } = __nccwpck_require__(2569)
-const { PerMessageDeflate } = __nccwpck_require__(2869)
-const { MessageSizeExceededError } = __nccwpck_require__(8091)
+} = __nccwpck_require__(5881)
+const { WebsocketFrameSend } = __nccwpck_require__(9000)
+const { closeWebSocketConnection } = __nccwpck_require__(5817)
+const { PerMessageDeflate } = __nccwpck_require__(2789)
+const { MessageSizeExceededError } = __nccwpck_require__(4891)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -27033,14 +27033,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 228:
+/***/ 5300:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(9272)
-const { opcodes, sendHints } = __nccwpck_require__(1816)
-const FixedQueue = __nccwpck_require__(6524)
+const { WebsocketFrameSend } = __nccwpck_require__(9000)
+const { opcodes, sendHints } = __nccwpck_require__(9096)
+const FixedQueue = __nccwpck_require__(2236)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -27144,7 +27144,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 2456:
+/***/ 5240:
 /***/ ((module) => {
 
 
@@ -27163,16 +27163,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5673:
+/***/ 5881:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(2456)
-const { states, opcodes } = __nccwpck_require__(1816)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(44)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(5240)
+const { states, opcodes } = __nccwpck_require__(9096)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(6620)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(980)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(8420)
 
 /* globals Blob */
 
@@ -27492,15 +27492,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5366:
+/***/ 7782:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(253)
-const { URLSerializer } = __nccwpck_require__(980)
-const { environmentSettingsObject } = __nccwpck_require__(4296)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(1816)
+const { webidl } = __nccwpck_require__(9677)
+const { URLSerializer } = __nccwpck_require__(8420)
+const { environmentSettingsObject } = __nccwpck_require__(6648)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(9096)
 const {
   kWebSocketURL,
   kReadyState,
@@ -27509,21 +27509,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(2456)
+} = __nccwpck_require__(5240)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(5673)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(2569)
-const { ByteParser } = __nccwpck_require__(4588)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(1544)
-const { getGlobalDispatcher } = __nccwpck_require__(5837)
+} = __nccwpck_require__(5881)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(5817)
+const { ByteParser } = __nccwpck_require__(7676)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(5832)
+const { getGlobalDispatcher } = __nccwpck_require__(1405)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(44)
-const { SendQueue } = __nccwpck_require__(228)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(6620)
+const { SendQueue } = __nccwpck_require__(5300)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -28094,7 +28094,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1916:
+/***/ 8988:
 /***/ ((__unused_webpack_module, exports) => {
 
 var __webpack_unused_export__;
@@ -28244,7 +28244,7 @@ __webpack_unused_export__ = closest;
 
 /***/ }),
 
-/***/ 3964:
+/***/ 6508:
 /***/ ((module) => {
 
 
@@ -28274,13 +28274,13 @@ function clone (obj) {
 
 /***/ }),
 
-/***/ 5744:
+/***/ 3776:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var fs = __nccwpck_require__(9896)
-var polyfills = __nccwpck_require__(3501)
-var legacy = __nccwpck_require__(2270)
-var clone = __nccwpck_require__(3964)
+var polyfills = __nccwpck_require__(4381)
+var legacy = __nccwpck_require__(9630)
+var clone = __nccwpck_require__(6508)
 
 var util = __nccwpck_require__(9023)
 
@@ -28729,7 +28729,7 @@ function retry () {
 
 /***/ }),
 
-/***/ 2270:
+/***/ 9630:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var Stream = (__nccwpck_require__(2203).Stream)
@@ -28854,7 +28854,7 @@ function legacy (fs) {
 
 /***/ }),
 
-/***/ 3501:
+/***/ 4381:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var constants = __nccwpck_require__(9140)
@@ -29216,13 +29216,2137 @@ function patch (fs) {
 
 /***/ }),
 
-/***/ 4006:
+/***/ 3486:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const pico = __nccwpck_require__(8016);
-const utils = __nccwpck_require__(4059);
+var _interopRequireDefault = __nccwpck_require__(970);
+
+var _classCallCheck2 = _interopRequireDefault(__nccwpck_require__(1298));
+
+var _createClass2 = _interopRequireDefault(__nccwpck_require__(2788));
+
+/*
+ * Jexl
+ * Copyright 2020 Tom Shawver
+ */
+var Evaluator = __nccwpck_require__(8909);
+
+var Lexer = __nccwpck_require__(7388);
+
+var Parser = __nccwpck_require__(6345);
+
+var PromiseSync = __nccwpck_require__(5024);
+
+var Expression = /*#__PURE__*/function () {
+  function Expression(grammar, exprStr) {
+    (0, _classCallCheck2.default)(this, Expression);
+    this._grammar = grammar;
+    this._exprStr = exprStr;
+    this._ast = null;
+  }
+  /**
+   * Forces a compilation of the expression string that this Expression object
+   * was constructed with. This function can be called multiple times; useful
+   * if the language elements of the associated Jexl instance change.
+   * @returns {Expression} this Expression instance, for convenience
+   */
+
+
+  (0, _createClass2.default)(Expression, [{
+    key: "compile",
+    value: function compile() {
+      var lexer = new Lexer(this._grammar);
+      var parser = new Parser(this._grammar);
+      var tokens = lexer.tokenize(this._exprStr);
+      parser.addTokens(tokens);
+      this._ast = parser.complete();
+      return this;
+    }
+    /**
+     * Asynchronously evaluates the expression within an optional context.
+     * @param {Object} [context] A mapping of variables to values, which will be
+     *      made accessible to the Jexl expression when evaluating it
+     * @returns {Promise<*>} resolves with the result of the evaluation.
+     */
+
+  }, {
+    key: "eval",
+    value: function _eval() {
+      var context = arguments.length > 0 && arguments[0] !== undefined ? arguments[0] : {};
+      return this._eval(context, Promise);
+    }
+    /**
+     * Synchronously evaluates the expression within an optional context.
+     * @param {Object} [context] A mapping of variables to values, which will be
+     *      made accessible to the Jexl expression when evaluating it
+     * @returns {*} the result of the evaluation.
+     * @throws {*} on error
+     */
+
+  }, {
+    key: "evalSync",
+    value: function evalSync() {
+      var context = arguments.length > 0 && arguments[0] !== undefined ? arguments[0] : {};
+
+      var res = this._eval(context, PromiseSync);
+
+      if (res.error) throw res.error;
+      return res.value;
+    }
+  }, {
+    key: "_eval",
+    value: function _eval(context, promise) {
+      var _this = this;
+
+      return promise.resolve().then(function () {
+        var ast = _this._getAst();
+
+        var evaluator = new Evaluator(_this._grammar, context, undefined, promise);
+        return evaluator.eval(ast);
+      });
+    }
+  }, {
+    key: "_getAst",
+    value: function _getAst() {
+      if (!this._ast) this.compile();
+      return this._ast;
+    }
+  }]);
+  return Expression;
+}();
+
+module.exports = Expression;
+
+/***/ }),
+
+/***/ 721:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var _interopRequireDefault = __nccwpck_require__(970);
+
+var _defineProperty2 = _interopRequireDefault(__nccwpck_require__(9532));
+
+var _classCallCheck2 = _interopRequireDefault(__nccwpck_require__(1298));
+
+var _createClass2 = _interopRequireDefault(__nccwpck_require__(2788));
+
+/*
+ * Jexl
+ * Copyright 2020 Tom Shawver
+ */
+var Expression = __nccwpck_require__(3486);
+
+var _require = __nccwpck_require__(1091),
+    getGrammar = _require.getGrammar;
+/**
+ * Jexl is the Javascript Expression Language, capable of parsing and
+ * evaluating basic to complex expression strings, combined with advanced
+ * xpath-like drilldown into native Javascript objects.
+ * @constructor
+ */
+
+
+var Jexl = /*#__PURE__*/function () {
+  function Jexl() {
+    (0, _classCallCheck2.default)(this, Jexl);
+    // Allow expr to be called outside of the jexl context
+    this.expr = this.expr.bind(this);
+    this._grammar = getGrammar();
+  }
+  /**
+   * Adds a binary operator to Jexl at the specified precedence. The higher the
+   * precedence, the earlier the operator is applied in the order of operations.
+   * For example, * has a higher precedence than +, because multiplication comes
+   * before division.
+   *
+   * Please see grammar.js for a listing of all default operators and their
+   * precedence values in order to choose the appropriate precedence for the
+   * new operator.
+   * @param {string} operator The operator string to be added
+   * @param {number} precedence The operator's precedence
+   * @param {function} fn A function to run to calculate the result. The function
+   *      will be called with two arguments: left and right, denoting the values
+   *      on either side of the operator. It should return either the resulting
+   *      value, or a Promise that resolves with the resulting value.
+   * @param {boolean} [manualEval] If true, the `left` and `right` arguments
+   *      will be wrapped in objects with an `eval` function. Calling
+   *      left.eval() or right.eval() will return a promise that resolves to
+   *      that operand's actual value. This is useful to conditionally evaluate
+   *      operands.
+   */
+
+
+  (0, _createClass2.default)(Jexl, [{
+    key: "addBinaryOp",
+    value: function addBinaryOp(operator, precedence, fn, manualEval) {
+      this._addGrammarElement(operator, (0, _defineProperty2.default)({
+        type: 'binaryOp',
+        precedence: precedence
+      }, manualEval ? 'evalOnDemand' : 'eval', fn));
+    }
+    /**
+     * Adds or replaces an expression function in this Jexl instance.
+     * @param {string} name The name of the expression function, as it will be
+     *      used within Jexl expressions
+     * @param {function} fn The javascript function to be executed when this
+     *      expression function is invoked. It will be provided with each argument
+     *      supplied in the expression, in the same order.
+     */
+
+  }, {
+    key: "addFunction",
+    value: function addFunction(name, fn) {
+      this._grammar.functions[name] = fn;
+    }
+    /**
+     * Syntactic sugar for calling {@link #addFunction} repeatedly. This function
+     * accepts a map of one or more expression function names to their javascript
+     * function counterpart.
+     * @param {{}} map A map of expression function names to javascript functions
+     */
+
+  }, {
+    key: "addFunctions",
+    value: function addFunctions(map) {
+      for (var key in map) {
+        this._grammar.functions[key] = map[key];
+      }
+    }
+    /**
+     * Adds a unary operator to Jexl. Unary operators are currently only supported
+     * on the left side of the value on which it will operate.
+     * @param {string} operator The operator string to be added
+     * @param {function} fn A function to run to calculate the result. The function
+     *      will be called with one argument: the literal value to the right of the
+     *      operator. It should return either the resulting value, or a Promise
+     *      that resolves with the resulting value.
+     */
+
+  }, {
+    key: "addUnaryOp",
+    value: function addUnaryOp(operator, fn) {
+      this._addGrammarElement(operator, {
+        type: 'unaryOp',
+        weight: Infinity,
+        eval: fn
+      });
+    }
+    /**
+     * Adds or replaces a transform function in this Jexl instance.
+     * @param {string} name The name of the transform function, as it will be used
+     *      within Jexl expressions
+     * @param {function} fn The function to be executed when this transform is
+     *      invoked. It will be provided with at least one argument:
+     *          - {*} value: The value to be transformed
+     *          - {...*} args: The arguments for this transform
+     */
+
+  }, {
+    key: "addTransform",
+    value: function addTransform(name, fn) {
+      this._grammar.transforms[name] = fn;
+    }
+    /**
+     * Syntactic sugar for calling {@link #addTransform} repeatedly.  This function
+     * accepts a map of one or more transform names to their transform function.
+     * @param {{}} map A map of transform names to transform functions
+     */
+
+  }, {
+    key: "addTransforms",
+    value: function addTransforms(map) {
+      for (var key in map) {
+        this._grammar.transforms[key] = map[key];
+      }
+    }
+    /**
+     * Creates an Expression object from the given Jexl expression string, and
+     * immediately compiles it. The returned Expression object can then be
+     * evaluated multiple times with new contexts, without generating any
+     * additional string processing overhead.
+     * @param {string} expression The Jexl expression to be compiled
+     * @returns {Expression} The compiled Expression object
+     */
+
+  }, {
+    key: "compile",
+    value: function compile(expression) {
+      var exprObj = this.createExpression(expression);
+      return exprObj.compile();
+    }
+    /**
+     * Constructs an Expression object from a Jexl expression string.
+     * @param {string} expression The Jexl expression to be wrapped in an
+     *    Expression object
+     * @returns {Expression} The Expression object representing the given string
+     */
+
+  }, {
+    key: "createExpression",
+    value: function createExpression(expression) {
+      return new Expression(this._grammar, expression);
+    }
+    /**
+     * Retrieves a previously set expression function.
+     * @param {string} name The name of the expression function
+     * @returns {function} The expression function
+     */
+
+  }, {
+    key: "getFunction",
+    value: function getFunction(name) {
+      return this._grammar.functions[name];
+    }
+    /**
+     * Retrieves a previously set transform function.
+     * @param {string} name The name of the transform function
+     * @returns {function} The transform function
+     */
+
+  }, {
+    key: "getTransform",
+    value: function getTransform(name) {
+      return this._grammar.transforms[name];
+    }
+    /**
+     * Asynchronously evaluates a Jexl string within an optional context.
+     * @param {string} expression The Jexl expression to be evaluated
+     * @param {Object} [context] A mapping of variables to values, which will be
+     *      made accessible to the Jexl expression when evaluating it
+     * @returns {Promise<*>} resolves with the result of the evaluation.
+     */
+
+  }, {
+    key: "eval",
+    value: function _eval(expression) {
+      var context = arguments.length > 1 && arguments[1] !== undefined ? arguments[1] : {};
+      var exprObj = this.createExpression(expression);
+      return exprObj.eval(context);
+    }
+    /**
+     * Synchronously evaluates a Jexl string within an optional context.
+     * @param {string} expression The Jexl expression to be evaluated
+     * @param {Object} [context] A mapping of variables to values, which will be
+     *      made accessible to the Jexl expression when evaluating it
+     * @returns {*} the result of the evaluation.
+     * @throws {*} on error
+     */
+
+  }, {
+    key: "evalSync",
+    value: function evalSync(expression) {
+      var context = arguments.length > 1 && arguments[1] !== undefined ? arguments[1] : {};
+      var exprObj = this.createExpression(expression);
+      return exprObj.evalSync(context);
+    }
+    /**
+     * A JavaScript template literal to allow expressions to be defined by the
+     * syntax: expr`40 + 2`
+     * @param {Array<string>} strs
+     * @param  {...any} args
+     */
+
+  }, {
+    key: "expr",
+    value: function expr(strs) {
+      for (var _len = arguments.length, args = new Array(_len > 1 ? _len - 1 : 0), _key = 1; _key < _len; _key++) {
+        args[_key - 1] = arguments[_key];
+      }
+
+      var exprStr = strs.reduce(function (acc, str, idx) {
+        var arg = idx < args.length ? args[idx] : '';
+        acc += str + arg;
+        return acc;
+      }, '');
+      return this.createExpression(exprStr);
+    }
+    /**
+     * Removes a binary or unary operator from the Jexl grammar.
+     * @param {string} operator The operator string to be removed
+     */
+
+  }, {
+    key: "removeOp",
+    value: function removeOp(operator) {
+      if (this._grammar.elements[operator] && (this._grammar.elements[operator].type === 'binaryOp' || this._grammar.elements[operator].type === 'unaryOp')) {
+        delete this._grammar.elements[operator];
+      }
+    }
+    /**
+     * Adds an element to the grammar map used by this Jexl instance.
+     * @param {string} str The key string to be added
+     * @param {{type: <string>}} obj A map of configuration options for this
+     *      grammar element
+     * @private
+     */
+
+  }, {
+    key: "_addGrammarElement",
+    value: function _addGrammarElement(str, obj) {
+      this._grammar.elements[str] = obj;
+    }
+  }]);
+  return Jexl;
+}();
+
+module.exports = new Jexl();
+module.exports.Jexl = Jexl;
+
+/***/ }),
+
+/***/ 7388:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var _interopRequireDefault = __nccwpck_require__(970);
+
+var _classCallCheck2 = _interopRequireDefault(__nccwpck_require__(1298));
+
+var _createClass2 = _interopRequireDefault(__nccwpck_require__(2788));
+
+/*
+ * Jexl
+ * Copyright 2020 Tom Shawver
+ */
+var numericRegex = /^-?(?:(?:[0-9]*\.[0-9]+)|[0-9]+)$/;
+var identRegex = /^[a-zA-Zа-яА-Я_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u00FF$][a-zA-Zа-яА-Я0-9_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u00FF$]*$/;
+var escEscRegex = /\\\\/;
+var whitespaceRegex = /^\s*$/;
+var preOpRegexElems = [// Strings
+"'(?:(?:\\\\')|[^'])*'", '"(?:(?:\\\\")|[^"])*"', // Whitespace
+'\\s+', // Booleans
+'\\btrue\\b', '\\bfalse\\b'];
+var postOpRegexElems = [// Identifiers
+"[a-zA-Z\u0430-\u044F\u0410-\u042F_\xC0-\xD6\xD8-\xF6\xF8-\xFF\\$][a-zA-Z0-9\u0430-\u044F\u0410-\u042F_\xC0-\xD6\xD8-\xF6\xF8-\xFF\\$]*", // Numerics (without negative symbol)
+'(?:(?:[0-9]*\\.[0-9]+)|[0-9]+)'];
+var minusNegatesAfter = ['binaryOp', 'unaryOp', 'openParen', 'openBracket', 'question', 'colon'];
+/**
+ * Lexer is a collection of stateless, statically-accessed functions for the
+ * lexical parsing of a Jexl string.  Its responsibility is to identify the
+ * "parts of speech" of a Jexl expression, and tokenize and label each, but
+ * to do only the most minimal syntax checking; the only errors the Lexer
+ * should be concerned with are if it's unable to identify the utility of
+ * any of its tokens.  Errors stemming from these tokens not being in a
+ * sensible configuration should be left for the Parser to handle.
+ * @type {{}}
+ */
+
+var Lexer = /*#__PURE__*/function () {
+  function Lexer(grammar) {
+    (0, _classCallCheck2.default)(this, Lexer);
+    this._grammar = grammar;
+  }
+  /**
+   * Splits a Jexl expression string into an array of expression elements.
+   * @param {string} str A Jexl expression string
+   * @returns {Array<string>} An array of substrings defining the functional
+   *      elements of the expression.
+   */
+
+
+  (0, _createClass2.default)(Lexer, [{
+    key: "getElements",
+    value: function getElements(str) {
+      var regex = this._getSplitRegex();
+
+      return str.split(regex).filter(function (elem) {
+        // Remove empty strings
+        return elem;
+      });
+    }
+    /**
+     * Converts an array of expression elements into an array of tokens.  Note that
+     * the resulting array may not equal the element array in length, as any
+     * elements that consist only of whitespace get appended to the previous
+     * token's "raw" property.  For the structure of a token object, please see
+     * {@link Lexer#tokenize}.
+     * @param {Array<string>} elements An array of Jexl expression elements to be
+     *      converted to tokens
+     * @returns {Array<{type, value, raw}>} an array of token objects.
+     */
+
+  }, {
+    key: "getTokens",
+    value: function getTokens(elements) {
+      var tokens = [];
+      var negate = false;
+
+      for (var i = 0; i < elements.length; i++) {
+        if (this._isWhitespace(elements[i])) {
+          if (tokens.length) {
+            tokens[tokens.length - 1].raw += elements[i];
+          }
+        } else if (elements[i] === '-' && this._isNegative(tokens)) {
+          negate = true;
+        } else {
+          if (negate) {
+            elements[i] = '-' + elements[i];
+            negate = false;
+          }
+
+          tokens.push(this._createToken(elements[i]));
+        }
+      } // Catch a - at the end of the string. Let the parser handle that issue.
+
+
+      if (negate) {
+        tokens.push(this._createToken('-'));
+      }
+
+      return tokens;
+    }
+    /**
+     * Converts a Jexl string into an array of tokens.  Each token is an object
+     * in the following format:
+     *
+     *     {
+     *         type: <string>,
+     *         [name]: <string>,
+     *         value: <boolean|number|string>,
+     *         raw: <string>
+     *     }
+     *
+     * Type is one of the following:
+     *
+     *      literal, identifier, binaryOp, unaryOp
+     *
+     * OR, if the token is a control character its type is the name of the element
+     * defined in the Grammar.
+     *
+     * Name appears only if the token is a control string found in
+     * {@link grammar#elements}, and is set to the name of the element.
+     *
+     * Value is the value of the token in the correct type (boolean or numeric as
+     * appropriate). Raw is the string representation of this value taken directly
+     * from the expression string, including any trailing spaces.
+     * @param {string} str The Jexl string to be tokenized
+     * @returns {Array<{type, value, raw}>} an array of token objects.
+     * @throws {Error} if the provided string contains an invalid token.
+     */
+
+  }, {
+    key: "tokenize",
+    value: function tokenize(str) {
+      var elements = this.getElements(str);
+      return this.getTokens(elements);
+    }
+    /**
+     * Creates a new token object from an element of a Jexl string. See
+     * {@link Lexer#tokenize} for a description of the token object.
+     * @param {string} element The element from which a token should be made
+     * @returns {{value: number|boolean|string, [name]: string, type: string,
+     *      raw: string}} a token object describing the provided element.
+     * @throws {Error} if the provided string is not a valid expression element.
+     * @private
+     */
+
+  }, {
+    key: "_createToken",
+    value: function _createToken(element) {
+      var token = {
+        type: 'literal',
+        value: element,
+        raw: element
+      };
+
+      if (element[0] === '"' || element[0] === "'") {
+        token.value = this._unquote(element);
+      } else if (element.match(numericRegex)) {
+        token.value = parseFloat(element);
+      } else if (element === 'true' || element === 'false') {
+        token.value = element === 'true';
+      } else if (this._grammar.elements[element]) {
+        token.type = this._grammar.elements[element].type;
+      } else if (element.match(identRegex)) {
+        token.type = 'identifier';
+      } else {
+        throw new Error("Invalid expression token: ".concat(element));
+      }
+
+      return token;
+    }
+    /**
+     * Escapes a string so that it can be treated as a string literal within a
+     * regular expression.
+     * @param {string} str The string to be escaped
+     * @returns {string} the RegExp-escaped string.
+     * @see https://developer.mozilla.org/en/docs/Web/JavaScript/Guide/Regular_Expressions
+     * @private
+     */
+
+  }, {
+    key: "_escapeRegExp",
+    value: function _escapeRegExp(str) {
+      str = str.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+      if (str.match(identRegex)) {
+        str = '\\b' + str + '\\b';
+      }
+
+      return str;
+    }
+    /**
+     * Gets a RegEx object appropriate for splitting a Jexl string into its core
+     * elements.
+     * @returns {RegExp} An element-splitting RegExp object
+     * @private
+     */
+
+  }, {
+    key: "_getSplitRegex",
+    value: function _getSplitRegex() {
+      var _this = this;
+
+      if (!this._splitRegex) {
+        // Sort by most characters to least, then regex escape each
+        var elemArray = Object.keys(this._grammar.elements).sort(function (a, b) {
+          return b.length - a.length;
+        }).map(function (elem) {
+          return _this._escapeRegExp(elem);
+        }, this);
+        this._splitRegex = new RegExp('(' + [preOpRegexElems.join('|'), elemArray.join('|'), postOpRegexElems.join('|')].join('|') + ')');
+      }
+
+      return this._splitRegex;
+    }
+    /**
+     * Determines whether the addition of a '-' token should be interpreted as a
+     * negative symbol for an upcoming number, given an array of tokens already
+     * processed.
+     * @param {Array<Object>} tokens An array of tokens already processed
+     * @returns {boolean} true if adding a '-' should be considered a negative
+     *      symbol; false otherwise
+     * @private
+     */
+
+  }, {
+    key: "_isNegative",
+    value: function _isNegative(tokens) {
+      if (!tokens.length) return true;
+      return minusNegatesAfter.some(function (type) {
+        return type === tokens[tokens.length - 1].type;
+      });
+    }
+    /**
+     * A utility function to determine if a string consists of only space
+     * characters.
+     * @param {string} str A string to be tested
+     * @returns {boolean} true if the string is empty or consists of only spaces;
+     *      false otherwise.
+     * @private
+     */
+
+  }, {
+    key: "_isWhitespace",
+    value: function _isWhitespace(str) {
+      return !!str.match(whitespaceRegex);
+    }
+    /**
+     * Removes the beginning and trailing quotes from a string, unescapes any
+     * escaped quotes on its interior, and unescapes any escaped escape
+     * characters. Note that this function is not defensive; it assumes that the
+     * provided string is not empty, and that its first and last characters are
+     * actually quotes.
+     * @param {string} str A string whose first and last characters are quotes
+     * @returns {string} a string with the surrounding quotes stripped and escapes
+     *      properly processed.
+     * @private
+     */
+
+  }, {
+    key: "_unquote",
+    value: function _unquote(str) {
+      var quote = str[0];
+      var escQuoteRegex = new RegExp('\\\\' + quote, 'g');
+      return str.substr(1, str.length - 2).replace(escQuoteRegex, quote).replace(escEscRegex, '\\');
+    }
+  }]);
+  return Lexer;
+}();
+
+module.exports = Lexer;
+
+/***/ }),
+
+/***/ 5024:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var _interopRequireDefault = __nccwpck_require__(970);
+
+var _classCallCheck2 = _interopRequireDefault(__nccwpck_require__(1298));
+
+var _createClass2 = _interopRequireDefault(__nccwpck_require__(2788));
+
+/*
+ * Jexl
+ * Copyright 2020 Tom Shawver
+ */
+var PromiseSync = /*#__PURE__*/function () {
+  function PromiseSync(fn) {
+    (0, _classCallCheck2.default)(this, PromiseSync);
+    fn(this._resolve.bind(this), this._reject.bind(this));
+  }
+
+  (0, _createClass2.default)(PromiseSync, [{
+    key: "catch",
+    value: function _catch(rejected) {
+      if (this.error) {
+        try {
+          this._resolve(rejected(this.error));
+        } catch (e) {
+          this._reject(e);
+        }
+      }
+
+      return this;
+    }
+  }, {
+    key: "then",
+    value: function then(resolved, rejected) {
+      if (!this.error) {
+        try {
+          this._resolve(resolved(this.value));
+        } catch (e) {
+          this._reject(e);
+        }
+      }
+
+      if (rejected) this.catch(rejected);
+      return this;
+    }
+  }, {
+    key: "_reject",
+    value: function _reject(error) {
+      this.value = undefined;
+      this.error = error;
+    }
+  }, {
+    key: "_resolve",
+    value: function _resolve(val) {
+      if (val instanceof PromiseSync) {
+        if (val.error) {
+          this._reject(val.error);
+        } else {
+          this._resolve(val.value);
+        }
+      } else {
+        this.value = val;
+        this.error = undefined;
+      }
+    }
+  }]);
+  return PromiseSync;
+}();
+
+PromiseSync.all = function (vals) {
+  return new PromiseSync(function (resolve) {
+    var resolved = vals.map(function (val) {
+      while (val instanceof PromiseSync) {
+        if (val.error) throw Error(val.error);
+        val = val.value;
+      }
+
+      return val;
+    });
+    resolve(resolved);
+  });
+};
+
+PromiseSync.resolve = function (val) {
+  return new PromiseSync(function (resolve) {
+    return resolve(val);
+  });
+};
+
+PromiseSync.reject = function (error) {
+  return new PromiseSync(function (resolve, reject) {
+    return reject(error);
+  });
+};
+
+module.exports = PromiseSync;
+
+/***/ }),
+
+/***/ 8909:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var _interopRequireDefault = __nccwpck_require__(970);
+
+var _classCallCheck2 = _interopRequireDefault(__nccwpck_require__(1298));
+
+var _createClass2 = _interopRequireDefault(__nccwpck_require__(2788));
+
+/*
+ * Jexl
+ * Copyright 2020 Tom Shawver
+ */
+var handlers = __nccwpck_require__(1191);
+/**
+ * The Evaluator takes a Jexl expression tree as generated by the
+ * {@link Parser} and calculates its value within a given context. The
+ * collection of transforms, context, and a relative context to be used as the
+ * root for relative identifiers, are all specific to an Evaluator instance.
+ * When any of these things change, a new instance is required.  However, a
+ * single instance can be used to simultaneously evaluate many different
+ * expressions, and does not have to be reinstantiated for each.
+ * @param {{}} grammar A grammar object against which to evaluate the expression
+ *      tree
+ * @param {{}} [context] A map of variable keys to their values. This will be
+ *      accessed to resolve the value of each non-relative identifier. Any
+ *      Promise values will be passed to the expression as their resolved
+ *      value.
+ * @param {{}|Array<{}|Array>} [relativeContext] A map or array to be accessed
+ *      to resolve the value of a relative identifier.
+ * @param {function} promise A constructor for the Promise class to be used;
+ *      probably either Promise or PromiseSync.
+ */
+
+
+var Evaluator = /*#__PURE__*/function () {
+  function Evaluator(grammar, context, relativeContext) {
+    var promise = arguments.length > 3 && arguments[3] !== undefined ? arguments[3] : Promise;
+    (0, _classCallCheck2.default)(this, Evaluator);
+    this._grammar = grammar;
+    this._context = context || {};
+    this._relContext = relativeContext || this._context;
+    this.Promise = promise;
+  }
+  /**
+   * Evaluates an expression tree within the configured context.
+   * @param {{}} ast An expression tree object
+   * @returns {Promise<*>} resolves with the resulting value of the expression.
+   */
+
+
+  (0, _createClass2.default)(Evaluator, [{
+    key: "eval",
+    value: function _eval(ast) {
+      var _this = this;
+
+      return this.Promise.resolve().then(function () {
+        return handlers[ast.type].call(_this, ast);
+      });
+    }
+    /**
+     * Simultaneously evaluates each expression within an array, and delivers the
+     * response as an array with the resulting values at the same indexes as their
+     * originating expressions.
+     * @param {Array<string>} arr An array of expression strings to be evaluated
+     * @returns {Promise<Array<{}>>} resolves with the result array
+     */
+
+  }, {
+    key: "evalArray",
+    value: function evalArray(arr) {
+      var _this2 = this;
+
+      return this.Promise.all(arr.map(function (elem) {
+        return _this2.eval(elem);
+      }));
+    }
+    /**
+     * Simultaneously evaluates each expression within a map, and delivers the
+     * response as a map with the same keys, but with the evaluated result for each
+     * as their value.
+     * @param {{}} map A map of expression names to expression trees to be
+     *      evaluated
+     * @returns {Promise<{}>} resolves with the result map.
+     */
+
+  }, {
+    key: "evalMap",
+    value: function evalMap(map) {
+      var _this3 = this;
+
+      var keys = Object.keys(map);
+      var result = {};
+      var asts = keys.map(function (key) {
+        return _this3.eval(map[key]);
+      });
+      return this.Promise.all(asts).then(function (vals) {
+        vals.forEach(function (val, idx) {
+          result[keys[idx]] = val;
+        });
+        return result;
+      });
+    }
+    /**
+     * Applies a filter expression with relative identifier elements to a subject.
+     * The intent is for the subject to be an array of subjects that will be
+     * individually used as the relative context against the provided expression
+     * tree. Only the elements whose expressions result in a truthy value will be
+     * included in the resulting array.
+     *
+     * If the subject is not an array of values, it will be converted to a single-
+     * element array before running the filter.
+     * @param {*} subject The value to be filtered usually an array. If this value is
+     *      not an array, it will be converted to an array with this value as the
+     *      only element.
+     * @param {{}} expr The expression tree to run against each subject. If the
+     *      tree evaluates to a truthy result, then the value will be included in
+     *      the returned array otherwise, it will be eliminated.
+     * @returns {Promise<Array>} resolves with an array of values that passed the
+     *      expression filter.
+     * @private
+     */
+
+  }, {
+    key: "_filterRelative",
+    value: function _filterRelative(subject, expr) {
+      var _this4 = this;
+
+      var promises = [];
+
+      if (!Array.isArray(subject)) {
+        subject = subject === undefined ? [] : [subject];
+      }
+
+      subject.forEach(function (elem) {
+        var evalInst = new Evaluator(_this4._grammar, _this4._context, elem, _this4.Promise);
+        promises.push(evalInst.eval(expr));
+      });
+      return this.Promise.all(promises).then(function (values) {
+        var results = [];
+        values.forEach(function (value, idx) {
+          if (value) {
+            results.push(subject[idx]);
+          }
+        });
+        return results;
+      });
+    }
+    /**
+     * Applies a static filter expression to a subject value.  If the filter
+     * expression evaluates to boolean true, the subject is returned if false,
+     * undefined.
+     *
+     * For any other resulting value of the expression, this function will attempt
+     * to respond with the property at that name or index of the subject.
+     * @param {*} subject The value to be filtered.  Usually an Array (for which
+     *      the expression would generally resolve to a numeric index) or an
+     *      Object (for which the expression would generally resolve to a string
+     *      indicating a property name)
+     * @param {{}} expr The expression tree to run against the subject
+     * @returns {Promise<*>} resolves with the value of the drill-down.
+     * @private
+     */
+
+  }, {
+    key: "_filterStatic",
+    value: function _filterStatic(subject, expr) {
+      return this.eval(expr).then(function (res) {
+        if (typeof res === 'boolean') {
+          return res ? subject : undefined;
+        }
+
+        return subject[res];
+      });
+    }
+  }]);
+  return Evaluator;
+}();
+
+module.exports = Evaluator;
+
+/***/ }),
+
+/***/ 1191:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var _interopRequireDefault = __nccwpck_require__(970);
+
+var _toConsumableArray2 = _interopRequireDefault(__nccwpck_require__(5835));
+
+/*
+ * Jexl
+ * Copyright 2020 Tom Shawver
+ */
+var poolNames = {
+  functions: 'Jexl Function',
+  transforms: 'Transform'
+};
+/**
+ * Evaluates an ArrayLiteral by returning its value, with each element
+ * independently run through the evaluator.
+ * @param {{type: 'ObjectLiteral', value: <{}>}} ast An expression tree with an
+ *      ObjectLiteral as the top node
+ * @returns {Promise.<[]>} resolves to a map contained evaluated values.
+ * @private
+ */
+
+exports.ArrayLiteral = function (ast) {
+  return this.evalArray(ast.value);
+};
+/**
+ * Evaluates a BinaryExpression node by running the Grammar's evaluator for
+ * the given operator. Note that binary expressions support two types of
+ * evaluators: `eval` is called with the left and right operands pre-evaluated.
+ * `evalOnDemand`, if it exists, will be called with the left and right operands
+ * each individually wrapped in an object with an "eval" function that returns
+ * a promise with the resulting value. This allows the binary expression to
+ * evaluate the operands conditionally.
+ * @param {{type: 'BinaryExpression', operator: <string>, left: {},
+ *      right: {}}} ast An expression tree with a BinaryExpression as the top
+ *      node
+ * @returns {Promise<*>} resolves with the value of the BinaryExpression.
+ * @private
+ */
+
+
+exports.BinaryExpression = function (ast) {
+  var _this = this;
+
+  var grammarOp = this._grammar.elements[ast.operator];
+
+  if (grammarOp.evalOnDemand) {
+    var wrap = function wrap(subAst) {
+      return {
+        eval: function _eval() {
+          return _this.eval(subAst);
+        }
+      };
+    };
+
+    return grammarOp.evalOnDemand(wrap(ast.left), wrap(ast.right));
+  }
+
+  return this.Promise.all([this.eval(ast.left), this.eval(ast.right)]).then(function (arr) {
+    return grammarOp.eval(arr[0], arr[1]);
+  });
+};
+/**
+ * Evaluates a ConditionalExpression node by first evaluating its test branch,
+ * and resolving with the consequent branch if the test is truthy, or the
+ * alternate branch if it is not. If there is no consequent branch, the test
+ * result will be used instead.
+ * @param {{type: 'ConditionalExpression', test: {}, consequent: {},
+ *      alternate: {}}} ast An expression tree with a ConditionalExpression as
+ *      the top node
+ * @private
+ */
+
+
+exports.ConditionalExpression = function (ast) {
+  var _this2 = this;
+
+  return this.eval(ast.test).then(function (res) {
+    if (res) {
+      if (ast.consequent) {
+        return _this2.eval(ast.consequent);
+      }
+
+      return res;
+    }
+
+    return _this2.eval(ast.alternate);
+  });
+};
+/**
+ * Evaluates a FilterExpression by applying it to the subject value.
+ * @param {{type: 'FilterExpression', relative: <boolean>, expr: {},
+ *      subject: {}}} ast An expression tree with a FilterExpression as the top
+ *      node
+ * @returns {Promise<*>} resolves with the value of the FilterExpression.
+ * @private
+ */
+
+
+exports.FilterExpression = function (ast) {
+  var _this3 = this;
+
+  return this.eval(ast.subject).then(function (subject) {
+    if (ast.relative) {
+      return _this3._filterRelative(subject, ast.expr);
+    }
+
+    return _this3._filterStatic(subject, ast.expr);
+  });
+};
+/**
+ * Evaluates an Identifier by either stemming from the evaluated 'from'
+ * expression tree or accessing the context provided when this Evaluator was
+ * constructed.
+ * @param {{type: 'Identifier', value: <string>, [from]: {}}} ast An expression
+ *      tree with an Identifier as the top node
+ * @returns {Promise<*>|*} either the identifier's value, or a Promise that
+ *      will resolve with the identifier's value.
+ * @private
+ */
+
+
+exports.Identifier = function (ast) {
+  if (!ast.from) {
+    return ast.relative ? this._relContext[ast.value] : this._context[ast.value];
+  }
+
+  return this.eval(ast.from).then(function (context) {
+    if (context === undefined || context === null) {
+      return undefined;
+    }
+
+    if (Array.isArray(context)) {
+      context = context[0];
+    }
+
+    return context[ast.value];
+  });
+};
+/**
+ * Evaluates a Literal by returning its value property.
+ * @param {{type: 'Literal', value: <string|number|boolean>}} ast An expression
+ *      tree with a Literal as its only node
+ * @returns {string|number|boolean} The value of the Literal node
+ * @private
+ */
+
+
+exports.Literal = function (ast) {
+  return ast.value;
+};
+/**
+ * Evaluates an ObjectLiteral by returning its value, with each key
+ * independently run through the evaluator.
+ * @param {{type: 'ObjectLiteral', value: <{}>}} ast An expression tree with an
+ *      ObjectLiteral as the top node
+ * @returns {Promise<{}>} resolves to a map contained evaluated values.
+ * @private
+ */
+
+
+exports.ObjectLiteral = function (ast) {
+  return this.evalMap(ast.value);
+};
+/**
+ * Evaluates a FunctionCall node by applying the supplied arguments to a
+ * function defined in one of the grammar's function pools.
+ * @param {{type: 'FunctionCall', name: <string>}} ast An
+ *      expression tree with a FunctionCall as the top node
+ * @returns {Promise<*>|*} the value of the function call, or a Promise that
+ *      will resolve with the resulting value.
+ * @private
+ */
+
+
+exports.FunctionCall = function (ast) {
+  var poolName = poolNames[ast.pool];
+
+  if (!poolName) {
+    throw new Error("Corrupt AST: Pool '".concat(ast.pool, "' not found"));
+  }
+
+  var pool = this._grammar[ast.pool];
+  var func = pool[ast.name];
+
+  if (!func) {
+    throw new Error("".concat(poolName, " ").concat(ast.name, " is not defined."));
+  }
+
+  return this.evalArray(ast.args || []).then(function (args) {
+    return func.apply(void 0, (0, _toConsumableArray2.default)(args));
+  });
+};
+/**
+ * Evaluates a Unary expression by passing the right side through the
+ * operator's eval function.
+ * @param {{type: 'UnaryExpression', operator: <string>, right: {}}} ast An
+ *      expression tree with a UnaryExpression as the top node
+ * @returns {Promise<*>} resolves with the value of the UnaryExpression.
+ * @constructor
+ */
+
+
+exports.UnaryExpression = function (ast) {
+  var _this4 = this;
+
+  return this.eval(ast.right).then(function (right) {
+    return _this4._grammar.elements[ast.operator].eval(right);
+  });
+};
+
+/***/ }),
+
+/***/ 1091:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+/*
+ * Jexl
+ * Copyright 2020 Tom Shawver
+ */
+
+/* eslint eqeqeq:0 */
+exports.getGrammar = function () {
+  return {
+    /**
+     * A map of all expression elements to their properties. Note that changes
+     * here may require changes in the Lexer or Parser.
+     * @type {{}}
+     */
+    elements: {
+      '.': {
+        type: 'dot'
+      },
+      '[': {
+        type: 'openBracket'
+      },
+      ']': {
+        type: 'closeBracket'
+      },
+      '|': {
+        type: 'pipe'
+      },
+      '{': {
+        type: 'openCurl'
+      },
+      '}': {
+        type: 'closeCurl'
+      },
+      ':': {
+        type: 'colon'
+      },
+      ',': {
+        type: 'comma'
+      },
+      '(': {
+        type: 'openParen'
+      },
+      ')': {
+        type: 'closeParen'
+      },
+      '?': {
+        type: 'question'
+      },
+      '+': {
+        type: 'binaryOp',
+        precedence: 30,
+        eval: function _eval(left, right) {
+          return left + right;
+        }
+      },
+      '-': {
+        type: 'binaryOp',
+        precedence: 30,
+        eval: function _eval(left, right) {
+          return left - right;
+        }
+      },
+      '*': {
+        type: 'binaryOp',
+        precedence: 40,
+        eval: function _eval(left, right) {
+          return left * right;
+        }
+      },
+      '/': {
+        type: 'binaryOp',
+        precedence: 40,
+        eval: function _eval(left, right) {
+          return left / right;
+        }
+      },
+      '//': {
+        type: 'binaryOp',
+        precedence: 40,
+        eval: function _eval(left, right) {
+          return Math.floor(left / right);
+        }
+      },
+      '%': {
+        type: 'binaryOp',
+        precedence: 50,
+        eval: function _eval(left, right) {
+          return left % right;
+        }
+      },
+      '^': {
+        type: 'binaryOp',
+        precedence: 50,
+        eval: function _eval(left, right) {
+          return Math.pow(left, right);
+        }
+      },
+      '==': {
+        type: 'binaryOp',
+        precedence: 20,
+        eval: function _eval(left, right) {
+          return left == right;
+        }
+      },
+      '!=': {
+        type: 'binaryOp',
+        precedence: 20,
+        eval: function _eval(left, right) {
+          return left != right;
+        }
+      },
+      '>': {
+        type: 'binaryOp',
+        precedence: 20,
+        eval: function _eval(left, right) {
+          return left > right;
+        }
+      },
+      '>=': {
+        type: 'binaryOp',
+        precedence: 20,
+        eval: function _eval(left, right) {
+          return left >= right;
+        }
+      },
+      '<': {
+        type: 'binaryOp',
+        precedence: 20,
+        eval: function _eval(left, right) {
+          return left < right;
+        }
+      },
+      '<=': {
+        type: 'binaryOp',
+        precedence: 20,
+        eval: function _eval(left, right) {
+          return left <= right;
+        }
+      },
+      '&&': {
+        type: 'binaryOp',
+        precedence: 10,
+        evalOnDemand: function evalOnDemand(left, right) {
+          return left.eval().then(function (leftVal) {
+            if (!leftVal) return leftVal;
+            return right.eval();
+          });
+        }
+      },
+      '||': {
+        type: 'binaryOp',
+        precedence: 10,
+        evalOnDemand: function evalOnDemand(left, right) {
+          return left.eval().then(function (leftVal) {
+            if (leftVal) return leftVal;
+            return right.eval();
+          });
+        }
+      },
+      in: {
+        type: 'binaryOp',
+        precedence: 20,
+        eval: function _eval(left, right) {
+          if (typeof right === 'string') {
+            return right.indexOf(left) !== -1;
+          }
+
+          if (Array.isArray(right)) {
+            return right.some(function (elem) {
+              return elem === left;
+            });
+          }
+
+          return false;
+        }
+      },
+      '!': {
+        type: 'unaryOp',
+        precedence: Infinity,
+        eval: function _eval(right) {
+          return !right;
+        }
+      }
+    },
+
+    /**
+     * A map of function names to javascript functions. A Jexl function
+     * takes zero ore more arguemnts:
+     *
+     *     - {*} ...args: A variable number of arguments passed to this function.
+     *       All of these are pre-evaluated to their actual values before calling
+     *       the function.
+     *
+     * The Jexl function should return either the transformed value, or
+     * a Promises/A+ Promise object that resolves with the value and rejects
+     * or throws only when an unrecoverable error occurs. Functions should
+     * generally return undefined when they don't make sense to be used on the
+     * given value type, rather than throw/reject. An error is only
+     * appropriate when the function would normally return a value, but
+     * cannot due to some other failure.
+     */
+    functions: {},
+
+    /**
+     * A map of transform names to transform functions. A transform function
+     * takes one ore more arguemnts:
+     *
+     *     - {*} val: A value to be transformed
+     *     - {*} ...args: A variable number of arguments passed to this transform.
+     *       All of these are pre-evaluated to their actual values before calling
+     *       the function.
+     *
+     * The transform function should return either the transformed value, or
+     * a Promises/A+ Promise object that resolves with the value and rejects
+     * or throws only when an unrecoverable error occurs. Transforms should
+     * generally return undefined when they don't make sense to be used on the
+     * given value type, rather than throw/reject. An error is only
+     * appropriate when the transform would normally return a value, but
+     * cannot due to some other failure.
+     */
+    transforms: {}
+  };
+};
+
+/***/ }),
+
+/***/ 6345:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var _interopRequireDefault = __nccwpck_require__(970);
+
+var _classCallCheck2 = _interopRequireDefault(__nccwpck_require__(1298));
+
+var _createClass2 = _interopRequireDefault(__nccwpck_require__(2788));
+
+/*
+ * Jexl
+ * Copyright 2020 Tom Shawver
+ */
+var handlers = __nccwpck_require__(587);
+
+var states = (__nccwpck_require__(1512)/* .states */ .x);
+/**
+ * The Parser is a state machine that converts tokens from the {@link Lexer}
+ * into an Abstract Syntax Tree (AST), capable of being evaluated in any
+ * context by the {@link Evaluator}.  The Parser expects that all tokens
+ * provided to it are legal and typed properly according to the grammar, but
+ * accepts that the tokens may still be in an invalid order or in some other
+ * unparsable configuration that requires it to throw an Error.
+ * @param {{}} grammar The grammar object to use to parse Jexl strings
+ * @param {string} [prefix] A string prefix to prepend to the expression string
+ *      for error messaging purposes.  This is useful for when a new Parser is
+ *      instantiated to parse an subexpression, as the parent Parser's
+ *      expression string thus far can be passed for a more user-friendly
+ *      error message.
+ * @param {{}} [stopMap] A mapping of token types to any truthy value. When the
+ *      token type is encountered, the parser will return the mapped value
+ *      instead of boolean false.
+ */
+
+
+var Parser = /*#__PURE__*/function () {
+  function Parser(grammar, prefix, stopMap) {
+    (0, _classCallCheck2.default)(this, Parser);
+    this._grammar = grammar;
+    this._state = 'expectOperand';
+    this._tree = null;
+    this._exprStr = prefix || '';
+    this._relative = false;
+    this._stopMap = stopMap || {};
+  }
+  /**
+   * Processes a new token into the AST and manages the transitions of the state
+   * machine.
+   * @param {{type: <string>}} token A token object, as provided by the
+   *      {@link Lexer#tokenize} function.
+   * @throws {Error} if a token is added when the Parser has been marked as
+   *      complete by {@link #complete}, or if an unexpected token type is added.
+   * @returns {boolean|*} the stopState value if this parser encountered a token
+   *      in the stopState mapb false if tokens can continue.
+   */
+
+
+  (0, _createClass2.default)(Parser, [{
+    key: "addToken",
+    value: function addToken(token) {
+      if (this._state === 'complete') {
+        throw new Error('Cannot add a new token to a completed Parser');
+      }
+
+      var state = states[this._state];
+      var startExpr = this._exprStr;
+      this._exprStr += token.raw;
+
+      if (state.subHandler) {
+        if (!this._subParser) {
+          this._startSubExpression(startExpr);
+        }
+
+        var stopState = this._subParser.addToken(token);
+
+        if (stopState) {
+          this._endSubExpression();
+
+          if (this._parentStop) return stopState;
+          this._state = stopState;
+        }
+      } else if (state.tokenTypes[token.type]) {
+        var typeOpts = state.tokenTypes[token.type];
+        var handleFunc = handlers[token.type];
+
+        if (typeOpts.handler) {
+          handleFunc = typeOpts.handler;
+        }
+
+        if (handleFunc) {
+          handleFunc.call(this, token);
+        }
+
+        if (typeOpts.toState) {
+          this._state = typeOpts.toState;
+        }
+      } else if (this._stopMap[token.type]) {
+        return this._stopMap[token.type];
+      } else {
+        throw new Error("Token ".concat(token.raw, " (").concat(token.type, ") unexpected in expression: ").concat(this._exprStr));
+      }
+
+      return false;
+    }
+    /**
+     * Processes an array of tokens iteratively through the {@link #addToken}
+     * function.
+     * @param {Array<{type: <string>}>} tokens An array of tokens, as provided by
+     *      the {@link Lexer#tokenize} function.
+     */
+
+  }, {
+    key: "addTokens",
+    value: function addTokens(tokens) {
+      tokens.forEach(this.addToken, this);
+    }
+    /**
+     * Marks this Parser instance as completed and retrieves the full AST.
+     * @returns {{}|null} a full expression tree, ready for evaluation by the
+     *      {@link Evaluator#eval} function, or null if no tokens were passed to
+     *      the parser before complete was called
+     * @throws {Error} if the parser is not in a state where it's legal to end
+     *      the expression, indicating that the expression is incomplete
+     */
+
+  }, {
+    key: "complete",
+    value: function complete() {
+      if (this._cursor && !states[this._state].completable) {
+        throw new Error("Unexpected end of expression: ".concat(this._exprStr));
+      }
+
+      if (this._subParser) {
+        this._endSubExpression();
+      }
+
+      this._state = 'complete';
+      return this._cursor ? this._tree : null;
+    }
+    /**
+     * Indicates whether the expression tree contains a relative path identifier.
+     * @returns {boolean} true if a relative identifier exists false otherwise.
+     */
+
+  }, {
+    key: "isRelative",
+    value: function isRelative() {
+      return this._relative;
+    }
+    /**
+     * Ends a subexpression by completing the subParser and passing its result
+     * to the subHandler configured in the current state.
+     * @private
+     */
+
+  }, {
+    key: "_endSubExpression",
+    value: function _endSubExpression() {
+      states[this._state].subHandler.call(this, this._subParser.complete());
+
+      this._subParser = null;
+    }
+    /**
+     * Places a new tree node at the current position of the cursor (to the 'right'
+     * property) and then advances the cursor to the new node. This function also
+     * handles setting the parent of the new node.
+     * @param {{type: <string>}} node A node to be added to the AST
+     * @private
+     */
+
+  }, {
+    key: "_placeAtCursor",
+    value: function _placeAtCursor(node) {
+      if (!this._cursor) {
+        this._tree = node;
+      } else {
+        this._cursor.right = node;
+
+        this._setParent(node, this._cursor);
+      }
+
+      this._cursor = node;
+    }
+    /**
+     * Places a tree node before the current position of the cursor, replacing
+     * the node that the cursor currently points to. This should only be called in
+     * cases where the cursor is known to exist, and the provided node already
+     * contains a pointer to what's at the cursor currently.
+     * @param {{type: <string>}} node A node to be added to the AST
+     * @private
+     */
+
+  }, {
+    key: "_placeBeforeCursor",
+    value: function _placeBeforeCursor(node) {
+      this._cursor = this._cursor._parent;
+
+      this._placeAtCursor(node);
+    }
+    /**
+     * Sets the parent of a node by creating a non-enumerable _parent property
+     * that points to the supplied parent argument.
+     * @param {{type: <string>}} node A node of the AST on which to set a new
+     *      parent
+     * @param {{type: <string>}} parent An existing node of the AST to serve as the
+     *      parent of the new node
+     * @private
+     */
+
+  }, {
+    key: "_setParent",
+    value: function _setParent(node, parent) {
+      Object.defineProperty(node, '_parent', {
+        value: parent,
+        writable: true
+      });
+    }
+    /**
+     * Prepares the Parser to accept a subexpression by (re)instantiating the
+     * subParser.
+     * @param {string} [exprStr] The expression string to prefix to the new Parser
+     * @private
+     */
+
+  }, {
+    key: "_startSubExpression",
+    value: function _startSubExpression(exprStr) {
+      var endStates = states[this._state].endStates;
+
+      if (!endStates) {
+        this._parentStop = true;
+        endStates = this._stopMap;
+      }
+
+      this._subParser = new Parser(this._grammar, exprStr, endStates);
+    }
+  }]);
+  return Parser;
+}();
+
+module.exports = Parser;
+
+/***/ }),
+
+/***/ 587:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+/*
+ * Jexl
+ * Copyright 2020 Tom Shawver
+ */
+
+/**
+ * Handles a subexpression that's used to define a transform argument's value.
+ * @param {{type: <string>}} ast The subexpression tree
+ */
+exports.argVal = function (ast) {
+  if (ast) this._cursor.args.push(ast);
+};
+/**
+ * Handles new array literals by adding them as a new node in the AST,
+ * initialized with an empty array.
+ */
+
+
+exports.arrayStart = function () {
+  this._placeAtCursor({
+    type: 'ArrayLiteral',
+    value: []
+  });
+};
+/**
+ * Handles a subexpression representing an element of an array literal.
+ * @param {{type: <string>}} ast The subexpression tree
+ */
+
+
+exports.arrayVal = function (ast) {
+  if (ast) {
+    this._cursor.value.push(ast);
+  }
+};
+/**
+ * Handles tokens of type 'binaryOp', indicating an operation that has two
+ * inputs: a left side and a right side.
+ * @param {{type: <string>}} token A token object
+ */
+
+
+exports.binaryOp = function (token) {
+  var precedence = this._grammar.elements[token.value].precedence || 0;
+  var parent = this._cursor._parent;
+
+  while (parent && parent.operator && this._grammar.elements[parent.operator].precedence >= precedence) {
+    this._cursor = parent;
+    parent = parent._parent;
+  }
+
+  var node = {
+    type: 'BinaryExpression',
+    operator: token.value,
+    left: this._cursor
+  };
+
+  this._setParent(this._cursor, node);
+
+  this._cursor = parent;
+
+  this._placeAtCursor(node);
+};
+/**
+ * Handles successive nodes in an identifier chain.  More specifically, it
+ * sets values that determine how the following identifier gets placed in the
+ * AST.
+ */
+
+
+exports.dot = function () {
+  this._nextIdentEncapsulate = this._cursor && this._cursor.type !== 'UnaryExpression' && (this._cursor.type !== 'BinaryExpression' || this._cursor.type === 'BinaryExpression' && this._cursor.right);
+  this._nextIdentRelative = !this._cursor || this._cursor && !this._nextIdentEncapsulate;
+
+  if (this._nextIdentRelative) {
+    this._relative = true;
+  }
+};
+/**
+ * Handles a subexpression used for filtering an array returned by an
+ * identifier chain.
+ * @param {{type: <string>}} ast The subexpression tree
+ */
+
+
+exports.filter = function (ast) {
+  this._placeBeforeCursor({
+    type: 'FilterExpression',
+    expr: ast,
+    relative: this._subParser.isRelative(),
+    subject: this._cursor
+  });
+};
+/**
+ * Handles identifier tokens when used to indicate the name of a function to
+ * be called.
+ * @param {{type: <string>}} token A token object
+ */
+
+
+exports.functionCall = function () {
+  this._placeBeforeCursor({
+    type: 'FunctionCall',
+    name: this._cursor.value,
+    args: [],
+    pool: 'functions'
+  });
+};
+/**
+ * Handles identifier tokens by adding them as a new node in the AST.
+ * @param {{type: <string>}} token A token object
+ */
+
+
+exports.identifier = function (token) {
+  var node = {
+    type: 'Identifier',
+    value: token.value
+  };
+
+  if (this._nextIdentEncapsulate) {
+    node.from = this._cursor;
+
+    this._placeBeforeCursor(node);
+
+    this._nextIdentEncapsulate = false;
+  } else {
+    if (this._nextIdentRelative) {
+      node.relative = true;
+      this._nextIdentRelative = false;
+    }
+
+    this._placeAtCursor(node);
+  }
+};
+/**
+ * Handles literal values, such as strings, booleans, and numerics, by adding
+ * them as a new node in the AST.
+ * @param {{type: <string>}} token A token object
+ */
+
+
+exports.literal = function (token) {
+  this._placeAtCursor({
+    type: 'Literal',
+    value: token.value
+  });
+};
+/**
+ * Queues a new object literal key to be written once a value is collected.
+ * @param {{type: <string>}} token A token object
+ */
+
+
+exports.objKey = function (token) {
+  this._curObjKey = token.value;
+};
+/**
+ * Handles new object literals by adding them as a new node in the AST,
+ * initialized with an empty object.
+ */
+
+
+exports.objStart = function () {
+  this._placeAtCursor({
+    type: 'ObjectLiteral',
+    value: {}
+  });
+};
+/**
+ * Handles an object value by adding its AST to the queued key on the object
+ * literal node currently at the cursor.
+ * @param {{type: <string>}} ast The subexpression tree
+ */
+
+
+exports.objVal = function (ast) {
+  this._cursor.value[this._curObjKey] = ast;
+};
+/**
+ * Handles traditional subexpressions, delineated with the groupStart and
+ * groupEnd elements.
+ * @param {{type: <string>}} ast The subexpression tree
+ */
+
+
+exports.subExpression = function (ast) {
+  this._placeAtCursor(ast);
+};
+/**
+ * Handles a completed alternate subexpression of a ternary operator.
+ * @param {{type: <string>}} ast The subexpression tree
+ */
+
+
+exports.ternaryEnd = function (ast) {
+  this._cursor.alternate = ast;
+};
+/**
+ * Handles a completed consequent subexpression of a ternary operator.
+ * @param {{type: <string>}} ast The subexpression tree
+ */
+
+
+exports.ternaryMid = function (ast) {
+  this._cursor.consequent = ast;
+};
+/**
+ * Handles the start of a new ternary expression by encapsulating the entire
+ * AST in a ConditionalExpression node, and using the existing tree as the
+ * test element.
+ */
+
+
+exports.ternaryStart = function () {
+  this._tree = {
+    type: 'ConditionalExpression',
+    test: this._tree
+  };
+  this._cursor = this._tree;
+};
+/**
+ * Handles identifier tokens when used to indicate the name of a transform to
+ * be applied.
+ * @param {{type: <string>}} token A token object
+ */
+
+
+exports.transform = function (token) {
+  this._placeBeforeCursor({
+    type: 'FunctionCall',
+    name: token.value,
+    args: [this._cursor],
+    pool: 'transforms'
+  });
+};
+/**
+ * Handles token of type 'unaryOp', indicating that the operation has only
+ * one input: a right side.
+ * @param {{type: <string>}} token A token object
+ */
+
+
+exports.unaryOp = function (token) {
+  this._placeAtCursor({
+    type: 'UnaryExpression',
+    operator: token.value
+  });
+};
+
+/***/ }),
+
+/***/ 1512:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+/*
+ * Jexl
+ * Copyright 2020 Tom Shawver
+ */
+var h = __nccwpck_require__(587);
+/**
+ * A mapping of all states in the finite state machine to a set of instructions
+ * for handling or transitioning into other states. Each state can be handled
+ * in one of two schemes: a tokenType map, or a subHandler.
+ *
+ * Standard expression elements are handled through the tokenType object. This
+ * is an object map of all legal token types to encounter in this state (and
+ * any unexpected token types will generate a thrown error) to an options
+ * object that defines how they're handled.  The available options are:
+ *
+ *      {string} toState: The name of the state to which to transition
+ *          immediately after handling this token
+ *      {string} handler: The handler function to call when this token type is
+ *          encountered in this state.  If omitted, the default handler
+ *          matching the token's "type" property will be called. If the handler
+ *          function does not exist, no call will be made and no error will be
+ *          generated.  This is useful for tokens whose sole purpose is to
+ *          transition to other states.
+ *
+ * States that consume a subexpression should define a subHandler, the
+ * function to be called with an expression tree argument when the
+ * subexpression is complete. Completeness is determined through the
+ * endStates object, which maps tokens on which an expression should end to the
+ * state to which to transition once the subHandler function has been called.
+ *
+ * Additionally, any state in which it is legal to mark the AST as completed
+ * should have a 'completable' property set to boolean true.  Attempting to
+ * call {@link Parser#complete} in any state without this property will result
+ * in a thrown Error.
+ *
+ * @type {{}}
+ */
+
+
+exports.x = {
+  expectOperand: {
+    tokenTypes: {
+      literal: {
+        toState: 'expectBinOp'
+      },
+      identifier: {
+        toState: 'identifier'
+      },
+      unaryOp: {},
+      openParen: {
+        toState: 'subExpression'
+      },
+      openCurl: {
+        toState: 'expectObjKey',
+        handler: h.objStart
+      },
+      dot: {
+        toState: 'traverse'
+      },
+      openBracket: {
+        toState: 'arrayVal',
+        handler: h.arrayStart
+      }
+    }
+  },
+  expectBinOp: {
+    tokenTypes: {
+      binaryOp: {
+        toState: 'expectOperand'
+      },
+      pipe: {
+        toState: 'expectTransform'
+      },
+      dot: {
+        toState: 'traverse'
+      },
+      question: {
+        toState: 'ternaryMid',
+        handler: h.ternaryStart
+      }
+    },
+    completable: true
+  },
+  expectTransform: {
+    tokenTypes: {
+      identifier: {
+        toState: 'postTransform',
+        handler: h.transform
+      }
+    }
+  },
+  expectObjKey: {
+    tokenTypes: {
+      identifier: {
+        toState: 'expectKeyValSep',
+        handler: h.objKey
+      },
+      closeCurl: {
+        toState: 'expectBinOp'
+      }
+    }
+  },
+  expectKeyValSep: {
+    tokenTypes: {
+      colon: {
+        toState: 'objVal'
+      }
+    }
+  },
+  postTransform: {
+    tokenTypes: {
+      openParen: {
+        toState: 'argVal'
+      },
+      binaryOp: {
+        toState: 'expectOperand'
+      },
+      dot: {
+        toState: 'traverse'
+      },
+      openBracket: {
+        toState: 'filter'
+      },
+      pipe: {
+        toState: 'expectTransform'
+      }
+    },
+    completable: true
+  },
+  postArgs: {
+    tokenTypes: {
+      binaryOp: {
+        toState: 'expectOperand'
+      },
+      dot: {
+        toState: 'traverse'
+      },
+      openBracket: {
+        toState: 'filter'
+      },
+      pipe: {
+        toState: 'expectTransform'
+      }
+    },
+    completable: true
+  },
+  identifier: {
+    tokenTypes: {
+      binaryOp: {
+        toState: 'expectOperand'
+      },
+      dot: {
+        toState: 'traverse'
+      },
+      openBracket: {
+        toState: 'filter'
+      },
+      openParen: {
+        toState: 'argVal',
+        handler: h.functionCall
+      },
+      pipe: {
+        toState: 'expectTransform'
+      },
+      question: {
+        toState: 'ternaryMid',
+        handler: h.ternaryStart
+      }
+    },
+    completable: true
+  },
+  traverse: {
+    tokenTypes: {
+      identifier: {
+        toState: 'identifier'
+      }
+    }
+  },
+  filter: {
+    subHandler: h.filter,
+    endStates: {
+      closeBracket: 'identifier'
+    }
+  },
+  subExpression: {
+    subHandler: h.subExpression,
+    endStates: {
+      closeParen: 'expectBinOp'
+    }
+  },
+  argVal: {
+    subHandler: h.argVal,
+    endStates: {
+      comma: 'argVal',
+      closeParen: 'postArgs'
+    }
+  },
+  objVal: {
+    subHandler: h.objVal,
+    endStates: {
+      comma: 'expectObjKey',
+      closeCurl: 'expectBinOp'
+    }
+  },
+  arrayVal: {
+    subHandler: h.arrayVal,
+    endStates: {
+      comma: 'arrayVal',
+      closeBracket: 'expectBinOp'
+    }
+  },
+  ternaryMid: {
+    subHandler: h.ternaryMid,
+    endStates: {
+      colon: 'ternaryEnd'
+    }
+  },
+  ternaryEnd: {
+    subHandler: h.ternaryEnd,
+    completable: true
+  }
+};
+
+/***/ }),
+
+/***/ 8374:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const pico = __nccwpck_require__(8240);
+const utils = __nccwpck_require__(2907);
 
 function picomatch(glob, options, returnState = false) {
   // default to os.platform()
@@ -29240,7 +31364,7 @@ module.exports = picomatch;
 
 /***/ }),
 
-/***/ 5595:
+/***/ 9195:
 /***/ ((module) => {
 
 
@@ -29431,13 +31555,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8265:
+/***/ 281:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const constants = __nccwpck_require__(5595);
-const utils = __nccwpck_require__(4059);
+const constants = __nccwpck_require__(9195);
+const utils = __nccwpck_require__(2907);
 
 /**
  * Constants
@@ -30863,15 +32987,15 @@ module.exports = parse;
 
 /***/ }),
 
-/***/ 8016:
+/***/ 8240:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const scan = __nccwpck_require__(1781);
-const parse = __nccwpck_require__(8265);
-const utils = __nccwpck_require__(4059);
-const constants = __nccwpck_require__(5595);
+const scan = __nccwpck_require__(325);
+const parse = __nccwpck_require__(281);
+const utils = __nccwpck_require__(2907);
+const constants = __nccwpck_require__(9195);
 const isObject = val => val && typeof val === 'object' && !Array.isArray(val);
 
 /**
@@ -31231,12 +33355,12 @@ module.exports = picomatch;
 
 /***/ }),
 
-/***/ 1781:
+/***/ 325:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const utils = __nccwpck_require__(4059);
+const utils = __nccwpck_require__(2907);
 const {
   CHAR_ASTERISK,             /* * */
   CHAR_AT,                   /* @ */
@@ -31253,7 +33377,7 @@ const {
   CHAR_RIGHT_CURLY_BRACE,    /* } */
   CHAR_RIGHT_PARENTHESES,    /* ) */
   CHAR_RIGHT_SQUARE_BRACKET  /* ] */
-} = __nccwpck_require__(5595);
+} = __nccwpck_require__(9195);
 
 const isPathSeparator = code => {
   return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
@@ -31641,7 +33765,7 @@ module.exports = scan;
 
 /***/ }),
 
-/***/ 4059:
+/***/ 2907:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 /*global navigator*/
@@ -31652,7 +33776,7 @@ const {
   REGEX_REMOVE_BACKSLASH,
   REGEX_SPECIAL_CHARS,
   REGEX_SPECIAL_CHARS_GLOBAL
-} = __nccwpck_require__(5595);
+} = __nccwpck_require__(9195);
 
 exports.isObject = val => val !== null && typeof val === 'object' && !Array.isArray(val);
 exports.hasRegexChars = str => REGEX_SPECIAL_CHARS.test(str);
@@ -31720,13 +33844,13 @@ exports.basename = (path, { windows } = {}) => {
 
 /***/ }),
 
-/***/ 3648:
+/***/ 8640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const lockfile = __nccwpck_require__(743);
-const { toPromise, toSync, toSyncOptions } = __nccwpck_require__(3271);
+const lockfile = __nccwpck_require__(7591);
+const { toPromise, toSync, toSyncOptions } = __nccwpck_require__(7383);
 
 async function lock(file, options) {
     const release = await toPromise(lockfile.lock)(file, options);
@@ -31767,12 +33891,12 @@ module.exports.checkSync = checkSync;
 
 /***/ }),
 
-/***/ 3271:
+/***/ 7383:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const fs = __nccwpck_require__(5744);
+const fs = __nccwpck_require__(3776);
 
 function createSyncFs(fs) {
     const methods = ['mkdir', 'realpath', 'stat', 'rmdir', 'utimes'];
@@ -31859,16 +33983,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 743:
+/***/ 7591:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const path = __nccwpck_require__(6928);
-const fs = __nccwpck_require__(5744);
-const retry = __nccwpck_require__(5546);
-const onExit = __nccwpck_require__(9008);
-const mtimePrecision = __nccwpck_require__(4747);
+const fs = __nccwpck_require__(3776);
+const retry = __nccwpck_require__(1290);
+const onExit = __nccwpck_require__(1891);
+const mtimePrecision = __nccwpck_require__(6059);
 
 const locks = {};
 
@@ -32208,7 +34332,7 @@ module.exports.getLocks = getLocks;
 
 /***/ }),
 
-/***/ 4747:
+/***/ 6059:
 /***/ ((module) => {
 
 
@@ -32270,17 +34394,17 @@ module.exports.getMtime = getMtime;
 
 /***/ }),
 
-/***/ 5546:
+/***/ 1290:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(7084);
+module.exports = __nccwpck_require__(4700);
 
 /***/ }),
 
-/***/ 7084:
+/***/ 4700:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var RetryOperation = __nccwpck_require__(9538);
+var RetryOperation = __nccwpck_require__(8242);
 
 exports.operation = function(options) {
   var timeouts = exports.timeouts(options);
@@ -32384,7 +34508,7 @@ exports.wrap = function(obj, options, methods) {
 
 /***/ }),
 
-/***/ 9538:
+/***/ 8242:
 /***/ ((module) => {
 
 function RetryOperation(timeouts, options) {
@@ -32549,7 +34673,7 @@ RetryOperation.prototype.mainError = function() {
 
 /***/ }),
 
-/***/ 9008:
+/***/ 1891:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Note: since nyc uses this module to output coverage, any lines
@@ -32578,7 +34702,7 @@ if (!processOk(process)) {
   }
 } else {
   var assert = __nccwpck_require__(2613)
-  var signals = __nccwpck_require__(1430)
+  var signals = __nccwpck_require__(5398)
   var isWin = /^win/i.test(process.platform)
 
   var EE = __nccwpck_require__(4434)
@@ -32758,7 +34882,7 @@ if (!processOk(process)) {
 
 /***/ }),
 
-/***/ 1430:
+/***/ 5398:
 /***/ ((module) => {
 
 // This is not the set of all possible signals.
@@ -32818,15 +34942,15 @@ if (process.platform === 'linux') {
 
 /***/ }),
 
-/***/ 770:
+/***/ 8258:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(218);
+/* unused reexport */ __nccwpck_require__(5258);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 5258:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -33098,38 +35222,38 @@ __webpack_unused_export__ = debug; // for test
 
 /***/ }),
 
-/***/ 4371:
+/***/ 576:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(3701)
-const Dispatcher = __nccwpck_require__(883)
-const Pool = __nccwpck_require__(628)
-const BalancedPool = __nccwpck_require__(837)
-const RoundRobinPool = __nccwpck_require__(5520)
-const Agent = __nccwpck_require__(7405)
-const ProxyAgent = __nccwpck_require__(6672)
-const Socks5ProxyAgent = __nccwpck_require__(7223)
-const EnvHttpProxyAgent = __nccwpck_require__(3137)
-const RetryAgent = __nccwpck_require__(50)
-const H2CClient = __nccwpck_require__(6815)
-const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const Client = __nccwpck_require__(5061)
+const Dispatcher = __nccwpck_require__(2243)
+const Pool = __nccwpck_require__(20)
+const BalancedPool = __nccwpck_require__(9989)
+const RoundRobinPool = __nccwpck_require__(5296)
+const Agent = __nccwpck_require__(3389)
+const ProxyAgent = __nccwpck_require__(7408)
+const Socks5ProxyAgent = __nccwpck_require__(1687)
+const EnvHttpProxyAgent = __nccwpck_require__(2785)
+const RetryAgent = __nccwpck_require__(8610)
+const H2CClient = __nccwpck_require__(4847)
+const errors = __nccwpck_require__(1059)
+const util = __nccwpck_require__(2272)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const { MockCallHistory, MockCallHistoryLog } = __nccwpck_require__(431)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const SnapshotAgent = __nccwpck_require__(5095)
-const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8155)
-const RedirectHandler = __nccwpck_require__(8754)
+const api = __nccwpck_require__(6135)
+const buildConnector = __nccwpck_require__(1952)
+const MockClient = __nccwpck_require__(6197)
+const { MockCallHistory, MockCallHistoryLog } = __nccwpck_require__(7791)
+const MockAgent = __nccwpck_require__(2781)
+const MockPool = __nccwpck_require__(9396)
+const SnapshotAgent = __nccwpck_require__(9415)
+const mockErrors = __nccwpck_require__(9037)
+const RetryHandler = __nccwpck_require__(1131)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8085)
+const DecoratorHandler = __nccwpck_require__(5579)
+const RedirectHandler = __nccwpck_require__(9714)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -33149,21 +35273,21 @@ __webpack_unused_export__ = RetryHandler
 __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 module.exports.dY = {
-  redirect: __nccwpck_require__(1514),
-  responseError: __nccwpck_require__(8918),
-  retry: __nccwpck_require__(2026),
-  dump: __nccwpck_require__(8060),
-  dns: __nccwpck_require__(379),
-  cache: __nccwpck_require__(5542),
-  decompress: __nccwpck_require__(557),
-  deduplicate: __nccwpck_require__(7240)
+  redirect: __nccwpck_require__(1530),
+  responseError: __nccwpck_require__(9062),
+  retry: __nccwpck_require__(7114),
+  dump: __nccwpck_require__(5596),
+  dns: __nccwpck_require__(1643),
+  cache: __nccwpck_require__(8982),
+  decompress: __nccwpck_require__(3837),
+  deduplicate: __nccwpck_require__(8840)
 }
 
 __webpack_unused_export__ = {
-  MemoryCacheStore: __nccwpck_require__(4889)
+  MemoryCacheStore: __nccwpck_require__(3593)
 }
 
-const SqliteCacheStore = __nccwpck_require__(1522)
+const SqliteCacheStore = __nccwpck_require__(2434)
 __webpack_unused_export__ = SqliteCacheStore
 
 __webpack_unused_export__ = buildConnector
@@ -33225,7 +35349,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4398).fetch)
+const fetchImpl = (__nccwpck_require__(3345).fetch)
 
 // Capture __filename at module load time for stack trace augmentation.
 // This may be undefined when bundled in environments like Node.js internals.
@@ -33265,22 +35389,22 @@ module.exports.hd = function fetch (init, options = undefined) {
     throw err
   })
 }
-module.exports.Headers = __nccwpck_require__(660).Headers
-module.exports.Response = __nccwpck_require__(9051).Response
-module.exports.Request = __nccwpck_require__(9967).Request
-module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.Headers = __nccwpck_require__(548).Headers
+module.exports.Response = __nccwpck_require__(1627).Response
+module.exports.Request = __nccwpck_require__(268).Request
+module.exports.FormData = __nccwpck_require__(2134).FormData
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(8160)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(3245)
-const { kConstruct } = __nccwpck_require__(6443)
+const { CacheStorage } = __nccwpck_require__(4045)
+const { kConstruct } = __nccwpck_require__(1003)
 
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie, parseCookie } = __nccwpck_require__(9061)
+const { deleteCookie, getCookies, getSetCookies, setCookie, parseCookie } = __nccwpck_require__(6693)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
@@ -33288,21 +35412,21 @@ __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 __webpack_unused_export__ = parseCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(428)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-const { WebSocket, ping } = __nccwpck_require__(3726)
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5924)
+const { WebSocket, ping } = __nccwpck_require__(5358)
 module.exports.kb = WebSocket
 module.exports.rd = CloseEvent
 module.exports.NN = ErrorEvent
 module.exports.aM = MessageEvent
 __webpack_unused_export__ = ping
 
-/* unused reexport */ __nccwpck_require__(2873).WebSocketStream
-/* unused reexport */ __nccwpck_require__(6919).WebSocketError
+/* unused reexport */ __nccwpck_require__(3158).WebSocketStream
+/* unused reexport */ __nccwpck_require__(6375).WebSocketError
 
 __webpack_unused_export__ = makeDispatcher(api.request)
 __webpack_unused_export__ = makeDispatcher(api.stream)
@@ -33318,7 +35442,7 @@ __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = SnapshotAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(1238)
+const { EventSource } = __nccwpck_require__(8742)
 
 module.exports.GD = EventSource
 
@@ -33340,13 +35464,13 @@ __webpack_unused_export__ = install
 
 /***/ }),
 
-/***/ 158:
+/***/ 3134:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { addAbortListener } = __nccwpck_require__(2272)
+const { RequestAbortedError } = __nccwpck_require__(1059)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -33406,16 +35530,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2279:
+/***/ 6900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(1059)
+const util = __nccwpck_require__(2272)
+const { addSignal, removeSignal } = __nccwpck_require__(3134)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -33523,7 +35647,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 9294:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -33539,9 +35663,9 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+} = __nccwpck_require__(1059)
+const util = __nccwpck_require__(2272)
+const { addSignal, removeSignal } = __nccwpck_require__(3134)
 
 function noop () {}
 
@@ -33782,16 +35906,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 6424:
+/***/ 5259:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const { Readable } = __nccwpck_require__(2519)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(1059)
+const util = __nccwpck_require__(2272)
 
 function noop () {}
 
@@ -34003,7 +36127,7 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 3560:
+/***/ 792:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -34011,9 +36135,9 @@ module.exports.RequestHandler = RequestHandler
 const assert = __nccwpck_require__(4589)
 const { finished } = __nccwpck_require__(7075)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(1059)
+const util = __nccwpck_require__(2272)
+const { addSignal, removeSignal } = __nccwpck_require__(3134)
 
 function noop () {}
 
@@ -34219,17 +36343,17 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 9501:
+/***/ 1098:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(1059)
 const { AsyncResource } = __nccwpck_require__(6698)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { kHTTP2Stream } = __nccwpck_require__(6443)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const util = __nccwpck_require__(2272)
+const { kHTTP2Stream } = __nccwpck_require__(1003)
+const { addSignal, removeSignal } = __nccwpck_require__(3134)
 
 class UpgradeHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -34337,30 +36461,30 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 6135:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(6424)
-module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(9501)
-module.exports.connect = __nccwpck_require__(2279)
+module.exports.request = __nccwpck_require__(5259)
+module.exports.stream = __nccwpck_require__(792)
+module.exports.pipeline = __nccwpck_require__(9294)
+module.exports.upgrade = __nccwpck_require__(1098)
+module.exports.connect = __nccwpck_require__(6900)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 2519:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(1059)
+const util = __nccwpck_require__(2272)
+const { ReadableStreamFrom } = __nccwpck_require__(2272)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -34938,14 +37062,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4889:
+/***/ 3593:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const { EventEmitter } = __nccwpck_require__(8474)
-const { assertCacheKey, assertCacheValue } = __nccwpck_require__(7659)
+const { assertCacheKey, assertCacheValue } = __nccwpck_require__(5179)
 
 /**
  * @typedef {import('../../types/cache-interceptor.d.ts').default.CacheKey} CacheKey
@@ -35224,13 +37348,13 @@ module.exports = MemoryCacheStore
 
 /***/ }),
 
-/***/ 1522:
+/***/ 2434:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
-const { assertCacheKey, assertCacheValue } = __nccwpck_require__(7659)
+const { assertCacheKey, assertCacheValue } = __nccwpck_require__(5179)
 
 let DatabaseSync
 
@@ -35700,15 +37824,15 @@ function headerValueEquals (lhs, rhs) {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 1952:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(2272)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
 
 let tls // include tls conditionally since it is not always available
 
@@ -35866,7 +37990,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 7887:
 /***/ ((module) => {
 
 
@@ -36016,7 +38140,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 5726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -36250,7 +38374,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 1059:
 /***/ ((module) => {
 
 
@@ -36734,7 +38858,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 2543:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -36742,7 +38866,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(1059)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -36759,9 +38883,9 @@ const {
   getServerName,
   normalizedMethodRecords,
   getProtocolFromUrlString
-} = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+} = __nccwpck_require__(2272)
+const { channels } = __nccwpck_require__(5726)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(7887)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -37226,16 +39350,16 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 8082:
+/***/ 3442:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { EventEmitter } = __nccwpck_require__(8474)
 const { Buffer } = __nccwpck_require__(4573)
-const { InvalidArgumentError, Socks5ProxyError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, Socks5ProxyError } = __nccwpck_require__(1059)
 const { debuglog } = __nccwpck_require__(7975)
-const { parseAddress } = __nccwpck_require__(1732)
+const { parseAddress } = __nccwpck_require__(3684)
 
 const debug = debuglog('undici:socks5')
 const EMPTY_BUFFER = Buffer.alloc(0)
@@ -37655,14 +39779,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1732:
+/***/ 3684:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Buffer } = __nccwpck_require__(4573)
 const net = __nccwpck_require__(7030)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
 
 /**
  * Parse an address and determine its type
@@ -37874,7 +39998,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6443:
+/***/ 1003:
 /***/ ((module) => {
 
 
@@ -37957,7 +40081,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 9112:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -37965,7 +40089,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(7887)
 
 class TstNode {
   /** @type {any} */
@@ -38124,22 +40248,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 2272:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(1003)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const timers = __nccwpck_require__(6603)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const timers = __nccwpck_require__(7787)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(1059)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(7887)
+const { tree } = __nccwpck_require__(9112)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.', 2).map(v => Number(v))
 
@@ -39144,17 +41268,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 3389:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, MaxOriginsReachedError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, MaxOriginsReachedError } = __nccwpck_require__(1059)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = __nccwpck_require__(1003)
+const DispatcherBase = __nccwpck_require__(8641)
+const Pool = __nccwpck_require__(20)
+const Client = __nccwpck_require__(5061)
+const util = __nccwpck_require__(2272)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -39313,7 +41437,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 837:
+/***/ 9989:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -39321,7 +41445,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(1059)
 const {
   PoolBase,
   kClients,
@@ -39329,10 +41453,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Pool = __nccwpck_require__(628)
-const { kUrl } = __nccwpck_require__(6443)
-const util = __nccwpck_require__(3440)
+} = __nccwpck_require__(7632)
+const Pool = __nccwpck_require__(20)
+const { kUrl } = __nccwpck_require__(1003)
+const util = __nccwpck_require__(2272)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -39541,7 +41665,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 637:
+/***/ 1021:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -39549,9 +41673,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(2272)
+const { channels } = __nccwpck_require__(5726)
+const timers = __nccwpck_require__(7787)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -39564,7 +41688,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(1059)
 const {
   kUrl,
   kReset,
@@ -39598,9 +41722,9 @@ const {
   kResume,
   kHTTPContext,
   kClosed
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(1003)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(3512)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const removeAllListeners = util.removeAllListeners
@@ -39612,7 +41736,7 @@ const kTypeOfService = Symbol('kTypeOfService')
 let extractBody
 
 function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(1630) : undefined
 
   let mod
 
@@ -39633,7 +41757,7 @@ function lazyllhttp () {
 
   if (useWasmSIMD) {
     try {
-      mod = new WebAssembly.Module(__nccwpck_require__(3434))
+      mod = new WebAssembly.Module(__nccwpck_require__(4826))
     } catch {
     }
   }
@@ -39643,7 +41767,7 @@ function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = new WebAssembly.Module(llhttpWasmData || __nccwpck_require__(3870))
+    mod = new WebAssembly.Module(llhttpWasmData || __nccwpck_require__(1630))
   }
 
   return new WebAssembly.Instance(mod, {
@@ -40712,7 +42836,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(9852).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -41317,14 +43441,14 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 2820:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(2272)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
@@ -41333,7 +43457,7 @@ const {
   InvalidArgumentError,
   HeadersTimeoutError,
   BodyTimeoutError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(1059)
 const {
   kUrl,
   kReset,
@@ -41362,8 +43486,8 @@ const {
   kRemoteSettings,
   kHTTP2Stream,
   kHTTP2SessionState
-} = __nccwpck_require__(6443)
-const { channels } = __nccwpck_require__(2414)
+} = __nccwpck_require__(1003)
+const { channels } = __nccwpck_require__(5726)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -41982,7 +44106,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(9852).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -42380,7 +44504,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 5061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -42388,17 +44512,17 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
-const { ClientStats } = __nccwpck_require__(6854)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const util = __nccwpck_require__(2272)
+const { ClientStats } = __nccwpck_require__(7254)
+const { channels } = __nccwpck_require__(5726)
+const Request = __nccwpck_require__(2543)
+const DispatcherBase = __nccwpck_require__(8641)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(1059)
+const buildConnector = __nccwpck_require__(1952)
 const {
   kUrl,
   kServerName,
@@ -42441,9 +44565,9 @@ const {
   kHTTP2ConnectionWindowSize,
   kResume,
   kPingInterval
-} = __nccwpck_require__(6443)
-const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+} = __nccwpck_require__(1003)
+const connectH1 = __nccwpck_require__(1021)
+const connectH2 = __nccwpck_require__(2820)
 
 const kClosedResolve = Symbol('kClosedResolve')
 
@@ -43056,20 +45180,20 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 8641:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
-const UnwrapHandler = __nccwpck_require__(2365)
+const Dispatcher = __nccwpck_require__(2243)
+const UnwrapHandler = __nccwpck_require__(4845)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = __nccwpck_require__(6443)
+} = __nccwpck_require__(1059)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch } = __nccwpck_require__(1003)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -43259,12 +45383,12 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 2243:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const EventEmitter = __nccwpck_require__(8474)
-const WrapHandler = __nccwpck_require__(9510)
+const WrapHandler = __nccwpck_require__(4918)
 
 const wrapInterceptor = (dispatch) => (opts, handler) => dispatch(opts, WrapHandler.wrap(handler))
 
@@ -43314,15 +45438,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 2785:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(8641)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(1003)
+const ProxyAgent = __nccwpck_require__(7408)
+const Agent = __nccwpck_require__(3389)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -43467,7 +45591,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 4660:
+/***/ 9220:
 /***/ ((module) => {
 
 
@@ -43609,13 +45733,13 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 6815:
+/***/ 4847:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Client = __nccwpck_require__(3701)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
+const Client = __nccwpck_require__(5061)
 
 class H2CClient extends Client {
   constructor (origin, clientOpts) {
@@ -43667,15 +45791,15 @@ module.exports = H2CClient
 
 /***/ }),
 
-/***/ 2128:
+/***/ 7632:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { PoolStats } = __nccwpck_require__(6854)
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(4660)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
+const { PoolStats } = __nccwpck_require__(7254)
+const DispatcherBase = __nccwpck_require__(8641)
+const FixedQueue = __nccwpck_require__(9220)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(1003)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -43888,7 +46012,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 628:
+/***/ 20:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -43900,14 +46024,14 @@ const {
   kAddClient,
   kGetDispatcher,
   kRemoveClient
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(7632)
+const Client = __nccwpck_require__(5061)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(1059)
+const util = __nccwpck_require__(2272)
+const { kUrl } = __nccwpck_require__(1003)
+const buildConnector = __nccwpck_require__(1952)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -44013,20 +46137,20 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 7408:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
-const { channels } = __nccwpck_require__(2414)
-const Socks5ProxyAgent = __nccwpck_require__(7223)
+const { kProxy, kClose, kDestroy, kDispatch } = __nccwpck_require__(1003)
+const Agent = __nccwpck_require__(3389)
+const Pool = __nccwpck_require__(20)
+const DispatcherBase = __nccwpck_require__(8641)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(1059)
+const buildConnector = __nccwpck_require__(1952)
+const Client = __nccwpck_require__(5061)
+const { channels } = __nccwpck_require__(5726)
+const Socks5ProxyAgent = __nccwpck_require__(1687)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -44339,13 +46463,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 50:
+/***/ 8610:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const Dispatcher = __nccwpck_require__(2243)
+const RetryHandler = __nccwpck_require__(1131)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -44381,7 +46505,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 5520:
+/***/ 5296:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -44393,14 +46517,14 @@ const {
   kAddClient,
   kGetDispatcher,
   kRemoveClient
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(7632)
+const Client = __nccwpck_require__(5061)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(1059)
+const util = __nccwpck_require__(2272)
+const { kUrl } = __nccwpck_require__(1003)
+const buildConnector = __nccwpck_require__(1952)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -44525,7 +46649,7 @@ module.exports = RoundRobinPool
 
 /***/ }),
 
-/***/ 7223:
+/***/ 1687:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -44533,12 +46657,12 @@ module.exports = RoundRobinPool
 const { URL } = __nccwpck_require__(3136)
 
 let tls // include tls conditionally since it is not always available
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { Socks5Client, STATES } = __nccwpck_require__(8082)
-const { kDispatch, kClose, kDestroy } = __nccwpck_require__(6443)
-const Pool = __nccwpck_require__(628)
-const buildConnector = __nccwpck_require__(9136)
+const DispatcherBase = __nccwpck_require__(8641)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
+const { Socks5Client, STATES } = __nccwpck_require__(3442)
+const { kDispatch, kClose, kDestroy } = __nccwpck_require__(1003)
+const Pool = __nccwpck_require__(20)
+const buildConnector = __nccwpck_require__(1952)
 const { debuglog } = __nccwpck_require__(7975)
 
 const debug = debuglog('undici:socks5-proxy')
@@ -44792,7 +46916,7 @@ module.exports = Socks5ProxyAgent
 
 /***/ }),
 
-/***/ 276:
+/***/ 7636:
 /***/ ((module) => {
 
 
@@ -44832,7 +46956,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2581:
+/***/ 8085:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -44841,8 +46965,8 @@ module.exports = {
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.2')
 const legacyGlobalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(7405)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
+const Agent = __nccwpck_require__(3389)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -44898,13 +47022,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9976:
+/***/ 40:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { kRedirectCacheControl } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(2272)
+const { kRedirectCacheControl } = __nccwpck_require__(1003)
 const {
   parseCacheControlHeader,
   hasInvalidCacheControlDirective,
@@ -44912,7 +47036,7 @@ const {
   hasVaryStar,
   isInvalidOrWildcardVaryHeader,
   isEtagUsable
-} = __nccwpck_require__(7659)
+} = __nccwpck_require__(5179)
 
 /**
  * A suppressed redirect hop recorded by the redirect handler. Carried on
@@ -44924,7 +47048,7 @@ const {
  * @property {import('../../types/header.d.ts').IncomingHttpHeaders} headers The hop's response headers.
  * @property {number} receivedAt The time the hop's response headers were received.
  */
-const { parseHttpDate } = __nccwpck_require__(5453)
+const { parseHttpDate } = __nccwpck_require__(2333)
 
 function noop () {}
 
@@ -46086,7 +48210,7 @@ module.exports = CacheHandler
 
 /***/ }),
 
-/***/ 7133:
+/***/ 8589:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -46217,13 +48341,13 @@ module.exports = CacheRevalidationHandler
 
 /***/ }),
 
-/***/ 8155:
+/***/ 5579:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const WrapHandler = __nccwpck_require__(9510)
+const WrapHandler = __nccwpck_require__(4918)
 
 /**
  * @deprecated
@@ -46291,12 +48415,12 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 3599:
+/***/ 2095:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { RequestAbortedError } = __nccwpck_require__(1059)
 
 /**
  * @typedef {import('../../types/dispatcher.d.ts').default.DispatchHandler} DispatchHandler
@@ -46802,15 +48926,15 @@ module.exports = DeduplicationHandler
 
 /***/ }),
 
-/***/ 8754:
+/***/ 9714:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { kBodyUsed, kRedirectCacheControl } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(2272)
+const { kBodyUsed, kRedirectCacheControl } = __nccwpck_require__(1003)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -47082,20 +49206,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 1131:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
-const WrapHandler = __nccwpck_require__(9510)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(1003)
+const { RequestRetryError } = __nccwpck_require__(1059)
+const WrapHandler = __nccwpck_require__(4918)
 const {
   isDisturbed,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(2272)
 
 function calculateRetryAfterHeader (retryAfter) {
   const retryTime = new Date(retryAfter).getTime()
@@ -47593,13 +49717,13 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 2365:
+/***/ 4845:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseHeaders } = __nccwpck_require__(3440)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { parseHeaders } = __nccwpck_require__(2272)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
 
 const kResume = Symbol('resume')
 
@@ -47706,12 +49830,12 @@ module.exports = class UnwrapHandler {
 
 /***/ }),
 
-/***/ 9510:
+/***/ 4918:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
 
 module.exports = class WrapHandler {
   #handler
@@ -47818,17 +49942,17 @@ function toRawHeaderValue (value) {
 
 /***/ }),
 
-/***/ 5542:
+/***/ 8982:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
-const CacheHandler = __nccwpck_require__(9976)
-const MemoryCacheStore = __nccwpck_require__(4889)
-const CacheRevalidationHandler = __nccwpck_require__(7133)
+const util = __nccwpck_require__(2272)
+const CacheHandler = __nccwpck_require__(40)
+const MemoryCacheStore = __nccwpck_require__(3593)
+const CacheRevalidationHandler = __nccwpck_require__(8589)
 const {
   assertCacheStore,
   assertCacheMethods,
@@ -47838,9 +49962,9 @@ const {
   isInvalidOrWildcardVaryHeader,
   parseVaryHeader,
   isEtagUsable
-} = __nccwpck_require__(7659)
-const { AbortError } = __nccwpck_require__(8707)
-const { parseHttpDate } = __nccwpck_require__(5453)
+} = __nccwpck_require__(5179)
+const { AbortError } = __nccwpck_require__(1059)
+const { parseHttpDate } = __nccwpck_require__(2333)
 
 /**
  * @param {(string | RegExp)[] | undefined} origins
@@ -48571,16 +50695,16 @@ module.exports = (opts = {}) => {
 
 /***/ }),
 
-/***/ 557:
+/***/ 3837:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflate, createGunzip, createBrotliDecompress, createZstdDecompress } = __nccwpck_require__(8522)
 const { pipeline, Transform: TransformStream } = __nccwpck_require__(7075)
-const { InvalidArgumentError, ResponseExceededMaxSizeError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { InvalidArgumentError, ResponseExceededMaxSizeError } = __nccwpck_require__(1059)
+const DecoratorHandler = __nccwpck_require__(5579)
+const { runtimeFeatures } = __nccwpck_require__(777)
 
 /** @typedef {import('node:stream').Transform} Transform */
 /** @typedef {import('node:stream').Transform} Controller */
@@ -49145,15 +51269,15 @@ module.exports = createDecompressInterceptor
 
 /***/ }),
 
-/***/ 7240:
+/***/ 8840:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const diagnosticsChannel = __nccwpck_require__(3053)
-const util = __nccwpck_require__(3440)
-const DeduplicationHandler = __nccwpck_require__(3599)
-const { normalizeHeaders, makeCacheKey, makeDeduplicationKey } = __nccwpck_require__(7659)
+const util = __nccwpck_require__(2272)
+const DeduplicationHandler = __nccwpck_require__(2095)
+const { normalizeHeaders, makeCacheKey, makeDeduplicationKey } = __nccwpck_require__(5179)
 
 const pendingRequestsChannel = diagnosticsChannel.channel('undici:request:pending-requests')
 
@@ -49269,14 +51393,14 @@ module.exports = (opts = {}) => {
 
 /***/ }),
 
-/***/ 379:
+/***/ 1643:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(5579)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(1059)
 const maxInt = Math.pow(2, 31) - 1
 
 function hasSafeIterator (headers) {
@@ -49847,13 +51971,13 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8060:
+/***/ 5596:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(1059)
+const DecoratorHandler = __nccwpck_require__(5579)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -49953,12 +52077,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 1514:
+/***/ 1530:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(9714)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections } = {}) {
   return (dispatch) => {
@@ -49981,14 +52105,14 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 8918:
+/***/ 9062:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // const { parseHeaders } = require('../core/util')
-const DecoratorHandler = __nccwpck_require__(8155)
-const { ResponseError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(5579)
+const { ResponseError } = __nccwpck_require__(1059)
 
 class ResponseErrorHandler extends DecoratorHandler {
   #statusCode
@@ -50083,11 +52207,11 @@ module.exports = () => {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 7114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(1131)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -50109,13 +52233,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 3512:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.MINOR = exports.MAJOR = exports.HTAB_SP_VCHAR_OBS_TEXT = exports.QUOTED_STRING = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.HEX = exports.URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.STATUSES_HTTP = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.HEADER_STATE = exports.FINISH = exports.STATUSES = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(6972);
 // Emums
 exports.ERROR = {
     OK: 0,
@@ -50647,7 +52771,7 @@ exports["default"] = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 1630:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* module decorator */ module = __nccwpck_require__.nmd(module);
@@ -50670,7 +52794,7 @@ Object.defineProperty(module, 'exports', {
 
 /***/ }),
 
-/***/ 3434:
+/***/ 4826:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* module decorator */ module = __nccwpck_require__.nmd(module);
@@ -50693,7 +52817,7 @@ Object.defineProperty(module, 'exports', {
 
 /***/ }),
 
-/***/ 172:
+/***/ 6972:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -50712,13 +52836,13 @@ function enumToMap(obj, filter = [], exceptions = []) {
 
 /***/ }),
 
-/***/ 7501:
+/***/ 2781:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
+const { kClients } = __nccwpck_require__(1003)
+const Agent = __nccwpck_require__(3389)
 const {
   kAgent,
   kMockAgentSet,
@@ -50736,14 +52860,14 @@ const {
   kMockAgentAcceptsNonStandardSearchParameters,
   kMockCallHistoryAddLog,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(883)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
-const { MockCallHistory } = __nccwpck_require__(431)
+} = __nccwpck_require__(1501)
+const MockClient = __nccwpck_require__(6197)
+const MockPool = __nccwpck_require__(9396)
+const { matchValue, normalizeSearchParams, buildAndValidateMockOptions, normalizeOrigin } = __nccwpck_require__(1205)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(1059)
+const Dispatcher = __nccwpck_require__(2243)
+const PendingInterceptorsFormatter = __nccwpck_require__(6110)
+const { MockCallHistory } = __nccwpck_require__(7791)
 
 class MockAgent extends Dispatcher {
   constructor (opts = {}) {
@@ -50951,13 +53075,13 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 431:
+/***/ 7791:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kMockCallHistoryAddLog } = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { kMockCallHistoryAddLog } = __nccwpck_require__(1501)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
 
 function handleFilterCallsWithOptions (criteria, options, handler, store, allLogs) {
   switch (options.operator) {
@@ -51206,14 +53330,14 @@ module.exports.MockCallHistoryLog = MockCallHistoryLog
 
 /***/ }),
 
-/***/ 7365:
+/***/ 6197:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3701)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Client = __nccwpck_require__(5061)
+const { buildMockDispatch } = __nccwpck_require__(1205)
 const {
   kDispatches,
   kMockAgent,
@@ -51223,10 +53347,10 @@ const {
   kOriginalDispatch,
   kConnected,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(1501)
+const { MockInterceptor } = __nccwpck_require__(3319)
+const Symbols = __nccwpck_require__(1003)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -51281,12 +53405,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 9037:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(1059)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -51317,12 +53441,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 3319:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(1205)
 const {
   kDispatches,
   kDispatchKey,
@@ -51331,9 +53455,9 @@ const {
   kContentLength,
   kMockDispatch,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { serializePathWithQuery } = __nccwpck_require__(3440)
+} = __nccwpck_require__(1501)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
+const { serializePathWithQuery } = __nccwpck_require__(2272)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -51533,14 +53657,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 9396:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(628)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Pool = __nccwpck_require__(20)
+const { buildMockDispatch } = __nccwpck_require__(1205)
 const {
   kDispatches,
   kMockAgent,
@@ -51550,10 +53674,10 @@ const {
   kOriginalDispatch,
   kConnected,
   kIgnoreTrailingSlash
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(1501)
+const { MockInterceptor } = __nccwpck_require__(3319)
+const Symbols = __nccwpck_require__(1003)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -51608,7 +53732,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 1501:
 /***/ ((module) => {
 
 
@@ -51647,12 +53771,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 1205:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(9037)
 const {
   kDispatches,
   kMockAgent,
@@ -51660,15 +53784,15 @@ const {
   kOrigin,
   kGetNetConnect,
   kTotalDispatchCount
-} = __nccwpck_require__(1117)
-const { serializePathWithQuery } = __nccwpck_require__(3440)
+} = __nccwpck_require__(1501)
+const { serializePathWithQuery } = __nccwpck_require__(2272)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
     isPromise
   }
 } = __nccwpck_require__(7975)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
 
 function matchValue (match, value) {
   if (typeof match === 'string') {
@@ -52140,7 +54264,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 6110:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -52190,17 +54314,17 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 5095:
+/***/ 9415:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Agent = __nccwpck_require__(7405)
-const MockAgent = __nccwpck_require__(7501)
-const { SnapshotRecorder } = __nccwpck_require__(3766)
-const WrapHandler = __nccwpck_require__(9510)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const { validateSnapshotMode } = __nccwpck_require__(9683)
+const Agent = __nccwpck_require__(3389)
+const MockAgent = __nccwpck_require__(2781)
+const { SnapshotRecorder } = __nccwpck_require__(7558)
+const WrapHandler = __nccwpck_require__(4918)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(1059)
+const { validateSnapshotMode } = __nccwpck_require__(8403)
 
 const kSnapshotRecorder = Symbol('kSnapshotRecorder')
 const kSnapshotMode = Symbol('kSnapshotMode')
@@ -52550,7 +54674,7 @@ module.exports = SnapshotAgent
 
 /***/ }),
 
-/***/ 3766:
+/***/ 7558:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -52558,8 +54682,8 @@ module.exports = SnapshotAgent
 const { writeFile, readFile, mkdir } = __nccwpck_require__(1455)
 const { dirname, resolve } = __nccwpck_require__(6760)
 const { setTimeout, clearTimeout } = __nccwpck_require__(7997)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = __nccwpck_require__(9683)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(1059)
+const { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = __nccwpck_require__(8403)
 
 /**
  * @typedef {Object} SnapshotRequestOptions
@@ -53145,13 +55269,13 @@ module.exports = { SnapshotRecorder, formatRequestKey, createRequestHash, filter
 
 /***/ }),
 
-/***/ 9683:
+/***/ 8403:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { InvalidArgumentError } = __nccwpck_require__(1059)
+const { runtimeFeatures } = __nccwpck_require__(777)
 
 /**
  * @typedef {Object} HeaderFilters
@@ -53310,7 +55434,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7659:
+/***/ 5179:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -53320,9 +55444,9 @@ const {
   pathHasQueryOrFragment,
   hasSafeIterator,
   isValidHTTPToken
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(2272)
 
-const { serializePathWithQuery } = __nccwpck_require__(3440)
+const { serializePathWithQuery } = __nccwpck_require__(2272)
 
 const MAX_DELTA_SECONDS = 2147483647
 const RESTRICTIVE_DIRECTIVE_NAMES = ['no-store', 'private', 'no-cache']
@@ -54026,7 +56150,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5453:
+/***/ 2333:
 /***/ ((module) => {
 
 
@@ -54703,7 +56827,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6436:
+/***/ 9444:
 /***/ ((module) => {
 
 
@@ -54738,7 +56862,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 313:
+/***/ 777:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -54869,7 +56993,7 @@ module.exports["default"] = instance
 
 /***/ }),
 
-/***/ 6854:
+/***/ 7254:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -54881,7 +57005,7 @@ const {
   kSize,
   kFree,
   kQueued
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(1003)
 
 class ClientStats {
   constructor (client) {
@@ -54908,7 +57032,7 @@ module.exports = { ClientStats, PoolStats }
 
 /***/ }),
 
-/***/ 6603:
+/***/ 7787:
 /***/ ((module) => {
 
 
@@ -55340,22 +57464,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9634:
+/***/ 3186:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kConstruct } = __nccwpck_require__(6443)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(7879)
-const { cloneResponse, fromInnerResponse, getResponseState } = __nccwpck_require__(9051)
-const { Request, fromInnerRequest, getRequestState } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { urlIsHttpHttpsScheme, readAllBytes } = __nccwpck_require__(3168)
-const { createDeferredPromise } = __nccwpck_require__(6436)
+const { kConstruct } = __nccwpck_require__(1003)
+const { urlEquals, getFieldValues } = __nccwpck_require__(7406)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(2272)
+const { webidl } = __nccwpck_require__(7223)
+const { cloneResponse, fromInnerResponse, getResponseState } = __nccwpck_require__(1627)
+const { Request, fromInnerRequest, getRequestState } = __nccwpck_require__(268)
+const { fetching } = __nccwpck_require__(3345)
+const { urlIsHttpHttpsScheme, readAllBytes } = __nccwpck_require__(1168)
+const { createDeferredPromise } = __nccwpck_require__(9444)
 
 /**
  * @see https://w3c.github.io/ServiceWorker/#dfn-cache-batch-operation
@@ -56211,15 +58335,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3245:
+/***/ 4045:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Cache } = __nccwpck_require__(9634)
-const { webidl } = __nccwpck_require__(7879)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
+const { Cache } = __nccwpck_require__(3186)
+const { webidl } = __nccwpck_require__(7223)
+const { kEnumerableProperty } = __nccwpck_require__(2272)
+const { kConstruct } = __nccwpck_require__(1003)
 
 class CacheStorage {
   /**
@@ -56370,14 +58494,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6798:
+/***/ 7406:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { isValidHeaderName } = __nccwpck_require__(3168)
+const { URLSerializer } = __nccwpck_require__(428)
+const { isValidHeaderName } = __nccwpck_require__(1168)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -56422,7 +58546,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1276:
+/***/ 2044:
 /***/ ((module) => {
 
 
@@ -56441,15 +58565,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9061:
+/***/ 6693:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
-const { stringify } = __nccwpck_require__(7797)
-const { webidl } = __nccwpck_require__(7879)
-const { Headers } = __nccwpck_require__(660)
+const { parseSetCookie } = __nccwpck_require__(7818)
+const { stringify } = __nccwpck_require__(1061)
+const { webidl } = __nccwpck_require__(7223)
+const { Headers } = __nccwpck_require__(548)
 
 const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))
 
@@ -56649,14 +58773,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 7818:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(8116)
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
-const { isCTLExcludingHtab } = __nccwpck_require__(7797)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(8823)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(2044)
+const { isCTLExcludingHtab } = __nccwpck_require__(1061)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -56971,7 +59095,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7797:
+/***/ 1061:
 /***/ ((module) => {
 
 
@@ -57349,13 +59473,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4031:
+/***/ 3535:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(9003)
 
 /**
  * @type {number[]} BOM
@@ -57931,22 +60055,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1238:
+/***/ 8742:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4398)
-const { makeRequest } = __nccwpck_require__(9967)
-const { webidl } = __nccwpck_require__(7879)
-const { EventSourceStream } = __nccwpck_require__(4031)
-const { parseMIMEType } = __nccwpck_require__(1900)
-const { createFastMessageEvent } = __nccwpck_require__(5188)
-const { isNetworkError } = __nccwpck_require__(9051)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { fetching } = __nccwpck_require__(3345)
+const { makeRequest } = __nccwpck_require__(268)
+const { webidl } = __nccwpck_require__(7223)
+const { EventSourceStream } = __nccwpck_require__(3535)
+const { parseMIMEType } = __nccwpck_require__(428)
+const { createFastMessageEvent } = __nccwpck_require__(5924)
+const { isNetworkError } = __nccwpck_require__(1627)
+const { kEnumerableProperty } = __nccwpck_require__(2272)
+const { environmentSettingsObject } = __nccwpck_require__(1168)
+const { getGlobalDispatcher } = __nccwpck_require__(8085)
 
 let experimentalWarned = false
 
@@ -58442,7 +60566,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4811:
+/***/ 9003:
 /***/ ((module) => {
 
 
@@ -58478,29 +60602,29 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 9852:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(2272)
 const {
   ReadableStreamFrom,
   readableStreamClose,
   fullyReadBody,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { FormData, setFormDataState } = __nccwpck_require__(5910)
-const { webidl } = __nccwpck_require__(7879)
+} = __nccwpck_require__(1168)
+const { FormData, setFormDataState } = __nccwpck_require__(2134)
+const { webidl } = __nccwpck_require__(7223)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
-const { createDeferredPromise } = __nccwpck_require__(6436)
-const { parseJSONFromBytes } = __nccwpck_require__(8116)
-const { utf8DecodeBytes } = __nccwpck_require__(276)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { serializeAMimeType } = __nccwpck_require__(428)
+const { multipartFormDataParser } = __nccwpck_require__(948)
+const { createDeferredPromise } = __nccwpck_require__(9444)
+const { parseJSONFromBytes } = __nccwpck_require__(8823)
+const { utf8DecodeBytes } = __nccwpck_require__(7636)
+const { runtimeFeatures } = __nccwpck_require__(777)
 
 const random = runtimeFeatures.has('crypto')
   ? (__nccwpck_require__(7598).randomInt)
@@ -59003,7 +61127,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4495:
+/***/ 5055:
 /***/ ((module) => {
 
 
@@ -59141,13 +61265,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 428:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = __nccwpck_require__(8116)
+const { forgivingBase64, collectASequenceOfCodePoints, collectASequenceOfCodePointsFast, isomorphicDecode, removeASCIIWhitespace, removeChars } = __nccwpck_require__(8823)
 
 const encoder = new TextEncoder()
 
@@ -59744,17 +61868,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 116:
+/***/ 948:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { HTTP_TOKEN_CODEPOINTS } = __nccwpck_require__(1900)
-const { makeEntry } = __nccwpck_require__(5910)
-const { webidl } = __nccwpck_require__(7879)
+const { bufferToLowerCasedHeaderName } = __nccwpck_require__(2272)
+const { HTTP_TOKEN_CODEPOINTS } = __nccwpck_require__(428)
+const { makeEntry } = __nccwpck_require__(2134)
+const { webidl } = __nccwpck_require__(7223)
 const assert = __nccwpck_require__(4589)
-const { isomorphicDecode } = __nccwpck_require__(8116)
+const { isomorphicDecode } = __nccwpck_require__(8823)
 
 const dd = Buffer.from('--')
 const decoder = new TextDecoder()
@@ -60337,14 +62461,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 2134:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { iteratorMixin } = __nccwpck_require__(3168)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(7879)
+const { iteratorMixin } = __nccwpck_require__(1168)
+const { kEnumerableProperty } = __nccwpck_require__(2272)
+const { webidl } = __nccwpck_require__(7223)
 const nodeUtil = __nccwpck_require__(7975)
 
 // https://xhr.spec.whatwg.org/#formdata
@@ -60603,7 +62727,7 @@ module.exports = { FormData, makeEntry, setFormDataState }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 8160:
 /***/ ((module) => {
 
 
@@ -60650,21 +62774,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 660:
+/***/ 548:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(1003)
+const { kEnumerableProperty } = __nccwpck_require__(2272)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(3168)
-const { webidl } = __nccwpck_require__(7879)
+} = __nccwpck_require__(1168)
+const { webidl } = __nccwpck_require__(7223)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -61376,7 +63500,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4398:
+/***/ 3345:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -61390,9 +63514,9 @@ const {
   makeResponse,
   fromInnerResponse,
   getResponseState
-} = __nccwpck_require__(9051)
-const { HeadersList } = __nccwpck_require__(660)
-const { Request, cloneRequest, getRequestDispatcher, getRequestState } = __nccwpck_require__(9967)
+} = __nccwpck_require__(1627)
+const { HeadersList } = __nccwpck_require__(548)
+const { Request, cloneRequest, getRequestDispatcher, getRequestState } = __nccwpck_require__(268)
 const zlib = __nccwpck_require__(8522)
 const {
   makePolicyContainer,
@@ -61427,27 +63551,27 @@ const {
   hasAuthenticationEntry,
   includesCredentials,
   isTraversableNavigable
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(1168)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(9852)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(5055)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished, isErrored, isReadable } = __nccwpck_require__(7075)
-const { addAbortListener, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(7879)
+const { addAbortListener, bufferToLowerCasedHeaderName } = __nccwpck_require__(2272)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(428)
+const { getGlobalDispatcher } = __nccwpck_require__(8085)
+const { webidl } = __nccwpck_require__(7223)
 const { STATUS_CODES } = __nccwpck_require__(7067)
-const { bytesMatch } = __nccwpck_require__(5082)
-const { createDeferredPromise } = __nccwpck_require__(6436)
-const { isomorphicEncode } = __nccwpck_require__(8116)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { bytesMatch } = __nccwpck_require__(378)
+const { createDeferredPromise } = __nccwpck_require__(9444)
+const { isomorphicEncode } = __nccwpck_require__(8823)
+const { runtimeFeatures } = __nccwpck_require__(777)
 
 // Node.js v23.8.0+ and v22.15.0+ supports Zstandard
 const hasZstd = runtimeFeatures.has('zstd')
@@ -63796,22 +65920,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9967:
+/***/ 268:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
-const util = __nccwpck_require__(3440)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(9852)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(548)
+const util = __nccwpck_require__(2272)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(1168)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -63821,11 +65945,11 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(5055)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { webidl } = __nccwpck_require__(7879)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+const { webidl } = __nccwpck_require__(7223)
+const { URLSerializer } = __nccwpck_require__(428)
+const { kConstruct } = __nccwpck_require__(1003)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -64918,14 +67042,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9051:
+/***/ 1627:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
-const { extractBody, cloneBody, mixinBody, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(3440)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(548)
+const { extractBody, cloneBody, mixinBody, streamRegistry, bodyUnusable } = __nccwpck_require__(9852)
+const util = __nccwpck_require__(2272)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -64934,16 +67058,16 @@ const {
   isAborted,
   isErrorLike,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(1168)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(4495)
-const { webidl } = __nccwpck_require__(7879)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+} = __nccwpck_require__(5055)
+const { webidl } = __nccwpck_require__(7223)
+const { URLSerializer } = __nccwpck_require__(428)
+const { kConstruct } = __nccwpck_require__(1003)
 const assert = __nccwpck_require__(4589)
-const { isomorphicEncode, serializeJavascriptValueToJSONString } = __nccwpck_require__(8116)
+const { isomorphicEncode, serializeJavascriptValueToJSONString } = __nccwpck_require__(8823)
 
 const textEncoder = new TextEncoder('utf-8')
 
@@ -65566,22 +67690,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 1168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectAnHTTPQuotedString, parseMIMEType } = __nccwpck_require__(1900)
+const { redirectStatusSet, referrerPolicyTokens, badPortsSet } = __nccwpck_require__(5055)
+const { getGlobalOrigin } = __nccwpck_require__(8160)
+const { collectAnHTTPQuotedString, parseMIMEType } = __nccwpck_require__(428)
 const { performance } = __nccwpck_require__(643)
-const { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(2272)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(7879)
-const { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = __nccwpck_require__(8116)
+const { webidl } = __nccwpck_require__(7223)
+const { isomorphicEncode, collectASequenceOfCodePoints, removeChars } = __nccwpck_require__(8823)
 
 function responseURL (response) {
   // https://fetch.spec.whatwg.org/#responses
@@ -67095,13 +69219,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8116:
+/***/ 8823:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { utf8DecodeBytes } = __nccwpck_require__(276)
+const { utf8DecodeBytes } = __nccwpck_require__(7636)
 
 /**
  * @param {(char: string) => boolean} condition
@@ -67345,14 +69469,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5082:
+/***/ 378:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { runtimeFeatures } = __nccwpck_require__(313)
-const { asciiLowercase } = __nccwpck_require__(8116)
+const { runtimeFeatures } = __nccwpck_require__(777)
+const { asciiLowercase } = __nccwpck_require__(8823)
 
 /**
  * @typedef {object} Metadata
@@ -67659,14 +69783,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7879:
+/***/ 7223:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { types, inspect } = __nccwpck_require__(7975)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { runtimeFeatures } = __nccwpck_require__(777)
 
 const UNDEFINED = 1
 const BOOLEAN = 2
@@ -68672,20 +70796,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6897:
+/***/ 3969:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
-const { parseExtensions, isClosed, isClosing, isEstablished, isConnecting, validateCloseCodeAndReason } = __nccwpck_require__(8625)
-const { makeRequest } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { Headers, getHeadersList } = __nccwpck_require__(660)
-const { getDecodeSplit } = __nccwpck_require__(3168)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6976)
+const { parseExtensions, isClosed, isClosing, isEstablished, isConnecting, validateCloseCodeAndReason } = __nccwpck_require__(3105)
+const { makeRequest } = __nccwpck_require__(268)
+const { fetching } = __nccwpck_require__(3345)
+const { Headers, getHeadersList } = __nccwpck_require__(548)
+const { getDecodeSplit } = __nccwpck_require__(1168)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
 const assert = __nccwpck_require__(4589)
-const { runtimeFeatures } = __nccwpck_require__(313)
+const { runtimeFeatures } = __nccwpck_require__(777)
 
 const crypto = runtimeFeatures.has('crypto')
   ? __nccwpck_require__(7598)
@@ -69018,7 +71142,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 736:
+/***/ 6976:
 /***/ ((module) => {
 
 
@@ -69151,14 +71275,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5188:
+/***/ 5924:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(7879)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
+const { webidl } = __nccwpck_require__(7223)
+const { kEnumerableProperty } = __nccwpck_require__(2272)
+const { kConstruct } = __nccwpck_require__(1003)
 
 /**
  * @see https://html.spec.whatwg.org/multipage/comms.html#messageevent
@@ -69489,13 +71613,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3264:
+/***/ 9104:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { runtimeFeatures } = __nccwpck_require__(313)
-const { maxUnsigned16Bit, opcodes } = __nccwpck_require__(736)
+const { runtimeFeatures } = __nccwpck_require__(777)
+const { maxUnsigned16Bit, opcodes } = __nccwpck_require__(6976)
 
 const BUFFER_SIZE = 8 * 1024
 
@@ -69629,14 +71753,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9469:
+/***/ 8029:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(8625)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { isValidClientWindowBits } = __nccwpck_require__(3105)
+const { MessageSizeExceededError } = __nccwpck_require__(1059)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -69741,14 +71865,14 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1652:
+/***/ 276:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6976)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -69757,11 +71881,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(8625)
-const { failWebsocketConnection } = __nccwpck_require__(6897)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { PerMessageDeflate } = __nccwpck_require__(9469)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(3105)
+const { failWebsocketConnection } = __nccwpck_require__(3969)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { PerMessageDeflate } = __nccwpck_require__(8029)
+const { MessageSizeExceededError } = __nccwpck_require__(1059)
 
 // This code was influenced by ws released under the MIT license.
 // Copyright (c) 2011 Einar Otto Stangvik <einaros@gmail.com>
@@ -70268,14 +72392,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 5388:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { opcodes, sendHints } = __nccwpck_require__(736)
-const FixedQueue = __nccwpck_require__(4660)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { opcodes, sendHints } = __nccwpck_require__(6976)
+const FixedQueue = __nccwpck_require__(9220)
 
 /**
  * @typedef {object} SendQueueNode
@@ -70384,15 +72508,15 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 6919:
+/***/ 6375:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(7879)
-const { validateCloseCodeAndReason } = __nccwpck_require__(8625)
-const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(7223)
+const { validateCloseCodeAndReason } = __nccwpck_require__(3105)
+const { kConstruct } = __nccwpck_require__(1003)
+const { kEnumerableProperty } = __nccwpck_require__(2272)
 
 function createInheritableDOMException () {
   // https://github.com/nodejs/node/issues/59677
@@ -70495,23 +72619,23 @@ module.exports = { WebSocketError, createUnvalidatedWebSocketError }
 
 /***/ }),
 
-/***/ 2873:
+/***/ 3158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { createDeferredPromise } = __nccwpck_require__(6436)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { states, opcodes, sentCloseFrameState } = __nccwpck_require__(736)
-const { webidl } = __nccwpck_require__(7879)
-const { getURLRecord, isValidSubprotocol, isEstablished, utf8Decode } = __nccwpck_require__(8625)
-const { establishWebSocketConnection, failWebsocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
-const { channels } = __nccwpck_require__(2414)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { ByteParser } = __nccwpck_require__(1652)
-const { WebSocketError, createUnvalidatedWebSocketError } = __nccwpck_require__(6919)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { utf8DecodeBytes } = __nccwpck_require__(276)
+const { createDeferredPromise } = __nccwpck_require__(9444)
+const { environmentSettingsObject } = __nccwpck_require__(1168)
+const { states, opcodes, sentCloseFrameState } = __nccwpck_require__(6976)
+const { webidl } = __nccwpck_require__(7223)
+const { getURLRecord, isValidSubprotocol, isEstablished, utf8Decode } = __nccwpck_require__(3105)
+const { establishWebSocketConnection, failWebsocketConnection, closeWebSocketConnection } = __nccwpck_require__(3969)
+const { channels } = __nccwpck_require__(5726)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { ByteParser } = __nccwpck_require__(276)
+const { WebSocketError, createUnvalidatedWebSocketError } = __nccwpck_require__(6375)
+const { kEnumerableProperty } = __nccwpck_require__(2272)
+const { utf8DecodeBytes } = __nccwpck_require__(7636)
 
 let emittedExperimentalWarning = false
 
@@ -70998,15 +73122,15 @@ module.exports = { WebSocketStream }
 
 /***/ }),
 
-/***/ 8625:
+/***/ 3105:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { states, opcodes } = __nccwpck_require__(736)
+const { states, opcodes } = __nccwpck_require__(6976)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { removeHTTPWhitespace } = __nccwpck_require__(1900)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(8116)
+const { removeHTTPWhitespace } = __nccwpck_require__(428)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(8823)
 
 /**
  * @param {number} readyState
@@ -71352,16 +73476,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3726:
+/***/ 5358:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(7879)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints, opcodes } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(7223)
+const { URLSerializer } = __nccwpck_require__(428)
+const { environmentSettingsObject } = __nccwpck_require__(1168)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints, opcodes } = __nccwpck_require__(6976)
 const {
   isConnecting,
   isEstablished,
@@ -71372,15 +73496,15 @@ const {
   utf8Decode,
   toArrayBuffer,
   getURLRecord
-} = __nccwpck_require__(8625)
-const { establishWebSocketConnection, closeWebSocketConnection, failWebsocketConnection } = __nccwpck_require__(6897)
-const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { ErrorEvent, CloseEvent, createFastMessageEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { channels } = __nccwpck_require__(2414)
+} = __nccwpck_require__(3105)
+const { establishWebSocketConnection, closeWebSocketConnection, failWebsocketConnection } = __nccwpck_require__(3969)
+const { ByteParser } = __nccwpck_require__(276)
+const { kEnumerableProperty } = __nccwpck_require__(2272)
+const { getGlobalDispatcher } = __nccwpck_require__(8085)
+const { ErrorEvent, CloseEvent, createFastMessageEvent } = __nccwpck_require__(5924)
+const { SendQueue } = __nccwpck_require__(5388)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { channels } = __nccwpck_require__(5726)
 
 function getSocketAddress (socket) {
   if (typeof socket?.address === 'function') {
@@ -72117,7 +74241,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 238:
+/***/ 7806:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -72128,7 +74252,7 @@ module.exports._cleanupOnExit = cleanupOnExit
 
 const fs = __nccwpck_require__(9896)
 const crypto = __nccwpck_require__(7598)
-const { onExit } = __nccwpck_require__(8608)
+const { onExit } = __nccwpck_require__(4379)
 const path = __nccwpck_require__(6928)
 const { promisify } = __nccwpck_require__(9023)
 const activeFiles = {}
@@ -72393,7 +74517,7 @@ function writeFileSync (filename, data, options) {
 
 /***/ }),
 
-/***/ 8195:
+/***/ 5470:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72411,12 +74535,12 @@ var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __nccwpck_require__(5009);
+// EXTERNAL MODULE: ../../work/main/node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(377);
 // EXTERNAL MODULE: ./src/lib/command.ts
-var lib_command = __nccwpck_require__(946);
+var lib_command = __nccwpck_require__(3359);
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
+var errors = __nccwpck_require__(8595);
 ;// CONCATENATED MODULE: ./src/action.ts
 /**
  * The GitHub Action adapter: inputs from `INPUT_*` (as the runner sets them), outputs to `$GITHUB_OUTPUT`, markdown
@@ -72523,7 +74647,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 1930:
+/***/ 1204:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72537,11 +74661,11 @@ __nccwpck_require__.d(__webpack_exports__, {
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./src/lib/command.ts
-var command = __nccwpck_require__(946);
+var command = __nccwpck_require__(3359);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 // EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
+var errors = __nccwpck_require__(8595);
 ;// CONCATENATED MODULE: ./src/lib/secrets.ts
 /** Masking of credentials in text that leaves the process (CLI output, git messages). */
 /** `text` with every occurrence of each secret replaced by `***`. Empty values are skipped. */
@@ -72682,41 +74806,14 @@ class GitClient {
         }
         return entries;
     }
-    /** `git diff` of the working tree (or `--cached`) against the index/HEAD, optionally limited to `paths`. */
-    async diff(options = {}) {
-        const args = ['diff', '--no-color', '--no-ext-diff'];
-        if (options.cached)
-            args.push('--cached');
-        if (options.from)
-            args.push(options.from);
-        if (options.to)
-            args.push(options.to);
-        args.push('--', ...(options.paths ?? []));
-        return this.exec(args);
-    }
-    /** Paths changed by the commit `sha` (relative to the repository root). */
-    async changedPaths(sha) {
-        const out = await this.exec(['diff-tree', '--no-commit-id', '--name-only', '-r', '-z', '--root', sha]);
-        return out.split('\0').filter((path) => path !== '');
-    }
     /** True when `ancestor` is reachable from `descendant`. */
     async isAncestor(ancestor, descendant) {
         const result = await this.run(['merge-base', '--is-ancestor', ancestor, descendant]);
         return result.exitCode === 0;
     }
-    /** The parents of a commit (more than one means a merge commit). */
-    async parents(sha) {
-        const out = await this.exec(['rev-list', '--parents', '-n', '1', sha]);
-        return out.trim().split(' ').slice(1);
-    }
     // -------------------------------------------------------------------------------------------------------------
     // Writing
     // -------------------------------------------------------------------------------------------------------------
-    async add(paths) {
-        if (paths.length === 0)
-            return;
-        await this.exec(['add', '--', ...paths]);
-    }
     /**
      * Commits exactly `paths` (whatever else is staged stays staged, uncommitted) with `message` as written,
      * and returns the new commit's SHA. Author and committer come from the client's identity.
@@ -73108,7 +75205,7 @@ var external_path_ = __nccwpck_require__(6928);
 const external_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
 ;// CONCATENATED MODULE: external "module"
 const external_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("module");
-;// CONCATENATED MODULE: ./node_modules/fdir/dist/index.mjs
+;// CONCATENATED MODULE: ../../work/main/node_modules/fdir/dist/index.mjs
 
 
 
@@ -73679,9 +75776,9 @@ var Builder = class {
 
 //#endregion
 
-// EXTERNAL MODULE: ./node_modules/picomatch/index.js
-var picomatch = __nccwpck_require__(4006);
-;// CONCATENATED MODULE: ./node_modules/tinyglobby/dist/index.mjs
+// EXTERNAL MODULE: ../../work/main/node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(8374);
+;// CONCATENATED MODULE: ../../work/main/node_modules/tinyglobby/dist/index.mjs
 
 
 
@@ -74127,9 +76224,9 @@ function isInside(root, candidate) {
 }
 
 // EXTERNAL MODULE: ./src/lib/text.ts
-var lib_text = __nccwpck_require__(9112);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
+var lib_text = __nccwpck_require__(7187);
+// EXTERNAL MODULE: ../../work/main/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(7207);
 ;// CONCATENATED MODULE: ./src/lib/yaml-edit/scalar-style.ts
 /**
  * How a new value is written in place of an existing scalar so that it reads back as the intended type in both
@@ -74339,7 +76436,7 @@ function renderBlockContent(source, node, content, value, eol) {
 }
 
 // EXTERNAL MODULE: ./src/lib/suggest.ts
-var suggest = __nccwpck_require__(3553);
+var suggest = __nccwpck_require__(8720);
 ;// CONCATENATED MODULE: ./src/lib/yaml-edit/resolve.ts
 /**
  * Finding the node a selector names in a parsed YAML file, with errors that say where the path stops and what is
@@ -75326,7 +77423,7 @@ function buildCommitMessage(plan, template, facts) {
     return withLedgerTrailers(messageText(plan, template, facts), ledgerRecord(plan, facts));
 }
 
-;// CONCATENATED MODULE: ./node_modules/diff/libesm/diff/base.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/diff/libesm/diff/base.js
 class Diff {
     diff(oldStr, newStr, 
     // Type below is not accurate/complete - see above for full possibilities - but it compiles
@@ -75581,7 +77678,7 @@ class Diff {
     }
 }
 
-;// CONCATENATED MODULE: ./node_modules/diff/libesm/diff/line.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/diff/libesm/diff/line.js
 
 
 class LineDiff extends Diff {
@@ -75648,7 +77745,7 @@ function tokenize(value, options) {
     return retLines;
 }
 
-;// CONCATENATED MODULE: ./node_modules/diff/libesm/patch/create.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/diff/libesm/patch/create.js
 
 /**
  * Returns true if the filename contains characters that require C-style
@@ -76315,11 +78412,11 @@ async function restore(log, git, head, switchedFrom) {
 var external_node_url_ = __nccwpck_require__(3136);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: ./node_modules/write-file-atomic/lib/index.js
-var lib = __nccwpck_require__(238);
+// EXTERNAL MODULE: ../../work/main/node_modules/write-file-atomic/lib/index.js
+var lib = __nccwpck_require__(7806);
 var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
-// EXTERNAL MODULE: ./node_modules/proper-lockfile/index.js
-var proper_lockfile = __nccwpck_require__(3648);
+// EXTERNAL MODULE: ../../work/main/node_modules/proper-lockfile/index.js
+var proper_lockfile = __nccwpck_require__(8640);
 var proper_lockfile_default = /*#__PURE__*/__nccwpck_require__.n(proper_lockfile);
 ;// CONCATENATED MODULE: ./src/lib/lock.ts
 /**
@@ -76379,11 +78476,11 @@ async function withLock(lockPath, options, critical) {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 11 modules
-var schemas = __nccwpck_require__(2857);
-// EXTERNAL MODULE: ./node_modules/zod/v4/core/api.js
-var api = __nccwpck_require__(3759);
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
+// EXTERNAL MODULE: ../../work/main/node_modules/zod/v4/classic/schemas.js + 11 modules
+var schemas = __nccwpck_require__(6305);
+// EXTERNAL MODULE: ../../work/main/node_modules/zod/v4/core/api.js
+var api = __nccwpck_require__(7063);
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/classic/iso.js
 
 
 
@@ -76921,8 +79018,8 @@ async function writeAtomic(file, text) {
     await lib_default()(file, text, { encoding: 'utf8', fsync: true });
 }
 
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(4371);
+// EXTERNAL MODULE: ../../work/main/node_modules/undici/index.js
+var undici = __nccwpck_require__(576);
 ;// CONCATENATED MODULE: ./src/lib/http/errors.ts
 /**
  * What a failed HTTP exchange throws: the server answered outside 2xx (HttpError), it answered something that is not
@@ -76950,7 +79047,7 @@ const TLS_CERTIFICATE_CODES = new Set([
     'CERT_UNTRUSTED',
     'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
-function errors_isTlsCertificateCode(code) {
+function isTlsCertificateCode(code) {
     return TLS_CERTIFICATE_CODES.has(code);
 }
 /** The media type of a Content-Type header, lower case, without parameters (`text/html`), or undefined. */
@@ -76961,7 +79058,7 @@ function mediaType(headers) {
     return type === undefined || type === '' ? undefined : type;
 }
 /** The server answered with a status outside 2xx (after any retries). */
-class errors_HttpError extends Error {
+class HttpError extends Error {
     name = 'HttpError';
     method;
     /** Without credentials. */
@@ -76990,7 +79087,7 @@ class errors_HttpError extends Error {
  * A 2xx answer (or a streamed line) that is not JSON where JSON was expected: usually the URL points at a web UI, a
  * login page or a proxy rather than the API. Carries the media type and a short excerpt, never the whole page.
  */
-class errors_NotJsonError extends Error {
+class NotJsonError extends Error {
     name = 'NotJsonError';
     method;
     url;
@@ -77004,7 +79101,7 @@ class errors_NotJsonError extends Error {
         this.url = url;
         this.status = status;
         this.contentType = contentType;
-        this.excerpt = errors_excerptOf(text);
+        this.excerpt = excerptOf(text);
     }
     /** True when the answer looks like a web page rather than an API. */
     get isHtml() {
@@ -77012,7 +79109,7 @@ class errors_NotJsonError extends Error {
     }
 }
 /** The request never got an answer: refused, unresolvable, reset, timed out. */
-class errors_NetworkError extends Error {
+class NetworkError extends Error {
     name = 'NetworkError';
     method;
     /** Without credentials. */
@@ -77029,7 +79126,7 @@ class errors_NetworkError extends Error {
         this.url = url;
         this.code = code;
         this.reason = reason;
-        this.outcomeUnknown = !NOT_SENT_NETWORK_CODES.has(code) && !errors_isTlsCertificateCode(code);
+        this.outcomeUnknown = !NOT_SENT_NETWORK_CODES.has(code) && !isTlsCertificateCode(code);
     }
     /** A time limit ran out (per attempt or for the whole request). */
     get isTimeout() {
@@ -77038,7 +79135,7 @@ class errors_NetworkError extends Error {
 }
 /** True when a failed request may nevertheless have been carried out by the server. */
 function isOutcomeUnknown(error) {
-    return (error instanceof errors_HttpError || error instanceof errors_NetworkError) && error.outcomeUnknown;
+    return (error instanceof HttpError || error instanceof NetworkError) && error.outcomeUnknown;
 }
 /** The URL without user name and password, for messages. */
 function redactUrl(url) {
@@ -77052,7 +79149,7 @@ function redactUrl(url) {
         return '<invalid URL>';
     }
 }
-function errors_excerptOf(text, max = 120) {
+function excerptOf(text, max = 120) {
     const flat = text.replace(/\s+/g, ' ').trim();
     return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
@@ -77085,7 +79182,7 @@ function describeNetworkFailure(code, message, timeoutMs) {
         case 'CERT_HAS_EXPIRED':
             return `the server's TLS certificate has expired (${code})`;
         default:
-            if (errors_isTlsCertificateCode(code))
+            if (isTlsCertificateCode(code))
                 return `the server's TLS certificate is not trusted (${code})`;
             return message === '' ? code : `${message} (${code})`;
     }
@@ -77328,6 +79425,8 @@ function createHttpClient(options) {
     const ownTransport = options.dispatcher === undefined ? createTransport({ tls: options.tls, env: options.env, connectTimeoutMs: requestTimeoutMs }) : undefined;
     const transport = options.dispatcher ?? ownTransport;
     const onRequest = options.onRequest;
+    /** Streams still open, ended by `close()` (an open stream would otherwise keep the transport from closing). */
+    const openStreams = new Set();
     const countAttempt = (method, dispatchPath) => {
         if (onRequest !== undefined)
             onRequest(method, (dispatchPath.split('?')[0] ?? '').slice(base.pathname.length));
@@ -77343,15 +79442,15 @@ function createHttpClient(options) {
         return redactUrl(new URL(path, base.origin));
     }
     function networkErrorOf(method, url, error, started, attemptTimeoutMs) {
-        if (error instanceof errors_NetworkError)
+        if (error instanceof NetworkError)
             return error;
         const name = error?.name;
         if (name === 'TimeoutError' || name === 'AbortError') {
-            return new errors_NetworkError(method, url, 'TIMEOUT', `no answer within the time budget (${Date.now() - started} ms)`, error);
+            return new NetworkError(method, url, 'TIMEOUT', `no answer within the time budget (${Date.now() - started} ms)`, error);
         }
         const code = errorCode(error) ?? 'UNKNOWN';
         const message = error instanceof Error ? error.message : String(error);
-        return new errors_NetworkError(method, url, code, describeNetworkFailure(code, message, attemptTimeoutMs), error);
+        return new NetworkError(method, url, code, describeNetworkFailure(code, message, attemptTimeoutMs), error);
     }
     async function exchange(req) {
         const started = Date.now();
@@ -77445,7 +79544,7 @@ function createHttpClient(options) {
         }
         const headers = response.headers;
         if (response.statusCode < 200 || response.statusCode >= 300) {
-            throw new errors_HttpError(req.method, url, response.statusCode, bodyValue(parsed), headers);
+            throw new HttpError(req.method, url, response.statusCode, bodyValue(parsed), headers);
         }
         return { status: response.statusCode, headers, parsed, url };
     }
@@ -77456,7 +79555,7 @@ function createHttpClient(options) {
     async function send(req) {
         const { status, headers, parsed, url } = await exchange(req);
         if (parsed.kind === 'text')
-            throw new errors_NotJsonError(req.method, url, status, mediaType(headers), parsed.text);
+            throw new NotJsonError(req.method, url, status, mediaType(headers), parsed.text);
         return { status, headers, body: bodyValue(parsed) };
     }
     async function stream(req) {
@@ -77468,6 +79567,8 @@ function createHttpClient(options) {
         const closer = new AbortController();
         const signal = req.signal === undefined ? closer.signal : AbortSignal.any([closer.signal, req.signal]);
         signal.throwIfAborted();
+        openStreams.add(closer);
+        signal.addEventListener('abort', () => openStreams.delete(closer), { once: true });
         countAttempt(method, path);
         let response;
         try {
@@ -77497,11 +79598,11 @@ function createHttpClient(options) {
         const type = mediaType(headers);
         if (status < 200 || status >= 300) {
             const parsed = await readBody(response.body).catch(() => ({ kind: 'empty' }));
-            throw new errors_HttpError(method, url, status, bodyValue(parsed), headers);
+            throw new HttpError(method, url, status, bodyValue(parsed), headers);
         }
         if (type === 'text/html') {
             const text = await response.body.text().catch(() => '');
-            throw new errors_NotJsonError(method, url, status, type, text);
+            throw new NotJsonError(method, url, status, type, text);
         }
         const format = type === 'text/event-stream' ? 'sse' : 'ndjson';
         const body = response.body;
@@ -77517,7 +79618,7 @@ function createHttpClient(options) {
                         value = JSON.parse(frame.text);
                     }
                     catch {
-                        throw new errors_NotJsonError(method, url, status, type, frame.text);
+                        throw new NotJsonError(method, url, status, type, frame.text);
                     }
                     yield value;
                 }
@@ -77525,11 +79626,12 @@ function createHttpClient(options) {
             catch (error) {
                 if (signal.aborted || isAbort(error))
                     return;
-                if (error instanceof errors_NotJsonError || error instanceof RangeError)
+                if (error instanceof NotJsonError || error instanceof RangeError)
                     throw error;
                 throw networkErrorOf(method, url, error, started, req.idleTimeoutMs ?? openTimeoutMs);
             }
             finally {
+                openStreams.delete(closer);
                 if (!body.destroyed)
                     body.destroy();
             }
@@ -77548,6 +79650,8 @@ function createHttpClient(options) {
         send,
         stream,
         close: async () => {
+            for (const stream of [...openStreams])
+                stream.abort();
             await ownTransport?.close();
         },
     };
@@ -77586,59 +79690,59 @@ function sentenceEnd(text) {
  * already, a bug) is returned unchanged, so callers can `throw serviceError(error, ...)` in every catch.
  */
 function serviceError(error, context) {
-    if (error instanceof UserError)
+    if (error instanceof errors/* UserError */.yo)
         return error;
     const { service, doing, location } = context;
-    const checkAddress = context.input === undefined ? '' : `; check ${inputRef(context.input)}`;
+    const checkAddress = context.input === undefined ? '' : `; check ${(0,errors/* inputRef */.io)(context.input)}`;
     if (error instanceof NetworkError) {
         if (isTlsCertificateCode(error.code)) {
             const fixes = [context.tlsInputs?.caCert, context.tlsInputs?.insecure].filter((name) => name !== undefined);
             const fix = fixes.length === 0
                 ? 'trust its certificate authority on this machine'
                 : fixes.length === 1
-                    ? `set ${inputRef(fixes[0])}`
-                    : `pass its certificate authority with ${inputRef(fixes[0])} or set ${inputRef(fixes[1])} to skip verification`;
-            return new UserError(`Could not connect securely to ${service} at ${location} while ${doing}: ${error.reason}; ${fix}.`, {
+                    ? `set ${(0,errors/* inputRef */.io)(fixes[0])}`
+                    : `pass its certificate authority with ${(0,errors/* inputRef */.io)(fixes[0])} or set ${(0,errors/* inputRef */.io)(fixes[1])} to skip verification`;
+            return new errors/* UserError */.yo(`Could not connect securely to ${service} at ${location} while ${doing}: ${error.reason}; ${fix}.`, {
                 input: context.tlsInputs?.caCert ?? context.input,
                 cause: error,
             });
         }
         if (error.isTimeout) {
-            return new UserError(`${service} at ${location} did not answer while ${doing} (${error.reason})${checkAddress} and that the server is reachable.`, {
+            return new errors/* UserError */.yo(`${service} at ${location} did not answer while ${doing} (${error.reason})${checkAddress} and that the server is reachable.`, {
                 input: context.input,
                 cause: error,
             });
         }
-        return new UserError(`Could not reach ${service} at ${location} while ${doing} (${error.reason})${checkAddress} and that the server is running.`, {
+        return new errors/* UserError */.yo(`Could not reach ${service} at ${location} while ${doing} (${error.reason})${checkAddress} and that the server is running.`, {
             input: context.input,
             cause: error,
         });
     }
     if (error instanceof NotJsonError) {
         const what = error.isHtml ? `an HTML page (${error.contentType ?? 'text/html'})` : `${error.contentType ?? 'a body without a content type'}, not JSON`;
-        return new UserError(`There is no ${service} API at ${location}: it answered ${what} while ${doing}${checkAddress} (the address of the API server, not of a web page, login page or proxy).`, { input: context.input, cause: error });
+        return new errors/* UserError */.yo(`There is no ${service} API at ${location}: it answered ${what} while ${doing}${checkAddress} (the address of the API server, not of a web page, login page or proxy).`, { input: context.input, cause: error });
     }
     if (error instanceof HttpError) {
         const html = error.contentType === 'text/html' || (typeof error.body === 'string' && /^\s*<(!doctype|html)/i.test(error.body));
         if (html && error.status !== 401 && error.status !== 403) {
-            return new UserError(`There is no ${service} API at ${location}: it answered an HTML page (${error.contentType ?? 'text/html'}, HTTP ${error.status}) while ${doing}${checkAddress}.`, { input: context.input, cause: error });
+            return new errors/* UserError */.yo(`There is no ${service} API at ${location}: it answered an HTML page (${error.contentType ?? 'text/html'}, HTTP ${error.status}) while ${doing}${checkAddress}.`, { input: context.input, cause: error });
         }
         const message = html ? undefined : (context.describeBody?.(error.body) ?? errorBodyMessage(error.body));
         const detail = message === undefined ? `HTTP ${error.status}` : `HTTP ${error.status}: ${sentenceEnd(message)}`;
-        const checkAuth = context.authInput === undefined ? '' : `; check ${inputRef(context.authInput)}`;
+        const checkAuth = context.authInput === undefined ? '' : `; check ${(0,errors/* inputRef */.io)(context.authInput)}`;
         if (error.status === 401) {
-            return new UserError(`${service} at ${location} rejected the credentials while ${doing} (${detail})${checkAuth}.`, {
+            return new errors/* UserError */.yo(`${service} at ${location} rejected the credentials while ${doing} (${detail})${checkAuth}.`, {
                 input: context.authInput,
                 cause: error,
             });
         }
         if (error.status === 403) {
-            return new UserError(`${service} at ${location} denied permission while ${doing} (${detail})${checkAuth}.`, {
+            return new errors/* UserError */.yo(`${service} at ${location} denied permission while ${doing} (${detail})${checkAuth}.`, {
                 input: context.authInput,
                 cause: error,
             });
         }
-        return new UserError(`${service} at ${location} failed while ${doing} (${detail}).`, { cause: error });
+        return new errors/* UserError */.yo(`${service} at ${location} failed while ${doing} (${detail}).`, { cause: error });
     }
     return error;
 }
@@ -77822,10 +79926,10 @@ function createMlflowRegistry(options) {
     function toUserError(error, doing) {
         if (error instanceof errors/* UserError */.yo)
             return error;
-        if (error instanceof errors_NetworkError) {
+        if (error instanceof NetworkError) {
             return new errors/* UserError */.yo(`Could not reach the MLflow server at ${location} while ${doing} (${error.reason}); check registry-uri (or MLFLOW_TRACKING_URI) and that the server is running.`, { input: 'registry-uri', cause: error });
         }
-        if (error instanceof errors_HttpError) {
+        if (error instanceof HttpError) {
             const { code, message } = mlflowError(error.body);
             const detail = [code, message].filter((part) => part !== undefined).join(': ') || `HTTP ${error.status}`;
             if (error.status === 401 || code === 'UNAUTHENTICATED') {
@@ -77855,7 +79959,7 @@ function createMlflowRegistry(options) {
             return await http.request(request);
         }
         catch (error) {
-            if (error instanceof errors_HttpError) {
+            if (error instanceof HttpError) {
                 const { code } = mlflowError(error.body);
                 if (code !== undefined && absentCodes.includes(code))
                     return undefined;
@@ -77923,7 +80027,7 @@ function createMlflowRegistry(options) {
                     await new Promise((resolve) => setTimeout(resolve, delay));
                     continue;
                 }
-                if (error instanceof errors_HttpError) {
+                if (error instanceof HttpError) {
                     const { code, message } = mlflowError(error.body);
                     if (code === 'INVALID_PARAMETER_VALUE' || code === 'BAD_REQUEST') {
                         throw new errors/* UserError */.yo(`MLflow refused to register ${request.source} as a version of model ${name}: ${message ?? code}`, {
@@ -77955,9 +80059,9 @@ function createMlflowRegistry(options) {
                 });
             }
             catch (error) {
-                if (error instanceof errors_HttpError && mlflowError(error.body).code === 'RESOURCE_ALREADY_EXISTS')
+                if (error instanceof HttpError && mlflowError(error.body).code === 'RESOURCE_ALREADY_EXISTS')
                     return;
-                if (error instanceof errors_HttpError && mlflowError(error.body).code === 'INVALID_PARAMETER_VALUE') {
+                if (error instanceof HttpError && mlflowError(error.body).code === 'INVALID_PARAMETER_VALUE') {
                     throw new errors/* UserError */.yo(`MLflow refused the model name ${name}: ${mlflowError(error.body).message ?? 'invalid name'}`, {
                         input: 'model-name',
                         cause: error,
@@ -80031,6 +82135,193 @@ function computeMetrics(data, names) {
     return result;
 }
 
+;// CONCATENATED MODULE: ./src/lib/yaml-locate.ts
+/**
+ * Reading a user's YAML file (or inline YAML) so that every problem names the file and the line: syntax errors, and
+ * zod issues traced back to the node they are about, with a did-you-mean for unknown keys. The evaluation policy's
+ * loader shares `nodeOffset` with it.
+ */
+
+
+
+
+function describeWhere(origin, position) {
+    if (origin.file === undefined)
+        return position === undefined ? `the inline ${origin.noun}` : `line ${position.line} of the inline ${origin.noun}`;
+    return position === undefined ? origin.file : `${origin.file}:${position.line}:${position.column}`;
+}
+function toLocation(origin, position) {
+    if (origin.file === undefined)
+        return undefined;
+    return position === undefined ? { file: origin.file } : { file: origin.file, line: position.line, column: position.column };
+}
+/** Offset of the node at `path`; for a path ending in a mapping key, the key itself; the deepest node found. */
+function nodeOffset(document, nodePath) {
+    let node = document.contents;
+    let offset = node?.range?.[0];
+    for (const step of nodePath) {
+        if ((0,dist/* isMap */.jh)(node)) {
+            const pair = node.items.find((item) => (0,dist/* isPair */.tO)(item) && (0,dist/* isScalar */.jn)(item.key) && String(item.key.value) === String(step));
+            if (pair === undefined)
+                return offset;
+            offset = pair.key.range?.[0] ?? offset;
+            node = pair.value;
+        }
+        else if ((0,dist/* isSeq */.oP)(node) && typeof step === 'number') {
+            node = node.items[step];
+            offset = node?.range?.[0] ?? offset;
+        }
+        else {
+            return offset;
+        }
+    }
+    return offset;
+}
+/**
+ * Parses every document of `text` (a syntax error is a UserError naming the line); answers one LocatedYaml per
+ * document, empty documents dropped.
+ */
+function parseYamlDocuments(text, origin) {
+    const lineCounter = new dist/* LineCounter */.HN();
+    const documents = (0,dist/* parseAllDocuments */.hR)(text, { lineCounter, prettyErrors: true });
+    const list = Array.isArray(documents) ? documents : [];
+    const make = (document) => {
+        const position = (nodePath) => {
+            const offset = nodeOffset(document, nodePath);
+            if (offset === undefined)
+                return undefined;
+            const at = lineCounter.linePos(offset);
+            return { line: at.line, column: at.col };
+        };
+        return {
+            origin,
+            value: document.toJS(),
+            document,
+            position,
+            where: (nodePath) => describeWhere(origin, position(nodePath)),
+            location: (nodePath) => toLocation(origin, position(nodePath)),
+            error: (nodePath, rest) => new errors/* UserError */.yo(`The ${origin.noun} at ${describeWhere(origin, position(nodePath))} ${rest}`, {
+                input: origin.input,
+                ...(toLocation(origin, position(nodePath)) === undefined ? {} : { location: toLocation(origin, position(nodePath)) }),
+            }),
+        };
+    };
+    for (const document of list) {
+        const syntaxError = document.errors[0];
+        if (syntaxError === undefined)
+            continue;
+        const at = syntaxError.linePos?.[0];
+        const position = at === undefined ? undefined : { line: at.line, column: at.col };
+        const reason = (syntaxError.message.split('\n')[0] ?? syntaxError.message).replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
+        throw new errors/* UserError */.yo(`The ${origin.noun} at ${describeWhere(origin, position)} is not valid YAML: ${reason}; fix the YAML syntax there.`, {
+            input: origin.input,
+            ...(toLocation(origin, position) === undefined ? {} : { location: toLocation(origin, position) }),
+        });
+    }
+    return list.filter((document) => document.contents !== null).map(make);
+}
+/** The single document of `text` (an empty text is an empty mapping's worth: `value` undefined). */
+function parseYamlDocument(text, origin) {
+    const documents = parseYamlDocuments(text, origin);
+    if (documents.length > 1) {
+        throw documents[1].error([], `is a second YAML document; keep one document (no "---" separators) in the ${origin.noun}.`);
+    }
+    return documents[0] ?? parseYamlDocuments('{}', origin)[0];
+}
+// ---------------------------------------------------------------------------------------------------------------
+// zod issues
+// ---------------------------------------------------------------------------------------------------------------
+/** The schema of the value at `nodePath` inside `schema`, unwrapping optional/default/pipe; undefined when lost. */
+function schemaAt(schema, nodePath) {
+    let current = schema;
+    const unwrap = (s) => {
+        for (let i = 0; i < 10; i++) {
+            const def = s._zod.def;
+            if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault' || def.type === 'readonly') && def.innerType)
+                s = def.innerType;
+            else if (def.type === 'pipe' && def.in)
+                s = def.in;
+            else
+                break;
+        }
+        return s;
+    };
+    for (const step of nodePath) {
+        if (current === undefined)
+            return undefined;
+        current = unwrap(current);
+        if (current instanceof schemas/* ZodObject */.bvH)
+            current = current.shape[String(step)];
+        else if (current instanceof schemas/* ZodArray */.naA)
+            current = current.element;
+        else
+            return undefined;
+    }
+    return current === undefined ? undefined : unwrap(current);
+}
+function valueAt(root, nodePath) {
+    let value = root;
+    for (const step of nodePath)
+        value = value?.[step];
+    return value;
+}
+/** `metrics[1].failure-limit` */
+function yaml_locate_pathText(nodePath) {
+    if (nodePath.length === 0)
+        return 'the top level';
+    return nodePath.map((step, index) => (typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${String(step)}`)).join('');
+}
+function describeValue(value) {
+    if (value === undefined)
+        return 'nothing';
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'a list';
+    if (typeof value === 'object')
+        return 'a mapping';
+    return `${typeof value} ${JSON.stringify(value)}`;
+}
+/** The first issue of a failed parse of `root` by `schema`, as a sentence ending; unknown keys get a did-you-mean. */
+function describeZodIssue(issues, root, schema) {
+    // A misspelt key also leaves the real key missing: report the spelling, which the did-you-mean fixes.
+    const issue = (issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? issues[0]);
+    const issuePath = issue.path.map((step) => (typeof step === 'number' ? step : String(step)));
+    if (issue.code === 'unrecognized_keys') {
+        const key = issue.keys[0];
+        const at = schemaAt(schema, issuePath);
+        const allowed = at instanceof schemas/* ZodObject */.bvH ? Object.keys(at.shape) : [];
+        const hint = (0,suggest/* didYouMean */.a)(key, allowed);
+        const list = allowed.length > 0 ? `; the keys allowed there are ${allowed.map((k) => `"${k}"`).join(', ')}` : '; remove it';
+        return { path: [...issuePath, key], message: `has an unknown key "${key}" in ${yaml_locate_pathText(issuePath)}${hint}${list}.` };
+    }
+    const value = valueAt(root, issuePath);
+    const last = issuePath[issuePath.length - 1];
+    const field = typeof last === 'string' ? `"${last}"` : 'the value';
+    let problem = issue.message.replace(/^Invalid input: /, '');
+    if (issue.code === 'invalid_type' && value === undefined)
+        problem = `${field} is missing`;
+    else if (issue.code === 'invalid_type' && !issue.message.startsWith('Invalid input'))
+        problem = `${field} ${issue.message}, not ${describeValue(value)}`;
+    else if (issue.code === 'invalid_type')
+        problem = `${field} must be a ${issue.expected}, not ${describeValue(value)}`;
+    else if (issue.code === 'custom')
+        problem = issue.message;
+    else if (issue.code === 'invalid_value' && 'values' in issue)
+        problem = `${field} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${describeValue(value)}`;
+    else
+        problem = `${field} ${problem.charAt(0).toLowerCase()}${problem.slice(1)}`;
+    return { path: issuePath, message: `has an invalid ${yaml_locate_pathText(issuePath)}: ${problem.replace(/\.$/, '')}.` };
+}
+/** Validates the document's value with `schema`, throwing a UserError located at the first issue's node. */
+function parseWithSchema(yaml, schema) {
+    const result = schema.safeParse(yaml.value ?? {});
+    if (result.success)
+        return result.data;
+    const described = describeZodIssue(result.error.issues, yaml.value, schema);
+    throw yaml.error(described.path, described.message);
+}
+
 ;// CONCATENATED MODULE: ./src/commands/evaluate-model/policy.ts
 /**
  * The evaluation policy: which metrics the candidate must reach and how it must compare with the champion.
@@ -80051,6 +82342,7 @@ function computeMetrics(data, names) {
  * path when a file of that name exists (relative to the workspace), inline YAML when it parses to a mapping, and a
  * missing policy file otherwise. Every problem names the file (or the inline policy) and the line.
  */
+
 
 
 
@@ -80164,35 +82456,13 @@ function parsePolicy(text, display, file) {
     }
     return { policy: result.data, display, file, locate: document.contents ? locate : NO_DOCUMENT };
 }
-/** Offset of the node at `nodePath`; for a path ending in a mapping key, the key itself. */
-function nodeOffset(document, nodePath) {
-    let node = document.contents;
-    let offset = node?.range?.[0];
-    for (const step of nodePath) {
-        if ((0,dist/* isMap */.jh)(node)) {
-            const pair = node.items.find((item) => (0,dist/* isPair */.tO)(item) && (0,dist/* isScalar */.jn)(item.key) && String(item.key.value) === String(step));
-            if (pair === undefined)
-                return offset;
-            offset = pair.key.range?.[0] ?? offset;
-            node = pair.value;
-        }
-        else if ((0,dist/* isSeq */.oP)(node) && typeof step === 'number') {
-            node = node.items[step];
-            offset = node?.range?.[0] ?? offset;
-        }
-        else {
-            return offset;
-        }
-    }
-    return offset;
-}
 const KEYS_BY_PLACE = {
     top: Object.keys(policySchema.shape),
     significance: Object.keys(significanceSchema.shape),
     slices: Object.keys(slicesSchema.shape),
     metricRule: Object.keys(metricRuleSchema.shape),
 };
-function valueAt(root, nodePath) {
+function policy_valueAt(root, nodePath) {
     let value = root;
     for (const step of nodePath)
         value = value?.[step];
@@ -80221,9 +82491,9 @@ function firstIssue(issues, root, prefix = []) {
     const issue = issues[0];
     const issuePath = [...prefix, ...issue.path];
     if (issue.code === 'invalid_union') {
-        const value = valueAt(root, issuePath);
+        const value = policy_valueAt(root, issuePath);
         if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-            return { path: toPath(issuePath), message: `has ${describeValue(value)} where a rule belongs (${policy_pathText(issuePath)}); a rule is a mapping with "metric:" and one bound, or an "any:" or "all:" list.` };
+            return { path: toPath(issuePath), message: `has ${policy_describeValue(value)} where a rule belongs (${policy_pathText(issuePath)}); a rule is a mapping with "metric:" and one bound, or an "any:" or "all:" list.` };
         }
         const keys = Object.keys(value);
         const branch = keys.includes('any') ? 1 : keys.includes('all') ? 2 : 0;
@@ -80235,7 +82505,7 @@ function firstIssue(issues, root, prefix = []) {
     }
     if (issue.code === 'unrecognized_keys') {
         const key = issue.keys[0];
-        const allowed = allowedKeys(issuePath, valueAt(root, issuePath));
+        const allowed = allowedKeys(issuePath, policy_valueAt(root, issuePath));
         const hint = (0,suggest/* didYouMean */.a)(key, allowed);
         return {
             path: toPath(issuePath),
@@ -80243,14 +82513,14 @@ function firstIssue(issues, root, prefix = []) {
             message: `has an unknown key "${key}" in ${policy_pathText(issuePath)}${hint}; the keys allowed there are ${allowed.map((k) => `"${k}"`).join(', ')}.`,
         };
     }
-    const value = valueAt(root, issuePath);
+    const value = policy_valueAt(root, issuePath);
     const last = issuePath[issuePath.length - 1];
     const field = typeof last === 'string' ? `"${last}"` : 'the value';
     let problem = issue.message.replace(/^Invalid input: /, '');
     if (issue.code === 'invalid_type' && value === undefined)
         problem = `${field} is missing`;
     else if (issue.code === 'invalid_type')
-        problem = `${field} must be a ${issue.expected}, not ${describeValue(value)}`;
+        problem = `${field} must be a ${issue.expected}, not ${policy_describeValue(value)}`;
     else
         problem = `${field} ${(0,lib_text/* lowerFirst */.oZ)(problem)}`;
     return { path: toPath(issuePath), message: `has an invalid ${policy_pathText(issuePath)}: ${problem.replace(/\.$/, '')}.` };
@@ -80264,7 +82534,7 @@ function policy_pathText(nodePath) {
         return 'the top level';
     return nodePath.map((step, index) => (typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${String(step)}`)).join('');
 }
-function describeValue(value) {
+function policy_describeValue(value) {
     if (value === undefined)
         return 'nothing';
     if (value === null)
@@ -81324,14 +83594,14 @@ async function* lineBlocks(source, gzip) {
 
 // EXTERNAL MODULE: external "stream"
 var external_stream_ = __nccwpck_require__(2203);
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/csv-parse/lib/utils/is_object.js
 const is_object = function (obj) {
   return typeof obj === "object" && obj !== null && !Array.isArray(obj);
 };
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/csv-parse/lib/api/CsvError.js
 class CsvError extends Error {
   constructor(code, message, options, ...contexts) {
     if (Array.isArray(message)) message = message.join(" ").trim();
@@ -81355,7 +83625,7 @@ class CsvError extends Error {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_columns_array.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/csv-parse/lib/api/normalize_columns_array.js
 
 
 
@@ -81389,7 +83659,7 @@ const normalize_columns_array = function (columns) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/ResizeableBuffer.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/csv-parse/lib/utils/ResizeableBuffer.js
 class ResizeableBuffer {
   constructor(size = 100) {
     this.size = size;
@@ -81454,7 +83724,7 @@ class ResizeableBuffer {
 
 /* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/init_state.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/csv-parse/lib/api/init_state.js
 
 
 const init_state = function (options) {
@@ -81570,7 +83840,7 @@ const init_state = function (options) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/underscore.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/csv-parse/lib/utils/underscore.js
 const underscore = function (str) {
   return str.replace(/([A-Z])/g, function (_, match) {
     return "_" + match.toLowerCase();
@@ -81579,7 +83849,7 @@ const underscore = function (str) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_options.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/csv-parse/lib/api/normalize_options.js
 
 
 
@@ -82343,7 +84613,7 @@ const normalize_options = function (opts) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/delimiter_discover.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/csv-parse/lib/utils/delimiter_discover.js
 
 
 
@@ -82410,7 +84680,7 @@ const std = function (array) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/index.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/csv-parse/lib/api/index.js
 
 
 
@@ -83380,7 +85650,7 @@ const transform = function (original_options = {}) {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/index.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/csv-parse/lib/index.js
 /*
 CSV Parse
 
@@ -83526,7 +85796,7 @@ const parse = function () {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/sync.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/csv-parse/lib/sync.js
 
 
 
@@ -84685,6 +86955,839 @@ function workspaceRelative(file, workspace) {
     return relative.startsWith('..') || external_node_path_default().isAbsolute(relative) ? file : relative.split((external_node_path_default()).sep).join('/');
 }
 
+;// CONCATENATED MODULE: ./src/lib/argocd/errors.ts
+/**
+ * Argo CD's failures in one place: its error bodies (`{error, code, message}` and the stream's
+ * `{error: {grpc_code, http_code, message}}`), the refusals a caller acts on (each with a `reason`), and the wording of
+ * everything else through the shared `serviceError`.
+ */
+
+
+/** A UserError (one sentence for the user) that also says why, for callers that wait, retry or fall back. */
+class ArgoCdError extends errors/* UserError */.yo {
+    reason;
+    /** The HTTP status, when the server answered. */
+    status;
+    /** Argo CD's own message, without the gRPC prefix. */
+    serverMessage;
+    constructor(message, reason, options = {}) {
+        super(message, { input: options.input, cause: options.cause });
+        this.reason = reason;
+        this.status = options.status;
+        this.serverMessage = options.serverMessage;
+    }
+}
+function isArgoCdError(error, reason) {
+    return error instanceof ArgoCdError && (reason === undefined || error.reason === reason);
+}
+/** Argo CD's message in an error body (`rpc error: code = X desc = ` prefixes removed). */
+function argoCdMessage(body) {
+    if (typeof body !== 'object' || body === null)
+        return typeof body === 'string' && body.trim() !== '' ? body.trim() : undefined;
+    const record = body;
+    const nested = typeof record.error === 'object' && record.error !== null ? record.error.message : undefined;
+    const raw = [record.message, record.error, nested].find((value) => typeof value === 'string' && value.trim() !== '');
+    return raw?.replace(/^(rpc error: code = \w+ desc = )+/, '').trim();
+}
+const KNOWN = [
+    { status: 400, pattern: /another operation is already in progress/i, reason: 'operation-in-progress' },
+    { status: 400, pattern: /rollback cannot be initiated when auto-sync is enabled/i, reason: 'auto-sync-enabled' },
+    { status: 400, pattern: /^Cannot sync to .*auto-sync currently set to/i, reason: 'auto-sync-revision' },
+    { status: 403, pattern: /blocked by sync window/i, reason: 'sync-window' },
+    { status: 400, pattern: /No operation is in progress/i, reason: 'no-operation' },
+    { status: 400, pattern: /does not have deployment with id/i, reason: 'unknown-history-id' },
+    { status: 500, pattern: /refresh deadline exceeded/i, reason: 'refresh-deadline' },
+];
+/** An ArgoCdError for any failure of a call (a UserError or a bug passes through unchanged). */
+function toArgoCdError(error, context) {
+    if (error instanceof errors/* UserError */.yo)
+        return error;
+    const inputs = context.inputs ?? {};
+    const { location, doing } = context;
+    if (error instanceof HttpError) {
+        const message = argoCdMessage(error.body);
+        const detail = message === undefined ? `HTTP ${error.status}` : `HTTP ${error.status}: ${message}`;
+        const known = message === undefined ? undefined : KNOWN.find((item) => item.status === error.status && item.pattern.test(message));
+        if (known !== undefined) {
+            return new ArgoCdError(`Argo CD at ${location} refused ${doing} (${detail}).`, known.reason, { status: error.status, serverMessage: message, cause: error });
+        }
+        const scope = [inputs.appNamespace, inputs.project].filter((name) => name !== undefined).map(errors/* inputRef */.io);
+        const scopeHint = scope.length === 0 ? '' : ` (and ${scope.join(' and ')})`;
+        if (error.status === 403 && context.app !== undefined && !(error.contentType ?? '').includes('html')) {
+            // The API answers 403 both for a missing application and for one the token may not see.
+            const token = inputs.authToken === undefined ? 'the token' : `the token of ${(0,errors/* inputRef */.io)(inputs.authToken)}`;
+            return new ArgoCdError(`Argo CD at ${location} has no application ${context.app} or does not let ${token} see it (${detail}) while ${doing}; check the application name${scopeHint} and the token's RBAC permissions.`, 'not-found-or-denied', { status: 403, serverMessage: message, input: inputs.authToken, cause: error });
+        }
+        if (error.status === 404 && context.app !== undefined && error.contentType === 'application/json') {
+            return new ArgoCdError(`Argo CD at ${location} has no application ${context.app} (${detail}) while ${doing}; check the application name${scopeHint}.`, 'not-found', {
+                status: 404,
+                serverMessage: message,
+                cause: error,
+            });
+        }
+        if (error.status === 415) {
+            return new ArgoCdError(`Argo CD at ${location} refused the request's content type (${detail}) while ${doing}; a proxy in between may rewrite the Content-Type header, which Argo CD requires to be exactly application/json.`, 'other', { status: 415, serverMessage: message, cause: error });
+        }
+    }
+    const worded = serviceError(error, {
+        service: 'Argo CD',
+        doing,
+        location,
+        input: inputs.server,
+        authInput: inputs.authToken,
+        tlsInputs: { ...(inputs.caCert === undefined ? {} : { caCert: inputs.caCert }), ...(inputs.insecure === undefined ? {} : { insecure: inputs.insecure }) },
+        describeBody: argoCdMessage,
+    });
+    if (worded instanceof errors/* UserError */.yo && !(worded instanceof ArgoCdError)) {
+        const status = error instanceof HttpError ? error.status : undefined;
+        return new ArgoCdError(worded.message, status === 401 ? 'unauthenticated' : 'other', {
+            ...(status === undefined ? {} : { status }),
+            input: worded.input,
+            cause: error,
+        });
+    }
+    return worded;
+}
+
+;// CONCATENATED MODULE: ./src/lib/argocd/server.ts
+/**
+ * The Argo CD server address as the argocd CLI takes it: a URL `https://host[:port][/path]` (http:// too), or a bare
+ * `host[:port][/path]`, which means https unless `plaintext` is set.
+ */
+
+function parseArgoCdServer(server, options = {}) {
+    const trimmed = server.trim();
+    const named = options.input === undefined ? 'The Argo CD server address' : (0,errors/* inputRef */.io)(options.input);
+    if (trimmed === '')
+        throw new errors/* UserError */.yo(`${named} is empty; give the Argo CD API server as host[:port] or https://host[:port][/path].`, { input: options.input });
+    const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed);
+    const candidate = hasScheme ? trimmed : `${options.plaintext === true ? 'http' : 'https'}://${trimmed}`;
+    let url;
+    try {
+        url = new URL(candidate);
+    }
+    catch {
+        throw new errors/* UserError */.yo(`${named} (${JSON.stringify(trimmed)}) is not a host[:port] or an https:// URL; give the Argo CD API server, e.g. argocd.example.com or https://argocd.example.com/argocd.`, {
+            input: options.input,
+        });
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new errors/* UserError */.yo(`${named} must use https:// or http://, not ${url.protocol}//; give the Argo CD API server as host[:port] or https://host[:port][/path].`, {
+            input: options.input,
+        });
+    }
+    if (url.username !== '' || url.password !== '') {
+        throw new errors/* UserError */.yo(`${named} holds credentials; pass a token or a user name and password through their own inputs instead.`, { input: options.input });
+    }
+    if (url.search !== '' || url.hash !== '') {
+        throw new errors/* UserError */.yo(`${named} has a query or fragment; give only https://host[:port][/path].`, { input: options.input });
+    }
+    if (!url.pathname.endsWith('/'))
+        url.pathname += '/';
+    const baseUrl = url.toString();
+    return { baseUrl, display: baseUrl.replace(/\/+$/, '') };
+}
+
+;// CONCATENATED MODULE: ./src/lib/argocd/client.ts
+
+
+
+
+const DEFAULT_REFRESH_TIMEOUT_MS = 10_000;
+const MAX_RECONNECT_DELAY_MS = 10_000;
+/** Argo CD wants exactly this on every request with a method other than GET. */
+const JSON_CONTENT_TYPE = { 'content-type': 'application/json' };
+function appPath(name, suffix = '') {
+    return `api/v1/applications/${encodeURIComponent(name)}${suffix}`;
+}
+function scopeQuery(scope) {
+    return { appNamespace: client_nonEmpty(scope?.appNamespace), project: client_nonEmpty(scope?.project) };
+}
+function client_nonEmpty(value) {
+    return value === undefined || value.trim() === '' ? undefined : value;
+}
+function isRefreshTimeout(error) {
+    if (error instanceof NetworkError)
+        return error.isTimeout;
+    if (error instanceof HttpError)
+        return error.status === 504 || (error.status === 500 && /refresh deadline/i.test(argoCdMessage(error.body) ?? ''));
+    return false;
+}
+function createArgoCdClient(options) {
+    const inputs = options.inputs ?? {};
+    const address = parseArgoCdServer(options.server, { plaintext: options.plaintext, input: inputs.server });
+    const location = address.display;
+    const headers = { ...options.headers };
+    if (options.authToken !== undefined && options.authToken !== '')
+        headers.authorization = `Bearer ${options.authToken}`;
+    const http = createHttpClient({
+        baseUrl: address.baseUrl,
+        headers,
+        requestTimeoutMs: options.requestTimeoutMs,
+        totalTimeoutMs: options.totalTimeoutMs,
+        retry: options.retry,
+        onRequest: options.onRequest,
+        dispatcher: options.dispatcher,
+        tls: { insecure: options.insecure, caCert: options.caCert },
+        env: options.env,
+    });
+    async function call(request, doing, app) {
+        try {
+            const answer = await http.send({ ...request, headers: { ...(request.method === 'GET' ? {} : JSON_CONTENT_TYPE), ...request.headers } });
+            return answer.body;
+        }
+        catch (error) {
+            if (request.signal?.aborted === true)
+                throw error;
+            throw toArgoCdError(error, { location, doing, app, inputs });
+        }
+    }
+    async function get(name, getOptions = {}) {
+        const query = scopeQuery(getOptions);
+        const doing = `reading application ${name}`;
+        if (getOptions.refresh !== undefined) {
+            try {
+                const answer = await http.send({
+                    method: 'GET',
+                    path: appPath(name),
+                    query: { ...query, refresh: getOptions.refresh },
+                    timeoutMs: getOptions.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS,
+                    retry: false,
+                    signal: getOptions.signal,
+                });
+                return answer.body;
+            }
+            catch (error) {
+                if (getOptions.signal?.aborted === true)
+                    throw error;
+                if (!isRefreshTimeout(error))
+                    throw toArgoCdError(error, { location, doing: `refreshing application ${name}`, app: name, inputs });
+                getOptions.onRefreshFallback?.(error instanceof HttpError ? (argoCdMessage(error.body) ?? `HTTP ${error.status}`) : error.reason);
+            }
+        }
+        return call({ method: 'GET', path: appPath(name), query, signal: getOptions.signal }, doing, name);
+    }
+    async function* watch(query, watchOptions = {}) {
+        const signal = watchOptions.signal;
+        const aborted = () => signal?.aborted === true;
+        const baseDelay = watchOptions.reconnectDelayMs ?? 1_000;
+        const what = query.name !== undefined ? `application ${query.name}` : query.selector !== undefined ? `applications matching ${query.selector}` : 'applications';
+        const doing = `watching ${what}`;
+        // Per application, the last resourceVersion seen: repeats after a reconnect are dropped.
+        const seen = new Map();
+        let lastVersion = query.resourceVersion;
+        let attempt = 0;
+        let failures = 0;
+        while (!aborted()) {
+            let reason;
+            try {
+                const stream = await http.stream({
+                    path: 'api/v1/stream/applications',
+                    query: {
+                        name: client_nonEmpty(query.name),
+                        selector: client_nonEmpty(query.selector),
+                        projects: query.projects === undefined || query.projects.length === 0 ? undefined : [...query.projects],
+                        appNamespace: client_nonEmpty(query.appNamespace),
+                        // Only a named watch resends the current state with a resourceVersion; a list watch would skip what changed
+                        // during the gap, so it re-opens without one and relies on the repeat filter below.
+                        resourceVersion: query.name !== undefined || attempt === 0 ? lastVersion : undefined,
+                    },
+                    format: watchOptions.format,
+                    idleTimeoutMs: watchOptions.idleTimeoutMs,
+                    signal,
+                });
+                failures = 0;
+                let inBandError;
+                for await (const frame of stream) {
+                    if (frame.error !== undefined) {
+                        // An error inside the stream: final when it is about access, else the stream is re-opened.
+                        const code = frame.error.http_code;
+                        if (typeof code === 'number' && code >= 400 && code < 500)
+                            throw streamError(frame.error, doing);
+                        inBandError = argoCdMessage(frame.error) ?? 'a stream error';
+                        stream.close();
+                        break;
+                    }
+                    const event = frame.result;
+                    if (event?.application?.metadata === undefined)
+                        continue;
+                    const key = `${event.application.metadata.namespace ?? ''}/${event.application.metadata.name}`;
+                    const version = event.application.metadata.resourceVersion;
+                    if (version !== undefined) {
+                        if (event.type !== 'DELETED' && seen.get(key) === version)
+                            continue;
+                        seen.set(key, version);
+                        lastVersion = version;
+                    }
+                    yield event;
+                }
+                if (aborted())
+                    return;
+                reason = inBandError === undefined ? 'the stream ended' : `the stream reported: ${inBandError}`;
+            }
+            catch (error) {
+                if (aborted())
+                    return;
+                if (isArgoCdError(error))
+                    throw error;
+                if (error instanceof HttpError && (error.status === 401 || error.status === 403 || error.status === 404 || error.status === 400)) {
+                    throw toArgoCdError(error, { location, doing, inputs });
+                }
+                if (error instanceof NotJsonError)
+                    throw toArgoCdError(error, { location, doing, inputs });
+                if (!(error instanceof NetworkError) && !(error instanceof HttpError))
+                    throw error;
+                failures += 1;
+                reason = error instanceof NetworkError ? error.reason : `HTTP ${error.status}`;
+            }
+            attempt += 1;
+            watchOptions.onReconnect?.(reason, attempt);
+            const delay = Math.min(MAX_RECONNECT_DELAY_MS, baseDelay * 2 ** Math.max(0, failures - 1));
+            try {
+                await retry_sleep(delay, signal);
+            }
+            catch {
+                return;
+            }
+        }
+    }
+    function streamError(body, doing) {
+        const record = (typeof body === 'object' && body !== null ? body : {});
+        const status = typeof record.http_code === 'number' ? record.http_code : 500;
+        const converted = toArgoCdError(new HttpError('GET', `${location}/api/v1/stream/applications`, status, { message: record.message ?? 'stream error' }, { 'content-type': 'application/json' }), {
+            location,
+            doing,
+            inputs,
+        });
+        return converted instanceof ArgoCdError ? converted : new ArgoCdError(`Argo CD at ${location} failed while ${doing}: ${record.message ?? 'stream error'}.`, 'other');
+    }
+    return {
+        location,
+        appUrl: (name, namespace) => `${location}/applications/${namespace === undefined || namespace === '' ? '' : `${encodeURIComponent(namespace)}/`}${encodeURIComponent(name)}`,
+        get,
+        async list(listOptions = {}) {
+            const answer = await call({
+                method: 'GET',
+                path: 'api/v1/applications',
+                query: {
+                    selector: client_nonEmpty(listOptions.selector),
+                    projects: listOptions.projects === undefined || listOptions.projects.length === 0 ? undefined : [...listOptions.projects],
+                    appNamespace: client_nonEmpty(listOptions.appNamespace),
+                },
+                signal: listOptions.signal,
+            }, listOptions.selector === undefined ? 'listing applications' : `listing applications matching ${listOptions.selector}`);
+            return answer?.items ?? [];
+        },
+        sync(name, syncOptions = {}) {
+            const body = {
+                name,
+                ...(client_nonEmpty(syncOptions.revision) === undefined ? {} : { revision: syncOptions.revision }),
+                ...(syncOptions.revisions === undefined ? {} : { revisions: [...syncOptions.revisions], sourcePositions: [...(syncOptions.sourcePositions ?? [])] }),
+                ...(syncOptions.prune === undefined ? {} : { prune: syncOptions.prune }),
+                ...(syncOptions.dryRun === undefined ? {} : { dryRun: syncOptions.dryRun }),
+                ...(syncOptions.syncOptions === undefined || syncOptions.syncOptions.length === 0 ? {} : { syncOptions: { items: [...syncOptions.syncOptions] } }),
+                ...(syncOptions.strategy === 'apply'
+                    ? { strategy: { apply: { force: syncOptions.force ?? false } } }
+                    : syncOptions.force === true
+                        ? { strategy: { hook: { force: true } } }
+                        : {}),
+                ...(syncOptions.resources === undefined ? {} : { resources: syncOptions.resources.map((resource) => ({ group: '', ...resource })) }),
+                ...(syncOptions.infos === undefined ? {} : { infos: [...syncOptions.infos] }),
+                ...(syncOptions.retryStrategy === undefined ? {} : { retryStrategy: syncOptions.retryStrategy }),
+                ...scopeQuery(syncOptions),
+            };
+            return call({ method: 'POST', path: appPath(name, '/sync'), body }, `syncing application ${name}${syncOptions.revision ? ` to ${syncOptions.revision}` : ''}`, name);
+        },
+        rollback(name, rollbackOptions) {
+            if (!Number.isSafeInteger(rollbackOptions.id) || rollbackOptions.id < 0) {
+                throw new TypeError(`a history id is a whole number, not ${String(rollbackOptions.id)}`);
+            }
+            const body = {
+                name,
+                id: rollbackOptions.id,
+                ...(rollbackOptions.prune === undefined ? {} : { prune: rollbackOptions.prune }),
+                ...(rollbackOptions.dryRun === undefined ? {} : { dryRun: rollbackOptions.dryRun }),
+                ...scopeQuery(rollbackOptions),
+            };
+            return call({ method: 'POST', path: appPath(name, '/rollback'), body }, `rolling application ${name} back to history entry ${rollbackOptions.id}`, name);
+        },
+        async terminateOperation(name, scope) {
+            await call({ method: 'DELETE', path: appPath(name, '/operation'), query: scopeQuery(scope) }, `terminating the operation of application ${name}`, name);
+        },
+        resourceTree(name, scope) {
+            return call({ method: 'GET', path: appPath(name, '/resource-tree'), query: scopeQuery(scope) }, `reading the resource tree of application ${name}`, name);
+        },
+        watch: (query, watchOptions) => ({ [Symbol.asyncIterator]: () => watch(query, watchOptions) }),
+        async createSession(username, password) {
+            const answer = await call({ method: 'POST', path: 'api/v1/session', body: { username, password }, idempotent: true }, `creating a session for user ${username}`);
+            if (answer?.token === undefined || answer.token === '') {
+                throw new ArgoCdError(`Argo CD at ${location} answered the session request for user ${username} without a token.`, 'other');
+            }
+            return answer.token;
+        },
+        close: () => http.close(),
+    };
+}
+/** A client with a session token for `username` (the password is sent once, to POST /api/v1/session). */
+async function connectWithPassword(options) {
+    const { username, password, ...rest } = options;
+    const anonymous = createArgoCdClient({ ...rest, authToken: undefined });
+    let token;
+    try {
+        token = await anonymous.createSession(username, password);
+    }
+    finally {
+        await anonymous.close();
+    }
+    return createArgoCdClient({ ...rest, authToken: token });
+}
+
+;// CONCATENATED MODULE: ./src/lib/argocd/inputs.ts
+/**
+ * The Argo CD connection inputs every command that talks to Argo CD shares (wait-for-argo-sync, rollback), declared
+ * once so their names, env fallbacks and docs cannot drift apart, and the connection made from them.
+ */
+
+
+
+
+
+const ARGOCD_INPUTS = {
+    server: (0,command/* text */.Qq)({
+        description: 'The Argo CD API server: `https://host[:port][/path]`, or `host[:port]` as the argocd CLI takes it (https unless `plaintext`).',
+        env: ['ARGOCD_SERVER'],
+    }),
+    plaintext: (0,command/* flag */.Jt)({ description: 'Use http for a bare `host:port` server.', default: 'false' }),
+    'auth-token': (0,command/* secret */.rJ)({ description: 'An Argo CD API token (Bearer).', env: ['ARGOCD_AUTH_TOKEN'] }),
+    username: (0,command/* text */.Qq)({ description: 'Instead of `auth-token`: a local Argo CD account, for which a session token is fetched.' }),
+    password: (0,command/* secret */.rJ)({ description: 'The password of `username`.' }),
+    insecure: (0,command/* flag */.Jt)({ description: 'Skip the verification of the server\'s TLS certificate.', default: 'false' }),
+    'ca-cert': (0,command/* text */.Qq)({ description: 'CA certificates to trust besides the system\'s: PEM text or a file.' }),
+    headers: (0,command/* lines */.Mn)({ description: 'Extra `Name: value` headers on every Argo CD request (identity-aware proxies).' }),
+};
+const ARGOCD_RULES = [
+    { kind: 'together', inputs: ['username', 'password'] },
+    { kind: 'exclusive', inputs: ['auth-token', 'username'] },
+];
+/** `Name: value` lines into headers; `input` names the input for messages. */
+function headerLines(lines, input) {
+    const headers = {};
+    for (const line of lines ?? []) {
+        const colon = line.indexOf(':');
+        const name = colon === -1 ? '' : line.slice(0, colon).trim();
+        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(input)} line ${JSON.stringify(line.length > 40 ? `${line.slice(0, 37)}...` : line)} is not \`Name: value\`; write one header per line.`, { input });
+        }
+        headers[name] = line.slice(colon + 1).trim();
+    }
+    return headers;
+}
+/** The PEM text of `ca-cert`: the value itself when it holds a certificate, else the file it names. */
+function caCertText(value, workspace) {
+    if (value === undefined)
+        return undefined;
+    if (value.includes('-----BEGIN'))
+        return value;
+    const file = external_node_path_default().resolve(workspace, value);
+    if (!(0,external_node_fs_namespaceObject.existsSync)(file)) {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('ca-cert')} is neither PEM text nor an existing file (${value}); give the CA certificate itself or its path.`, { input: 'ca-cert' });
+    }
+    return (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
+}
+/** A client for the server the inputs name, logged in with the token or a session for the account. */
+async function connectArgoCd(inputs, ctx) {
+    if (inputs.server === undefined) {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('server')} is required to talk to Argo CD (or set ARGOCD_SERVER).`, { input: 'server' });
+    }
+    if (inputs.authToken === undefined && inputs.username === undefined) {
+        throw new errors/* UserError */.yo(`Argo CD needs credentials: set ${(0,errors/* inputRef */.io)('auth-token')} (or ARGOCD_AUTH_TOKEN), or ${(0,errors/* inputRef */.io)('username')} and ${(0,errors/* inputRef */.io)('password')}.`, {
+            input: 'auth-token',
+        });
+    }
+    const headers = headerLines(inputs.headers, 'headers');
+    for (const value of Object.values(headers))
+        ctx.setSecret(value);
+    const options = {
+        server: inputs.server,
+        plaintext: inputs.plaintext,
+        authToken: inputs.authToken,
+        headers,
+        insecure: inputs.insecure,
+        caCert: caCertText(inputs.caCert, ctx.workspace),
+        env: ctx.env,
+        inputs: { server: 'server', authToken: 'auth-token', caCert: 'ca-cert', insecure: 'insecure', appNamespace: 'app-namespace', project: 'project' },
+    };
+    if (inputs.username !== undefined && inputs.password !== undefined) {
+        const client = await connectWithPassword({ ...options, username: inputs.username, password: inputs.password });
+        return client;
+    }
+    return createArgoCdClient(options);
+}
+
+;// CONCATENATED MODULE: ./src/lib/argocd/revision.ts
+
+
+const FULL_SHA = /^[0-9a-f]{40}$/;
+/** A full commit SHA for `revision`: as given when it is one, else resolved in `checkout` (fetched first). */
+async function resolveRevision(revision, checkout, ctx) {
+    if (FULL_SHA.test(revision))
+        return revision;
+    if (checkout === undefined) {
+        if (/^[0-9a-f]{7,39}$/.test(revision))
+            return revision;
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('revision')} "${revision}" is not a commit SHA; give the full SHA, or set ${(0,errors/* inputRef */.io)('path')} to a checkout where it can be resolved.`, {
+            input: 'revision',
+        });
+    }
+    const git = new GitClient({ cwd: checkout, env: ctx.env });
+    await git.run(['fetch', '--quiet', '--tags', 'origin']);
+    for (const candidate of [`origin/${revision}`, revision]) {
+        const sha = await git.tryRevParse(candidate);
+        if (sha !== undefined)
+            return sha;
+    }
+    throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('revision')} "${revision}" is no commit, branch or tag of the checkout at ${checkout}; check the value.`, { input: 'revision' });
+}
+/** Ancestry questions answered by git in the checkout; a commit it does not have yet is fetched once. */
+function gitHistory(checkout, ctx) {
+    const git = new GitClient({ cwd: checkout, env: ctx.env });
+    let fetched = false;
+    const ensure = async (sha) => {
+        if ((await git.tryRevParse(sha)) !== undefined)
+            return true;
+        if (!fetched) {
+            fetched = true;
+            await git.run(['fetch', '--quiet', 'origin']);
+        }
+        return (await git.tryRevParse(sha)) !== undefined;
+    };
+    return {
+        async contains(revision, candidate) {
+            if (!(await ensure(revision)) || !(await ensure(candidate)))
+                return false;
+            return git.isAncestor(revision, candidate);
+        },
+        async isOlder(revision, candidate) {
+            // Unknown to the checkout: treat as not yet seen (older), so the wait goes on instead of failing.
+            if (!(await ensure(revision)) || !(await ensure(candidate)))
+                return true;
+            return git.isAncestor(candidate, revision);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/lib/argocd/wait.ts
+
+
+
+const DEFAULT_GRACE_MS = 60_000;
+const GUARD_INTERVAL_MS = 60_000;
+const REFRESH_INTERVAL_MS = 15_000;
+function splitName(name, appNamespace) {
+    const slash = name.indexOf('/');
+    return slash === -1 ? { name, namespace: appNamespace } : { namespace: name.slice(0, slash), name: name.slice(slash + 1) };
+}
+function key(name, namespace) {
+    return `${namespace ?? ''}/${name}`;
+}
+function revisionsOf(app) {
+    const sync = app.status?.sync;
+    if (sync?.revisions !== undefined && sync.revisions.length > 0)
+        return sync.revisions;
+    return sync?.revision === undefined || sync.revision === '' ? [] : [sync.revision];
+}
+function unhealthyResources(app) {
+    return (app.status?.resources ?? [])
+        .filter((resource) => resource.health?.status !== undefined && !['Healthy', 'Suspended'].includes(resource.health.status))
+        .map((resource) => `${resource.kind ?? '?'}/${resource.name ?? '?'}: ${resource.health?.status}${resource.health?.message ? ` (${resource.health.message})` : ''}`);
+}
+const wait_short = (revision) => (revision === undefined ? 'no revision' : revision.slice(0, 12));
+async function waitForApplications(client, options) {
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    const started = clock.now();
+    const deadline = started + options.timeoutMs;
+    const grace = options.notFoundGraceMs ?? DEFAULT_GRACE_MS;
+    const requests = { gets: 0, streams: 0 };
+    const revision = options.revision;
+    const containsCache = new Map();
+    // 1. Which applications.
+    const names = new Map();
+    for (const raw of options.applications) {
+        const target = splitName(raw, options.appNamespace);
+        names.set(key(target.name, target.namespace), target);
+    }
+    if (options.selector !== undefined) {
+        requests.gets++;
+        const found = await client.list({ selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] });
+        if (found.length === 0 && options.applications.length === 0 && options.childrenOf === undefined) {
+            throw new errors/* UserError */.yo(`Argo CD at ${client.location} has no application matching the selector "${options.selector}" (or the token may not see them); check the selector and the applications' labels.`);
+        }
+        for (const app of found)
+            names.set(key(app.metadata.name, app.metadata.namespace), { name: app.metadata.name, namespace: app.metadata.namespace });
+    }
+    if (options.childrenOf !== undefined) {
+        const parent = splitName(options.childrenOf, options.appNamespace);
+        requests.gets++;
+        const app = await client.get(parent.name, { appNamespace: parent.namespace, project: options.project });
+        const children = (app.status?.resources ?? []).filter((resource) => resource.kind === 'Application' && resource.name !== undefined);
+        if (children.length === 0)
+            throw new errors/* UserError */.yo(`The Argo CD application ${options.childrenOf} lists no child Application in its status.resources, so there is nothing to wait for.`);
+        for (const child of children)
+            names.set(key(child.name, child.namespace), { name: child.name, namespace: child.namespace });
+    }
+    if (names.size === 0)
+        throw new errors/* UserError */.yo('No Argo CD application to wait for: name applications, a selector or an app-of-apps parent.');
+    const latest = new Map();
+    const verdicts = new Map();
+    const missingSince = new Map();
+    const lastRefresh = new Map();
+    const ourSync = new Set();
+    async function relation(candidate) {
+        if (revision === undefined || candidate === revision || candidate.startsWith(revision) || revision.startsWith(candidate))
+            return 'contains';
+        const cached = containsCache.get(candidate);
+        if (cached !== undefined)
+            return cached;
+        let answer = 'unknown';
+        if (options.history !== undefined) {
+            if (await options.history.contains(revision, candidate))
+                answer = 'contains';
+            else if (await options.history.isOlder(revision, candidate))
+                answer = 'older';
+            else
+                answer = 'unrelated';
+        }
+        containsCache.set(candidate, answer);
+        return answer;
+    }
+    async function judge(app) {
+        const name = app.metadata.name;
+        const status = app.status ?? {};
+        const revisions = revisionsOf(app);
+        const at = `at ${wait_short(revisions[0])}`;
+        for (const condition of status.conditions ?? []) {
+            if (condition.type === 'ComparisonError' || condition.type === 'InvalidSpecError') {
+                return { kind: 'failed', sentence: `Argo CD application ${name} cannot be compared with revision ${wait_short(revision)}: ${condition.type}: ${condition.message ?? 'no message'}.` };
+            }
+        }
+        if (revision !== undefined) {
+            if (revisions.length === 0)
+                return { kind: 'waiting', why: 'no synced revision yet', needsRefresh: true };
+            for (const candidate of revisions) {
+                const relates = await relation(candidate);
+                if (relates === 'unrelated') {
+                    return { kind: 'failed', sentence: `Argo CD application ${name} now runs revision ${wait_short(candidate)}, which does not contain ${wait_short(revision)}; someone pushed a change that dropped it, or the app follows another branch.` };
+                }
+                if (relates !== 'contains')
+                    return { kind: 'waiting', why: `at ${wait_short(candidate)}, not yet at ${wait_short(revision)}`, needsRefresh: true };
+            }
+        }
+        const operationState = status.operationState;
+        const phase = operationState?.phase;
+        const operationAtOurs = operationState?.syncResult?.revision === undefined || revision === undefined || (await relation(operationState.syncResult.revision)) === 'contains';
+        if ((phase === 'Failed' || phase === 'Error') && operationAtOurs && app.operation === undefined) {
+            const failedResources = (operationState?.syncResult?.resources ?? [])
+                .filter((resource) => resource.status !== undefined && resource.status !== 'Synced')
+                .map((resource) => `${resource.kind ?? '?'}/${resource.name ?? '?'}: ${resource.message ?? resource.status}`);
+            return {
+                kind: 'failed',
+                sentence: `The sync of Argo CD application ${name} to ${wait_short(revision ?? revisions[0])} ${phase === 'Error' ? 'errored' : 'failed'}: ${operationState?.message ?? 'no message'}${failedResources.length > 0 ? ` (${failedResources.join('; ')})` : ''}.`,
+            };
+        }
+        if (app.operation !== undefined || phase === 'Running' || phase === 'Terminating')
+            return { kind: 'waiting', why: `operation ${phase ?? 'requested'}`, needsRefresh: false };
+        const sync = status.sync?.status;
+        const health = status.health?.status;
+        if (health === 'Degraded' || health === 'Missing') {
+            const resources = unhealthyResources(app);
+            return {
+                kind: 'degraded',
+                sentence: `Argo CD application ${name} is ${health} ${at}${revision === undefined ? '' : ` (revision ${wait_short(revision)})`}${status.health?.message ? `: ${status.health.message}` : ''}${resources.length > 0 ? `; unhealthy: ${resources.join('; ')}` : ''}.`,
+            };
+        }
+        if (sync !== 'Synced')
+            return { kind: 'waiting', why: `sync ${sync ?? 'unknown'}`, needsRefresh: sync === 'OutOfSync' && !ourSync.has(key(name, app.metadata.namespace)) };
+        if (operationState?.finishedAt !== undefined && status.reconciledAt !== undefined && Date.parse(status.reconciledAt) < Date.parse(operationState.finishedAt)) {
+            return { kind: 'waiting', why: 'not reconciled since the last sync', needsRefresh: false };
+        }
+        if (!options.health)
+            return { kind: 'ready' };
+        if (health === 'Healthy')
+            return { kind: 'ready' };
+        if (health === 'Suspended') {
+            const paused = (status.resources ?? []).filter((resource) => resource.health?.status === 'Suspended').map((resource) => `${resource.kind ?? '?'}/${resource.name ?? '?'}: ${resource.health?.message ?? 'paused'}`);
+            return { kind: 'suspended', message: status.health?.message ?? (paused.join('; ') || 'paused') };
+        }
+        return { kind: 'waiting', why: `health ${health ?? 'unknown'}`, needsRefresh: false };
+    }
+    async function consider(app) {
+        const id = key(app.metadata.name, app.metadata.namespace ?? undefined);
+        const target = [...names.entries()].find(([candidate, value]) => candidate === id || (value.namespace === undefined && value.name === app.metadata.name));
+        if (target === undefined)
+            return;
+        latest.set(target[0], app);
+        missingSince.delete(target[0]);
+        const verdict = await judge(app);
+        const before = verdicts.get(target[0]);
+        verdicts.set(target[0], verdict);
+        if (verdict.kind === 'suspended' && before?.kind !== 'suspended')
+            options.log.info(`${app.metadata.name} is Suspended: ${verdict.message}.`);
+        if (verdict.kind === 'waiting' && (before?.kind !== 'waiting' || before.why !== verdict.why))
+            options.log.info(`${app.metadata.name}: ${verdict.why}.`);
+    }
+    async function fetch(id, refresh) {
+        const target = names.get(id);
+        requests.gets++;
+        try {
+            const app = await client.get(target.name, {
+                appNamespace: target.namespace,
+                project: options.project,
+                ...(refresh && options.refresh !== 'off' ? { refresh: options.refresh } : {}),
+                onRefreshFallback: (reason) => options.log.info(`The refresh of ${target.name} did not finish (${reason}); read it without one.`),
+            });
+            if (refresh)
+                lastRefresh.set(id, clock.now());
+            await consider(app);
+        }
+        catch (error) {
+            if (!isArgoCdError(error, 'not-found-or-denied') && !isArgoCdError(error, 'not-found'))
+                throw error;
+            if (!missingSince.has(id))
+                missingSince.set(id, clock.now());
+            verdicts.set(id, { kind: 'waiting', why: 'not found or not permitted', needsRefresh: false });
+            if (clock.now() - missingSince.get(id) >= grace) {
+                verdicts.set(id, { kind: 'failed', sentence: error.message.replace(/\.$/, '') + ` (still so after ${Math.round(grace / 1000)} s).` });
+            }
+        }
+    }
+    async function startSyncs() {
+        for (const [id, target] of names) {
+            const app = latest.get(id);
+            if (app === undefined)
+                continue;
+            const automated = app.spec?.syncPolicy?.automated;
+            if (automated !== undefined && automated !== null && automated.enabled !== false) {
+                options.log.info(`${target.name} syncs automatically; waiting for its own sync instead of syncing by hand.`);
+                continue;
+            }
+            for (;;) {
+                try {
+                    requests.gets++;
+                    await client.sync(target.name, {
+                        appNamespace: target.namespace,
+                        project: options.project,
+                        revision,
+                        prune: options.prune,
+                        ...(options.syncOptions !== undefined && options.syncOptions.length > 0 ? { syncOptions: options.syncOptions } : {}),
+                        ...(options.runId !== undefined ? { infos: [{ name: 'ml-gitops-run', value: options.runId }] } : {}),
+                    });
+                    ourSync.add(id);
+                    options.log.info(`Started a sync of ${target.name} to ${wait_short(revision)}.`);
+                    break;
+                }
+                catch (error) {
+                    if (isArgoCdError(error, 'operation-in-progress') && clock.now() < deadline) {
+                        options.log.info(`${target.name} has another operation in progress; syncing once it ends.`);
+                        await clock.sleep(2_000);
+                        continue;
+                    }
+                    throw error;
+                }
+            }
+        }
+    }
+    function outcome() {
+        const all = [...names.keys()].map((id) => verdicts.get(id));
+        if (all.some((verdict) => verdict?.kind === 'failed'))
+            return 'failed';
+        if (all.some((verdict) => verdict?.kind === 'degraded'))
+            return 'degraded';
+        if (options.onSuspended === 'fail' && all.some((verdict) => verdict?.kind === 'suspended'))
+            return 'suspended';
+        if (all.every((verdict) => verdict?.kind === 'ready' || (options.onSuspended === 'succeed' && verdict?.kind === 'suspended'))) {
+            return all.some((verdict) => verdict?.kind === 'suspended') ? 'suspended' : 'healthy';
+        }
+        return 'pending';
+    }
+    // 2. One GET per app (refreshing those that have not seen the revision), then syncs when asked.
+    await Promise.all([...names.keys()].map((id) => fetch(id, false)));
+    const stale = [...names.keys()].filter((id) => { const v = verdicts.get(id); return v?.kind === 'waiting' && v.needsRefresh; });
+    if (revision !== undefined)
+        await Promise.all(stale.map((id) => fetch(id, true)));
+    if (options.sync && outcome() === 'pending')
+        await startSyncs();
+    // 3. One stream for all of them, until every app is done or the time is up.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - clock.now()));
+    const guard = setInterval(() => {
+        for (const id of names.keys()) {
+            const verdict = verdicts.get(id);
+            if (verdict?.kind !== 'waiting')
+                continue;
+            const refresh = verdict.needsRefresh && clock.now() - (lastRefresh.get(id) ?? 0) >= (options.refreshIntervalMs ?? REFRESH_INTERVAL_MS);
+            void fetch(id, refresh).catch(() => undefined);
+        }
+    }, Math.min(options.guardIntervalMs ?? GUARD_INTERVAL_MS, options.refreshIntervalMs ?? REFRESH_INTERVAL_MS));
+    try {
+        if (outcome() === 'pending') {
+            const only = names.size === 1 ? [...names.values()][0] : undefined;
+            const query = only !== undefined
+                ? { name: only.name, appNamespace: only.namespace }
+                : options.selector !== undefined && options.applications.length === 0 && options.childrenOf === undefined
+                    ? { selector: options.selector, appNamespace: options.appNamespace }
+                    : { appNamespace: options.appNamespace };
+            requests.streams++;
+            for await (const event of client.watch(query, { signal: controller.signal, onReconnect: (reason) => options.log.info(`The Argo CD watch stream was re-opened (${reason}).`) })) {
+                if (event.type === 'DELETED')
+                    continue;
+                await consider(event.application);
+                if (outcome() !== 'pending')
+                    break;
+            }
+        }
+    }
+    finally {
+        clearTimeout(timer);
+        clearInterval(guard);
+        controller.abort();
+    }
+    // Guard GETs may have decided it while the stream was quiet.
+    const final = outcome();
+    const result = final === 'pending' ? 'timeout' : final;
+    const apps = [...names.entries()].map(([id, target]) => {
+        const app = latest.get(id);
+        const verdict = verdicts.get(id);
+        const state = verdict?.kind === 'ready' ? 'ready' : verdict?.kind === 'suspended' ? 'suspended' : verdict?.kind === 'failed' || verdict?.kind === 'degraded' ? 'failed' : app === undefined ? 'missing' : 'waiting';
+        const detail = verdict === undefined ? 'never read' : verdict.kind === 'waiting' ? verdict.why : verdict.kind === 'failed' || verdict.kind === 'degraded' ? verdict.sentence : verdict.kind === 'suspended' ? verdict.message : 'ready';
+        return {
+            name: target.name,
+            namespace: target.namespace ?? app?.metadata.namespace,
+            sync: app?.status?.sync?.status ?? 'Unknown',
+            health: app?.status?.health?.status ?? 'Unknown',
+            revision: app === undefined ? undefined : revisionsOf(app)[0],
+            operationPhase: app?.status?.operationState?.phase,
+            startedAt: app?.status?.operationState?.startedAt,
+            finishedAt: app?.status?.operationState?.finishedAt,
+            unhealthy: app === undefined ? [] : unhealthyResources(app),
+            state,
+            detail,
+            url: client.appUrl(target.name, target.namespace),
+        };
+    });
+    let failure;
+    if (result === 'failed' || result === 'degraded') {
+        failure = [...verdicts.values()].find((verdict) => verdict.kind === 'failed' || verdict.kind === 'degraded')?.sentence;
+    }
+    else if (result === 'timeout') {
+        const seconds = Math.round(options.timeoutMs / 1000);
+        failure = `Argo CD did not run ${wait_short(revision)} healthy within ${seconds} s: ${apps.filter((app) => app.state !== 'ready').map((app) => `${app.name} ${app.sync}/${app.health} at ${wait_short(app.revision)} (${app.detail})`).join('; ')}.`;
+    }
+    else if (result === 'suspended' && options.onSuspended === 'fail') {
+        failure = `Argo CD application ${apps.find((app) => app.state === 'suspended')?.name ?? ''} is Suspended (${apps.find((app) => app.state === 'suspended')?.detail ?? ''}), and a suspended rollout counts as a failure here.`;
+    }
+    return { result, apps, failure, revision: apps[0]?.revision, durationMs: clock.now() - started, requests };
+}
+
 ;// CONCATENATED MODULE: ./src/commands/rollback/choose.ts
 /**
  * Which version a rollback puts back, and what it writes where: decided from the ledger alone (pure, so every rule is
@@ -84801,6 +87904,9 @@ function rollbackSummary(report) {
 
 
 
+
+
+
 const rollback_PLAN_INPUTS = { updates: 'updates', root: 'path' };
 const rollback_PUBLISH_INPUTS = { ...rollback_PLAN_INPUTS, branch: 'branch', remote: 'remote', createBranch: 'create-branch', maxAttempts: 'max-attempts' };
 const rollback_DEFAULT_AUTHOR = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>';
@@ -84830,8 +87936,17 @@ const rollback = (0,command/* defineCommand */.NB)({
         }),
         force: (0,command/* flag */.Jt)({ description: 'Roll back to a `to-version` the ledger never saw promoted there, or that was itself rolled back.', default: 'false' }),
         'max-attempts': (0,command/* number */.ai)({ description: 'How many times to try the push before giving up.', default: '10', integer: true, min: 1, max: 100 }),
+        ...ARGOCD_INPUTS,
+        applications: (0,command/* list */.p_)({ description: 'Argo CD applications that run the environment, to wait for after the rollback commit.' }),
+        wait: (0,command/* flag */.Jt)({ description: 'With `server`: wait until Argo CD runs the rollback commit and it is healthy.', default: 'true' }),
+        timeout: (0,command/* number */.ai)({ description: 'Seconds to wait for Argo CD.', default: '600', min: 1, unit: 'seconds' }),
+        'argocd-rollback': (0,command/* flag */.Jt)({
+            description: 'With `server`: first roll the applications back with the Argo CD rollback API to the history entry that ran the target version (faster recovery); refused while auto-sync is on.',
+            default: 'false',
+        }),
         'dry-run': (0,command/* flag */.Jt)({ description: 'Say what would happen and change nothing.', default: 'false' }),
     },
+    rules: [...ARGOCD_RULES, { kind: 'requires', inputs: ['argocd-rollback', 'server', 'applications'] }],
     outputs: {
         'from-version': { description: 'The version that was running (taken out of service).' },
         'to-version': { description: 'The version put back.' },
@@ -84953,11 +88068,64 @@ const rollback = (0,command/* defineCommand */.NB)({
         // 2. the registry: alias back, bad version tagged (each step skipped when already done, so a rerun completes it).
         if (registry !== undefined)
             await restoreRegistry(registry, inputs, choice, report, facts.runUrl, ctx);
+        // 3. the cluster: wait until Argo CD runs the rollback commit and it is healthy.
+        if (inputs.server !== undefined && inputs.applications !== undefined && inputs.applications.length > 0 && (inputs.wait || inputs.argocdRollback)) {
+            const client = await connectArgoCd(inputs, ctx);
+            try {
+                if (inputs.argocdRollback)
+                    await argoRollback(client, inputs.applications, choice, ctx);
+                if (inputs.wait && report.commit !== undefined) {
+                    const waited = await waitForApplications(client, {
+                        applications: inputs.applications,
+                        revision: report.commit,
+                        history: gitHistory(root, ctx),
+                        health: true,
+                        onSuspended: 'wait',
+                        sync: false,
+                        prune: false,
+                        refresh: 'normal',
+                        timeoutMs: inputs.timeout * 1000,
+                        log: ctx.log,
+                    });
+                    report.argocd = waited.result;
+                    if (waited.result !== 'healthy') {
+                        ctx.summary(rollbackSummary(report));
+                        throw new errors/* UserError */.yo(`The rollback to ${choice.to} is in git and the registry, but ${waited.failure ?? `Argo CD ended ${waited.result}`}`, {
+                            outputs: outputs(report, 'rolled-back'),
+                        });
+                    }
+                }
+            }
+            finally {
+                await client.close();
+            }
+        }
         ctx.summary(rollbackSummary(report));
         const didWork = report.commitStatus === 'pushed' || report.aliasMoved || report.tagged;
         return outputs(report, didWork ? 'rolled-back' : 'already-rolled-back');
     },
 });
+/**
+ * Argo CD's own rollback to the history entry that ran the target version, before the git commit reaches the cluster.
+ * Argo CD refuses it while auto-sync is on (and auto-sync would undo it at once), so such apps are left to the commit.
+ */
+async function argoRollback(client, applications, choice, ctx) {
+    for (const name of applications) {
+        const app = await client.get(name);
+        const automated = app.spec?.syncPolicy?.automated;
+        if (automated !== undefined && automated !== null && automated.enabled !== false) {
+            ctx.log.warning(`${name} syncs automatically, and Argo CD refuses a rollback while auto-sync is on (auto-sync would undo it anyway); the rollback commit brings version ${choice.to} back instead.`);
+            continue;
+        }
+        const entry = [...(app.status?.history ?? [])].reverse().find((item) => choice.source !== undefined && item.revision === choice.source.sha);
+        if (entry === undefined) {
+            ctx.log.warning(`${name} keeps no history entry for the commit that deployed version ${choice.to}; the rollback commit brings it back instead.`);
+            continue;
+        }
+        await client.rollback(name, { id: entry.id });
+        ctx.log.info(`Rolled ${name} back to its history entry ${entry.id} (version ${choice.to}) with Argo CD.`);
+    }
+}
 /** A rollback commit made by an earlier attempt of this same rollback (a rerun of the job, or the same CLI call). */
 function isOurEarlierAttempt(entry, inputs, runUrl) {
     if (entry.kind !== 'rollback' || entry.modelVersion === undefined || entry.rollbackOf === undefined)
@@ -85009,12 +88177,1385 @@ function outputs(report, operation) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/lib/analysis/duration.ts
+/** Durations as Prometheus, Argo and Go write them: `500ms`, `30s`, `1m`, `1h`, `1m30s`. */
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+/** Milliseconds, or undefined when `text` is not a duration. */
+function parseDuration(text) {
+    const trimmed = text.trim();
+    if (!DURATION_PATTERN.test(trimmed))
+        return undefined;
+    let total = 0;
+    for (const [, amount, unit] of trimmed.matchAll(PART))
+        total += Number(amount) * (UNIT_MS[unit] ?? 0);
+    return Math.round(total);
+}
+/** `90000` -> `1m30s`, `500` -> `500ms`: how a duration is shown back to the user. */
+function formatDuration(ms) {
+    if (ms < 1_000)
+        return `${ms}ms`;
+    const parts = [];
+    let rest = ms;
+    for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1_000]]) {
+        const whole = Math.floor(rest / size);
+        if (whole > 0)
+            parts.push(`${whole}${unit}`);
+        rest -= whole * size;
+    }
+    if (rest > 0)
+        parts.push(`${rest}ms`);
+    return parts.join('');
+}
+
+;// CONCATENATED MODULE: ./src/lib/analysis/schema.ts
+/**
+ * The ml-gitops analysis YAML (the `analysis` input of wait-for-argo-sync):
+ *
+ * ```yaml
+ * interval: 30s        # between measurements
+ * count: 10            # measurements per metric; the bake window is interval × count
+ * inconclusive: fail   # when a query returns no data: fail | pass
+ * metrics:
+ *   - name: accuracy
+ *     query: avg(ml_model_accuracy{model="{model}", version="{version}"})
+ *     min: 0.8
+ *     failure-limit: 1   # failed measurements tolerated before the analysis fails
+ * ```
+ */
+
+
+const durationSchema = schemas/* string */.YjP({ message: 'must be a duration such as "30s", "1m" or "500ms"' })
+    .regex(DURATION_PATTERN, { message: 'must be a duration such as "30s", "1m" or "500ms"' });
+const analysisMetricSchema = schemas/* strictObject */.rej({
+    name: schemas/* string */.YjP()
+        .min(1, { message: 'must not be empty' })
+        .describe('How reports and messages name the metric, e.g. accuracy, p95-latency, error-rate.'),
+    query: schemas/* string */.YjP()
+        .min(1, { message: 'must not be empty' })
+        .describe('PromQL returning one number (a scalar or a one-element vector); {model}, {version}, {environment} and {revision} are filled in.'),
+    min: schemas/* number */.aig().optional().describe('Each measurement must be at least this.'),
+    max: schemas/* number */.aig().optional().describe('Each measurement must be at most this.'),
+    'failure-limit': schemas/* number */.aig()
+        .int({ message: 'must be a whole number' })
+        .min(0, { message: 'must not be negative' })
+        .default(0)
+        .describe('Failed measurements tolerated; one more fails the analysis at once.'),
+})
+    .refine((metric) => metric.min !== undefined || metric.max !== undefined, {
+    message: 'needs a threshold: set "min", "max" or both',
+})
+    .refine((metric) => metric.min === undefined || metric.max === undefined || metric.min <= metric.max, {
+    message: '"min" must not be greater than "max"',
+})
+    .describe('One metric measured over the bake window.');
+const analysisSchema = schemas/* strictObject */.rej({
+    interval: durationSchema.describe('Time between measurements, e.g. "30s" or "1m".'),
+    count: schemas/* number */.aig({ message: 'must be a whole number' })
+        .int({ message: 'must be a whole number' })
+        .min(1, { message: 'must be at least 1' })
+        .max(10_000, { message: 'must be at most 10000' })
+        .describe('Measurements per metric; the bake window is interval × count.'),
+    inconclusive: schemas/* enum */.k5n(['fail', 'pass'])
+        .default('fail')
+        .describe('What a metric whose query returns no data (or NaN) means: fail the analysis, or let it pass.'),
+    metrics: schemas/* array */.YOg(analysisMetricSchema)
+        .min(1, { message: 'must list at least one metric' })
+        .describe('The metrics to watch; every one must stay within its thresholds.'),
+})
+    .superRefine((analysis, context) => {
+    const seen = new Set();
+    analysis.metrics.forEach((metric, index) => {
+        if (seen.has(metric.name)) {
+            context.addIssue({ code: 'custom', path: ['metrics', index, 'name'], message: `"${metric.name}" is the name of an earlier metric too; give each metric its own name` });
+        }
+        seen.add(metric.name);
+    });
+})
+    .describe('The post-deployment analysis of wait-for-argo-sync: Prometheus queries over a bake window.');
+
+;// CONCATENATED MODULE: ./src/lib/analysis/load.ts
+/**
+ * The `analysis` input: a YAML file (relative to the workspace) or the YAML itself, by the evaluation policy's rule:
+ * a value with a line break is inline YAML; a single line is a path when such a file exists, inline YAML when it
+ * parses to a mapping, and a missing file otherwise. Every problem names the file (or the inline analysis) and line.
+ */
+
+
+
+
+
+
+
+/** Reads the input as a file when it names one, else as inline YAML; answers the text and the file (if any). */
+function readYamlInput(input, workspace, inputName, noun) {
+    const text = input.trim();
+    if (!text.includes('\n')) {
+        const candidate = external_node_path_default().resolve(workspace, text);
+        if ((0,external_node_fs_namespaceObject.existsSync)(candidate) && (0,external_node_fs_namespaceObject.statSync)(candidate).isFile())
+            return { text: (0,external_node_fs_namespaceObject.readFileSync)(candidate, 'utf8'), file: text };
+        const document = (0,dist/* parseDocument */.Tp)(text);
+        if (document.errors.length > 0 || !(0,dist/* isMap */.jh)(document.contents)) {
+            throw new errors/* UserError */.yo(`The ${noun} file "${text}" does not exist; set ${(0,errors/* inputRef */.io)(inputName)} to an existing YAML file (relative to the workspace) or to the ${noun}'s YAML itself.`, { input: inputName });
+        }
+    }
+    return { text: input, file: undefined };
+}
+/** Resolves and validates the `analysis` input. */
+function loadAnalysis(input, workspace, options = {}) {
+    const inputName = options.input ?? 'analysis';
+    const { text, file } = readYamlInput(input, workspace, inputName, 'analysis');
+    return parseAnalysis(text, file, inputName);
+}
+/** Parses and validates analysis YAML; `file` is the file as given, undefined for inline YAML. */
+function parseAnalysis(text, file, inputName = 'analysis') {
+    const yaml = parseYamlDocument(text, { noun: 'analysis', file, input: inputName });
+    if (yaml.value !== undefined && yaml.value !== null && (typeof yaml.value !== 'object' || Array.isArray(yaml.value))) {
+        throw yaml.error([], 'is not a mapping; write it as keys such as "interval:", "count:" and "metrics:".');
+    }
+    const analysis = parseWithSchema(yaml, analysisSchema);
+    return { analysis, plan: planAnalysis(analysis, yaml), file };
+}
+function planAnalysis(analysis, yaml) {
+    const intervalMs = parseDuration(analysis.interval);
+    if (intervalMs < 1)
+        throw yaml.error(['interval'], 'has an interval of 0; set "interval" to a duration such as "30s".');
+    return {
+        display: yaml.origin.file ?? 'the inline analysis',
+        input: yaml.origin.input,
+        inconclusive: analysis.inconclusive,
+        metrics: analysis.metrics.map((metric, index) => ({
+            name: metric.name,
+            query: metric.query,
+            placeholders: true,
+            check: { kind: 'threshold', ...(metric.min === undefined ? {} : { min: metric.min }), ...(metric.max === undefined ? {} : { max: metric.max }) },
+            intervalMs,
+            count: analysis.count,
+            initialDelayMs: 0,
+            failureLimit: metric['failure-limit'],
+            inconclusiveLimit: 0,
+            consecutiveErrorLimit: 0,
+            dryRun: false,
+            where: yaml.where(['metrics', index]),
+        })),
+    };
+}
+
+// EXTERNAL MODULE: ../../work/main/node_modules/jexl/dist/Jexl.js
+var Jexl = __nccwpck_require__(721);
+var Jexl_default = /*#__PURE__*/__nccwpck_require__.n(Jexl);
+;// CONCATENATED MODULE: ./src/lib/analysis/conditions.ts
+/**
+ * An AnalysisTemplate's `successCondition` / `failureCondition`, evaluated with jexl (a maintained expression
+ * library; no parser of our own). Argo Rollouts evaluates them with expr-lang; the subset real templates use means the
+ * same here:
+ * - `result` is the query's values: `result[0]`, `len(result)`; a lone value also compares as itself
+ *   (`result >= 0.8`, `isNaN(result)`), as Argo's scalar result does;
+ * - `&&` / `and`, `||` / `or` (`&&` binding tighter, as in expr), `!` / `not`, comparisons, arithmetic, `? :`;
+ * - Argo's functions `isNaN`, `isInf`, `isNil`, `default`, `asInt`, `asFloat`.
+ * Reading a value the query did not return (`result[0]` of an empty answer) makes the measurement inconclusive (no
+ * data) rather than comparing `undefined`; `len(result) == 0 || result[0] >= 0.95` still reads as written.
+ */
+
+/** The condition read a value the query did not return. */
+class NoDataError extends Error {
+    name = 'NoDataError';
+}
+/** The condition is not an expression, or does not answer true or false. */
+class ConditionError extends Error {
+    name = 'ConditionError';
+}
+/** The one value of `result` passed to a function (`isNaN(result)`); reading it goes through the proxy's checks. */
+function single(value, fn) {
+    if (!Array.isArray(value))
+        return value;
+    if (value.length > 1)
+        throw new ConditionError(`${fn}() got ${value.length} values; pass one, e.g. ${fn}(result[0])`);
+    return value[Symbol.toPrimitive]?.() ?? value[0];
+}
+function createLanguage() {
+    const language = new (Jexl_default()).Jexl();
+    const elements = language._grammar.elements;
+    // expr (and every C-like language) binds && tighter than ||; jexl gives both the same precedence.
+    const and = elements['&&'];
+    const or = elements['||'];
+    and.precedence = 11;
+    elements.and = { ...and };
+    elements.or = { ...or };
+    elements.not = { ...elements['!'] };
+    language.addFunctions({
+        len: (value) => (Array.isArray(value) || typeof value === 'string' ? value.length : 0),
+        isNaN: (value) => Number.isNaN(single(value, 'isNaN')),
+        isInf: (value) => {
+            const number = single(value, 'isInf');
+            return number === Number.POSITIVE_INFINITY || number === Number.NEGATIVE_INFINITY;
+        },
+        isNil: (value) => value === undefined || value === null,
+        default: (value, fallback) => (value === undefined || value === null ? fallback : value),
+        asInt: (value) => Math.trunc(Number(single(value, 'asInt'))),
+        asFloat: (value) => Number(single(value, 'asFloat')),
+    });
+    return language;
+}
+const language = createLanguage();
+/**
+ * `result` for a condition: the values, where a missing index is no data (not `undefined`) and the whole list used
+ * as a number is its one value.
+ */
+function resultValue(values, state) {
+    // jexl re-wraps errors thrown while it evaluates: remember ours so that evaluate() can throw them as they were.
+    const raise = (error) => {
+        state.thrown = error;
+        throw error;
+    };
+    return new Proxy([...values], {
+        get(target, property, receiver) {
+            if (typeof property === 'string' && /^\d+$/.test(property) && Number(property) >= target.length) {
+                raise(new NoDataError(`result[${property}] is not there: the query returned ${target.length} value${target.length === 1 ? '' : 's'}`));
+            }
+            if (property === Symbol.toPrimitive) {
+                return () => {
+                    if (target.length === 0)
+                        raise(new NoDataError('the query returned no data'));
+                    if (target.length > 1)
+                        raise(new ConditionError(`result holds ${target.length} values; compare one of them, e.g. result[0]`));
+                    return target[0];
+                };
+            }
+            return Reflect.get(target, property, receiver);
+        },
+    });
+}
+/** Compiles a condition; a syntax error is a ConditionError with jexl's words. */
+function compileCondition(source) {
+    let expression;
+    try {
+        expression = language.compile(source);
+    }
+    catch (error) {
+        throw new ConditionError(error instanceof Error ? error.message : String(error));
+    }
+    return {
+        source,
+        evaluate(values) {
+            let outcome;
+            const state = {};
+            try {
+                outcome = expression.evalSync({ result: resultValue(values, state) });
+            }
+            catch (error) {
+                if (state.thrown !== undefined)
+                    throw state.thrown;
+                if (error instanceof NoDataError || error instanceof ConditionError)
+                    throw error;
+                throw new ConditionError(error instanceof Error ? error.message : String(error));
+            }
+            if (typeof outcome !== 'boolean') {
+                throw new ConditionError(`it answered ${JSON.stringify(outcome) ?? String(outcome)}, not true or false`);
+            }
+            return outcome;
+        },
+    };
+}
+/**
+ * Argo Rollouts' rule: with only a success condition, not meeting it fails; with only a failure condition, not
+ * meeting it succeeds; with both, meeting neither is inconclusive; with neither, every measurement succeeds. The
+ * failure condition is looked at first.
+ */
+function evaluateConditions(values, success, failure) {
+    if (success === undefined && failure === undefined)
+        return 'successful';
+    let failed = failure === undefined ? undefined : failure.evaluate(values);
+    let succeeded = success === undefined ? undefined : success.evaluate(values);
+    if (failed === undefined)
+        failed = !succeeded;
+    if (succeeded === undefined)
+        succeeded = !failed;
+    if (failed)
+        return 'failed';
+    if (succeeded)
+        return 'successful';
+    return 'inconclusive';
+}
+
+;// CONCATENATED MODULE: ./src/lib/analysis/template.ts
+/**
+ * An Argo Rollouts AnalysisTemplate (or ClusterAnalysisTemplate) as the analysis, so teams reuse what they already
+ * run in the cluster. Supported: `spec.args` (`{{args.NAME}}` filled from the caller's values, else the arg's
+ * `value`), and per metric `interval`, `count`, `initialDelay`, `failureLimit`, `inconclusiveLimit`,
+ * `consecutiveErrorLimit`, `successCondition` / `failureCondition` (see conditions.ts), `provider.prometheus.query`,
+ * `.address` and `.timeout`; `spec.dryRun` (the metric is measured and reported but does not decide); and
+ * `spec.measurementRetention`, accepted without effect (every measurement is reported). Everything else that Argo
+ * knows is refused with a sentence saying what to do instead (see REFUSED below); keys Argo does not know are refused
+ * with a did-you-mean.
+ */
+
+
+
+
+
+
+
+const TEMPLATE_KINDS = ['AnalysisTemplate', 'ClusterAnalysisTemplate'];
+const API_VERSION = 'argoproj.io/v1alpha1';
+/** Argo's int-or-string fields (`count: 3`, `count: "{{args.count}}"`), after the args are filled in. */
+const intOrString = schemas/* union */.KCZ([schemas/* number */.aig(), schemas/* string */.YjP()]);
+const prometheusSchema = schemas/* strictObject */.rej({
+    address: schemas/* string */.YjP().optional(),
+    query: schemas/* string */.YjP().min(1, { message: 'must not be empty' }),
+    timeout: intOrString.optional(),
+    insecure: schemas/* boolean */.zMY().optional(),
+    headers: schemas/* array */.YOg(schemas/* unknown */.L5J()).optional(),
+    authentication: schemas/* unknown */.L5J().optional(),
+    rangeQuery: schemas/* unknown */.L5J().optional(),
+});
+const metricSchema = schemas/* strictObject */.rej({
+    name: schemas/* string */.YjP().min(1, { message: 'must not be empty' }),
+    interval: durationSchema.optional(),
+    initialDelay: durationSchema.optional(),
+    count: intOrString.optional(),
+    successCondition: schemas/* string */.YjP().optional(),
+    failureCondition: schemas/* string */.YjP().optional(),
+    failureLimit: intOrString.optional(),
+    inconclusiveLimit: intOrString.optional(),
+    consecutiveErrorLimit: intOrString.optional(),
+    consecutiveSuccessLimit: intOrString.optional(),
+    provider: schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* unknown */.L5J()),
+});
+const argSchema = schemas/* strictObject */.rej({
+    name: schemas/* string */.YjP().min(1, { message: 'must not be empty' }),
+    value: schemas/* string */.YjP().optional(),
+    valueFrom: schemas/* unknown */.L5J().optional(),
+});
+const specSchema = schemas/* strictObject */.rej({
+    args: schemas/* array */.YOg(argSchema).optional(),
+    metrics: schemas/* array */.YOg(metricSchema).min(1, { message: 'must list at least one metric' }),
+    dryRun: schemas/* array */.YOg(schemas/* strictObject */.rej({ metricName: schemas/* string */.YjP().min(1) })).optional(),
+    measurementRetention: schemas/* array */.YOg(schemas/* strictObject */.rej({ metricName: schemas/* string */.YjP().min(1), limit: schemas/* number */.aig().int() })).optional(),
+});
+const templateSchema = schemas/* looseObject */._H3({
+    apiVersion: schemas/* string */.YjP(),
+    kind: schemas/* string */.YjP(),
+    metadata: schemas/* looseObject */._H3({ name: schemas/* string */.YjP().optional() }).optional(),
+    spec: specSchema,
+});
+/** AnalysisTemplate features refused, with what to do instead (the command's docs list them). */
+const REFUSED_TEMPLATE_FEATURES = {
+    'providers other than prometheus': 'rewrite the metric as a Prometheus query, or leave it to Argo Rollouts in the cluster',
+    'args[].valueFrom (secretKeyRef, fieldRef)': 'pass the value as an argument; secrets and fields of the cluster cannot be read from CI',
+    'provider.prometheus.authentication (sigv4, oauth2)': `use ${(0,errors/* inputRef */.io)('prometheus-token')}`,
+    'provider.prometheus.headers': `use ${(0,errors/* inputRef */.io)('prometheus-headers')}`,
+    'provider.prometheus.insecure: true': 'give the server a certificate the runner trusts (NODE_EXTRA_CA_CERTS)',
+    'provider.prometheus.rangeQuery': 'use an instant query, e.g. avg_over_time(...[5m])',
+    consecutiveSuccessLimit: 'use count and failureLimit',
+    'interval without count (runs forever)': 'set count: the analysis must end for the workflow to go on',
+};
+/** Loads an AnalysisTemplate file (or inline YAML) and fills its args from `args` (else the args' own values). */
+function loadAnalysisTemplate(input, args = {}, options = {}) {
+    const inputName = options.input ?? 'analysis-template';
+    const { text, file } = readYamlInput(input, options.workspace ?? process.cwd(), inputName, 'analysis template');
+    return parseAnalysisTemplate(text, file, args, { ...options, input: inputName });
+}
+function parseAnalysisTemplate(text, file, args = {}, options = {}) {
+    const origin = { noun: 'analysis template', file, input: options.input ?? 'analysis-template' };
+    const documents = parseYamlDocuments(text, origin);
+    const yaml = pickTemplate(documents, options.name, origin);
+    const raw = yaml.value;
+    if (raw.apiVersion !== API_VERSION) {
+        throw yaml.error(['apiVersion'], `has apiVersion ${JSON.stringify(raw.apiVersion ?? null)}; an Argo Rollouts template has apiVersion: ${API_VERSION}.`);
+    }
+    const spec = (raw.spec ?? {});
+    const declared = validate(yaml, ['spec', 'args'], spec.args ?? [], schemas/* array */.YOg(argSchema));
+    const values = resolveArgs(declared, args);
+    // Argo fills the args into the metrics before reading them: `count: "{{args.count}}"` is a number afterwards.
+    const metricsRaw = substitute(yaml, ['spec', 'metrics'], spec.metrics, values, declared);
+    const template = validate(yaml, [], { ...raw, spec: { ...spec, metrics: metricsRaw } }, templateSchema);
+    const dryRun = template.spec.dryRun ?? [];
+    const metrics = template.spec.metrics.map((metric, index) => planMetric(yaml, metric, ['spec', 'metrics', index], dryRun.some((entry) => matchesMetricName(entry.metricName, metric.name))));
+    const seen = new Set();
+    template.spec.metrics.forEach((metric, index) => {
+        if (seen.has(metric.name))
+            throw yaml.error(['spec', 'metrics', index, 'name'], `has a second metric named "${metric.name}"; give each metric its own name.`);
+        seen.add(metric.name);
+    });
+    return {
+        plan: { display: file ?? 'the inline analysis template', input: origin.input, inconclusive: options.inconclusive ?? 'fail', metrics },
+        name: template.metadata?.name,
+        kind: template.kind,
+        file,
+        addresses: [...new Set(metrics.map((m) => m.address).filter((a) => a !== undefined))],
+    };
+}
+function pickTemplate(documents, name, origin) {
+    const kindOf = (doc) => doc.value?.kind;
+    const templates = documents.filter((doc) => TEMPLATE_KINDS.includes(kindOf(doc)));
+    const where = origin.file ?? 'the inline analysis template';
+    if (templates.length === 0) {
+        const first = documents[0];
+        const kind = first === undefined ? undefined : kindOf(first);
+        const found = kind === undefined ? 'no kind' : `kind ${JSON.stringify(kind)}`;
+        if (first !== undefined)
+            throw first.error(['kind'], `has ${found}; it must be an Argo Rollouts AnalysisTemplate or ClusterAnalysisTemplate (kind: AnalysisTemplate).`);
+        throw new errors/* UserError */.yo(`The analysis template ${where} is empty; give it an Argo Rollouts AnalysisTemplate.`, { input: origin.input });
+    }
+    if (name !== undefined) {
+        const named = templates.find((doc) => doc.value.metadata?.name === name);
+        if (named === undefined) {
+            throw new errors/* UserError */.yo(`The analysis template ${where} has no template named "${name}"; its templates are ${templates.map((doc) => JSON.stringify(doc.value.metadata?.name ?? null)).join(', ')}.`, {
+                input: origin.input,
+            });
+        }
+        return named;
+    }
+    if (templates.length > 1) {
+        throw templates[1].error(['kind'], `is a second analysis template in the file; keep one template per file.`);
+    }
+    return templates[0];
+}
+/** Validates `value` (found at `at` in the document) with `schema`; an issue is located in the original YAML. */
+function validate(yaml, at, value, schema) {
+    const result = schema.safeParse(value);
+    if (result.success)
+        return result.data;
+    const described = describeZodIssue(result.error.issues, value, schema);
+    throw yaml.error([...at, ...described.path], described.message);
+}
+/** The value of each declared arg: the caller's, else the template's own; undefined when neither is there. */
+function resolveArgs(declared, given) {
+    const values = new Map();
+    for (const arg of declared)
+        values.set(arg.name, given[arg.name] ?? arg.value);
+    return values;
+}
+const REFERENCE = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/** A deep copy of `value` with `{{args.NAME}}` filled in every string; other references are refused. */
+function substitute(yaml, at, value, args, declared) {
+    if (typeof value === 'string') {
+        return value.replace(REFERENCE, (_match, reference) => {
+            const argName = /^args\.(.+)$/.exec(reference)?.[1];
+            if (argName === undefined) {
+                throw yaml.error(at, `uses {{${reference}}}; only {{args.NAME}} references are filled in outside the cluster.`);
+            }
+            if (!args.has(argName)) {
+                const names = declared.map((arg) => `"${arg.name}"`).join(', ');
+                throw yaml.error(at, `uses {{args.${argName}}}, but spec.args declares no argument "${argName}"${names === '' ? '' : ` (it declares ${names})`}; add it to spec.args.`);
+            }
+            const argValue = args.get(argName);
+            if (argValue === undefined) {
+                const arg = declared.find((item) => item.name === argName);
+                const fromCluster = arg?.valueFrom !== undefined ? ' takes its value from the cluster (valueFrom), which CI cannot read, and' : '';
+                throw yaml.error(at, `uses {{args.${argName}}}, but the argument "${argName}"${fromCluster} has no value; give it a "value:" in spec.args or pass it as an argument.`);
+            }
+            return argValue;
+        });
+    }
+    if (Array.isArray(value))
+        return value.map((item, index) => substitute(yaml, [...at, index], item, args, declared));
+    if (value !== null && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(yaml, [...at, key], item, args, declared)]));
+    }
+    return value;
+}
+/** Argo matches dryRun names as regular expressions (`.*` for all); a plain name matches itself. */
+function matchesMetricName(pattern, name) {
+    if (pattern === name)
+        return true;
+    try {
+        return new RegExp(pattern).test(name);
+    }
+    catch {
+        return false;
+    }
+}
+function wholeNumber(yaml, at, value, fallback, field) {
+    if (value === undefined)
+        return fallback;
+    const number = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isInteger(number) || number < 0) {
+        throw yaml.error(at, `has ${field} ${JSON.stringify(value)}; it must be a whole number of 0 or more.`);
+    }
+    return number;
+}
+function planMetric(yaml, metric, at, dryRun) {
+    const providers = Object.keys(metric.provider);
+    if (providers.length !== 1) {
+        throw yaml.error([...at, 'provider'], `has ${providers.length === 0 ? 'no provider' : `${providers.length} providers (${providers.join(', ')})`}; give the metric exactly one: prometheus.`);
+    }
+    const providerName = providers[0];
+    if (providerName !== 'prometheus') {
+        throw yaml.error([...at, 'provider', providerName], `uses the "${providerName}" provider; ml-gitops measures prometheus metrics only: ${REFUSED_TEMPLATE_FEATURES['providers other than prometheus']}.`);
+    }
+    const providerAt = [...at, 'provider', 'prometheus'];
+    const prometheus = validate(yaml, providerAt, metric.provider.prometheus ?? {}, prometheusSchema);
+    if (prometheus.authentication !== undefined) {
+        throw yaml.error([...providerAt, 'authentication'], `sets authentication, which cannot be used outside the cluster; ${REFUSED_TEMPLATE_FEATURES['provider.prometheus.authentication (sigv4, oauth2)']} instead.`);
+    }
+    if (prometheus.headers !== undefined && prometheus.headers.length > 0) {
+        throw yaml.error([...providerAt, 'headers'], `sets headers; ${REFUSED_TEMPLATE_FEATURES['provider.prometheus.headers']} instead, so that they are masked.`);
+    }
+    if (prometheus.insecure === true) {
+        throw yaml.error([...providerAt, 'insecure'], `sets insecure: true, and ml-gitops always verifies TLS; ${REFUSED_TEMPLATE_FEATURES['provider.prometheus.insecure: true']}.`);
+    }
+    if (prometheus.rangeQuery !== undefined) {
+        throw yaml.error([...providerAt, 'rangeQuery'], `sets rangeQuery, which is not supported; ${REFUSED_TEMPLATE_FEATURES['provider.prometheus.rangeQuery']}.`);
+    }
+    if (metric.consecutiveSuccessLimit !== undefined) {
+        throw yaml.error([...at, 'consecutiveSuccessLimit'], `sets consecutiveSuccessLimit, which is not supported; ${REFUSED_TEMPLATE_FEATURES.consecutiveSuccessLimit}.`);
+    }
+    const intervalMs = metric.interval === undefined ? 0 : parseDuration(metric.interval);
+    const count = wholeNumber(yaml, [...at, 'count'], metric.count, metric.interval === undefined ? 1 : Number.NaN, 'count');
+    if (Number.isNaN(count)) {
+        throw yaml.error([...at, 'interval'], `sets an interval without a count, which Argo runs until the rollout ends; ${REFUSED_TEMPLATE_FEATURES['interval without count (runs forever)']}, e.g. count: 10.`);
+    }
+    if (count < 1)
+        throw yaml.error([...at, 'count'], 'has count 0; set count to 1 or more.');
+    if (count > 1 && intervalMs === 0)
+        throw yaml.error([...at, 'count'], `has count ${count} without an interval; set interval, e.g. interval: 30s.`);
+    const compile = (field) => {
+        const source = metric[field];
+        if (source === undefined)
+            return;
+        try {
+            compileCondition(source);
+        }
+        catch (error) {
+            if (!(error instanceof ConditionError))
+                throw error;
+            throw yaml.error([...at, field], `has a ${field} that is not an expression (${error.message}); write it as Argo does, e.g. result[0] >= 0.95.`);
+        }
+    };
+    compile('successCondition');
+    compile('failureCondition');
+    const timeout = prometheus.timeout === undefined ? undefined : wholeNumber(yaml, [...providerAt, 'timeout'], prometheus.timeout, 0, 'timeout');
+    return {
+        name: metric.name,
+        query: prometheus.query,
+        placeholders: false,
+        check: {
+            kind: 'condition',
+            ...(metric.successCondition === undefined ? {} : { successCondition: metric.successCondition }),
+            ...(metric.failureCondition === undefined ? {} : { failureCondition: metric.failureCondition }),
+        },
+        intervalMs,
+        count,
+        initialDelayMs: metric.initialDelay === undefined ? 0 : parseDuration(metric.initialDelay),
+        failureLimit: wholeNumber(yaml, [...at, 'failureLimit'], metric.failureLimit, 0, 'failureLimit'),
+        inconclusiveLimit: wholeNumber(yaml, [...at, 'inconclusiveLimit'], metric.inconclusiveLimit, 0, 'inconclusiveLimit'),
+        // Argo's default: four errors in a row are tolerated.
+        consecutiveErrorLimit: wholeNumber(yaml, [...at, 'consecutiveErrorLimit'], metric.consecutiveErrorLimit, 4, 'consecutiveErrorLimit'),
+        dryRun,
+        ...(prometheus.address === undefined ? {} : { address: prometheus.address }),
+        ...(timeout === undefined || timeout === 0 ? {} : { queryTimeoutSeconds: timeout }),
+        where: yaml.where(at),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/lib/analysis/placeholders.ts
+/**
+ * `{model}`, `{version}`, `{environment}`, `{revision}` in the queries of the analysis YAML, so that a query can
+ * target the version just deployed. Only these four words are placeholders: every other brace is PromQL's own
+ * (`{model="churn"}`).
+ */
+
+/** The input each placeholder comes from, for the message when it is missing. */
+const PLACEHOLDER_INPUTS = {
+    model: 'model-name',
+    version: 'model-version',
+    environment: 'environment',
+    revision: 'revision',
+};
+const PLACEHOLDER = /\{(model|version|environment|revision)\}/g;
+/** The placeholders `text` uses. */
+function placeholdersIn(text) {
+    return [...new Set([...text.matchAll(PLACEHOLDER)].map((match) => match[1]))];
+}
+/** `query` with its placeholders filled; a placeholder without a value is a UserError naming the metric and input. */
+function fillPlaceholders(query, values, metric) {
+    return query.replace(PLACEHOLDER, (_match, name) => {
+        const value = values[name];
+        if (value === undefined || value === '') {
+            throw new errors/* UserError */.yo(`The query of metric "${metric.name}" (${metric.where}) uses {${name}}, but no value was given for it; set ${(0,errors/* inputRef */.io)(PLACEHOLDER_INPUTS[name])} or remove {${name}} from the query.`, { input: PLACEHOLDER_INPUTS[name] });
+        }
+        return value;
+    });
+}
+
+;// CONCATENATED MODULE: ./src/lib/prometheus.ts
+/**
+ * A client of the Prometheus HTTP query API, as Prometheus, Thanos, Mimir and VictoriaMetrics all serve it:
+ * `GET <url>/api/v1/query?query=…[&time=…][&timeout=…]`, answering `{status, data: {resultType, result}}` or
+ * `{status: "error", errorType, error}`. The URL is the API root the user gives (`https://mimir/prometheus` for
+ * Mimir, `http://vm:8428` for VictoriaMetrics); a bearer token and extra headers (`X-Scope-OrgID`) go with every
+ * request and never into a message.
+ */
+
+/**
+ * Why a query got no result: `kind` says what the user can do about it, `serverMessage` is the server's own words
+ * (`1:16: parse error: unclosed left parenthesis`), safe to show: it never holds our headers.
+ */
+class PrometheusQueryError extends Error {
+    name = 'PrometheusQueryError';
+    /**
+     * - `query`: the server refused the query itself (bad_data, an unknown function, 422 execution errors);
+     * - `auth`: 401 or 403 (token or tenant);
+     * - `not-found`: 404, the URL is not a Prometheus API root;
+     * - `server`: 5xx or an answer that is not the Prometheus API's;
+     * - `network`: no answer at all.
+     */
+    kind;
+    status;
+    errorType;
+    serverMessage;
+    constructor(kind, serverMessage, status, errorType) {
+        super(serverMessage);
+        this.kind = kind;
+        this.status = status;
+        this.errorType = errorType;
+        this.serverMessage = serverMessage;
+    }
+}
+function parseNumber(text) {
+    if (typeof text !== 'string')
+        return Number.NaN;
+    if (text === '+Inf')
+        return Number.POSITIVE_INFINITY;
+    if (text === '-Inf')
+        return Number.NEGATIVE_INFINITY;
+    return Number(text);
+}
+function parseSample(pair) {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'number') {
+        throw new PrometheusQueryError('server', 'the answer holds a sample that is not a [time, "value"] pair');
+    }
+    return { time: Math.round(pair[0] * 1000), value: parseNumber(pair[1]) };
+}
+/** Turns the answer's `data` into a QueryResult; anything off the documented shapes is a `server` error. */
+function parseQueryData(data) {
+    const { resultType, result } = (data ?? {});
+    switch (resultType) {
+        case 'scalar':
+            return { resultType, sample: parseSample(result) };
+        case 'string':
+            return { resultType, value: Array.isArray(result) ? String(result[1]) : '' };
+        case 'vector':
+            if (!Array.isArray(result))
+                break;
+            return {
+                resultType,
+                series: result.map((item) => ({
+                    labels: item.metric ?? {},
+                    sample: parseSample(item.value),
+                })),
+            };
+        case 'matrix':
+            if (!Array.isArray(result))
+                break;
+            return { resultType, seriesCount: result.length };
+    }
+    throw new PrometheusQueryError('server', `the answer is not a Prometheus query result (resultType ${JSON.stringify(resultType)})`);
+}
+/** The server's own words from an error answer: `errorType: error` from the JSON, else the start of the text. */
+function serverWords(body) {
+    if (body !== null && typeof body === 'object') {
+        const { error, errorType } = body;
+        if (typeof error === 'string')
+            return { message: error, errorType: typeof errorType === 'string' ? errorType : undefined };
+    }
+    if (typeof body === 'string' && body.trim() !== '') {
+        const text = body.trim().split('\n')[0] ?? '';
+        return { message: text.length > 200 ? `${text.slice(0, 197)}...` : text, errorType: undefined };
+    }
+    return { message: undefined, errorType: undefined };
+}
+function toQueryError(error) {
+    if (error instanceof PrometheusQueryError)
+        return error;
+    if (error instanceof HttpError) {
+        const { message, errorType } = serverWords(error.body);
+        const said = message ?? `HTTP ${error.status}`;
+        if (error.status === 401 || error.status === 403)
+            return new PrometheusQueryError('auth', `HTTP ${error.status}: ${said}`, error.status, errorType);
+        if (error.status === 404)
+            return new PrometheusQueryError('not-found', `HTTP 404: ${said}`, error.status, errorType);
+        if (error.status === 400 || error.status === 422) {
+            return new PrometheusQueryError('query', errorType === undefined ? said : `${errorType}: ${said}`, error.status, errorType);
+        }
+        return new PrometheusQueryError('server', `HTTP ${error.status}: ${said}`, error.status, errorType);
+    }
+    if (error instanceof NetworkError)
+        return new PrometheusQueryError('network', error.reason);
+    throw error;
+}
+function createPrometheusClient(options) {
+    const headers = { ...options.headers };
+    if (options.token !== undefined && options.token !== '')
+        headers.authorization = `Bearer ${options.token}`;
+    const http = createHttpClient({
+        baseUrl: options.url,
+        headers,
+        requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+        totalTimeoutMs: options.totalTimeoutMs ?? 60_000,
+        // A measurement is due every interval: a few quick retries, not the MLflow client's two minutes.
+        retry: { maxRetries: 3, initialDelayMs: 500, maxDelayMs: 4_000, jitterMs: 250, ...options.http?.retry },
+        ...(options.http?.dispatcher === undefined ? {} : { dispatcher: options.http.dispatcher }),
+        ...(options.http?.onRequest === undefined ? {} : { onRequest: options.http.onRequest }),
+    });
+    async function query(promql, queryOptions = {}) {
+        let body;
+        try {
+            body = await http.request({
+                method: 'GET',
+                path: 'api/v1/query',
+                query: {
+                    query: promql,
+                    time: queryOptions.time === undefined ? undefined : (queryOptions.time.getTime() / 1000).toFixed(3),
+                    timeout: queryOptions.timeout,
+                },
+                ...(queryOptions.deadline === undefined ? {} : { deadline: queryOptions.deadline }),
+            });
+        }
+        catch (error) {
+            throw toQueryError(error);
+        }
+        const answer = (body ?? {});
+        if (answer.status === 'error') {
+            const { message, errorType } = serverWords(answer);
+            throw new PrometheusQueryError('query', errorType === undefined ? (message ?? 'error') : `${errorType}: ${message ?? ''}`, 200, errorType);
+        }
+        if (answer.status !== 'success') {
+            throw new PrometheusQueryError('server', 'the answer is not the Prometheus query API\'s (no "status": "success"); check that the URL is the API root, without /api/v1');
+        }
+        return parseQueryData(answer.data);
+    }
+    return { location: http.location, query, close: () => http.close() };
+}
+
+;// CONCATENATED MODULE: ./src/lib/analysis/run.ts
+/**
+ * Runs an analysis against a Prometheus-compatible API: every query once as a check (a syntax error, an unknown
+ * function or a refused token fails in seconds, before the window), then `count` measurements per metric, one at the
+ * end of each `interval` (so the window is interval × count), failing fast as soon as a metric is past its
+ * failure-limit.
+ */
+
+
+
+
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading an answer
+// ---------------------------------------------------------------------------------------------------------------
+/** The query answered something other than numbers the metric can use. */
+class ShapeError extends Error {
+    name = 'ShapeError';
+}
+function labelsText(labels) {
+    const entries = Object.entries(labels).filter(([key]) => key !== '__name__');
+    return `{${entries.map(([key, value]) => `${key}="${value}"`).join(', ')}}`;
+}
+/** The numbers of an answer: one at most for a threshold metric, any for a condition (Argo's `result` vector). */
+function answerValues(answer, oneNumber) {
+    switch (answer.resultType) {
+        case 'scalar':
+            return { values: [answer.sample.value], time: answer.sample.time };
+        case 'vector': {
+            if (oneNumber && answer.series.length > 1) {
+                const shown = answer.series.slice(0, 3).map((item) => labelsText(item.labels)).join(', ');
+                throw new ShapeError(`returned ${answer.series.length} series (${shown}${answer.series.length > 3 ? ', ...' : ''}), not one number; aggregate it, e.g. with avg(...) or sum(...), or narrow its labels`);
+            }
+            const times = answer.series.map((item) => item.sample.time);
+            return { values: answer.series.map((item) => item.sample.value), time: times.length > 0 ? Math.max(...times) : undefined };
+        }
+        case 'matrix':
+            throw new ShapeError('returned a range vector (a matrix), not one number; drop the [range] selector or wrap it, e.g. in avg_over_time(...)');
+        case 'string':
+            throw new ShapeError('returned a string, not a number');
+    }
+}
+function finite(value) {
+    return Number.isFinite(value) ? value : null;
+}
+/** `0.912345678` -> `0.912346`: enough digits to read, no float noise. */
+function formatNumber(value) {
+    if (value === null)
+        return 'no data';
+    if (Number.isNaN(value))
+        return 'NaN';
+    if (!Number.isFinite(value))
+        return value > 0 ? '+Inf' : '-Inf';
+    return String(Number(value.toPrecision(6)));
+}
+function thresholdText(metric) {
+    const check = metric.check;
+    if (check.kind === 'threshold') {
+        return [check.min === undefined ? undefined : `min ${check.min}`, check.max === undefined ? undefined : `max ${check.max}`].filter(Boolean).join(', ');
+    }
+    const parts = [
+        check.successCondition === undefined ? undefined : `success: ${check.successCondition}`,
+        check.failureCondition === undefined ? undefined : `failure: ${check.failureCondition}`,
+    ].filter(Boolean);
+    return parts.length === 0 ? 'none (always successful)' : parts.join('; ');
+}
+/** The phase of one measurement with these values, and why when it is not a plain pass or fail. */
+function judge(metric, values) {
+    const check = metric.plan.check;
+    if (check.kind === 'threshold') {
+        const value = values[0];
+        if (value === undefined)
+            return { phase: 'inconclusive', message: 'no data' };
+        if (Number.isNaN(value))
+            return { phase: 'inconclusive', message: 'the query answered NaN' };
+        if (check.min !== undefined && value < check.min)
+            return { phase: 'failed' };
+        if (check.max !== undefined && value > check.max)
+            return { phase: 'failed' };
+        return { phase: 'successful' };
+    }
+    try {
+        return { phase: evaluateConditions(values, metric.success, metric.failure) };
+    }
+    catch (error) {
+        if (error instanceof NoDataError)
+            return { phase: 'inconclusive', message: `no data (${error.message})` };
+        if (error instanceof ConditionError)
+            return { phase: 'error', message: `its condition could not be evaluated: ${error.message}` };
+        throw error;
+    }
+}
+function querySentence(metric, error, location, display) {
+    const name = `"${metric.plan.name}" (${metric.plan.where})`;
+    switch (error.kind) {
+        case 'query':
+            return `Prometheus at ${location} refused the query of metric ${name}: ${error.serverMessage}; fix the query in ${display}.`;
+        case 'auth':
+            return `Prometheus at ${location} refused the query of metric ${name} with ${error.serverMessage}; check ${(0,errors/* inputRef */.io)('prometheus-token')} and, for a multi-tenant server, ${(0,errors/* inputRef */.io)('prometheus-headers')}.`;
+        case 'not-found':
+            return `Prometheus at ${location} has no query API (${error.serverMessage}) for metric ${name}; set ${(0,errors/* inputRef */.io)('prometheus-url')} to the API root, the URL before /api/v1.`;
+        case 'server':
+            return `Prometheus at ${location} failed the query of metric ${name}: ${error.serverMessage}; check that ${(0,errors/* inputRef */.io)('prometheus-url')} is a Prometheus-compatible API and that it is healthy.`;
+        case 'network':
+            return `Prometheus at ${location} could not be reached for metric ${name}: ${error.serverMessage}; check ${(0,errors/* inputRef */.io)('prometheus-url')}.`;
+    }
+}
+function prepare(plan, placeholders) {
+    return plan.metrics.map((metric) => {
+        const prepared = { plan: metric, query: metric.placeholders ? fillPlaceholders(metric.query, placeholders, metric) : metric.query };
+        if (metric.check.kind === 'condition') {
+            // Compiled when the template was loaded too; compiling again is cheap and keeps this module self-contained.
+            if (metric.check.successCondition !== undefined)
+                prepared.success = compileCondition(metric.check.successCondition);
+            if (metric.check.failureCondition !== undefined)
+                prepared.failure = compileCondition(metric.check.failureCondition);
+        }
+        return prepared;
+    });
+}
+async function runQuery(client, metric) {
+    return client.query(metric.query, metric.plan.queryTimeoutSeconds === undefined ? {} : { timeout: `${metric.plan.queryTimeoutSeconds}s` });
+}
+/** Every query once, before the window: problems the window would only repeat fail now, with the server's words. */
+async function checkQueries(metrics, options) {
+    const { client, analysis } = options;
+    const outcomes = await Promise.allSettled(metrics.map((metric) => runQuery(client, metric)));
+    outcomes.forEach((outcome, index) => {
+        const metric = metrics[index];
+        if (outcome.status === 'rejected') {
+            const error = outcome.reason;
+            if (error instanceof PrometheusQueryError) {
+                throw new errors/* UserError */.yo(querySentence(metric, error, client.location, analysis.display), { input: analysis.input });
+            }
+            throw error;
+        }
+        let values;
+        try {
+            values = answerValues(outcome.value, metric.plan.check.kind === 'threshold').values;
+        }
+        catch (error) {
+            if (!(error instanceof ShapeError))
+                throw error;
+            throw new errors/* UserError */.yo(`The query of metric "${metric.plan.name}" (${metric.plan.where}) ${error.message}.`, { input: analysis.input });
+        }
+        const checked = judge(metric, values);
+        if (checked.phase === 'error') {
+            throw new errors/* UserError */.yo(`Metric "${metric.plan.name}" (${metric.plan.where}): ${checked.message ?? 'its condition failed'}; fix the condition.`, { input: analysis.input });
+        }
+        options.log?.info(`Checked the query of ${metric.plan.name}: ${values.length === 0 ? 'no data yet' : values.map(formatNumber).join(', ')}.`);
+    });
+}
+// ---------------------------------------------------------------------------------------------------------------
+// The window
+// ---------------------------------------------------------------------------------------------------------------
+function plural(count, word) {
+    return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+/** The sentence for a metric whose verdict is not successful: its name, the values seen, the threshold. */
+function failureSentence(metric, result, lastError) {
+    const taken = result.values.length;
+    if (result.verdict === 'inconclusive') {
+        return `${metric.plan.name} returned no data in ${result.inconclusive} of ${plural(taken, 'measurement')}`;
+    }
+    if (lastError !== undefined && result.errors > metric.plan.consecutiveErrorLimit) {
+        return `${metric.plan.name} could not be measured (${plural(result.errors, 'error')}): ${lastError}`;
+    }
+    const failedValues = result.values.filter((m) => m.phase === 'failed').map((m) => m.value);
+    const check = metric.plan.check;
+    const tally = `in ${result.failed} of ${plural(taken, 'measurement')}`;
+    if (check.kind === 'threshold') {
+        const numbers = failedValues.filter((v) => v !== null);
+        const parts = [];
+        const low = check.min === undefined ? [] : numbers.filter((v) => v < check.min);
+        const high = check.max === undefined ? [] : numbers.filter((v) => v > check.max);
+        if (low.length > 0)
+            parts.push(`fell to ${formatNumber(Math.min(...low))} (min ${check.min})`);
+        if (high.length > 0)
+            parts.push(`rose to ${formatNumber(Math.max(...high))} (max ${check.max})`);
+        return `${metric.plan.name} ${parts.join(' and ')} ${tally}`;
+    }
+    const seen = failedValues.map(formatNumber).join(', ');
+    const condition = check.successCondition !== undefined ? `did not meet "${check.successCondition}"` : `met its failure condition "${check.failureCondition}"`;
+    return `${metric.plan.name} ${condition} ${tally} (values ${seen})`;
+}
+async function measureMetric(metric, windowStart, options, control) {
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    const plan = metric.plan;
+    const result = {
+        name: plan.name,
+        query: metric.query,
+        threshold: thresholdText(plan),
+        ...(plan.check.kind === 'threshold' ? { bounds: { ...(plan.check.min === undefined ? {} : { min: plan.check.min }), ...(plan.check.max === undefined ? {} : { max: plan.check.max }) } } : {}),
+        verdict: 'successful',
+        dryRun: plan.dryRun,
+        count: plan.count,
+        values: [],
+        failed: 0,
+        inconclusive: 0,
+        errors: 0,
+    };
+    let consecutiveErrors = 0;
+    let lastError;
+    const decides = !plan.dryRun;
+    for (let index = 1; index <= plan.count; index++) {
+        const due = windowStart + plan.initialDelayMs + index * plan.intervalMs;
+        try {
+            await clock.sleep(Math.max(0, due - clock.now()), control.signal);
+        }
+        catch (error) {
+            if (options.signal?.aborted)
+                throw options.signal.reason;
+            if (control.stop.signal.aborted)
+                break;
+            throw error;
+        }
+        if (control.stop.signal.aborted)
+            break;
+        let measurement;
+        try {
+            const answer = answerValues(await runQuery(options.client, metric), plan.check.kind === 'threshold');
+            const judged = judge(metric, answer.values);
+            const value = answer.values.length === 0 ? null : finite(answer.values[0]);
+            measurement = {
+                time: new Date(answer.time ?? clock.now()).toISOString(),
+                value,
+                ...(answer.values.length > 1 ? { values: answer.values.map(finite) } : {}),
+                phase: judged.phase,
+                ...(judged.message === undefined ? {} : { message: judged.message }),
+            };
+        }
+        catch (error) {
+            let message;
+            if (error instanceof PrometheusQueryError)
+                message = querySentence(metric, error, options.client.location, options.analysis.display).replace(/\.$/, '');
+            else if (error instanceof ShapeError)
+                message = `its query ${error.message}`;
+            else
+                throw error;
+            measurement = { time: new Date(clock.now()).toISOString(), value: null, phase: 'error', message };
+        }
+        result.values.push(measurement);
+        if (measurement.phase === 'error') {
+            consecutiveErrors += 1;
+            result.errors += 1;
+            lastError = measurement.message;
+        }
+        else {
+            consecutiveErrors = 0;
+        }
+        if (measurement.phase === 'failed')
+            result.failed += 1;
+        if (measurement.phase === 'inconclusive')
+            result.inconclusive += 1;
+        options.log?.info(`${plan.name} [${index}/${plan.count}]: ${measurement.phase === 'error' ? 'error' : formatNumber(measurement.value)} (${result.threshold}) ${measurement.phase}${measurement.message === undefined ? '' : `: ${measurement.message}`}`);
+        if (result.failed > plan.failureLimit || consecutiveErrors > plan.consecutiveErrorLimit) {
+            result.verdict = 'failed';
+            if (decides)
+                control.stop.abort();
+            break;
+        }
+        if (result.inconclusive > plan.inconclusiveLimit && result.verdict !== 'inconclusive') {
+            result.verdict = 'inconclusive';
+            // Nothing can make it successful any more: where inconclusive fails the analysis, that is decided now.
+            if (decides && options.analysis.inconclusive === 'fail') {
+                control.stop.abort();
+                break;
+            }
+        }
+    }
+    if (result.verdict !== 'successful')
+        result.failure = failureSentence(metric, result, lastError);
+    return result;
+}
+/** Runs the analysis; throws a UserError when a query fails its check (before the window). */
+async function runAnalysis(options) {
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    const startedAt = new Date(clock.now()).toISOString();
+    const metrics = prepare(options.analysis, options.placeholders ?? {});
+    options.signal?.throwIfAborted();
+    await checkQueries(metrics, options);
+    const stop = new AbortController();
+    const control = { stop, signal: options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]) };
+    const windowStart = clock.now();
+    const longest = Math.max(...metrics.map((m) => m.plan.initialDelayMs + m.plan.intervalMs * m.plan.count));
+    options.log?.info(`Watching ${plural(metrics.length, 'metric')} for ${Math.round(longest / 1000)} s.`);
+    const measurements = await Promise.all(metrics.map((metric) => measureMetric(metric, windowStart, options, control)));
+    const deciding = measurements.filter((m) => !m.dryRun);
+    const result = deciding.some((m) => m.verdict === 'failed')
+        ? 'failed'
+        : deciding.some((m) => m.verdict === 'inconclusive')
+            ? 'inconclusive'
+            : 'successful';
+    const reasons = deciding.filter((m) => (result === 'failed' ? m.verdict === 'failed' : m.verdict !== 'successful')).map((m) => m.failure);
+    return {
+        result,
+        passed: result === 'successful' || (result === 'inconclusive' && options.analysis.inconclusive === 'pass'),
+        measurements,
+        ...(reasons.length === 0 ? {} : { failure: reasons.join('; ') }),
+        startedAt,
+        finishedAt: new Date(clock.now()).toISOString(),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/lib/analysis/report.ts
+/**
+ * The analysis in the job summary: an overview table, then per metric its query, a table of its measurements and a
+ * small Mermaid chart. GitHub renders ```mermaid blocks; the chart keeps to the `xychart-beta` syntax GitHub's
+ * Mermaid knows (title, `x-axis [..]`, `y-axis "name" min --> max`, `line [..]`), one line for the values and one
+ * per threshold.
+ */
+
+
+const VERDICT_MARK = {
+    successful: '✅ successful',
+    failed: '❌ failed',
+    inconclusive: '⚠️ inconclusive',
+    error: '❌ error',
+};
+function verdictText(verdict, dryRun = false) {
+    return `${VERDICT_MARK[verdict] ?? verdict}${dryRun ? ' (dry run)' : ''}`;
+}
+/** `12:00:31` (UTC): measurements of one window differ in their time of day only. */
+function clockTime(iso) {
+    return iso.slice(11, 19);
+}
+/** Mermaid's quoted strings end at a double quote, and a line break would end the statement. */
+function mermaidText(text) {
+    return text.replace(/["\r\n]/g, (c) => (c === '"' ? "'" : ' '));
+}
+/** Numbers of a Mermaid line: plain decimals (no exponent, no NaN). */
+function mermaidNumber(value) {
+    return String(Number(value.toPrecision(6)));
+}
+/** Threshold values of a metric, for the chart's reference lines. */
+function thresholds(metric) {
+    const found = [];
+    if (metric.bounds?.min !== undefined)
+        found.push({ label: 'min', value: metric.bounds.min });
+    if (metric.bounds?.max !== undefined)
+        found.push({ label: 'max', value: metric.bounds.max });
+    return found;
+}
+/**
+ * A Mermaid xychart of the metric's values over the window, with its thresholds as flat lines; undefined when no
+ * measurement has a number to draw.
+ */
+function metricChart(metric) {
+    const points = metric.values.filter((m) => m.value !== null);
+    if (points.length === 0)
+        return undefined;
+    const limits = thresholds(metric);
+    const all = [...points.map((p) => p.value), ...limits.map((l) => l.value)];
+    let low = Math.min(...all);
+    let high = Math.max(...all);
+    const pad = high === low ? Math.max(Math.abs(high) * 0.1, 1) : (high - low) * 0.1;
+    low -= pad;
+    high += pad;
+    const lines = [
+        '```mermaid',
+        'xychart-beta',
+        `  title "${mermaidText(metric.name)}"`,
+        `  x-axis [${points.map((p) => `"${clockTime(p.time)}"`).join(', ')}]`,
+        `  y-axis "${mermaidText(metric.name)}" ${mermaidNumber(low)} --> ${mermaidNumber(high)}`,
+        `  line [${points.map((p) => mermaidNumber(p.value)).join(', ')}]`,
+        ...limits.map((limit) => `  line [${points.map(() => mermaidNumber(limit.value)).join(', ')}]`),
+        '```',
+    ];
+    return lines.join('\n');
+}
+/** The measurements of one metric as a table: number, time, value, verdict of each. */
+function metricTable(metric) {
+    const rows = metric.values.map((m, index) => [
+        String(index + 1),
+        m.time,
+        m.values !== undefined ? m.values.map(formatNumber).join(', ') : m.phase === 'error' ? '—' : formatNumber(m.value),
+        `${verdictText(m.phase)}${m.message === undefined ? '' : `: ${m.message}`}`,
+    ]);
+    return markdownTable(['#', 'time', 'value', 'result'], rows);
+}
+/** The whole analysis for a job summary. */
+function renderAnalysisReport(result, options = {}) {
+    const parts = [`### ${options.title ?? 'Post-deployment analysis'}: ${verdictText(result.result)}`];
+    if (result.failure !== undefined)
+        parts.push(`${result.failure}.`);
+    if (result.result === 'inconclusive')
+        parts.push(result.passed ? 'The analysis lets an inconclusive result pass.' : 'The analysis fails an inconclusive result.');
+    parts.push(markdownTable(['metric', 'threshold', 'values', 'verdict'], result.measurements.map((metric) => [
+        metric.name,
+        metric.threshold,
+        metric.values.length === 0 ? '—' : metric.values.map((m) => (m.phase === 'error' ? 'error' : formatNumber(m.value))).join(', '),
+        `${verdictText(metric.verdict, metric.dryRun)} (${metric.values.length} of ${metric.count})`,
+    ])));
+    for (const metric of result.measurements) {
+        parts.push(`#### ${metric.name}: ${verdictText(metric.verdict, metric.dryRun)}`);
+        parts.push(`Query: \`${metric.query.replace(/`/g, "'").replace(/\s*\n\s*/g, ' ')}\` · threshold: ${metric.threshold}`);
+        if (metric.values.length > 0)
+            parts.push(metricTable(metric));
+        const chart = metricChart(metric);
+        if (chart !== undefined)
+            parts.push(chart);
+    }
+    return `${parts.join('\n\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/lib/analysis/index.ts
+/**
+ * Post-deployment analysis: Prometheus queries over a bake window decide whether the new model stays. The analysis
+ * comes as ml-gitops YAML (`loadAnalysis`) or an Argo Rollouts AnalysisTemplate (`loadAnalysisTemplate`); both give
+ * an `AnalysisPlan` for `runAnalysis`, whose result `renderAnalysisReport` turns into a job summary.
+ */
+
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/commands/wait-for-argo-sync/analysis.ts
+
+
+
+function loadPlan(inputs, workspace) {
+    let plan;
+    let address;
+    if (inputs.analysis !== undefined) {
+        plan = loadAnalysis(inputs.analysis, workspace, { input: 'analysis' }).plan;
+    }
+    else if (inputs.analysisTemplate !== undefined) {
+        const args = { model: inputs.modelName, version: inputs.modelVersion, environment: inputs.environment, revision: inputs.revision };
+        const template = loadAnalysisTemplate(inputs.analysisTemplate, args, { workspace, input: 'analysis-template' });
+        plan = template.plan;
+        address = template.addresses[0];
+    }
+    else {
+        return undefined;
+    }
+    return {
+        plan,
+        address,
+        run: (client, placeholders, log, signal) => runAnalysis({ analysis: plan, client, placeholders, log: { info: (message) => log.info(message) }, signal }),
+    };
+}
+function prometheusClient(inputs, planned, ctx) {
+    const headers = headerLines(inputs.prometheusHeaders, 'prometheus-headers');
+    for (const value of Object.values(headers))
+        ctx.setSecret(value);
+    return createPrometheusClient({
+        url: (inputs.prometheusUrl ?? planned.address),
+        ...(inputs.prometheusToken !== undefined ? { token: inputs.prometheusToken } : {}),
+        headers,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/commands/wait-for-argo-sync/summary.ts
+/** The job summary of wait-for-argo-sync: one row per application (linked to the Argo CD UI), then the analysis. */
+
+
+const ICONS = { healthy: '✅', suspended: '⏸️', degraded: '❌', failed: '❌', timeout: '⌛' };
+function waitSummary(waited, analysis) {
+    const rows = waited.apps.map((app) => [
+        `[${app.name}](${app.url})`,
+        app.sync,
+        app.health,
+        app.revision === undefined ? '—' : `\`${app.revision.slice(0, 12)}\``,
+        app.operationPhase ?? '—',
+        app.unhealthy.length > 0 ? app.unhealthy.join('\n') : app.state === 'ready' ? '' : app.detail,
+    ]);
+    const parts = [
+        `### wait-for-argo-sync: ${ICONS[waited.result] ?? ''} ${waited.result} in ${(waited.durationMs / 1000).toFixed(1)} s`,
+        '',
+        ...(waited.failure === undefined ? [] : [waited.failure, '']),
+        markdownTable(['Application', 'Sync', 'Health', 'Revision', 'Operation', 'Unhealthy resources / state'], rows),
+        '',
+        `Argo CD requests: ${waited.requests.gets} reads, ${waited.requests.streams} watch stream${waited.requests.streams === 1 ? '' : 's'}.`,
+    ];
+    if (analysis !== undefined)
+        parts.push('', renderAnalysisReport(analysis));
+    return `${parts.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/commands/wait-for-argo-sync/index.ts
+/**
+ * `wait-for-argo-sync`: succeeds only when Argo CD runs the pushed commit (or a descendant of it) and it is healthy,
+ * for one or many applications, watching Argo CD's event stream instead of polling; then, when an analysis is given,
+ * watches the new model's metrics in Prometheus over a bake window and fails with the metric, its values and the
+ * threshold. The wait itself is `src/lib/argocd/wait.ts`, shared with rollback.
+ */
+
+
+
+
+
+
+
+
+
+
+const waitForArgoSync = (0,command/* defineCommand */.NB)({
+    name: 'wait-for-argo-sync',
+    description: 'Waits until Argo CD runs the pushed commit (or a descendant) and it is healthy, for one or many applications, on the watch stream; fails fast with the reason and the unhealthy resources, then optionally checks the new model in Prometheus over a bake window.',
+    inputs: {
+        ...ARGOCD_INPUTS,
+        applications: (0,command/* list */.p_)({ description: 'Applications to wait for, one per line or comma-separated; `namespace/name` allowed.' }),
+        selector: (0,command/* text */.Qq)({ description: 'A Kubernetes label selector of Applications, instead of or in addition to names.' }),
+        'children-of': (0,command/* text */.Qq)({ description: 'Wait for the child Applications of this app-of-apps parent (read from its status.resources).' }),
+        'app-namespace': (0,command/* text */.Qq)({ description: 'The namespace of the Applications, when they live outside the control plane\'s.' }),
+        project: (0,command/* text */.Qq)({ description: 'The Argo CD project of the applications.' }),
+        revision: (0,command/* text */.Qq)({
+            description: 'The commit that must be running, usually the `commit-sha` output of bump-manifest or a PR\'s merge commit; a branch or tag name is resolved in the `path` checkout after a fetch.',
+        }),
+        path: (0,command/* text */.Qq)({ description: 'A checkout of the manifest repository: with it, a descendant of `revision` counts as running it.' }),
+        timeout: (0,command/* number */.ai)({ description: 'Seconds to wait in all, the analysis included.', default: '600', min: 1, unit: 'seconds' }),
+        health: (0,command/* flag */.Jt)({ description: 'Require Healthy; false: Synced is enough.', default: 'true' }),
+        sync: (0,command/* flag */.Jt)({ description: 'Sync the applications to `revision` (manual sync policies); apps that sync automatically are only waited for.', default: 'false' }),
+        prune: (0,command/* flag */.Jt)({ description: 'With `sync`: prune resources no longer in git.', default: 'false' }),
+        'sync-options': (0,command/* lines */.Mn)({ description: 'With `sync`: sync options such as `ServerSideApply=true`, one per line (they replace the app\'s own).' }),
+        'on-suspended': (0,command/* choice */.Yq)(['wait', 'succeed', 'fail'], { description: 'A Suspended app (a paused canary): keep waiting, count it as done, or fail.', default: 'wait' }),
+        refresh: (0,command/* choice */.Yq)(['normal', 'hard', 'off'], { description: 'Ask Argo CD to refresh an app that has not seen the revision yet.', default: 'normal' }),
+        'prometheus-url': (0,command/* text */.Qq)({ description: 'A Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics) for the post-deployment analysis.', env: ['PROMETHEUS_URL'] }),
+        'prometheus-token': (0,command/* secret */.rJ)({ description: 'Bearer token for the Prometheus API.' }),
+        'prometheus-headers': (0,command/* lines */.Mn)({ description: 'Extra `Name: value` headers for the Prometheus API, e.g. `X-Scope-OrgID: team-a`.' }),
+        analysis: (0,command/* text */.Qq)({ description: 'The post-deployment analysis: a YAML file or inline YAML (schema: schemas/analysis.schema.json).' }),
+        'analysis-template': (0,command/* text */.Qq)({ description: 'Instead of `analysis`: an Argo Rollouts AnalysisTemplate file using the prometheus provider.' }),
+        'model-name': (0,command/* text */.Qq)({ description: 'Fills `{model}` in the analysis queries (and the template arg `model`).' }),
+        'model-version': (0,command/* text */.Qq)({ description: 'Fills `{version}` in the analysis queries (and the template arg `version`).' }),
+        environment: (0,command/* text */.Qq)({ description: 'Fills `{environment}` in the analysis queries (and the template arg `environment`).' }),
+    },
+    rules: [
+        ...ARGOCD_RULES,
+        { kind: 'one-of', inputs: ['applications', 'selector', 'children-of'], atLeast: true },
+        { kind: 'exclusive', inputs: ['analysis', 'analysis-template'] },
+    ],
+    outputs: {
+        result: { description: '`healthy`, `suspended`, `degraded`, `failed`, `timeout` or `analysis-failed`.' },
+        revision: { description: 'The revision the (first) application runs now.' },
+        applications: { description: 'JSON: per application its sync and health status, revision, operation phase, start and finish, unhealthy resources.' },
+        'duration-seconds': { description: 'How long the wait (and the analysis) took.' },
+        analysis: { description: '`successful`, `failed`, `inconclusive` or `skipped`.' },
+        measurements: { description: 'JSON: per metric the query as sent, each value with its time, the threshold and the verdict.' },
+    },
+    jsonSchemas: { analysis: analysisSchema },
+    async run(inputs, ctx) {
+        const started = Date.now();
+        const facts = runFacts(ctx.env);
+        const checkout = inputs.path === undefined ? undefined : external_node_path_default().resolve(ctx.workspace, inputs.path);
+        const placeholders = { model: inputs.modelName, version: inputs.modelVersion, environment: inputs.environment, revision: inputs.revision };
+        // Read and check the analysis before waiting, so a typo fails in seconds, not after the deployment.
+        const plan = loadPlan(inputs, ctx.workspace);
+        if (plan !== undefined && inputs.prometheusUrl === undefined && plan.address === undefined) {
+            throw new errors/* UserError */.yo(`An analysis is given but no Prometheus: set ${(0,errors/* inputRef */.io)('prometheus-url')} (or PROMETHEUS_URL).`, { input: 'prometheus-url' });
+        }
+        const revision = inputs.revision === undefined ? undefined : await resolveRevision(inputs.revision, checkout, ctx);
+        const client = await connectArgoCd(inputs, ctx);
+        let waited;
+        try {
+            waited = await waitForApplications(client, {
+                applications: inputs.applications ?? [],
+                selector: inputs.selector,
+                childrenOf: inputs.childrenOf,
+                appNamespace: inputs.appNamespace,
+                project: inputs.project,
+                revision,
+                history: checkout === undefined ? undefined : gitHistory(checkout, ctx),
+                health: inputs.health,
+                onSuspended: inputs.onSuspended,
+                sync: inputs.sync,
+                prune: inputs.prune,
+                syncOptions: inputs.syncOptions,
+                refresh: inputs.refresh,
+                timeoutMs: inputs.timeout * 1000,
+                runId: facts.runUrl ?? `ml-gitops-${started}`,
+                log: ctx.log,
+            });
+        }
+        finally {
+            await client.close();
+        }
+        let analysis;
+        let result = waited.result;
+        const ready = waited.result === 'healthy' || (waited.result === 'suspended' && inputs.onSuspended === 'succeed');
+        if (ready && plan !== undefined) {
+            const prometheus = prometheusClient(inputs, plan, ctx);
+            try {
+                const left = inputs.timeout * 1000 - (Date.now() - started);
+                const signal = AbortSignal.timeout(Math.max(1, left));
+                ctx.log.info(`All applications are ready; analysing the new version in ${prometheus.location}.`);
+                analysis = await plan.run(prometheus, placeholders, ctx.log, signal);
+                if (!analysis.passed)
+                    result = 'analysis-failed';
+            }
+            finally {
+                await prometheus.close();
+            }
+        }
+        ctx.summary(waitSummary(waited, analysis));
+        const outputs = {
+            result,
+            revision: waited.revision ?? '',
+            applications: waited.apps,
+            'duration-seconds': Math.round((Date.now() - started) / 100) / 10,
+            analysis: analysis === undefined ? 'skipped' : analysis.result,
+            measurements: analysis?.measurements ?? [],
+        };
+        if (result === 'analysis-failed') {
+            throw new errors/* UserError */.yo(`The post-deployment analysis failed: ${analysis?.failure ?? 'a metric left its bounds'}.`, { outputs, title: 'Analysis failed' });
+        }
+        if (!ready || (result === 'suspended' && inputs.onSuspended === 'fail')) {
+            throw new errors/* UserError */.yo(waited.failure ?? `Argo CD ended ${waited.result}.`, { outputs, title: `Argo CD: ${waited.result}` });
+        }
+        if (analysis !== undefined)
+            ctx.log.info(renderAnalysisReport(analysis).split('\n')[0] ?? '');
+        return outputs;
+    },
+});
+
 ;// CONCATENATED MODULE: ./src/commands/index.ts
 
 
 
 
-const COMMANDS = [evaluateModel, registerModel, bumpManifest, rollback];
+
+const COMMANDS = [evaluateModel, registerModel, bumpManifest, waitForArgoSync, rollback];
 function findCommand(name) {
     return COMMANDS.find((command) => command.name === name);
 }
@@ -85022,15 +89563,15 @@ function findCommand(name) {
 
 /***/ }),
 
-/***/ 1622:
+/***/ 3721:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8195);
-/* harmony import */ var _commands_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1930);
-/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7268);
-/* harmony import */ var _lib_suggest_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3553);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(377);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5470);
+/* harmony import */ var _commands_index_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1204);
+/* harmony import */ var _lib_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8595);
+/* harmony import */ var _lib_suggest_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8720);
 /** The root action (`uses: <owner>/ml-gitops@v1`): runs the command named by the `command` input. */
 
 
@@ -85062,7 +89603,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 946:
+/***/ 3359:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -85074,12 +89615,13 @@ __webpack_async_result__();
 /* harmony export */   V$: () => (/* binding */ formatOutput),
 /* harmony export */   Yq: () => (/* binding */ choice),
 /* harmony export */   ai: () => (/* binding */ number),
+/* harmony export */   p_: () => (/* binding */ list),
 /* harmony export */   rJ: () => (/* binding */ secret)
 /* harmony export */ });
-/* unused harmony exports list, camelCase */
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2857);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
-/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9112);
+/* unused harmony export camelCase */
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6305);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8595);
+/* harmony import */ var _text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7187);
 /**
  * The command framework. A command is its input schema (one zod-validated spec per input), its outputs and a `run()`
  * written against the small `RunContext` interface. The GitHub Action adapter (`src/action.ts`) and the CLI
@@ -85291,7 +89833,7 @@ function formatOutput(value) {
 
 /***/ }),
 
-/***/ 7268:
+/***/ 8595:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -85360,14 +89902,14 @@ function renderInputRefs(text, style) {
 
 /***/ }),
 
-/***/ 3553:
+/***/ 8720:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   a: () => (/* binding */ didYouMean),
 /* harmony export */   h: () => (/* binding */ closestMatch)
 /* harmony export */ });
-/* harmony import */ var fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1916);
+/* harmony import */ var fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8988);
 
 /**
  * The candidate closest to `word`, when it is close enough to be what the user meant (a typo, not another word).
@@ -85398,7 +89940,7 @@ function didYouMean(word, candidates) {
 
 /***/ }),
 
-/***/ 9112:
+/***/ 7187:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -85708,7 +90250,178 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("worker_threa
 
 /***/ }),
 
-/***/ 8608:
+/***/ 66:
+/***/ ((module) => {
+
+function _arrayLikeToArray(r, a) {
+  (null == a || a > r.length) && (a = r.length);
+  for (var e = 0, n = Array(a); e < a; e++) n[e] = r[e];
+  return n;
+}
+module.exports = _arrayLikeToArray, module.exports.__esModule = true, module.exports["default"] = module.exports;
+
+/***/ }),
+
+/***/ 1298:
+/***/ ((module) => {
+
+function _classCallCheck(a, n) {
+  if (!(a instanceof n)) throw new TypeError("Cannot call a class as a function");
+}
+module.exports = _classCallCheck, module.exports.__esModule = true, module.exports["default"] = module.exports;
+
+/***/ }),
+
+/***/ 2788:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var toPropertyKey = __nccwpck_require__(2435);
+function _defineProperties(e, r) {
+  for (var t = 0; t < r.length; t++) {
+    var o = r[t];
+    o.enumerable = o.enumerable || !1, o.configurable = !0, "value" in o && (o.writable = !0), Object.defineProperty(e, toPropertyKey(o.key), o);
+  }
+}
+function _createClass(e, r, t) {
+  return r && _defineProperties(e.prototype, r), t && _defineProperties(e, t), Object.defineProperty(e, "prototype", {
+    writable: !1
+  }), e;
+}
+module.exports = _createClass, module.exports.__esModule = true, module.exports["default"] = module.exports;
+
+/***/ }),
+
+/***/ 9532:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var toPropertyKey = __nccwpck_require__(2435);
+function _defineProperty(e, r, t) {
+  return (r = toPropertyKey(r)) in e ? Object.defineProperty(e, r, {
+    value: t,
+    enumerable: !0,
+    configurable: !0,
+    writable: !0
+  }) : e[r] = t, e;
+}
+module.exports = _defineProperty, module.exports.__esModule = true, module.exports["default"] = module.exports;
+
+/***/ }),
+
+/***/ 970:
+/***/ ((module) => {
+
+function _interopRequireDefault(e) {
+  return e && e.__esModule ? e : {
+    "default": e
+  };
+}
+module.exports = _interopRequireDefault, module.exports.__esModule = true, module.exports["default"] = module.exports;
+
+/***/ }),
+
+/***/ 8132:
+/***/ ((module) => {
+
+function _iterableToArray(r) {
+  var e = "undefined" != typeof Symbol && r[Symbol.iterator] || r["@@iterator"];
+  if (Array.isArray(r) && (null == e || e === ("undefined" != typeof Symbol && [][Symbol.iterator]) || e === []["@@iterator"])) return r;
+  if (null != e) {
+    for (var t, o = [], a = e.call(r); !(t = a.next()).done;) o.push(t.value);
+    return o;
+  }
+}
+module.exports = _iterableToArray, module.exports.__esModule = true, module.exports["default"] = module.exports;
+
+/***/ }),
+
+/***/ 6030:
+/***/ ((module) => {
+
+function _nonIterableSpread() {
+  throw new TypeError("Invalid attempt to spread non-iterable instance.\nIn order to be iterable, non-array objects must have a [Symbol.iterator]() method.");
+}
+module.exports = _nonIterableSpread, module.exports.__esModule = true, module.exports["default"] = module.exports;
+
+/***/ }),
+
+/***/ 5835:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var arrayLikeToArray = __nccwpck_require__(66);
+var iterableToArray = __nccwpck_require__(8132);
+var unsupportedIterableToArray = __nccwpck_require__(8603);
+var nonIterableSpread = __nccwpck_require__(6030);
+function _toConsumableArray(r) {
+  var a = iterableToArray(r);
+  return a === r ? arrayLikeToArray(r) : a || unsupportedIterableToArray(r) || nonIterableSpread();
+}
+module.exports = _toConsumableArray, module.exports.__esModule = true, module.exports["default"] = module.exports;
+
+/***/ }),
+
+/***/ 8302:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var _typeof = (__nccwpck_require__(9111)["default"]);
+function toPrimitive(t, e) {
+  if ("object" != _typeof(t) || !t) return t;
+  var r;
+  if ("undefined" != typeof Symbol && void 0 !== (r = t[Symbol.toPrimitive])) {
+    var i = r.call(t, e || "default");
+    if ("object" != _typeof(i)) return i;
+    throw new TypeError("@@toPrimitive must return a primitive value.");
+  }
+  return ("string" === e ? String : Number)(t);
+}
+module.exports = toPrimitive, module.exports.__esModule = true, module.exports["default"] = module.exports;
+
+/***/ }),
+
+/***/ 2435:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var _typeof = (__nccwpck_require__(9111)["default"]);
+var toPrimitive = __nccwpck_require__(8302);
+function toPropertyKey(t) {
+  var i = toPrimitive(t, "string");
+  return "symbol" == _typeof(i) ? i : i + "";
+}
+module.exports = toPropertyKey, module.exports.__esModule = true, module.exports["default"] = module.exports;
+
+/***/ }),
+
+/***/ 9111:
+/***/ ((module) => {
+
+function _typeof(o) {
+  "@babel/helpers - typeof";
+
+  return module.exports = _typeof = "function" == typeof Symbol && "symbol" == typeof Symbol.iterator ? function (o) {
+    return typeof o;
+  } : function (o) {
+    return o && "function" == typeof Symbol && o.constructor === Symbol && o !== Symbol.prototype ? "symbol" : typeof o;
+  }, module.exports.__esModule = true, module.exports["default"] = module.exports, _typeof(o);
+}
+module.exports = _typeof, module.exports.__esModule = true, module.exports["default"] = module.exports;
+
+/***/ }),
+
+/***/ 8603:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var arrayLikeToArray = __nccwpck_require__(66);
+function _unsupportedIterableToArray(r, a) {
+  if (r) {
+    if ("string" == typeof r) return arrayLikeToArray(r, a);
+    var t = {}.toString.call(r).slice(8, -1);
+    return "Object" === t && r.constructor && (t = r.constructor.name), "Map" === t || "Set" === t ? Array.from(r) : "Arguments" === t || /^(?:Ui|I)nt(?:8|16|32)(?:Clamped)?Array$/.test(t) ? arrayLikeToArray(r, a) : void 0;
+  }
+}
+module.exports = _unsupportedIterableToArray, module.exports.__esModule = true, module.exports["default"] = module.exports;
+
+/***/ }),
+
+/***/ 4379:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -85719,7 +90432,7 @@ exports.unload = exports.load = exports.onExit = exports.signals = void 0;
 // that are in the direct sync flow of nyc's outputCoverage are
 // ignored, since we can never get coverage for them.
 // grab a reference to node's real process object right away
-const signals_js_1 = __nccwpck_require__(7577);
+const signals_js_1 = __nccwpck_require__(4689);
 Object.defineProperty(exports, "signals", ({ enumerable: true, get: function () { return signals_js_1.signals; } }));
 const processOk = (process) => !!process &&
     typeof process === 'object' &&
@@ -85993,7 +90706,7 @@ exports.unload = _a.unload;
 
 /***/ }),
 
-/***/ 7577:
+/***/ 4689:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -86041,18 +90754,18 @@ if (process.platform === 'linux') {
 
 /***/ }),
 
-/***/ 7349:
+/***/ 5434:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveBlockMap = __nccwpck_require__(7103);
-var resolveBlockSeq = __nccwpck_require__(334);
-var resolveFlowCollection = __nccwpck_require__(3142);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
+var YAMLMap = __nccwpck_require__(1950);
+var YAMLSeq = __nccwpck_require__(7495);
+var resolveBlockMap = __nccwpck_require__(6519);
+var resolveBlockSeq = __nccwpck_require__(2662);
+var resolveFlowCollection = __nccwpck_require__(4206);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -86138,15 +90851,15 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 3683:
+/***/ 5899:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Document = __nccwpck_require__(3021);
-var composeNode = __nccwpck_require__(5937);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
+var Document = __nccwpck_require__(6885);
+var composeNode = __nccwpck_require__(4873);
+var resolveEnd = __nccwpck_require__(644);
+var resolveProps = __nccwpck_require__(2207);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -86190,17 +90903,17 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 5937:
+/***/ 4873:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var composeCollection = __nccwpck_require__(7349);
-var composeScalar = __nccwpck_require__(5413);
-var resolveEnd = __nccwpck_require__(7788);
-var utilEmptyScalarPosition = __nccwpck_require__(2599);
+var Alias = __nccwpck_require__(7641);
+var identity = __nccwpck_require__(415);
+var composeCollection = __nccwpck_require__(5434);
+var composeScalar = __nccwpck_require__(3293);
+var resolveEnd = __nccwpck_require__(644);
+var utilEmptyScalarPosition = __nccwpck_require__(4831);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -86309,15 +91022,15 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 5413:
+/***/ 3293:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
+var resolveBlockScalar = __nccwpck_require__(809);
+var resolveFlowScalar = __nccwpck_require__(8066);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -86404,18 +91117,18 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 9984:
+/***/ 3480:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(1342);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var identity = __nccwpck_require__(1127);
-var composeDoc = __nccwpck_require__(3683);
-var resolveEnd = __nccwpck_require__(7788);
+var directives = __nccwpck_require__(2342);
+var Document = __nccwpck_require__(6885);
+var errors = __nccwpck_require__(3376);
+var identity = __nccwpck_require__(415);
+var composeDoc = __nccwpck_require__(5899);
+var resolveEnd = __nccwpck_require__(644);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -86635,17 +91348,17 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 7103:
+/***/ 6519:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
-var utilMapIncludes = __nccwpck_require__(1187);
+var Pair = __nccwpck_require__(4245);
+var YAMLMap = __nccwpck_require__(1950);
+var resolveProps = __nccwpck_require__(2207);
+var utilContainsNewline = __nccwpck_require__(9699);
+var utilFlowIndentCheck = __nccwpck_require__(7723);
+var utilMapIncludes = __nccwpck_require__(8539);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -86759,12 +91472,12 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 8913:
+/***/ 809:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(2765);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -86966,14 +91679,14 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 334:
+/***/ 2662:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveProps = __nccwpck_require__(4631);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var YAMLSeq = __nccwpck_require__(7495);
+var resolveProps = __nccwpck_require__(2207);
+var utilFlowIndentCheck = __nccwpck_require__(7723);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -87024,7 +91737,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 7788:
+/***/ 644:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -87070,19 +91783,19 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 3142:
+/***/ 4206:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilMapIncludes = __nccwpck_require__(1187);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var YAMLMap = __nccwpck_require__(1950);
+var YAMLSeq = __nccwpck_require__(7495);
+var resolveEnd = __nccwpck_require__(644);
+var resolveProps = __nccwpck_require__(2207);
+var utilContainsNewline = __nccwpck_require__(9699);
+var utilMapIncludes = __nccwpck_require__(8539);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -87286,13 +91999,13 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 6842:
+/***/ 8066:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var resolveEnd = __nccwpck_require__(7788);
+var Scalar = __nccwpck_require__(2765);
+var resolveEnd = __nccwpck_require__(644);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -87521,7 +92234,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 4631:
+/***/ 2207:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -87676,7 +92389,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 9499:
+/***/ 9699:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -87719,7 +92432,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 2599:
+/***/ 4831:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -87754,12 +92467,12 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 4051:
+/***/ 7723:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var utilContainsNewline = __nccwpck_require__(9499);
+var utilContainsNewline = __nccwpck_require__(9699);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -87778,12 +92491,12 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1187:
+/***/ 8539:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(415);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -87800,22 +92513,22 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 3021:
+/***/ 6885:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(4043);
-var Schema = __nccwpck_require__(5840);
-var stringifyDocument = __nccwpck_require__(6829);
-var anchors = __nccwpck_require__(1596);
-var applyReviver = __nccwpck_require__(3661);
-var createNode = __nccwpck_require__(2404);
-var directives = __nccwpck_require__(1342);
+var Alias = __nccwpck_require__(7641);
+var Collection = __nccwpck_require__(3469);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var toJS = __nccwpck_require__(915);
+var Schema = __nccwpck_require__(8296);
+var stringifyDocument = __nccwpck_require__(7653);
+var anchors = __nccwpck_require__(5236);
+var applyReviver = __nccwpck_require__(5797);
+var createNode = __nccwpck_require__(2076);
+var directives = __nccwpck_require__(2342);
 
 class Document {
     constructor(value, replacer, options) {
@@ -88144,13 +92857,13 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 1596:
+/***/ 5236:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(415);
+var visit = __nccwpck_require__(292);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -88227,7 +92940,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 3661:
+/***/ 5797:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -88291,14 +93004,14 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 2404:
+/***/ 2076:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var Alias = __nccwpck_require__(7641);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -88388,13 +93101,13 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 2342:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(415);
+var visit = __nccwpck_require__(292);
 
 const escapeChars = {
     '!': '%21',
@@ -88573,7 +93286,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 1464:
+/***/ 3376:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -88642,28 +93355,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 8815:
+/***/ 7207:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var Schema = __nccwpck_require__(5840);
-var errors = __nccwpck_require__(1464);
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
-var publicApi = __nccwpck_require__(4047);
-var visit = __nccwpck_require__(204);
+var composer = __nccwpck_require__(3480);
+var Document = __nccwpck_require__(6885);
+var Schema = __nccwpck_require__(8296);
+var errors = __nccwpck_require__(3376);
+var Alias = __nccwpck_require__(7641);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var Scalar = __nccwpck_require__(2765);
+var YAMLMap = __nccwpck_require__(1950);
+var YAMLSeq = __nccwpck_require__(7495);
+var cst = __nccwpck_require__(5421);
+var lexer = __nccwpck_require__(2081);
+var lineCounter = __nccwpck_require__(4588);
+var parser = __nccwpck_require__(6651);
+var publicApi = __nccwpck_require__(8759);
+var visit = __nccwpck_require__(292);
 
 
 
@@ -88700,7 +93413,7 @@ __webpack_unused_export__ = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7249:
+/***/ 2745:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -88726,16 +93439,16 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 4065:
+/***/ 7641:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(1596);
-var visit = __nccwpck_require__(204);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var anchors = __nccwpck_require__(5236);
+var visit = __nccwpck_require__(292);
+var identity = __nccwpck_require__(415);
+var Node = __nccwpck_require__(6617);
+var toJS = __nccwpck_require__(915);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -88853,14 +93566,14 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 101:
+/***/ 3469:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
+var createNode = __nccwpck_require__(2076);
+var identity = __nccwpck_require__(415);
+var Node = __nccwpck_require__(6617);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -89011,14 +93724,14 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 6673:
+/***/ 6617:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var applyReviver = __nccwpck_require__(3661);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var applyReviver = __nccwpck_require__(5797);
+var identity = __nccwpck_require__(415);
+var toJS = __nccwpck_require__(915);
 
 class NodeBase {
     constructor(type) {
@@ -89058,15 +93771,15 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 7165:
+/***/ 4245:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyPair = __nccwpck_require__(9748);
-var addPairToJSMap = __nccwpck_require__(7104);
-var identity = __nccwpck_require__(1127);
+var createNode = __nccwpck_require__(2076);
+var stringifyPair = __nccwpck_require__(5004);
+var addPairToJSMap = __nccwpck_require__(9256);
+var identity = __nccwpck_require__(415);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -89104,14 +93817,14 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 3301:
+/***/ 2765:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var identity = __nccwpck_require__(415);
+var Node = __nccwpck_require__(6617);
+var toJS = __nccwpck_require__(915);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -89138,17 +93851,17 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 4454:
+/***/ 1950:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyCollection = __nccwpck_require__(1212);
-var addPairToJSMap = __nccwpck_require__(7104);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
+var stringifyCollection = __nccwpck_require__(6340);
+var addPairToJSMap = __nccwpck_require__(9256);
+var Collection = __nccwpck_require__(3469);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var Scalar = __nccwpck_require__(2765);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -89292,17 +94005,17 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 2223:
+/***/ 7495:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyCollection = __nccwpck_require__(1212);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(4043);
+var createNode = __nccwpck_require__(2076);
+var stringifyCollection = __nccwpck_require__(6340);
+var Collection = __nccwpck_require__(3469);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
+var toJS = __nccwpck_require__(915);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -89414,16 +94127,16 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 7104:
+/***/ 9256:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var log = __nccwpck_require__(7249);
-var merge = __nccwpck_require__(452);
-var stringify = __nccwpck_require__(2148);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var log = __nccwpck_require__(2745);
+var merge = __nccwpck_require__(6220);
+var stringify = __nccwpck_require__(732);
+var identity = __nccwpck_require__(415);
+var toJS = __nccwpck_require__(915);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -89486,7 +94199,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 1127:
+/***/ 415:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -89546,12 +94259,12 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 4043:
+/***/ 915:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(415);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -89592,15 +94305,15 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 110:
+/***/ 1366:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
-var errors = __nccwpck_require__(1464);
-var stringifyString = __nccwpck_require__(5450);
+var resolveBlockScalar = __nccwpck_require__(809);
+var resolveFlowScalar = __nccwpck_require__(8066);
+var errors = __nccwpck_require__(3376);
+var stringifyString = __nccwpck_require__(501);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -89817,7 +94530,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 1733:
+/***/ 8013:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -89887,7 +94600,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 7715:
+/***/ 4555:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -89993,14 +94706,14 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 3461:
+/***/ 5421:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(1733);
-var cstVisit = __nccwpck_require__(7715);
+var cstScalar = __nccwpck_require__(1366);
+var cstStringify = __nccwpck_require__(8013);
+var cstVisit = __nccwpck_require__(4555);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -90112,12 +94825,12 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 361:
+/***/ 2081:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cst = __nccwpck_require__(3461);
+var cst = __nccwpck_require__(5421);
 
 /*
 START -> stream
@@ -90842,7 +95555,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 6628:
+/***/ 4588:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -90890,14 +95603,14 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 3456:
+/***/ 6651:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
+var cst = __nccwpck_require__(5421);
+var lexer = __nccwpck_require__(2081);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -91877,18 +96590,18 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4047:
+/***/ 8759:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var log = __nccwpck_require__(7249);
-var identity = __nccwpck_require__(1127);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
+var composer = __nccwpck_require__(3480);
+var Document = __nccwpck_require__(6885);
+var errors = __nccwpck_require__(3376);
+var log = __nccwpck_require__(2745);
+var identity = __nccwpck_require__(415);
+var lineCounter = __nccwpck_require__(4588);
+var parser = __nccwpck_require__(6651);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -91991,16 +96704,16 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5840:
+/***/ 8296:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var tags = __nccwpck_require__(18);
+var identity = __nccwpck_require__(415);
+var map = __nccwpck_require__(7683);
+var seq = __nccwpck_require__(4066);
+var string = __nccwpck_require__(4088);
+var tags = __nccwpck_require__(3578);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -92037,13 +96750,13 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 7451:
+/***/ 7683:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(415);
+var YAMLMap = __nccwpck_require__(1950);
 
 const map = {
     collection: 'map',
@@ -92063,12 +96776,12 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 3632:
+/***/ 1528:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(2765);
 
 const nullTag = {
     identify: value => value == null,
@@ -92087,13 +96800,13 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 1706:
+/***/ 4066:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(415);
+var YAMLSeq = __nccwpck_require__(7495);
 
 const seq = {
     collection: 'seq',
@@ -92113,12 +96826,12 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 6464:
+/***/ 4088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyString = __nccwpck_require__(5450);
+var stringifyString = __nccwpck_require__(501);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -92136,12 +96849,12 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 3959:
+/***/ 7247:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(2765);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -92164,13 +96877,13 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 8405:
+/***/ 7661:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(2765);
+var stringifyNumber = __nccwpck_require__(2729);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -92218,12 +96931,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 9874:
+/***/ 9546:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2729);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -92267,18 +96980,18 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 896:
+/***/ 9032:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
+var map = __nccwpck_require__(7683);
+var _null = __nccwpck_require__(1528);
+var seq = __nccwpck_require__(4066);
+var string = __nccwpck_require__(4088);
+var bool = __nccwpck_require__(7247);
+var float = __nccwpck_require__(7661);
+var int = __nccwpck_require__(9546);
 
 const schema = [
     map.map,
@@ -92299,14 +97012,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 3559:
+/***/ 7519:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
+var Scalar = __nccwpck_require__(2765);
+var map = __nccwpck_require__(7683);
+var seq = __nccwpck_require__(4066);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -92370,27 +97083,27 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 18:
+/***/ 3578:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
-var schema = __nccwpck_require__(896);
-var schema$1 = __nccwpck_require__(3559);
-var binary = __nccwpck_require__(6083);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var schema$2 = __nccwpck_require__(5913);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(7683);
+var _null = __nccwpck_require__(1528);
+var seq = __nccwpck_require__(4066);
+var string = __nccwpck_require__(4088);
+var bool = __nccwpck_require__(7247);
+var float = __nccwpck_require__(7661);
+var int = __nccwpck_require__(9546);
+var schema = __nccwpck_require__(9032);
+var schema$1 = __nccwpck_require__(7519);
+var binary = __nccwpck_require__(4011);
+var merge = __nccwpck_require__(6220);
+var omap = __nccwpck_require__(2775);
+var pairs = __nccwpck_require__(1705);
+var schema$2 = __nccwpck_require__(1921);
+var set = __nccwpck_require__(832);
+var timestamp = __nccwpck_require__(168);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -92476,14 +97189,14 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 6083:
+/***/ 4011:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(3301);
-var stringifyString = __nccwpck_require__(5450);
+var Scalar = __nccwpck_require__(2765);
+var stringifyString = __nccwpck_require__(501);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -92553,12 +97266,12 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 8398:
+/***/ 2214:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(2765);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -92589,13 +97302,13 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 5782:
+/***/ 9614:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(2765);
+var stringifyNumber = __nccwpck_require__(2729);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -92646,12 +97359,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 873:
+/***/ 6257:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2729);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -92729,13 +97442,13 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 452:
+/***/ 6220:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -92807,16 +97520,16 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 303:
+/***/ 2775:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var pairs = __nccwpck_require__(8385);
+var identity = __nccwpck_require__(415);
+var toJS = __nccwpck_require__(915);
+var YAMLMap = __nccwpck_require__(1950);
+var YAMLSeq = __nccwpck_require__(7495);
+var pairs = __nccwpck_require__(1705);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -92891,15 +97604,15 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 8385:
+/***/ 1705:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var Scalar = __nccwpck_require__(2765);
+var YAMLSeq = __nccwpck_require__(7495);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -92980,24 +97693,24 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 5913:
+/***/ 1921:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var binary = __nccwpck_require__(6083);
-var bool = __nccwpck_require__(8398);
-var float = __nccwpck_require__(5782);
-var int = __nccwpck_require__(873);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(7683);
+var _null = __nccwpck_require__(1528);
+var seq = __nccwpck_require__(4066);
+var string = __nccwpck_require__(4088);
+var binary = __nccwpck_require__(4011);
+var bool = __nccwpck_require__(2214);
+var float = __nccwpck_require__(9614);
+var int = __nccwpck_require__(6257);
+var merge = __nccwpck_require__(6220);
+var omap = __nccwpck_require__(2775);
+var pairs = __nccwpck_require__(1705);
+var set = __nccwpck_require__(832);
+var timestamp = __nccwpck_require__(168);
 
 const schema = [
     map.map,
@@ -93028,14 +97741,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 1528:
+/***/ 832:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var YAMLMap = __nccwpck_require__(1950);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -93131,12 +97844,12 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 6752:
+/***/ 168:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2729);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -93243,7 +97956,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 4475:
+/***/ 3699:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -93401,15 +98114,15 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 2148:
+/***/ 732:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(1596);
-var identity = __nccwpck_require__(1127);
-var stringifyComment = __nccwpck_require__(9799);
-var stringifyString = __nccwpck_require__(5450);
+var anchors = __nccwpck_require__(5236);
+var identity = __nccwpck_require__(415);
+var stringifyComment = __nccwpck_require__(8927);
+var stringifyString = __nccwpck_require__(501);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -93540,14 +98253,14 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 1212:
+/***/ 6340:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(415);
+var stringify = __nccwpck_require__(732);
+var stringifyComment = __nccwpck_require__(8927);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -93702,7 +98415,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 9799:
+/***/ 8927:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -93733,14 +98446,14 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 7653:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(415);
+var stringify = __nccwpck_require__(732);
+var stringifyComment = __nccwpck_require__(8927);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -93827,7 +98540,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 8689:
+/***/ 2729:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -93861,15 +98574,15 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 9748:
+/***/ 5004:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
+var stringify = __nccwpck_require__(732);
+var stringifyComment = __nccwpck_require__(8927);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -94020,13 +98733,13 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 5450:
+/***/ 501:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var foldFlowLines = __nccwpck_require__(4475);
+var Scalar = __nccwpck_require__(2765);
+var foldFlowLines = __nccwpck_require__(3699);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -94365,12 +99078,12 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 204:
+/***/ 292:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(415);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -94608,7 +99321,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 5009:
+/***/ 377:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -94629,7 +99342,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -94665,7 +99378,7 @@ function utils_toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -94761,7 +99474,7 @@ function escapeProperty(s) {
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -94802,7 +99515,7 @@ var external_path_ = __nccwpck_require__(6928);
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -94893,11 +99606,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/node_modules/undici/index.js
-var undici = __nccwpck_require__(3368);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ../../work/main/node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(8258);
+// EXTERNAL MODULE: ../../work/main/node_modules/@actions/http-client/node_modules/undici/index.js
+var undici = __nccwpck_require__(1736);
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -95594,7 +100307,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -95670,7 +100383,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -95744,7 +100457,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -96025,7 +100738,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -96067,7 +100780,7 @@ var external_events_ = __nccwpck_require__(4434);
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -96247,7 +100960,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -96521,7 +101234,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -97109,7 +101822,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -97189,7 +101902,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -97254,7 +101967,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -97575,33 +102288,37 @@ function getIDToken(aud) {
 
 /***/ }),
 
-/***/ 2857:
+/***/ 6305:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  naA: () => (/* binding */ ZodArray),
   You: () => (/* binding */ ZodISODateTime),
+  bvH: () => (/* binding */ ZodObject),
   YOg: () => (/* binding */ array),
   zMY: () => (/* binding */ schemas_boolean),
   k5n: () => (/* binding */ _enum),
   RZV: () => (/* binding */ lazy),
   euz: () => (/* binding */ literal),
+  _H3: () => (/* binding */ looseObject),
   aig: () => (/* binding */ number),
   Ikc: () => (/* binding */ object),
   g1P: () => (/* binding */ record),
   rej: () => (/* binding */ strictObject),
   YjP: () => (/* binding */ string),
-  KCZ: () => (/* binding */ union)
+  KCZ: () => (/* binding */ union),
+  L5J: () => (/* binding */ unknown)
 });
 
-// UNUSED EXPORTS: ZodAny, ZodArray, ZodBase64, ZodBase64URL, ZodBigInt, ZodBigIntFormat, ZodBoolean, ZodCIDRv4, ZodCIDRv6, ZodCUID, ZodCUID2, ZodCatch, ZodCodec, ZodCreditCard, ZodCustom, ZodCustomStringFormat, ZodDate, ZodDefault, ZodDiscriminatedUnion, ZodE164, ZodEmail, ZodEmoji, ZodEnum, ZodExactOptional, ZodFile, ZodFunction, ZodGUID, ZodIBAN, ZodIPv4, ZodIPv6, ZodISODate, ZodISODuration, ZodISOTime, ZodInstanceOf, ZodIntersection, ZodJWT, ZodKSUID, ZodLazy, ZodLiteral, ZodMAC, ZodMap, ZodNaN, ZodNanoID, ZodNever, ZodNonOptional, ZodNull, ZodNullable, ZodNumber, ZodNumberFormat, ZodObject, ZodOptional, ZodPipe, ZodPrefault, ZodPreprocess, ZodPromise, ZodReadonly, ZodRecord, ZodSet, ZodString, ZodStringFormat, ZodSuccess, ZodSymbol, ZodTemplateLiteral, ZodTransform, ZodTuple, ZodType, ZodULID, ZodURL, ZodUUID, ZodUndefined, ZodUnion, ZodUnknown, ZodVoid, ZodXID, ZodXor, _ZodString, _default, _function, any, base64, base64url, bigint, catch, check, cidrv4, cidrv6, codec, creditCard, cuid, cuid2, currencyCode, custom, date, describe, discriminatedUnion, e164, email, emoji, exactOptional, file, float32, float64, function, guid, hash, hex, hostname, httpUrl, iban, instanceof, int, int32, int64, intersection, invertCodec, ipv4, ipv6, json, jwt, keyof, ksuid, looseObject, looseRecord, mac, map, meta, nan, nanoid, nativeEnum, never, nonoptional, null, nullable, nullish, optional, partialRecord, pipe, prefault, preprocess, promise, readonly, refine, set, stringFormat, stringbool, success, superRefine, symbol, templateLiteral, transform, tuple, uint32, uint64, ulid, undefined, unknown, url, uuid, uuidv4, uuidv6, uuidv7, void, xid, xor
+// UNUSED EXPORTS: ZodAny, ZodBase64, ZodBase64URL, ZodBigInt, ZodBigIntFormat, ZodBoolean, ZodCIDRv4, ZodCIDRv6, ZodCUID, ZodCUID2, ZodCatch, ZodCodec, ZodCreditCard, ZodCustom, ZodCustomStringFormat, ZodDate, ZodDefault, ZodDiscriminatedUnion, ZodE164, ZodEmail, ZodEmoji, ZodEnum, ZodExactOptional, ZodFile, ZodFunction, ZodGUID, ZodIBAN, ZodIPv4, ZodIPv6, ZodISODate, ZodISODuration, ZodISOTime, ZodInstanceOf, ZodIntersection, ZodJWT, ZodKSUID, ZodLazy, ZodLiteral, ZodMAC, ZodMap, ZodNaN, ZodNanoID, ZodNever, ZodNonOptional, ZodNull, ZodNullable, ZodNumber, ZodNumberFormat, ZodOptional, ZodPipe, ZodPrefault, ZodPreprocess, ZodPromise, ZodReadonly, ZodRecord, ZodSet, ZodString, ZodStringFormat, ZodSuccess, ZodSymbol, ZodTemplateLiteral, ZodTransform, ZodTuple, ZodType, ZodULID, ZodURL, ZodUUID, ZodUndefined, ZodUnion, ZodUnknown, ZodVoid, ZodXID, ZodXor, _ZodString, _default, _function, any, base64, base64url, bigint, catch, check, cidrv4, cidrv6, codec, creditCard, cuid, cuid2, currencyCode, custom, date, describe, discriminatedUnion, e164, email, emoji, exactOptional, file, float32, float64, function, guid, hash, hex, hostname, httpUrl, iban, instanceof, int, int32, int64, intersection, invertCodec, ipv4, ipv6, json, jwt, keyof, ksuid, looseRecord, mac, map, meta, nan, nanoid, nativeEnum, never, nonoptional, null, nullable, nullish, optional, partialRecord, pipe, prefault, preprocess, promise, readonly, refine, set, stringFormat, stringbool, success, superRefine, symbol, templateLiteral, transform, tuple, uint32, uint64, ulid, undefined, url, uuid, uuidv4, uuidv6, uuidv7, void, xid, xor
 
-// EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
-var core_core = __nccwpck_require__(8532);
-// EXTERNAL MODULE: ./node_modules/zod/v4/core/util.js
-var core_util = __nccwpck_require__(4723);
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/memoizer.js
+// EXTERNAL MODULE: ../../work/main/node_modules/zod/v4/core/core.js
+var core_core = __nccwpck_require__(4556);
+// EXTERNAL MODULE: ../../work/main/node_modules/zod/v4/core/util.js
+var core_util = __nccwpck_require__(7227);
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/memoizer.js
 
 class $ZodCyclicError extends Error {
     constructor() {
@@ -97914,9 +102631,9 @@ function isBackEdge(ctx, value) {
     return backEdges !== undefined && isRef(value) && backEdges.has(value);
 }
 
-// EXTERNAL MODULE: ./node_modules/zod/v4/core/checks.js
-var core_checks = __nccwpck_require__(4890);
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/doc.js
+// EXTERNAL MODULE: ../../work/main/node_modules/zod/v4/core/checks.js
+var core_checks = __nccwpck_require__(7794);
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/doc.js
 class Doc {
     constructor(args = [], closed = {}) {
         this.content = [];
@@ -97956,16 +102673,16 @@ class Doc {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/zod/v4/core/regexes.js
-var core_regexes = __nccwpck_require__(3908);
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/versions.js
+// EXTERNAL MODULE: ../../work/main/node_modules/zod/v4/core/regexes.js
+var core_regexes = __nccwpck_require__(3740);
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/versions.js
 const version = {
     major: 4,
     minor: 6,
     patch: 7,
 };
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/schemas.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/schemas.js
 
 
 
@@ -100603,11 +105320,11 @@ function handleRefineResult(result, payload, input, inst) {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/zod/v4/core/registries.js
-var registries = __nccwpck_require__(9396);
-// EXTERNAL MODULE: ./node_modules/zod/v4/core/api.js
-var api = __nccwpck_require__(3759);
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/to-json-schema.js
+// EXTERNAL MODULE: ../../work/main/node_modules/zod/v4/core/registries.js
+var registries = __nccwpck_require__(2796);
+// EXTERNAL MODULE: ../../work/main/node_modules/zod/v4/core/api.js
+var api = __nccwpck_require__(7063);
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/to-json-schema.js
 
 
 function assignProps(target, ...sources) {
@@ -101260,7 +105977,7 @@ const createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params)
     return to_json_schema_finalize(ctx, schema);
 };
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/json-schema-processors.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/json-schema-processors.js
 
 
 
@@ -102105,7 +106822,7 @@ function toJSONSchema(input, params) {
     return finalize(ctx, input);
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/locales/en.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/locales/en.js
 
 const error = () => {
     const Sizable = {
@@ -102232,7 +106949,7 @@ const error = () => {
     };
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/errors.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/errors.js
 
 
 /* Computing the message eagerly is expensive (pretty-printed JSON of all
@@ -102501,7 +107218,7 @@ function prettifyError(error) {
     return lines.join("\n");
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/parse.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/parse.js
 
 
 
@@ -102678,7 +107395,7 @@ const _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
 };
 const safeDecodeAsync = /* @__PURE__*/ _safeDecodeAsync($ZodRealError);
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/errors.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/classic/errors.js
 
 
 
@@ -102737,7 +107454,7 @@ const ZodRealError = /*@__PURE__*/ core_core/* $constructor */.xI("ZodError", er
 // /** @deprecated Use `z.core.$ZodErrorMapCtx` instead. */
 // export type ErrorMapCtx = core.$ZodErrorMapCtx;
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/parse.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/classic/parse.js
 
 
 const classic_parse_parse = /* @__PURE__ */ _parse(ZodRealError);
@@ -102755,7 +107472,7 @@ const parse_safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
 const parse_safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
 const parse_safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/schemas.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/classic/schemas.js
 
 
 
@@ -103678,7 +108395,7 @@ function looseObject(shape, params) {
         type: "object",
         shape,
         catchall: unknown(),
-        ...util.normalizeParams(params),
+        ...core_util/* normalizeParams */.A2(params),
     });
 }
 const ZodUnion = /*@__PURE__*/ core_core/* $constructor */.xI("ZodUnion", (inst, def) => {
@@ -104295,7 +109012,7 @@ function preprocess(fn, schema) {
 
 /***/ }),
 
-/***/ 3759:
+/***/ 7063:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -104359,9 +109076,9 @@ function preprocess(fn, schema) {
 /* harmony export */   xY: () => (/* binding */ _toUpperCase)
 /* harmony export */ });
 /* unused harmony exports _coercedString, _mac, _creditCard, _iban, TimePrecision, _coercedNumber, _float32, _float64, _int32, _uint32, _coercedBoolean, _bigint, _coercedBigint, _int64, _uint64, _symbol, _undefined, _null, _any, _void, _date, _coercedDate, _nan, _max, _min, _positive, _negative, _nonpositive, _nonnegative, _maxSize, _minSize, _size, _property, _mime, _union, _xor, _discriminatedUnion, _intersection, _tuple, _record, _map, _set, _enum, _nativeEnum, _literal, _file, _transform, _optional, _nullable, _default, _nonoptional, _success, _catch, _pipe, _readonly, _templateLiteral, _lazy, _promise, _custom, _check, _stringbool, _stringFormat */
-/* harmony import */ var _checks_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4890);
-/* harmony import */ var _registries_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9396);
-/* harmony import */ var _util_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4723);
+/* harmony import */ var _checks_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7794);
+/* harmony import */ var _registries_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2796);
+/* harmony import */ var _util_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7227);
 
 
 
@@ -105469,7 +110186,7 @@ function _stringFormat(Class, format, fnOrRegex, _params = {}) {
 
 /***/ }),
 
-/***/ 4890:
+/***/ 7794:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -105492,9 +110209,9 @@ function _stringFormat(Class, format, fnOrRegex, _params = {}) {
 /* harmony export */   v$: () => (/* binding */ $ZodCheckOverwrite)
 /* harmony export */ });
 /* unused harmony exports $ZodCheckBigIntFormat, $ZodCheckMaxSize, $ZodCheckMinSize, $ZodCheckSizeEquals, $ZodCheckProperty, $ZodCheckMimeType */
-/* harmony import */ var _core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8532);
-/* harmony import */ var _regexes_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3908);
-/* harmony import */ var _util_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4723);
+/* harmony import */ var _core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4556);
+/* harmony import */ var _regexes_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3740);
+/* harmony import */ var _util_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7227);
 // import { $ZodType } from "./schemas.js";
 
 
@@ -106015,7 +110732,7 @@ const $ZodCheckOverwrite = /*@__PURE__*/ _core_js__WEBPACK_IMPORTED_MODULE_0__/*
 
 /***/ }),
 
-/***/ 8532:
+/***/ 4556:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -106026,7 +110743,7 @@ const $ZodCheckOverwrite = /*@__PURE__*/ _core_js__WEBPACK_IMPORTED_MODULE_0__/*
 /* harmony export */   xI: () => (/* binding */ $constructor)
 /* harmony export */ });
 /* unused harmony exports NEVER, $brand */
-/* harmony import */ var _util_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4723);
+/* harmony import */ var _util_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7227);
 var _a;
 
 /** A special constant with type `never` */
@@ -106172,7 +110889,7 @@ function config(newConfig) {
 
 /***/ }),
 
-/***/ 3908:
+/***/ 3740:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -106368,7 +111085,7 @@ const sha512_base64url = /*@__PURE__*/ (/* unused pure expression or super */ nu
 
 /***/ }),
 
-/***/ 9396:
+/***/ 2796:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -106430,7 +111147,7 @@ const globalRegistry = globalThis.__zod_globalRegistry;
 
 /***/ }),
 
-/***/ 4723:
+/***/ 7227:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -106486,7 +111203,7 @@ const globalRegistry = globalThis.__zod_globalRegistry;
 /* harmony export */   zM: () => (/* binding */ mergeDefs)
 /* harmony export */ });
 /* unused harmony exports assertEqual, assertNotEqual, toZod, assertIs, assertNever, assert, objectClone, cloneDef, getElementAtPath, promiseAllObject, randomString, numKeys, getParsedType, primitiveTypes, createTransparentProxy, unwrapMessage, getSizableOrigin, cleanEnum, base64ToUint8Array, uint8ArrayToBase64, base64urlToUint8Array, uint8ArrayToBase64url, hexToUint8Array, uint8ArrayToHex, Class, CONSTANT_CATCH */
-/* harmony import */ var _core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8532);
+/* harmony import */ var _core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4556);
 
 // functions
 function assertEqual(val) {
@@ -107556,6 +112273,6 @@ function constantCatch(value) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(1622);
+/******/ var __webpack_exports__ = __nccwpck_require__(3721);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
