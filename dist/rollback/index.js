@@ -75465,7 +75465,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 1492:
+/***/ 1991:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77729,7 +77729,272 @@ function keySegment(key) {
     return /^[^.[\]"= ]+$/.test(key) && !key.startsWith('(') ? key : JSON.stringify(key);
 }
 
+// EXTERNAL MODULE: ../../work/main/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(7207);
+;// CONCATENATED MODULE: ./src/lib/yaml-edit/scalar-style.ts
+/**
+ * How YAML 1.2 (the `yaml` package, Kustomize) and YAML 1.1 readers (Helm's Go yaml.v2, PyYAML) read a plain scalar,
+ * and the quoting primitives that make a string read back as exactly its text in both.
+ */
+
+const scalar_style_core = new dist/* Schema */.Sj({ schema: 'core' });
+const yaml11 = new dist/* Schema */.Sj({ schema: 'yaml-1.1' });
+const resolveOptions = { intAsBigInt: false };
+function kindOf(value) {
+    if (value === null)
+        return 'null';
+    if (typeof value === 'string')
+        return 'string';
+    if (typeof value === 'number')
+        return 'number';
+    if (typeof value === 'boolean')
+        return 'boolean';
+    return 'other';
+}
+/** What a reader using `schema` makes of `text` written as a plain scalar (the schema's own resolution rules). */
+function readPlainWith(schema, text) {
+    for (const tag of schema.tags) {
+        if (tag.default !== true || !('test' in tag) || tag.test === undefined)
+            continue;
+        if (tag.test.test(text)) {
+            const resolved = tag.resolve(text, () => undefined, resolveOptions);
+            // Some tags (null, bool) resolve to a Scalar wrapper rather than the bare value.
+            const value = (0,dist/* isScalar */.jn)(resolved) ? resolved.value : resolved;
+            return { kind: kindOf(value), value, tag: tag.tag };
+        }
+    }
+    return { kind: 'string', value: text, tag: undefined };
+}
+function readPlain12(text) {
+    return readPlainWith(scalar_style_core, text);
+}
+function readPlain11(text) {
+    return readPlainWith(yaml11, text);
+}
+/**
+ * Whether `text` holds a character YAML does not allow unescaped: controls other than tab and line breaks, DEL, C1
+ * controls, a BOM, the non-characters U+FFFE/U+FFFF, or a lone surrogate.
+ */
+function hasNonPrintable(text) {
+    for (const char of text) {
+        const code = char.codePointAt(0) ?? 0;
+        if (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d)
+            return true;
+        if ((code >= 0x7f && code <= 0x9f) || code === 0xfeff || code === 0xfffe || code === 0xffff)
+            return true;
+        if (code >= 0xd800 && code <= 0xdfff)
+            return true;
+    }
+    return false;
+}
+const FLOW_INDICATORS = ',[]{}';
+/**
+ * Whether `text` can be written as a plain scalar value and read back as exactly this text's characters (types are
+ * checked separately). Deliberately conservative: anything doubtful is quoted.
+ */
+function isSafePlain(text, inFlow) {
+    if (text === '' || hasNonPrintable(text) || /[\t\n\r\u2028\u2029\u0085]/.test(text))
+        return false;
+    if (text !== text.trim())
+        return false;
+    const first = text[0] ?? '';
+    if ('#&*!|>\'"%@`{}[],?:'.includes(first))
+        return false;
+    if (first === '-') {
+        const second = text[1];
+        if (second === undefined || second === ' ' || (inFlow && FLOW_INDICATORS.includes(second)))
+            return false;
+    }
+    if (text.startsWith('---') || text.startsWith('...'))
+        return false;
+    // YAML 1.1 gives `=` (the "value" type) and `<<` (merge) special meanings that PyYAML cannot load as plain values.
+    if (text === '=' || text === '<<')
+        return false;
+    if (text.includes(': ') || text.endsWith(':') || text.includes(' #'))
+        return false;
+    if (inFlow && (/[,[\]{}]/.test(text) || text.includes(':')))
+        return false;
+    return true;
+}
+/** Whether both readers take `text` as the string `text` itself. */
+function readsAsString(text) {
+    return readPlain12(text).kind === 'string' && readPlain11(text).kind === 'string';
+}
+/** A YAML double-quoted scalar for `value`. JSON strings are valid YAML; the remaining non-printables are escaped. */
+function doubleQuoted(value) {
+    return JSON.stringify(value).replace(/[\x7f-\x9f\u2028\u2029\u0085\ufeff\ufffe\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+/** A YAML single-quoted scalar for `value`, or undefined when the style cannot hold it on one line. */
+function singleQuoted(value) {
+    if (hasNonPrintable(value) || /[\n\r\u2028\u2029\u0085]/.test(value))
+        return undefined;
+    return `'${value.replaceAll("'", "''")}'`;
+}
+/** A string scalar in the plain style when safe, else double-quoted. */
+function plainOrDoubleQuoted(value, inFlow) {
+    return isSafePlain(value, inFlow) && readsAsString(value) ? value : doubleQuoted(value);
+}
+
+;// CONCATENATED MODULE: ./src/lib/yaml-edit/value.ts
+/**
+ * The value of an edit: text, optionally preceded by a YAML tag (`!!int 3`, `!!str 12`), and the plain scalar text a
+ * typed value is written as so that YAML 1.2 readers (the `yaml` package, Kustomize) and YAML 1.1 readers (Helm's Go
+ * yaml.v2, PyYAML) all load the same type and the same value.
+ */
+
+const VALUE_TAGS = ['str', 'int', 'float', 'bool', 'null'];
+/** A value that cannot be written as asked; `reason` is a clause for the caller's sentence. */
+class ValueSyntaxError extends Error {
+    name = 'ValueSyntaxError';
+    reason;
+    constructor(reason) {
+        super(reason);
+        this.reason = reason;
+    }
+}
+const YAML_TAG_PREFIX = 'tag:yaml.org,2002:';
+const INT_TAG = `${YAML_TAG_PREFIX}int`;
+const FLOAT_TAG = `${YAML_TAG_PREFIX}float`;
+const COLLECTION_TAGS = { map: 'maps', omap: 'maps', pairs: 'maps', set: 'maps', seq: 'lists' };
+const TAG_LIST = '!!str, !!int, !!float, !!bool or !!null';
+/** `value` as shown inside a message: as is when it is one plain token, else as a JSON string. */
+function showValue(value) {
+    const short = value.length > 80 ? `${value.slice(0, 79)}…` : value;
+    return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(short) && !short.includes('"') ? short : JSON.stringify(short);
+}
+/** The YAML name of a tag as written (`!!int`, `!<tag:yaml.org,2002:int>`), or undefined for other tags. */
+function yamlTagName(tag) {
+    if (tag.startsWith('!!'))
+        return tag.slice(2);
+    const verbatim = /^!<tag:yaml\.org,2002:([^>]*)>$/.exec(tag);
+    return verbatim?.[1];
+}
+/**
+ * Reads the tag a value starts with. A value starting with `!` always starts with a tag, as it would in YAML; text
+ * that starts with `!` is written `!!str !text`. Throws ValueSyntaxError for an unknown or non-scalar tag, or a
+ * typed value its tag cannot take (`!!int abc`).
+ */
+function parseEditValue(value) {
+    if (!value.startsWith('!'))
+        return { tag: undefined, text: value };
+    const tag = /^!\S*/.exec(value)?.[0] ?? '!';
+    const after = value.slice(tag.length);
+    if (after !== '' && after[0] !== ' ' && after[0] !== '\t') {
+        throw new ValueSyntaxError(`the tag ${tag} must be followed by a space before the value`);
+    }
+    const name = yamlTagName(tag);
+    const collection = name === undefined ? undefined : COLLECTION_TAGS[name];
+    if (collection !== undefined) {
+        throw new ValueSyntaxError(`the tag ${tag} is for ${collection}, but an update sets one scalar value; use ${TAG_LIST}`);
+    }
+    if (name === undefined || !VALUE_TAGS.includes(name)) {
+        throw new ValueSyntaxError(`the tag ${tag} is not one of ${TAG_LIST}; to store text that starts with "!", write !!str before it (!!str ${showValue(value)})`);
+    }
+    const valueTag = name;
+    const rest = after.slice(1);
+    const parsed = { tag: valueTag, text: valueTag === 'str' ? rest : rest.trim() };
+    if (valueTag !== 'str')
+        typedScalar(valueTag, parsed.text);
+    return parsed;
+}
+function bothRead(text) {
+    return [readPlain12(text), readPlain11(text)];
+}
+function disagreement(text, [r12, r11]) {
+    return new ValueSyntaxError(`YAML 1.2 readers take ${showValue(text)} for ${String(r12.value)} and YAML 1.1 readers (Helm) for ${String(r11.value)}; write the number you mean in decimal`);
+}
+/** A float's text that every reader takes for a float: a dot in the mantissa, a signed exponent (JS writes one). */
+function floatText(value) {
+    if (Number.isNaN(value))
+        return '.nan';
+    if (!Number.isFinite(value))
+        return value > 0 ? '.inf' : '-.inf';
+    const [mantissa = '', exponent] = String(value).split('e');
+    const withDot = mantissa.includes('.') ? mantissa : `${mantissa}.0`;
+    return exponent === undefined ? withDot : `${withDot}e${exponent}`;
+}
+/** Floats PyYAML reads as floats too: its YAML 1.1 grammar wants a dot and a signed exponent (`1e3` is text to it). */
+const STRICT_FLOAT = /^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+/** The candidate text of `text` under `tag`, written as given when every reader already agrees on it. */
+function candidateText(tag, text) {
+    const readings = bothRead(text);
+    const shown = showValue(text);
+    switch (tag) {
+        case 'int': {
+            const ints = readings.filter((r) => r.tag === INT_TAG);
+            if (ints.length === 0)
+                throw new ValueSyntaxError(`!!int needs an integer, and ${shown} is not one`);
+            if (ints.length === 2 && !Object.is(ints[0]?.value, ints[1]?.value))
+                throw disagreement(text, readings);
+            const value = ints[0]?.value;
+            if (ints.length === 2)
+                return text;
+            // Only one reader takes it for an integer (`1_000`, `0o17`): write the decimal both read.
+            if (!Number.isSafeInteger(value))
+                throw new ValueSyntaxError(`${shown} is too large to convert exactly; write it in decimal`);
+            return String(value);
+        }
+        case 'float': {
+            const numbers = readings.filter((r) => r.kind === 'number');
+            if (numbers.length === 0)
+                throw new ValueSyntaxError(`!!float needs a number, and ${shown} is not one`);
+            if (numbers.length === 2 && !Object.is(numbers[0]?.value, numbers[1]?.value))
+                throw disagreement(text, readings);
+            const agreed = readings.every((r) => r.tag === FLOAT_TAG) && STRICT_FLOAT.test(text);
+            return agreed ? text : floatText(numbers[0]?.value);
+        }
+        case 'bool': {
+            const bools = readings.filter((r) => r.kind === 'boolean');
+            if (bools.length === 0)
+                throw new ValueSyntaxError(`!!bool needs true or false, and ${shown} is neither`);
+            // `yes`, `on`, `y` are booleans to YAML 1.1 readers only: write the spelling every reader takes.
+            return bools.length === 2 ? text : String(bools[0]?.value);
+        }
+        case 'null': {
+            if (text === '')
+                return 'null';
+            const nulls = readings.filter((r) => r.kind === 'null');
+            if (nulls.length === 0)
+                throw new ValueSyntaxError(`!!null takes no value, and ${shown} is one; write !!null alone`);
+            return nulls.length === 2 ? text : 'null';
+        }
+    }
+}
+/** The plain scalar for a value tagged `!!int`, `!!float`, `!!bool` or `!!null`. Throws ValueSyntaxError. */
+function typedScalar(tag, text) {
+    const candidate = candidateText(tag, text);
+    const [r12, r11] = bothRead(candidate);
+    const kind = { int: 'number', float: 'number', bool: 'boolean', null: 'null' }[tag];
+    const wantedTag = tag === 'int' ? INT_TAG : tag === 'float' ? FLOAT_TAG : r12.tag;
+    if (r12.kind !== kind || r11.kind !== kind || r12.tag !== wantedTag || r11.tag !== wantedTag || !Object.is(r12.value, r11.value)) {
+        throw new ValueSyntaxError(`${showValue(text)} cannot be written so that every YAML reader reads it as !!${tag}`);
+    }
+    return { text: candidate, kind, value: r12.value, resolvedTag: wantedTag ?? '' };
+}
+/**
+ * The type an untagged value takes where no type exists yet (a created key, a null placeholder): a number or a
+ * boolean only in the one spelling no reader can take for anything else — `true`, `false`, and numbers exactly as
+ * JavaScript and JSON print them (`3`, `-4`, `1.5`, `0.75`; integers up to 2^53, which Helm's float64 keeps). Undefined
+ * means a string: `1.10`, `2.0`, `007`, `1e3`, `0x1F`, `+3`, `1_000`, `yes`, `True`, `~`, `null` and dates stay text.
+ */
+function inferredScalar(text) {
+    if (text === 'true' || text === 'false')
+        return { text, kind: 'boolean', value: text === 'true', resolvedTag: `${YAML_TAG_PREFIX}bool` };
+    if (!/^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/.test(text))
+        return undefined;
+    const value = Number(text);
+    if (String(value) !== text || (Number.isInteger(value) && !Number.isSafeInteger(value)))
+        return undefined;
+    const [r12, r11] = bothRead(text);
+    if (r12.kind !== 'number' || r11.kind !== 'number' || !Object.is(r12.value, value) || !Object.is(r11.value, value))
+        return undefined;
+    if (r12.tag !== r11.tag || r12.tag === undefined)
+        return undefined;
+    return { text, kind: 'number', value, resolvedTag: r12.tag };
+}
+
 ;// CONCATENATED MODULE: ./src/lib/manifest/update-line.ts
+
 
 
 const FORMAT_HINT = 'write <file>:<selector>=<value>, e.g. values.yaml:image.tag=v1.2.0';
@@ -77756,11 +78021,24 @@ function findSplit(text) {
     }
     return -1;
 }
+/** A double-quoted value (`"  padded "`) decoded as a JSON string; undefined when `text` is not wrapped in quotes. */
+function decodeQuoted(text, where, fail) {
+    if (!(text.length >= 2 && text.startsWith('"') && text.endsWith('"')))
+        return undefined;
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return fail(`${where}: the quoted value ${text} is not a valid double-quoted string; escape inner quotes as \\" and backslashes as \\\\.`);
+    }
+}
 /**
  * Parses one `<file>:<selector>=<value>` line of the input named `input` (`updates`). The file ends at the first ':'; selector and value split at the first
  * '=' outside brackets and double quotes. Surrounding spaces are trimmed; a value wrapped in double quotes keeps them
- * (it is read as a JSON string, so `\"`, `\\`, `\n`, `\t` and `\uXXXX` are escapes). The selector's syntax is checked
- * here so a typo fails before any file is read.
+ * (it is read as a JSON string, so `\"`, `\\`, `\n`, `\t` and `\uXXXX` are escapes). The value may start with a
+ * tag, `!!str`, `!!int`, `!!float`, `!!bool` or `!!null` (`!!int 3`, `!!str "  padded "`), and a value starting with `!`
+ * always does, as in YAML (text starting with `!` is written `!!str !text`). The selector's syntax, the tag and the
+ * tagged value (`!!int abc`) are checked here so a typo fails before any file is read.
  */
 function parseUpdateLine(line, lineNumber, input = 'updates') {
     const where = `${input} line ${lineNumber}`;
@@ -77805,15 +78083,28 @@ function parseUpdateLine(line, lineNumber, input = 'updates') {
         // What `${{ steps.x.outputs.verison }}` renders to: pushing it would empty the field on the live branch.
         fail(`${where} ("${line.trim()}") has an empty value, which is what a mistyped expression such as \${{ steps.x.outputs.version }} renders to; give the value, or write "" to set an empty string on purpose.`);
     }
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-        let decoded;
-        try {
-            decoded = JSON.parse(value);
+    const quoted = decodeQuoted(value, where, fail);
+    if (quoted !== undefined) {
+        value = quoted;
+    }
+    else if (value.startsWith('!')) {
+        // `!!str "  padded "`: the text after the tag may be double-quoted too.
+        const tag = /^!\S*/.exec(value)?.[0] ?? '!';
+        const afterTag = value.slice(tag.length).trim();
+        if (afterTag === '' && ['!!str', '!!int', '!!float', '!!bool'].includes(tag)) {
+            // `!!int ${{ steps.x.outputs.replicas }}` with a mistyped expression, as for an empty value.
+            fail(`${where} ("${line.trim()}") has no value after ${tag}, which is what a mistyped expression renders to; give the value${tag === '!!str' ? ', or write !!str "" to set an empty string on purpose' : ''}.`);
         }
-        catch {
-            fail(`${where}: the quoted value ${value} is not a valid double-quoted string; escape inner quotes as \\" and backslashes as \\\\.`);
-        }
-        value = decoded;
+        const text = decodeQuoted(afterTag, where, fail) ?? afterTag;
+        value = afterTag === '' ? tag : `${tag} ${text}`;
+    }
+    try {
+        parseEditValue(value);
+    }
+    catch (error) {
+        if (!(error instanceof ValueSyntaxError))
+            throw error;
+        fail(`${where} ("${line.trim()}"): ${error.reason}.`);
     }
     return { file, selector, value, line: lineNumber };
 }
@@ -78849,150 +79140,6 @@ function isInside(root, candidate) {
 
 // EXTERNAL MODULE: ./src/lib/text.ts
 var lib_text = __nccwpck_require__(7187);
-// EXTERNAL MODULE: ../../work/main/node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(7207);
-;// CONCATENATED MODULE: ./src/lib/yaml-edit/scalar-style.ts
-/**
- * How a new value is written in place of an existing scalar so that it reads back as the intended type in both
- * YAML 1.2 (the `yaml` package, Kustomize) and YAML 1.1 readers (Helm's Go yaml.v2, PyYAML), in the style the
- * scalar already had when that style can hold the value.
- */
-
-const scalar_style_core = new dist/* Schema */.Sj({ schema: 'core' });
-const yaml11 = new dist/* Schema */.Sj({ schema: 'yaml-1.1' });
-const resolveOptions = { intAsBigInt: false };
-function kindOf(value) {
-    if (value === null)
-        return 'null';
-    if (typeof value === 'string')
-        return 'string';
-    if (typeof value === 'number')
-        return 'number';
-    if (typeof value === 'boolean')
-        return 'boolean';
-    return 'other';
-}
-/** What a reader using `schema` makes of `text` written as a plain scalar (the schema's own resolution rules). */
-function readPlainWith(schema, text) {
-    for (const tag of schema.tags) {
-        if (tag.default !== true || !('test' in tag) || tag.test === undefined)
-            continue;
-        if (tag.test.test(text)) {
-            const resolved = tag.resolve(text, () => undefined, resolveOptions);
-            // Some tags (null, bool) resolve to a Scalar wrapper rather than the bare value.
-            const value = (0,dist/* isScalar */.jn)(resolved) ? resolved.value : resolved;
-            return { kind: kindOf(value), value };
-        }
-    }
-    return { kind: 'string', value: text };
-}
-function readPlain12(text) {
-    return readPlainWith(scalar_style_core, text);
-}
-function readPlain11(text) {
-    return readPlainWith(yaml11, text);
-}
-/**
- * Whether `text` holds a character YAML does not allow unescaped: controls other than tab and line breaks, DEL, C1
- * controls, a BOM, the non-characters U+FFFE/U+FFFF, or a lone surrogate.
- */
-function hasNonPrintable(text) {
-    for (const char of text) {
-        const code = char.codePointAt(0) ?? 0;
-        if (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d)
-            return true;
-        if ((code >= 0x7f && code <= 0x9f) || code === 0xfeff || code === 0xfffe || code === 0xffff)
-            return true;
-        if (code >= 0xd800 && code <= 0xdfff)
-            return true;
-    }
-    return false;
-}
-const FLOW_INDICATORS = ',[]{}';
-/**
- * Whether `text` can be written as a plain scalar value and read back as exactly this text's characters (types are
- * checked separately). Deliberately conservative: anything doubtful is quoted.
- */
-function isSafePlain(text, inFlow) {
-    if (text === '' || hasNonPrintable(text) || /[\t\n\r\u2028\u2029\u0085]/.test(text))
-        return false;
-    if (text !== text.trim())
-        return false;
-    const first = text[0] ?? '';
-    if ('#&*!|>\'"%@`{}[],?:'.includes(first))
-        return false;
-    if (first === '-') {
-        const second = text[1];
-        if (second === undefined || second === ' ' || (inFlow && FLOW_INDICATORS.includes(second)))
-            return false;
-    }
-    if (text.startsWith('---') || text.startsWith('...'))
-        return false;
-    // YAML 1.1 gives `=` (the "value" type) and `<<` (merge) special meanings that PyYAML cannot load as plain values.
-    if (text === '=' || text === '<<')
-        return false;
-    if (text.includes(': ') || text.endsWith(':') || text.includes(' #'))
-        return false;
-    if (inFlow && (/[,[\]{}]/.test(text) || text.includes(':')))
-        return false;
-    return true;
-}
-/** Whether both readers take `text` as the string `text` itself. */
-function readsAsString(text) {
-    return readPlain12(text).kind === 'string' && readPlain11(text).kind === 'string';
-}
-/** A YAML double-quoted scalar for `value`. JSON strings are valid YAML; the remaining non-printables are escaped. */
-function doubleQuoted(value) {
-    return JSON.stringify(value).replace(/[\x7f-\x9f\u2028\u2029\u0085\ufeff\ufffe\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-/** A YAML single-quoted scalar for `value`, or undefined when the style cannot hold it on one line. */
-function singleQuoted(value) {
-    if (hasNonPrintable(value) || /[\n\r\u2028\u2029\u0085]/.test(value))
-        return undefined;
-    return `'${value.replaceAll("'", "''")}'`;
-}
-/** A string scalar in the plain style when safe, else double-quoted. */
-function plainOrDoubleQuoted(value, inFlow) {
-    return isSafePlain(value, inFlow) && readsAsString(value) ? value : doubleQuoted(value);
-}
-/**
- * Renders `value` in place of a flow scalar (plain or quoted) whose current source is `source`.
- * - A quoted scalar stays a string in its quote style (single quotes switch to double when they cannot hold it).
- * - A plain scalar that both readers take as a string stays a string: plain when safe, else double-quoted.
- * - A plain scalar that a reader takes as a number, bool or null keeps that type when both readers take the new value
- *   the same way as the old one (e.g. 12 -> 13, true -> false, yes -> no); otherwise the value becomes a string and
- *   `typeChange` says so (e.g. tag: 12 -> v1.5.0).
- */
-function renderFlowScalar(style, source, value, inFlow, documentVersion = '1.2') {
-    if (style === 'QUOTE_DOUBLE')
-        return { text: doubleQuoted(value), loaded: value };
-    if (style === 'QUOTE_SINGLE')
-        return { text: singleQuoted(value) ?? doubleQuoted(value), loaded: value };
-    const old12 = readPlain12(source);
-    const old11 = readPlain11(source);
-    if (old12.kind === 'string' && old11.kind === 'string') {
-        return { text: plainOrDoubleQuoted(value, inFlow), loaded: value };
-    }
-    if (isSafePlain(value, inFlow)) {
-        const new12 = readPlain12(value);
-        const new11 = readPlain11(value);
-        const sameKinds = new12.kind === old12.kind && new11.kind === old11.kind;
-        // `enabled: yes` (a bool only to YAML 1.1 readers) may become `false`, which every reader takes as a bool.
-        const unambiguousOfOldKind = new12.kind === new11.kind && new12.kind !== 'string' && (new12.kind === old12.kind || new11.kind === old11.kind);
-        // When both readers agree on the kind they must also agree on the value (017 is 17 in 1.2 but 15 in 1.1).
-        const readersAgree = new12.kind !== new11.kind || Object.is(new12.value, new11.value);
-        if ((sameKinds || unambiguousOfOldKind) && readersAgree) {
-            // `loaded` is what this document's own parser reads: a `%YAML 1.1` document reads `no` as false.
-            return { text: value, loaded: documentVersion === '1.1' ? new11.value : new12.value };
-        }
-    }
-    return {
-        text: plainOrDoubleQuoted(value, inFlow),
-        loaded: value,
-        typeChange: { from: old12.kind === 'string' ? old11.kind : old12.kind, to: 'string' },
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/lib/yaml-edit/block-scalar.ts
 
 /** Spaces at the start of the line containing `offset`. */
@@ -79057,6 +79204,110 @@ function renderBlockContent(source, node, content, value, eol) {
         text = text.slice(0, -eol.length);
     const loaded = body === '' ? '' : chomping === '-' ? body : `${body}\n`;
     return { ok: true, start, end, text, loaded };
+}
+
+;// CONCATENATED MODULE: ./src/lib/yaml-edit/render.ts
+/**
+ * How an edit value is written in place of an existing flow scalar, or as the value of a created key, so that it
+ * reads back as the intended type in both YAML 1.2 and YAML 1.1 readers, in the style the scalar already had when
+ * that style can hold the value.
+ */
+
+
+function read(text, version) {
+    return version === '1.1' ? readPlain11(text) : readPlain12(text);
+}
+/** The kind a reader that sees a type takes a plain scalar for (`yes` is a boolean: Helm reads it so). */
+function plainKind(r12, r11) {
+    return r12.kind === 'string' ? r11.kind : r12.kind;
+}
+function withKindChange(rendered, from, to) {
+    return from === to ? rendered : { ...rendered, typeChange: { from, to } };
+}
+function typed(scalar, version, explicit) {
+    const rendered = { text: scalar.text, loaded: read(scalar.text, version).value };
+    if (explicit && scalar.kind === 'number')
+        rendered.numberTag = scalar.resolvedTag;
+    return rendered;
+}
+/** A string in the scalar's own quote style, or plain when safe, else double-quoted. */
+function stringIn(style, text, inFlow) {
+    if (style === 'QUOTE_DOUBLE')
+        return { text: doubleQuoted(text), loaded: text };
+    if (style === 'QUOTE_SINGLE')
+        return { text: singleQuoted(text) ?? doubleQuoted(text), loaded: text };
+    return { text: plainOrDoubleQuoted(text, inFlow), loaded: text };
+}
+function keepsType(tag, text) {
+    try {
+        typedScalar(tag, text);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Renders `value` in place of a flow scalar (plain or quoted) whose current source is `source`.
+ * - `!!int`, `!!float`, `!!bool`, `!!null` write that type, plain, whatever the scalar held; `!!str` writes a string.
+ * - Untagged, a quoted scalar stays a string in its quote style (single quotes switch to double when they cannot hold
+ *   it), and a plain string stays a string: plain when safe, else double-quoted.
+ * - Untagged, a null placeholder (`~`, `null`, empty) takes the type of the value, as a created key does.
+ * - Untagged, a plain number or boolean keeps its type when both readers take the new value the same way as the old
+ *   one (12 -> 13, true -> false, yes -> no); any other value is a conflict the caller refuses (`!!str` overrides).
+ * - Untagged, any other plain scalar (a YAML 1.1 date) becomes a string, and `typeChange` says so.
+ */
+function renderFlowScalar(style, source, value, inFlow, version = '1.2') {
+    const old12 = readPlain12(source);
+    const old11 = readPlain11(source);
+    const oldKind = style === 'PLAIN' ? plainKind(old12, old11) : 'string';
+    const text = value.text;
+    if (value.tag !== undefined && value.tag !== 'str') {
+        const scalar = typedScalar(value.tag, text);
+        return { ok: true, rendered: withKindChange(typed(scalar, version, true), oldKind, scalar.kind) };
+    }
+    if (value.tag === 'str' || oldKind === 'string') {
+        return { ok: true, rendered: withKindChange(stringIn(style, text, inFlow), oldKind, 'string') };
+    }
+    if (old12.kind === 'null' && old11.kind === 'null') {
+        const inferred = inferredScalar(text);
+        const rendered = inferred === undefined ? stringIn('PLAIN', text, inFlow) : typed(inferred, version, false);
+        return { ok: true, rendered: withKindChange(rendered, 'null', inferred?.kind ?? 'string') };
+    }
+    const new12 = readPlain12(text);
+    const new11 = readPlain11(text);
+    if (isSafePlain(text, inFlow)) {
+        const sameKinds = new12.kind === old12.kind && new11.kind === old11.kind;
+        // `enabled: yes` (a bool only to YAML 1.1 readers) may become `false`, which every reader takes as a bool.
+        const unambiguousOfOldKind = new12.kind === new11.kind && new12.kind !== 'string' && (new12.kind === old12.kind || new11.kind === old11.kind);
+        // When both readers agree on the kind they must also agree on the value (017 is 17 in 1.2 but 15 in 1.1).
+        const readersAgree = new12.kind !== new11.kind || Object.is(new12.value, new11.value);
+        if ((sameKinds || unambiguousOfOldKind) && readersAgree) {
+            return { ok: true, rendered: { text, loaded: version === '1.1' ? new11.value : new12.value } };
+        }
+    }
+    if (oldKind === 'number' || oldKind === 'boolean') {
+        const float = old12.tag?.endsWith(':float') === true || old11.tag?.endsWith(':float') === true;
+        const tag = oldKind === 'boolean' ? 'bool' : float ? 'float' : 'int';
+        return {
+            ok: false,
+            conflict: {
+                kind: oldKind,
+                yaml11Only: old12.kind !== oldKind,
+                value12: new12.kind,
+                value11: new11.kind,
+                keepTag: keepsType(tag, text) ? `!!${tag}` : undefined,
+            },
+        };
+    }
+    return { ok: true, rendered: withKindChange(stringIn('PLAIN', text, inFlow), oldKind, 'string') };
+}
+/** The value of a key `createMissing` adds: typed by its tag, else by `inferredScalar`, else a string. */
+function renderCreated(value, version = '1.2') {
+    if (value.tag !== undefined && value.tag !== 'str')
+        return typed(typedScalar(value.tag, value.text), version, true);
+    const inferred = value.tag === 'str' ? undefined : inferredScalar(value.text);
+    return inferred === undefined ? stringIn('PLAIN', value.text, false) : typed(inferred, version, false);
 }
 
 // EXTERNAL MODULE: ../../work/main/node_modules/fastest-levenshtein/mod.js
@@ -79358,6 +79609,8 @@ function exampleFilter(parsed, found) {
 
 
 
+
+
 const STRING_TAG = 'tag:yaml.org,2002:str';
 function parseFile(source, file) {
     const lineCounter = new dist/* LineCounter */.HN();
@@ -79389,6 +79642,19 @@ function parseSelectorFor(text, file) {
         throw error;
     }
 }
+function parseValueFor(edit, selector, file) {
+    try {
+        return parseEditValue(edit.value);
+    }
+    catch (error) {
+        if (error instanceof ValueSyntaxError) {
+            throw new errors/* UserError */.yo(`The value ${showValue(edit.value)} for \`${selector.text}\` in ${file} cannot be written: ${error.reason}.`, {
+                location: { file },
+            });
+        }
+        throw error;
+    }
+}
 function planReplacement(parsed, locator, selector, found, value, editIndex, eol) {
     const { source, file } = parsed;
     const node = found.node;
@@ -79396,11 +79662,16 @@ function planReplacement(parsed, locator, selector, found, value, editIndex, eol
     const sel = `\`${selector.text}\``;
     const base = { kind: 'replace', editIndex, node, documentIndex: found.documentIndex };
     const token = node.srcToken;
+    const typedTag = value.tag !== undefined && value.tag !== 'str' ? `!!${value.tag}` : undefined;
     if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') {
+        const header = node.type === 'BLOCK_LITERAL' ? '|' : '>';
+        if (typedTag !== undefined) {
+            throw locator.error(`${sel} in ${file} is a block scalar (${header}), which holds text only, so it cannot take ${typedTag} ${showValue(value.text)}; edit it by hand.`, range[0]);
+        }
         const content = token !== undefined && token.type === 'block-scalar' ? token.source : undefined;
-        const block = content === undefined ? { ok: false, reason: 'its content could not be located' } : renderBlockContent(source, node, content, value, eol);
+        const block = content === undefined ? { ok: false, reason: 'its content could not be located' } : renderBlockContent(source, node, content, value.text, eol);
         if (!block.ok) {
-            throw locator.error(`${sel} in ${file} is a block scalar (${node.type === 'BLOCK_LITERAL' ? '|' : '>'}) that cannot hold the new value: ${block.reason}; edit it by hand or use a quoted scalar.`, range[0]);
+            throw locator.error(`${sel} in ${file} is a block scalar (${header}) that cannot hold the new value: ${block.reason}; edit it by hand or use a quoted scalar.`, range[0]);
         }
         const previous = String(node.value);
         return {
@@ -79416,36 +79687,73 @@ function planReplacement(parsed, locator, selector, found, value, editIndex, eol
     }
     if (node.tag !== undefined && node.tag !== STRING_TAG) {
         // Only explicit tags are recorded on parsed scalars (`!!int 12`, `!Ref x`); replacing the value under them is a guess.
-        const tag = node.tag.startsWith('tag:yaml.org,2002:') ? `!!${node.tag.slice('tag:yaml.org,2002:'.length)}` : node.tag;
-        throw locator.error(`${sel} in ${file} has the explicit tag ${tag}, so its value cannot be replaced safely; edit it by hand.`, range[0]);
+        throw locator.error(`${sel} in ${file} has the explicit tag ${shortTag(node.tag)}, so its value cannot be replaced safely; edit it by hand.`, range[0]);
+    }
+    if (node.tag === STRING_TAG && typedTag !== undefined) {
+        throw locator.error(`${sel} in ${file} has the explicit tag !!str, so it cannot take ${typedTag} ${showValue(value.text)}; remove the tag by hand first, or give a string.`, range[0]);
     }
     const style = node.type === 'QUOTE_SINGLE' || node.type === 'QUOTE_DOUBLE' ? node.type : 'PLAIN';
+    const version = documentVersion(parsed, found.documentIndex);
+    // `!!str 12` in the file already makes it a string: the value is one, quoted anyway for readers that ignore tags.
+    const asWritten = node.tag === STRING_TAG ? { tag: 'str', text: value.text } : value;
     if (token === undefined) {
         // An empty value (`key:` or `- `): the new scalar is inserted where the value would be.
         const at = range[0];
-        const rendered = renderFlowScalar('PLAIN', '', value, found.inFlow, documentVersion(parsed, found));
+        const rendered = renderedOrRefused(renderFlowScalar('PLAIN', '', asWritten, found.inFlow, version), locator, sel, file, '', value, at);
         const before = at > 0 && !/[ \t]/.test(source[at - 1] ?? '') ? ' ' : '';
         const after = source[at] === '#' ? ' ' : '';
-        return withRendered(base, at, at, `${before}${rendered.text}${after}`, rendered, node, '', at + before.length);
+        return withRendered(base, at, at, `${before}${rendered.text}${after}`, rendered, node, '', at + before.length, '');
     }
     const current = source.slice(range[0], range[1]);
-    let rendered;
-    if (node.tag === STRING_TAG && style === 'PLAIN') {
-        // `!!str 12`: the tag already makes it a string, but quote lookalikes anyway for readers that ignore tags.
-        rendered = { text: plainOrDoubleQuoted(value, found.inFlow), loaded: value };
-    }
-    else {
-        rendered = renderFlowScalar(style, current, value, found.inFlow, documentVersion(parsed, found));
-    }
+    const rendered = renderedOrRefused(renderFlowScalar(style, current, asWritten, found.inFlow, version), locator, sel, file, current, value, range[0]);
+    // Under `!!str` the scalar was a string whatever its text looked like.
+    if (node.tag === STRING_TAG)
+        delete rendered.typeChange;
     const previous = typeof node.value === 'string' ? node.value : current;
-    return withRendered(base, range[0], range[1], rendered.text, rendered, node, previous, range[0]);
+    return withRendered(base, range[0], range[1], rendered.text, rendered, node, previous, range[0], style === 'PLAIN' ? current : undefined);
+}
+function shortTag(tag) {
+    return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+}
+/** The rendered scalar, or the refusal of an untagged value that would change a number's or boolean's type. */
+function renderedOrRefused(outcome, locator, sel, file, current, value, offset) {
+    if (outcome.ok)
+        return outcome.rendered;
+    throw locator.error(conflictMessage(outcome.conflict, sel, file, current, value.text), offset);
+}
+const KIND_PHRASE = {
+    number: 'a number',
+    boolean: 'a boolean',
+    null: 'null',
+    string: 'text',
+    other: 'a date or other non-text value',
+};
+/** `replicas` in values.yaml is a number (3), and abc would silently turn it into a string; write !!str abc .... */
+function conflictMessage(conflict, sel, file, current, value) {
+    const shown = showValue(value);
+    const readers = conflict.yaml11Only ? ' to YAML 1.1 readers such as Helm' : '';
+    let what;
+    if (conflict.value12 === 'string' && conflict.value11 === 'string')
+        what = 'would silently turn it into a string';
+    else if (conflict.value12 === conflict.value11 && conflict.value12 === conflict.kind)
+        what = 'is read as different numbers by YAML 1.2 and YAML 1.1 readers';
+    else if (conflict.value12 === conflict.value11)
+        what = `is ${KIND_PHRASE[conflict.value12]}, not ${KIND_PHRASE[conflict.kind]}`;
+    else
+        what = `is read as ${KIND_PHRASE[conflict.value12]} by YAML 1.2 readers but as ${KIND_PHRASE[conflict.value11]} by YAML 1.1 readers such as Helm`;
+    const keep = conflict.keepTag === undefined ? '' : `, or ${conflict.keepTag} ${shown} to keep ${KIND_PHRASE[conflict.kind]}`;
+    return `${sel} in ${file} is ${KIND_PHRASE[conflict.kind]} (${showValue(current)})${readers}, and ${shown} ${what}; write !!str ${shown} to store a string${keep}.`;
 }
 /** The YAML version the target's document is read with (`%YAML 1.1` documents read `yes` as true). */
-function documentVersion(parsed, found) {
-    return parsed.documents[found.documentIndex]?.directives?.yaml.version === '1.1' ? '1.1' : '1.2';
+function documentVersion(parsed, documentIndex) {
+    return parsed.documents[documentIndex]?.directives?.yaml.version === '1.1' ? '1.1' : '1.2';
 }
-function withRendered(base, start, end, text, rendered, node, previous, nodeStart) {
-    const changed = !Object.is(node.value, rendered.loaded);
+function withRendered(base, start, end, text, rendered, node, previous, nodeStart, plainSource) {
+    // `!!float 3` on `replicas: 3` is a change although JS loads both as 3: Go readers and schemas tell int from float.
+    const numberTagChanged = rendered.numberTag !== undefined &&
+        plainSource !== undefined &&
+        (readPlain12(plainSource).tag !== rendered.numberTag || readPlain11(plainSource).tag !== rendered.numberTag);
+    const changed = !Object.is(node.value, rendered.loaded) || numberTagChanged;
     const replacement = { ...base, start, end, text, loaded: rendered.loaded, previous, changed, nodeStart };
     if (changed && rendered.typeChange !== undefined)
         replacement.typeChange = rendered.typeChange;
@@ -79471,7 +79779,7 @@ function renderTree(tree, indent, eol, lines) {
             renderTree(child, indent + 2, eol, lines);
         }
         else {
-            lines.push(`${pad}${keyText(key)}: ${plainOrDoubleQuoted(child.value, false)}`);
+            lines.push(`${pad}${keyText(key)}: ${child.text}`);
         }
     }
 }
@@ -79501,6 +79809,7 @@ function editYamlText(source, edits, options) {
     if (edits.length === 0)
         return { text: source, applied: [], changed: false, splices: [] };
     const selectors = edits.map((edit) => parseSelectorFor(edit.selector, file));
+    const values = edits.map((edit, editIndex) => parseValueFor(edit, selectors[editIndex], file));
     const parsed = parseFile(source, file);
     const locator = new Locator(parsed);
     const eol = lineEnding(source);
@@ -79509,11 +79818,13 @@ function editYamlText(source, edits, options) {
     const byStart = new Map();
     const insertions = new Map();
     const createdIn = new Map();
+    // What each created key must read back as, by edit.
+    const createdLoaded = new Map();
     edits.forEach((edit, editIndex) => {
         const selector = selectors[editIndex];
         const target = resolveSelector(locator, selector, createMissing);
         if (target.status === 'found') {
-            const plan = planReplacement(parsed, locator, selector, target, edit.value, editIndex, eol);
+            const plan = planReplacement(parsed, locator, selector, target, values[editIndex], editIndex, eol);
             const earlier = byStart.get(plan.start);
             if (earlier !== undefined && earlier.text !== plan.text) {
                 throw locator.error(`Two updates set the same value in ${file} differently: \`${edits[earlier.editIndex]?.selector}\`=${edits[earlier.editIndex]?.value} and \`${edit.selector}\`=${edit.value}; keep one of them.`, target.node.range?.[0]);
@@ -79524,7 +79835,7 @@ function editYamlText(source, edits, options) {
             planOf[editIndex] = plan;
         }
         else {
-            planCreation(target, selector, edit.value, editIndex);
+            planCreation(target, selector, values[editIndex], editIndex);
         }
     });
     function planCreation(missing, selector, value, editIndex) {
@@ -79538,16 +79849,18 @@ function editYamlText(source, edits, options) {
             insertions.set(missing.map, insertion);
         }
         createdIn.set(editIndex, insertion);
+        const rendered = renderCreated(value, documentVersion(parsed, missing.documentIndex));
+        createdLoaded.set(editIndex, rendered.loaded);
         let tree = insertion.tree;
         missing.keys.forEach((key, i) => {
             const last = i === missing.keys.length - 1;
             const existing = tree.get(key);
             const conflict = () => locator.error(`Two updates for ${file} create \`${selector.text}\` in conflicting ways (as a value and as a map, or with different values); keep one of them.`, missing.map.range[0]);
             if (last) {
-                if (existing instanceof Map || (existing !== undefined && existing.value !== value))
+                if (existing instanceof Map || (existing !== undefined && existing.text !== rendered.text))
                     throw conflict();
                 if (existing === undefined)
-                    tree.set(key, { editIndex, value });
+                    tree.set(key, { editIndex, text: rendered.text });
             }
             else {
                 if (existing !== undefined && !(existing instanceof Map))
@@ -79630,7 +79943,7 @@ function editYamlText(source, edits, options) {
             const node = plan === undefined
                 ? resolveSelector(resultLocator, selectors[editIndex], false).node
                 : scalarsByStart.get(shiftedOffset(splices, plan.nodeStart, plan.start));
-            const expected = plan === undefined ? edit.value : plan.loaded;
+            const expected = plan === undefined ? createdLoaded.get(editIndex) : plan.loaded;
             if (node === undefined || !Object.is(node.value, expected)) {
                 throw internalError(file, `\`${edit.selector}\` would not read back as ${JSON.stringify(expected)}`);
             }
@@ -79697,12 +80010,33 @@ function internalError(file, reason) {
  * appeared or vanished — otherwise nothing is returned.
  *
  * Decisions where the issue is silent:
- * - Types. A string stays a string for YAML 1.2 and YAML 1.1 readers (Helm, PyYAML): values either would read as
- *   something else (`yes`, `0x1F`, `1.10`, `1e3`, `~`, `2024-01-01`, `=` ...) are quoted. A plain number, bool or null
- *   keeps its type when both readers take the new value as the same kind (`replicas: 3` -> `5`, `true` -> `false`,
- *   `yes` -> `no`); otherwise it becomes a string (`tag: 12` -> `v1.5.0`, `replicas: 3` -> `abc`), written plain when
- *   that is unambiguous, and `AppliedEdit.typeChange` records it so callers can warn. A null placeholder (`key:`, `~`)
- *   given a value becomes a string. Created keys hold strings.
+ * - Types. Every rule holds for YAML 1.2 readers (the `yaml` package, Kustomize) and YAML 1.1 readers (Helm's Go
+ *   yaml, PyYAML) alike: no value is written that one of them would read as another type or another value.
+ *   - A string stays a string: values either reader would read as something else (`yes`, `0x1F`, `1.10`, `1e3`, `~`,
+ *     `2024-01-01`, `=` ...) are quoted.
+ *   - A plain number or boolean keeps its type when both readers take the new value as the same kind (`replicas: 3`
+ *     -> `5`, `true` -> `false`, `yes` -> `no`). Any other untagged value is refused rather than silently turning it
+ *     into a string (`replicas: 3` given `abc`): the message names the key, its type, and the fix (`!!str abc`, or
+ *     `!!float 1_000.5` when only the spelling is in doubt).
+ *   - A created key (`createMissing`) or a null placeholder (`key:`, `~`) has no type yet, so it takes the type of its
+ *     value — but only in the one spelling no reader can take for anything else: `true`, `false`, and numbers exactly
+ *     as JavaScript and JSON print them (`3`, `-4`, `1.5`, `0.75`; integers up to 2^53, which Helm's float64 keeps).
+ *     Every other value is created as a string: `v1.2`, and the lookalikes `yes`/`on`/`True` (booleans only to some
+ *     readers), `0x1F`, `+3`, `017`, `1_000`, `1e3` (numbers only to some, or different numbers), `1.10`, `2.0`
+ *     (versions far more often than floats), `~`/`null` (what `jq -r` prints for a missing field), dates. To get one
+ *     of those types, tag the value.
+ *   - Tags. A value may start with `!!str`, `!!int`, `!!float`, `!!bool` or `!!null` (or the verbatim
+ *     `!<tag:yaml.org,2002:int>`), followed by one space: `!!int 3`, `!!str 12`, `!!bool yes`, `!!null`. The tag is not
+ *     written to the file; the scalar is written so every reader loads that type: `!!str` as a string (quoted when
+ *     needed), the others plain, as given when both readers already load it alike (`3`, `0x1F`, `1.5`, `true`, `~`),
+ *     else in a canonical spelling (`!!bool yes` -> `true`, `!!int 1_000` -> `1000`, `!!float 2` -> `2.0`, `!!float 1e3`
+ *     -> `1000.0`: floats get a dot and a signed exponent, which PyYAML needs). A tagged value overrides the kept type
+ *     (`replicas: 3` given `!!str abc`, `port: "80"` given `!!int 80`); `AppliedEdit.typeChange` records the change.
+ *     `!!int 3` on an existing `3.0` (or `!!float 3` on `3`) is a change even though JavaScript loads both as 3.
+ *     Refused, before any file is read when they come from an update line: a value starting with any other tag (`!Ref`,
+ *     `!!python/...`, `!!timestamp`; text starting with `!` is written `!!str !text`), collection tags (`!!map`,
+ *     `!!seq`), a value its tag cannot take (`!!int abc`, `!!bool maybe`), numbers the readers disagree on (`!!int 017`
+ *     is 17 to YAML 1.2 and 15 to YAML 1.1), and typed tags on block scalars or on scalars tagged `!!str` in the file.
  * - Styles. Quoted scalars keep their quotes (single quotes switch to double quotes for line breaks or control
  *   characters); plain scalars stay plain when the value is a safe plain scalar in that context (inside `[...]`/`{...}`
  *   `, [ ] { } :` need quotes), else become double-quoted. Double-quoted output is JSON string syntax.
@@ -79711,12 +80045,13 @@ function internalError(file, reason) {
  *   several lines, values starting with white space, explicit indentation indicators.
  * - Anchors and aliases. Editing an alias, a path through an alias, or a scalar that is anchored and aliased elsewhere
  *   is refused. A scalar inside an anchored map or list may be edited: aliases of it are meant to follow it.
- * - Explicitly tagged scalars other than `!!str` (`!!int 12`, `!Ref x`) are refused.
+ * - Scalars tagged in the file other than with `!!str` (`!!int 12`, `!Ref x`) are refused.
  * - `createMissing` adds keys to block maps only (after the map's last entry, at its indentation, nested levels
  *   indented by two spaces); flow maps, null values and list items are refused.
  * - A selector without `(Kind/name)` in a multi-document file must match in exactly one document; a missing path is
  *   reported for the document where most of it exists.
  */
+
 
 
 
@@ -82453,7 +82788,7 @@ function outputs(report, operation) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2337);
-/* harmony import */ var _commands_rollback_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1492);
+/* harmony import */ var _commands_rollback_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1991);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 

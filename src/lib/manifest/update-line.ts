@@ -1,10 +1,12 @@
 import { UserError } from '../errors.ts';
 import { parseSelector, SelectorSyntaxError } from '../yaml-edit/selector.ts';
+import { parseEditValue, ValueSyntaxError } from '../yaml-edit/value.ts';
 
 /** One parsed line of the `updates` input: `<file>:<selector>=<value>`. */
 export interface UpdateSpec {
   file: string;
   selector: string;
+  /** The value as the editor takes it: quotes decoded, a leading tag kept (`!!int 3`, `!!str   padded`). */
   value: string;
   /** The 1-based line number in the `updates` input. */
   line?: number;
@@ -29,11 +31,25 @@ function findSplit(text: string): number {
   return -1;
 }
 
+/** A double-quoted value (`"  padded "`) decoded as a JSON string; undefined when `text` is not wrapped in quotes. */
+function decodeQuoted(text: string, where: string, fail: (message: string) => never): string | undefined {
+  if (!(text.length >= 2 && text.startsWith('"') && text.endsWith('"'))) return undefined;
+  try {
+    return JSON.parse(text) as string;
+  } catch {
+    return fail(
+      `${where}: the quoted value ${text} is not a valid double-quoted string; escape inner quotes as \\" and backslashes as \\\\.`,
+    );
+  }
+}
+
 /**
  * Parses one `<file>:<selector>=<value>` line of the input named `input` (`updates`). The file ends at the first ':'; selector and value split at the first
  * '=' outside brackets and double quotes. Surrounding spaces are trimmed; a value wrapped in double quotes keeps them
- * (it is read as a JSON string, so `\"`, `\\`, `\n`, `\t` and `\uXXXX` are escapes). The selector's syntax is checked
- * here so a typo fails before any file is read.
+ * (it is read as a JSON string, so `\"`, `\\`, `\n`, `\t` and `\uXXXX` are escapes). The value may start with a
+ * tag, `!!str`, `!!int`, `!!float`, `!!bool` or `!!null` (`!!int 3`, `!!str "  padded "`), and a value starting with `!`
+ * always does, as in YAML (text starting with `!` is written `!!str !text`). The selector's syntax, the tag and the
+ * tagged value (`!!int abc`) are checked here so a typo fails before any file is read.
  */
 export function parseUpdateLine(line: string, lineNumber: number, input = 'updates'): UpdateSpec {
   const where = `${input} line ${lineNumber}`;
@@ -73,16 +89,27 @@ export function parseUpdateLine(line: string, lineNumber: number, input = 'updat
       `${where} ("${line.trim()}") has an empty value, which is what a mistyped expression such as \${{ steps.x.outputs.version }} renders to; give the value, or write "" to set an empty string on purpose.`,
     );
   }
-  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-    let decoded: unknown;
-    try {
-      decoded = JSON.parse(value);
-    } catch {
+  const quoted = decodeQuoted(value, where, fail);
+  if (quoted !== undefined) {
+    value = quoted;
+  } else if (value.startsWith('!')) {
+    // `!!str "  padded "`: the text after the tag may be double-quoted too.
+    const tag = /^!\S*/.exec(value)?.[0] ?? '!';
+    const afterTag = value.slice(tag.length).trim();
+    if (afterTag === '' && ['!!str', '!!int', '!!float', '!!bool'].includes(tag)) {
+      // `!!int ${{ steps.x.outputs.replicas }}` with a mistyped expression, as for an empty value.
       fail(
-        `${where}: the quoted value ${value} is not a valid double-quoted string; escape inner quotes as \\" and backslashes as \\\\.`,
+        `${where} ("${line.trim()}") has no value after ${tag}, which is what a mistyped expression renders to; give the value${tag === '!!str' ? ', or write !!str "" to set an empty string on purpose' : ''}.`,
       );
     }
-    value = decoded as string;
+    const text = decodeQuoted(afterTag, where, fail) ?? afterTag;
+    value = afterTag === '' ? tag : `${tag} ${text}`;
+  }
+  try {
+    parseEditValue(value);
+  } catch (error) {
+    if (!(error instanceof ValueSyntaxError)) throw error;
+    fail(`${where} ("${line.trim()}"): ${error.reason}.`);
   }
   return { file, selector, value, line: lineNumber };
 }

@@ -6,8 +6,12 @@ import { LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { Document, Pair, Scalar, YAMLMap } from 'yaml';
 import { UserError } from '../errors.ts';
 import { renderBlockContent } from './block-scalar.ts';
-import { isSafePlain, plainOrDoubleQuoted, readsAsString, renderFlowScalar } from './scalar-style.ts';
-import type { FlowStyle, Rendered, ValueKind } from './scalar-style.ts';
+import { renderCreated, renderFlowScalar } from './render.ts';
+import type { FlowStyle, Rendered, RenderOutcome, TypeConflict, YamlVersion } from './render.ts';
+import { isSafePlain, readPlain11, readPlain12, readsAsString } from './scalar-style.ts';
+import type { ValueKind } from './scalar-style.ts';
+import { parseEditValue, showValue, ValueSyntaxError } from './value.ts';
+import type { EditValue } from './value.ts';
 import { Locator, resolveSelector } from './resolve.ts';
 import type { Found, Missing, ParsedFile } from './resolve.ts';
 import { parseSelector, SelectorSyntaxError } from './selector.ts';
@@ -15,6 +19,7 @@ import type { Selector } from './selector.ts';
 
 export interface ScalarEdit {
   selector: string;
+  /** The new value, optionally tagged: `13`, `!!int 3`, `!!str 12` (see the type rules in index.ts). */
   value: string;
 }
 
@@ -26,7 +31,7 @@ export interface AppliedEdit {
   changed: boolean;
   /** 1-based line of the scalar in the resulting text. */
   line: number;
-  /** Set when the scalar's type changed, e.g. `replicas: 3` given `abc` became the string "abc". */
+  /** Set when the scalar's type changed, e.g. `replicas: 3` given `!!str abc` became the string "abc". */
   typeChange?: { from: ValueKind; to: ValueKind };
 }
 
@@ -70,7 +75,8 @@ interface Replacement {
 
 interface CreatedLeaf {
   editIndex: number;
-  value: string;
+  /** The value's scalar text, e.g. `3` or `"13"`. */
+  text: string;
 }
 type KeyTree = Map<string, KeyTree | CreatedLeaf>;
 
@@ -122,12 +128,25 @@ function parseSelectorFor(text: string, file: string): Selector {
   }
 }
 
+function parseValueFor(edit: ScalarEdit, selector: Selector, file: string): EditValue {
+  try {
+    return parseEditValue(edit.value);
+  } catch (error) {
+    if (error instanceof ValueSyntaxError) {
+      throw new UserError(`The value ${showValue(edit.value)} for \`${selector.text}\` in ${file} cannot be written: ${error.reason}.`, {
+        location: { file },
+      });
+    }
+    throw error;
+  }
+}
+
 function planReplacement(
   parsed: ParsedFile,
   locator: Locator,
   selector: Selector,
   found: Found,
-  value: string,
+  value: EditValue,
   editIndex: number,
   eol: string,
 ): Replacement {
@@ -137,12 +156,20 @@ function planReplacement(
   const sel = `\`${selector.text}\``;
   const base = { kind: 'replace' as const, editIndex, node, documentIndex: found.documentIndex };
   const token = node.srcToken;
+  const typedTag = value.tag !== undefined && value.tag !== 'str' ? `!!${value.tag}` : undefined;
   if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') {
+    const header = node.type === 'BLOCK_LITERAL' ? '|' : '>';
+    if (typedTag !== undefined) {
+      throw locator.error(
+        `${sel} in ${file} is a block scalar (${header}), which holds text only, so it cannot take ${typedTag} ${showValue(value.text)}; edit it by hand.`,
+        range[0],
+      );
+    }
     const content = token !== undefined && token.type === 'block-scalar' ? token.source : undefined;
-    const block = content === undefined ? { ok: false as const, reason: 'its content could not be located' } : renderBlockContent(source, node, content, value, eol);
+    const block = content === undefined ? { ok: false as const, reason: 'its content could not be located' } : renderBlockContent(source, node, content, value.text, eol);
     if (!block.ok) {
       throw locator.error(
-        `${sel} in ${file} is a block scalar (${node.type === 'BLOCK_LITERAL' ? '|' : '>'}) that cannot hold the new value: ${block.reason}; edit it by hand or use a quoted scalar.`,
+        `${sel} in ${file} is a block scalar (${header}) that cannot hold the new value: ${block.reason}; edit it by hand or use a quoted scalar.`,
         range[0],
       );
     }
@@ -160,36 +187,79 @@ function planReplacement(
   }
   if (node.tag !== undefined && node.tag !== STRING_TAG) {
     // Only explicit tags are recorded on parsed scalars (`!!int 12`, `!Ref x`); replacing the value under them is a guess.
-    const tag = node.tag.startsWith('tag:yaml.org,2002:') ? `!!${node.tag.slice('tag:yaml.org,2002:'.length)}` : node.tag;
     throw locator.error(
-      `${sel} in ${file} has the explicit tag ${tag}, so its value cannot be replaced safely; edit it by hand.`,
+      `${sel} in ${file} has the explicit tag ${shortTag(node.tag)}, so its value cannot be replaced safely; edit it by hand.`,
+      range[0],
+    );
+  }
+  if (node.tag === STRING_TAG && typedTag !== undefined) {
+    throw locator.error(
+      `${sel} in ${file} has the explicit tag !!str, so it cannot take ${typedTag} ${showValue(value.text)}; remove the tag by hand first, or give a string.`,
       range[0],
     );
   }
   const style: FlowStyle = node.type === 'QUOTE_SINGLE' || node.type === 'QUOTE_DOUBLE' ? node.type : 'PLAIN';
+  const version = documentVersion(parsed, found.documentIndex);
+  // `!!str 12` in the file already makes it a string: the value is one, quoted anyway for readers that ignore tags.
+  const asWritten: EditValue = node.tag === STRING_TAG ? { tag: 'str', text: value.text } : value;
   if (token === undefined) {
     // An empty value (`key:` or `- `): the new scalar is inserted where the value would be.
     const at = range[0];
-    const rendered = renderFlowScalar('PLAIN', '', value, found.inFlow, documentVersion(parsed, found));
+    const rendered = renderedOrRefused(renderFlowScalar('PLAIN', '', asWritten, found.inFlow, version), locator, sel, file, '', value, at);
     const before = at > 0 && !/[ \t]/.test(source[at - 1] ?? '') ? ' ' : '';
     const after = source[at] === '#' ? ' ' : '';
-    return withRendered(base, at, at, `${before}${rendered.text}${after}`, rendered, node, '', at + before.length);
+    return withRendered(base, at, at, `${before}${rendered.text}${after}`, rendered, node, '', at + before.length, '');
   }
   const current = source.slice(range[0], range[1]);
-  let rendered: Rendered;
-  if (node.tag === STRING_TAG && style === 'PLAIN') {
-    // `!!str 12`: the tag already makes it a string, but quote lookalikes anyway for readers that ignore tags.
-    rendered = { text: plainOrDoubleQuoted(value, found.inFlow), loaded: value };
-  } else {
-    rendered = renderFlowScalar(style, current, value, found.inFlow, documentVersion(parsed, found));
-  }
+  const rendered = renderedOrRefused(renderFlowScalar(style, current, asWritten, found.inFlow, version), locator, sel, file, current, value, range[0]);
+  // Under `!!str` the scalar was a string whatever its text looked like.
+  if (node.tag === STRING_TAG) delete rendered.typeChange;
   const previous = typeof node.value === 'string' ? node.value : current;
-  return withRendered(base, range[0], range[1], rendered.text, rendered, node, previous, range[0]);
+  return withRendered(base, range[0], range[1], rendered.text, rendered, node, previous, range[0], style === 'PLAIN' ? current : undefined);
+}
+
+function shortTag(tag: string): string {
+  return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+}
+
+/** The rendered scalar, or the refusal of an untagged value that would change a number's or boolean's type. */
+function renderedOrRefused(
+  outcome: RenderOutcome,
+  locator: Locator,
+  sel: string,
+  file: string,
+  current: string,
+  value: EditValue,
+  offset: number,
+): Rendered {
+  if (outcome.ok) return outcome.rendered;
+  throw locator.error(conflictMessage(outcome.conflict, sel, file, current, value.text), offset);
+}
+
+const KIND_PHRASE: Record<ValueKind, string> = {
+  number: 'a number',
+  boolean: 'a boolean',
+  null: 'null',
+  string: 'text',
+  other: 'a date or other non-text value',
+};
+
+/** `replicas` in values.yaml is a number (3), and abc would silently turn it into a string; write !!str abc .... */
+function conflictMessage(conflict: TypeConflict, sel: string, file: string, current: string, value: string): string {
+  const shown = showValue(value);
+  const readers = conflict.yaml11Only ? ' to YAML 1.1 readers such as Helm' : '';
+  let what: string;
+  if (conflict.value12 === 'string' && conflict.value11 === 'string') what = 'would silently turn it into a string';
+  else if (conflict.value12 === conflict.value11 && conflict.value12 === conflict.kind) what = 'is read as different numbers by YAML 1.2 and YAML 1.1 readers';
+  else if (conflict.value12 === conflict.value11) what = `is ${KIND_PHRASE[conflict.value12]}, not ${KIND_PHRASE[conflict.kind]}`;
+  else what = `is read as ${KIND_PHRASE[conflict.value12]} by YAML 1.2 readers but as ${KIND_PHRASE[conflict.value11]} by YAML 1.1 readers such as Helm`;
+  const keep = conflict.keepTag === undefined ? '' : `, or ${conflict.keepTag} ${shown} to keep ${KIND_PHRASE[conflict.kind]}`;
+  return `${sel} in ${file} is ${KIND_PHRASE[conflict.kind]} (${showValue(current)})${readers}, and ${shown} ${what}; write !!str ${shown} to store a string${keep}.`;
 }
 
 /** The YAML version the target's document is read with (`%YAML 1.1` documents read `yes` as true). */
-function documentVersion(parsed: ParsedFile, found: Found): '1.1' | '1.2' {
-  return parsed.documents[found.documentIndex]?.directives?.yaml.version === '1.1' ? '1.1' : '1.2';
+function documentVersion(parsed: ParsedFile, documentIndex: number): YamlVersion {
+  return parsed.documents[documentIndex]?.directives?.yaml.version === '1.1' ? '1.1' : '1.2';
 }
 
 function withRendered(
@@ -201,8 +271,14 @@ function withRendered(
   node: Scalar,
   previous: string,
   nodeStart: number,
+  plainSource: string | undefined,
 ): Replacement {
-  const changed = !Object.is(node.value, rendered.loaded);
+  // `!!float 3` on `replicas: 3` is a change although JS loads both as 3: Go readers and schemas tell int from float.
+  const numberTagChanged =
+    rendered.numberTag !== undefined &&
+    plainSource !== undefined &&
+    (readPlain12(plainSource).tag !== rendered.numberTag || readPlain11(plainSource).tag !== rendered.numberTag);
+  const changed = !Object.is(node.value, rendered.loaded) || numberTagChanged;
   const replacement: Replacement = { ...base, start, end, text, loaded: rendered.loaded, previous, changed, nodeStart };
   if (changed && rendered.typeChange !== undefined) replacement.typeChange = rendered.typeChange;
   return replacement;
@@ -228,7 +304,7 @@ function renderTree(tree: KeyTree, indent: number, eol: string, lines: string[])
       lines.push(`${pad}${keyText(key)}:`);
       renderTree(child, indent + 2, eol, lines);
     } else {
-      lines.push(`${pad}${keyText(key)}: ${plainOrDoubleQuoted(child.value, false)}`);
+      lines.push(`${pad}${keyText(key)}: ${child.text}`);
     }
   }
 }
@@ -259,6 +335,7 @@ export function editYamlText(source: string, edits: readonly ScalarEdit[], optio
   const createMissing = options.createMissing === true;
   if (edits.length === 0) return { text: source, applied: [], changed: false, splices: [] };
   const selectors = edits.map((edit) => parseSelectorFor(edit.selector, file));
+  const values = edits.map((edit, editIndex) => parseValueFor(edit, selectors[editIndex] as Selector, file));
   const parsed = parseFile(source, file);
   const locator = new Locator(parsed);
   const eol = lineEnding(source);
@@ -268,12 +345,14 @@ export function editYamlText(source: string, edits: readonly ScalarEdit[], optio
   const byStart = new Map<number, Replacement>();
   const insertions = new Map<YAMLMap.Parsed, Insertion>();
   const createdIn = new Map<number, Insertion>();
+  // What each created key must read back as, by edit.
+  const createdLoaded = new Map<number, unknown>();
 
   edits.forEach((edit, editIndex) => {
     const selector = selectors[editIndex] as Selector;
     const target = resolveSelector(locator, selector, createMissing);
     if (target.status === 'found') {
-      const plan = planReplacement(parsed, locator, selector, target, edit.value, editIndex, eol);
+      const plan = planReplacement(parsed, locator, selector, target, values[editIndex] as EditValue, editIndex, eol);
       const earlier = byStart.get(plan.start);
       if (earlier !== undefined && earlier.text !== plan.text) {
         throw locator.error(
@@ -285,11 +364,11 @@ export function editYamlText(source: string, edits: readonly ScalarEdit[], optio
       replacements.push(plan);
       planOf[editIndex] = plan;
     } else {
-      planCreation(target, selector, edit.value, editIndex);
+      planCreation(target, selector, values[editIndex] as EditValue, editIndex);
     }
   });
 
-  function planCreation(missing: Missing, selector: Selector, value: string, editIndex: number): void {
+  function planCreation(missing: Missing, selector: Selector, value: EditValue, editIndex: number): void {
     if (missing.map.flow === true) {
       const base = missing.error();
       throw new UserError(
@@ -303,6 +382,8 @@ export function editYamlText(source: string, edits: readonly ScalarEdit[], optio
       insertions.set(missing.map, insertion);
     }
     createdIn.set(editIndex, insertion);
+    const rendered = renderCreated(value, documentVersion(parsed, missing.documentIndex));
+    createdLoaded.set(editIndex, rendered.loaded);
     let tree = insertion.tree;
     missing.keys.forEach((key, i) => {
       const last = i === missing.keys.length - 1;
@@ -310,8 +391,8 @@ export function editYamlText(source: string, edits: readonly ScalarEdit[], optio
       const conflict = (): UserError =>
         locator.error(`Two updates for ${file} create \`${selector.text}\` in conflicting ways (as a value and as a map, or with different values); keep one of them.`, missing.map.range[0]);
       if (last) {
-        if (existing instanceof Map || (existing !== undefined && existing.value !== value)) throw conflict();
-        if (existing === undefined) tree.set(key, { editIndex, value });
+        if (existing instanceof Map || (existing !== undefined && existing.text !== rendered.text)) throw conflict();
+        if (existing === undefined) tree.set(key, { editIndex, text: rendered.text });
       } else {
         if (existing !== undefined && !(existing instanceof Map)) throw conflict();
         const child: KeyTree = existing ?? new Map();
@@ -395,7 +476,7 @@ export function editYamlText(source: string, edits: readonly ScalarEdit[], optio
         plan === undefined
           ? (resolveSelector(resultLocator, selectors[editIndex] as Selector, false) as Found).node
           : scalarsByStart.get(shiftedOffset(splices, plan.nodeStart, plan.start));
-      const expected = plan === undefined ? edit.value : plan.loaded;
+      const expected = plan === undefined ? createdLoaded.get(editIndex) : plan.loaded;
       if (node === undefined || !Object.is(node.value, expected)) {
         throw internalError(file, `\`${edit.selector}\` would not read back as ${JSON.stringify(expected)}`);
       }

@@ -1,7 +1,6 @@
 /**
- * How a new value is written in place of an existing scalar so that it reads back as the intended type in both
- * YAML 1.2 (the `yaml` package, Kustomize) and YAML 1.1 readers (Helm's Go yaml.v2, PyYAML), in the style the
- * scalar already had when that style can hold the value.
+ * How YAML 1.2 (the `yaml` package, Kustomize) and YAML 1.1 readers (Helm's Go yaml.v2, PyYAML) read a plain scalar,
+ * and the quoting primitives that make a string read back as exactly its text in both.
  */
 import { Schema, isScalar } from 'yaml';
 import type { ParseOptions } from 'yaml';
@@ -11,6 +10,8 @@ export type ValueKind = 'string' | 'number' | 'boolean' | 'null' | 'other';
 export interface PlainReading {
   kind: ValueKind;
   value: unknown;
+  /** The tag the schema resolved the text to (`tag:yaml.org,2002:int` ...); undefined when it stayed a string. */
+  tag: string | undefined;
 }
 
 const core = new Schema({ schema: 'core' });
@@ -33,10 +34,10 @@ function readPlainWith(schema: Schema, text: string): PlainReading {
       const resolved = tag.resolve(text, () => undefined, resolveOptions);
       // Some tags (null, bool) resolve to a Scalar wrapper rather than the bare value.
       const value = isScalar(resolved) ? resolved.value : resolved;
-      return { kind: kindOf(value), value };
+      return { kind: kindOf(value), value, tag: tag.tag };
     }
   }
-  return { kind: 'string', value: text };
+  return { kind: 'string', value: text, tag: undefined };
 }
 
 export function readPlain12(text: string): PlainReading {
@@ -106,58 +107,4 @@ export function singleQuoted(value: string): string | undefined {
 /** A string scalar in the plain style when safe, else double-quoted. */
 export function plainOrDoubleQuoted(value: string, inFlow: boolean): string {
   return isSafePlain(value, inFlow) && readsAsString(value) ? value : doubleQuoted(value);
-}
-
-export type FlowStyle = 'PLAIN' | 'QUOTE_SINGLE' | 'QUOTE_DOUBLE';
-
-export interface Rendered {
-  /** The scalar's new source text. */
-  text: string;
-  /** The value a YAML 1.2 reader loads from `text`. */
-  loaded: unknown;
-  /** Set when the value's type differs from the scalar's previous type. */
-  typeChange?: { from: ValueKind; to: ValueKind };
-}
-
-/**
- * Renders `value` in place of a flow scalar (plain or quoted) whose current source is `source`.
- * - A quoted scalar stays a string in its quote style (single quotes switch to double when they cannot hold it).
- * - A plain scalar that both readers take as a string stays a string: plain when safe, else double-quoted.
- * - A plain scalar that a reader takes as a number, bool or null keeps that type when both readers take the new value
- *   the same way as the old one (e.g. 12 -> 13, true -> false, yes -> no); otherwise the value becomes a string and
- *   `typeChange` says so (e.g. tag: 12 -> v1.5.0).
- */
-export function renderFlowScalar(
-  style: FlowStyle,
-  source: string,
-  value: string,
-  inFlow: boolean,
-  documentVersion: '1.1' | '1.2' = '1.2',
-): Rendered {
-  if (style === 'QUOTE_DOUBLE') return { text: doubleQuoted(value), loaded: value };
-  if (style === 'QUOTE_SINGLE') return { text: singleQuoted(value) ?? doubleQuoted(value), loaded: value };
-  const old12 = readPlain12(source);
-  const old11 = readPlain11(source);
-  if (old12.kind === 'string' && old11.kind === 'string') {
-    return { text: plainOrDoubleQuoted(value, inFlow), loaded: value };
-  }
-  if (isSafePlain(value, inFlow)) {
-    const new12 = readPlain12(value);
-    const new11 = readPlain11(value);
-    const sameKinds = new12.kind === old12.kind && new11.kind === old11.kind;
-    // `enabled: yes` (a bool only to YAML 1.1 readers) may become `false`, which every reader takes as a bool.
-    const unambiguousOfOldKind =
-      new12.kind === new11.kind && new12.kind !== 'string' && (new12.kind === old12.kind || new11.kind === old11.kind);
-    // When both readers agree on the kind they must also agree on the value (017 is 17 in 1.2 but 15 in 1.1).
-    const readersAgree = new12.kind !== new11.kind || Object.is(new12.value, new11.value);
-    if ((sameKinds || unambiguousOfOldKind) && readersAgree) {
-      // `loaded` is what this document's own parser reads: a `%YAML 1.1` document reads `no` as false.
-      return { text: value, loaded: documentVersion === '1.1' ? new11.value : new12.value };
-    }
-  }
-  return {
-    text: plainOrDoubleQuoted(value, inFlow),
-    loaded: value,
-    typeChange: { from: old12.kind === 'string' ? old11.kind : old12.kind, to: 'string' },
-  };
 }

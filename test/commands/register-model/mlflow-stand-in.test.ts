@@ -6,7 +6,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerModel } from '../../../src/commands/register-model/index.ts';
 import { parseInputs } from '../../../src/lib/command.ts';
-import { UserError } from '../../../src/lib/errors.ts';
+import { renderInputRefs, UserError } from '../../../src/lib/errors.ts';
 import { IDEMPOTENCY_KEY_TAG } from '../../../src/lib/registry/tags.ts';
 import { testContext } from '../../support/context.ts';
 import { startMlflowStandIn, type StandIn } from '../../support/mlflow-stand-in.ts';
@@ -22,7 +22,7 @@ async function failure(raw: Record<string, string>, env: Record<string, string> 
   const error = await (async () => {
     const inputs = parseInputs(registerModel, (name) => raw[name], ctx.setSecret);
     await registerModel.run(inputs, ctx);
-  })().then(
+  })().catch((e: unknown) => { throw e instanceof UserError ? new UserError(renderInputRefs(e.message, 'action'), { input: e.input }) : e; }).then(
     () => undefined,
     (e: unknown) => e,
   );

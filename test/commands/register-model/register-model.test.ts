@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerModel } from '../../../src/commands/register-model/index.ts';
-import { parseInputs } from '../../../src/lib/command.ts';
 import { UserError } from '../../../src/lib/errors.ts';
 import { createFileRegistry } from '../../../src/lib/registry/file.ts';
 import { IDEMPOTENCY_KEY_TAG, ROLLED_BACK_TAG } from '../../../src/lib/registry/tags.ts';
-import { testContext, type RecordedContext } from '../../support/context.ts';
+import { runCommand } from '../../support/run-command.ts';
+import type { RecordedContext } from '../../support/context.ts';
 
 const GITHUB_ENV = {
   GITHUB_SHA: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
@@ -30,9 +30,7 @@ async function register(raw: Record<string, string>, env: Record<string, string 
   outputs: Record<string, unknown>;
   ctx: RecordedContext;
 }> {
-  const ctx = testContext({ env, workspace });
-  const inputs = parseInputs(registerModel, (name) => raw[name], ctx.setSecret);
-  const outputs = await registerModel.run(inputs, ctx);
+  const { outputs, ctx } = await runCommand(registerModel, raw, { env, workspace });
   return { outputs, ctx };
 }
 

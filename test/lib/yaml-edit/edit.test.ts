@@ -33,10 +33,10 @@ describe('editYamlText', () => {
     expect(same.text).toBe(source);
   });
 
-  it('turns a number given a non-number into a string and says so', () => {
+  it('turns a number given a !!str value into a string and says so', () => {
     const result = edit('replicas: 3\ntag: 12\n', [
-      { selector: 'replicas', value: 'abc' },
-      { selector: 'tag', value: '017' },
+      { selector: 'replicas', value: '!!str abc' },
+      { selector: 'tag', value: '!!str 017' },
     ]);
     expect(result.text).toBe('replicas: abc\ntag: "017"\n');
     expect(result.applied.map((a) => a.typeChange)).toEqual([
@@ -129,8 +129,18 @@ describe('editYamlText', () => {
     });
 
     it('quotes created keys and values that need it', () => {
-      const result = edit('labels:\n  app: web\n', [{ selector: 'labels."a: b"', value: 'true' }], true);
+      const result = edit('labels:\n  app: web\n', [{ selector: 'labels."a: b"', value: '!!str true' }], true);
       expect(result.text).toBe('labels:\n  app: web\n  "a: b": "true"\n');
+    });
+
+    it('gives a created key the type of its value', () => {
+      const result = edit('spec:\n  name: web\n', [
+        { selector: 'spec.replicas', value: '3' },
+        { selector: 'spec.paused', value: 'false' },
+        { selector: 'spec.tag', value: 'v1.2' },
+      ], true);
+      expect(result.text).toBe('spec:\n  name: web\n  replicas: 3\n  paused: false\n  tag: v1.2\n');
+      expect(result.applied.map((a) => [a.value, a.previous, a.changed])).toEqual([['3', null, true], ['false', null, true], ['v1.2', null, true]]);
     });
 
     it('uses the map indentation of list items', () => {

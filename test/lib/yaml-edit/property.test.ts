@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { UserError } from '../../../src/lib/errors.ts';
 import { editYamlText } from '../../../src/lib/yaml-edit/index.ts';
 import type { ScalarEdit } from '../../../src/lib/yaml-edit/index.ts';
 import { doubleQuoted, isSafePlain, readsAsString, singleQuoted } from '../../../src/lib/yaml-edit/scalar-style.ts';
@@ -172,7 +173,39 @@ const specialValues = fc.constantFrom(
   'a: b', '# x', 'x # y', '- item', '---', '...', '|', '>', "it's", 'say "hi"', 'back\\slash', 'line\nbreak', ' padded ',
   'tab\there', 'a,b', 'ünïcödé ✓', '\u0085nel', '\u2028', '\ufeffbom', 'v1.5.0', 'ghcr.io/acme/x:1.2',
 );
-const newValue = fc.oneof(specialValues, fc.string({ maxLength: 10 }), fc.string({ unit: 'binary', maxLength: 6 }), fc.integer().map(String));
+/** Tagged values and what every reader loads from them. */
+const TAGGED: Record<string, unknown> = {
+  '!!int 42': 42, '!!int 0x1F': 31, '!!int 1_000': 1000, '!!float 2': 2, '!!float 1e3': 1000, '!!float 0.5': 0.5,
+  '!!bool yes': true, '!!bool false': false, '!!null': null, '!!str 12': '12', '!!str yes': 'yes', '!!str !x': '!x',
+};
+const newValue = fc.oneof(
+  specialValues,
+  fc.string({ maxLength: 10 }),
+  fc.string({ unit: 'binary', maxLength: 6 }),
+  fc.integer().map(String),
+  fc.constantFrom(...Object.keys(TAGGED)),
+);
+
+/** An untagged value as an edit takes it: text starting with "!" needs `!!str`, or it would read as a tag. */
+function asText(value: string): string {
+  return value.startsWith('!') ? `!!str ${value}` : value;
+}
+
+/**
+ * The oracle for a key that has no type yet (a null placeholder): `true`/`false`, and numbers spelled exactly as
+ * JavaScript prints them that both readers load as that number, take their type; anything else stays text.
+ */
+function inferred(value: string): unknown {
+  if (value === 'true' || value === 'false') return value === 'true';
+  const number = Number(value);
+  if (!/^-?\d+(\.\d+)?$/.test(value) || String(number) !== value || (Number.isInteger(number) && !Number.isSafeInteger(number))) return value;
+  const both = [parse(`k: ${value}`, { version: '1.2' }), parse(`k: ${value}`, { version: '1.1' })] as Array<{ k: unknown }>;
+  return both.every((read) => read.k === number) ? number : value;
+}
+
+function isTypeConflict(error: unknown): boolean {
+  return error instanceof UserError && error.message.includes('to store a string');
+}
 
 /** The JS value of every document; fails on any parse error (a generator or editor bug). */
 function readAll(text: string, version: '1.1' | '1.2' = '1.2'): unknown[] {
@@ -206,7 +239,21 @@ describe('editYamlText on generated documents', () => {
         const source = doc.text;
         const before = readAll(source);
         const targets = picks.map((pick) => doc.targets[pick] as Target);
-        const edits: ScalarEdit[] = targets.map((target, i) => ({ selector: target.selector, value: values[i] as string }));
+        const edits: ScalarEdit[] = targets.map((target, i) => {
+          const value = values[i] as string;
+          return { selector: target.selector, value: Object.hasOwn(TAGGED, value) ? value : asText(value) };
+        });
+        // An untagged value that does not match a number or boolean is refused; the user then tags it `!!str`.
+        edits.forEach((edit, i) => {
+          try {
+            editYamlText(source, [edit], { file: 'generated.yaml' });
+          } catch (error) {
+            if (!isTypeConflict(error)) throw error;
+            const previous = getIn(before, (targets[i] as Target).path);
+            expect(['number', 'boolean']).toContain(typeof previous);
+            edits[i] = { selector: edit.selector, value: `!!str ${values[i] as string}` };
+          }
+        });
 
         const result = editYamlText(source, edits, { file: 'generated.yaml' });
 
@@ -215,20 +262,28 @@ describe('editYamlText on generated documents', () => {
         const after11 = readAll(result.text, '1.1');
         const expected = structuredClone(before);
         targets.forEach((target, i) => {
+          const given = edits[i]?.value as string;
           const value = values[i] as string;
           const previous = getIn(before, target.path);
           const now = getIn(after, target.path);
-          if (typeof previous === 'string') {
-            // A string stays a string, for YAML 1.2 and YAML 1.1 readers alike.
+          if (Object.hasOwn(TAGGED, given)) {
+            // A tagged value loads as its tag says, for every reader.
+            expect(now).toEqual(TAGGED[given]);
+            expect(getIn(after11, target.path)).toEqual(TAGGED[given]);
+          } else if (given.startsWith('!!str ') || typeof previous === 'string') {
+            // A string stays a string, and `!!str` makes one, for YAML 1.2 and YAML 1.1 readers alike.
             expect(now).toBe(value);
             expect(getIn(after11, target.path)).toBe(value);
-          } else if (now !== value) {
-            // A number, bool or null keeps its type only when the new value is one of the same kind, read as written.
+            if (typeof previous !== 'string' && now !== previous) expect(result.applied[i]?.typeChange?.to).toBe('string');
+          } else if (previous === null) {
+            // A null placeholder takes the type of its value, as a created key does.
+            expect(now).toEqual(inferred(value));
+            expect(getIn(after11, target.path)).toEqual(inferred(value));
+          } else {
+            // A number or boolean given an untagged value keeps its type: the value is one of the same kind.
             expect(typeof now).toBe(typeof previous);
             expect(now).toEqual(parse(value));
             expect(result.applied[i]?.typeChange).toBeUndefined();
-          } else if (now !== previous) {
-            expect(result.applied[i]?.typeChange?.to).toBe('string');
           }
           setIn(expected, target.path, now);
         });
