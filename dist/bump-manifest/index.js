@@ -79561,7 +79561,9 @@ async function publishPlan(options) {
 async function missingBranchError(git, target, inputs) {
     const listed = await git.run(['ls-remote', '--heads', target.remote]);
     const branches = listed.exitCode === 0 ? listed.stdout.split('\n').map((line) => line.split('refs/heads/')[1]?.trim()).filter((name) => !!name) : [];
-    const guess = closestMatch(target.branch, branches);
+    // A swapped pair of letters (`mian`) is the typical branch typo; Levenshtein counts it twice, so look for it too.
+    const sorted = (name) => [...name].sort().join('');
+    const guess = closestMatch(target.branch, branches) ?? branches.find((name) => name.length === target.branch.length && sorted(name) === sorted(target.branch));
     const hint = guess === undefined ? '' : ` (did you mean "${guess}"?)`;
     return new errors/* UserError */.yo(`The branch "${target.branch}" does not exist on ${target.remote}${hint}, so nothing was pushed: check ${(0,errors/* inputRef */.io)(inputs.branch)}, or set ${(0,errors/* inputRef */.io)(inputs.createBranch)} to true to create it.`, { input: inputs.branch });
 }

@@ -157,6 +157,25 @@ describe('bump-manifest', () => {
     expect(outputs['commit-sha']).toBe(production);
     expect(await git(remote.bare, ['ls-tree', '--name-only', 'production'])).not.toContain('unrelated.txt');
     expect(await git(clone, ['rev-parse', 'main'])).toBe(localMain);
+    // The checkout is back on the branch it was on, so the next bump step of the job works.
+    expect(await git(clone, ['rev-parse', '--abbrev-ref', 'HEAD'])).toBe('main');
+    const next = await runBump(remote, clone, { updates: 'envs/staging/values.yaml:model.version=16' });
+    expect(next.outputs['commit-sha']).toBe(await remoteHead(remote));
+  });
+
+  it('refuses a branch missing on the remote (a typo) with a did-you-mean, unless create-branch is true', async () => {
+    const { remote, clone } = await setup();
+    const before = await snapshotCheckout(clone);
+    const error = await runBump(remote, clone, { updates: 'envs/production/values.yaml:model.version=13', branch: 'mian' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toBe(
+      'The branch "mian" does not exist on origin (did you mean "main"?), so nothing was pushed: check input "branch", or set input "create-branch" to true to create it.',
+    );
+    expect(await snapshotCheckout(clone)).toEqual(before);
+    expect(await git(remote.bare, ['branch', '--list', 'mian'])).toBe('');
+    const { outputs } = await runBump(remote, clone, { updates: 'envs/production/values.yaml:model.version=13', branch: 'release/13', 'create-branch': 'true' });
+    expect(outputs['commit-sha']).toBe(await git(remote.bare, ['rev-parse', 'release/13']));
+    expect(await git(clone, ['rev-parse', '--abbrev-ref', 'HEAD'])).toBe('main');
   });
 
   it('re-applies the edits on the new tip when another job pushed first, keeping history linear', async () => {
