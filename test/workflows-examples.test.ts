@@ -1,6 +1,6 @@
 /** The reusable workflows, the example callers and the action.yml files pass the linters users run: actionlint and zizmor (offline audits). */
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,10 @@ const workflows = ['workflows-examples', '.github/workflows'].flatMap((dir) =>
     .filter((file) => file.endsWith('.yml'))
     .map((file) => path.join(dir, file)),
 );
-const actionFiles = ['action.yml', ...COMMANDS.map((command) => path.join('actions', command.name, 'action.yml'))];
+// A command whose action.yml is not generated yet is left to test/generated.test.ts, which reports it.
+const actionFiles = ['action.yml', ...COMMANDS.map((command) => path.join('actions', command.name, 'action.yml'))].filter((file) =>
+  existsSync(path.join(root, file)),
+);
 
 async function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

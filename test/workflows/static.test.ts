@@ -71,7 +71,7 @@ describe('workflows, as act cannot check them', () => {
 
   it('rolls back automatically when the deployment fails', () => {
     const rollback = load('.github/workflows/promote.yml').jobs.rollback as Job & { if?: string; with?: Record<string, string> };
-    expect(rollback.uses).toBe('./.github/workflows/rollback.yml');
+    expect(rollback.uses).toBe('<owner>/ml-gitops/.github/workflows/rollback.yml@v1');
     expect(rollback.if).toContain("needs.promote.outputs.result == 'failed'");
     expect(rollback.with?.reason).toBe('${{ needs.promote.outputs.failure }}');
   });
