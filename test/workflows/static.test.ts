@@ -76,3 +76,12 @@ describe('workflows, as act cannot check them', () => {
     expect(rollback.with?.reason).toBe('${{ needs.promote.outputs.failure }}');
   });
 });
+
+describe('the example analysis', () => {
+  it('is valid against the analysis schema and bakes for 10 minutes', async () => {
+    const { loadAnalysis } = await import('../../src/lib/analysis/index.ts');
+    const { analysis } = loadAnalysis('workflows-examples/bake.analysis.yaml', root);
+    expect(analysis.count).toBe(20);
+    expect(analysis.metrics.map((metric) => metric.name)).toEqual(['accuracy', 'p95-latency-seconds', 'error-rate']);
+  });
+});
