@@ -72961,7 +72961,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 5027:
+/***/ 4855:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -75056,126 +75056,146 @@ class FileRegistry {
         return versionFile(this.#root, name, version);
     }
     async ensureModel(name, description) {
-        checkName(name);
-        const dir = modelDir(this.#root, name);
-        await (0,promises_.mkdir)(external_node_path_default().join(dir, VERSIONS_DIR), { recursive: true });
-        await this.#locked(name, async (assertHeld) => {
-            if ((await readJson(external_node_path_default().join(dir, MODEL_FILE), modelFileSchema)) !== undefined)
-                return;
-            assertHeld();
-            await writeAtomic(external_node_path_default().join(dir, MODEL_FILE), modelFileText({ name, description: emptyToUndefined(description), createdAt: this.#now().toISOString() }));
+        return this.#guard(async () => {
+            checkName(name);
+            const dir = modelDir(this.#root, name);
+            await (0,promises_.mkdir)(external_node_path_default().join(dir, VERSIONS_DIR), { recursive: true });
+            await this.#locked(name, async (assertHeld) => {
+                if ((await readJson(external_node_path_default().join(dir, MODEL_FILE), modelFileSchema)) !== undefined)
+                    return;
+                assertHeld();
+                await writeAtomic(external_node_path_default().join(dir, MODEL_FILE), modelFileText({ name, description: emptyToUndefined(description), createdAt: this.#now().toISOString() }));
+            });
         });
     }
     async getVersion(name, version) {
-        if (modelNameProblem(name) !== undefined || !/^[1-9]\d*$/.test(version))
-            return undefined;
-        const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
-        return file === undefined ? undefined : toModelVersion(file, await this.#aliases(name));
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined || !/^[1-9]\d*$/.test(version))
+                return undefined;
+            const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
+            return file === undefined ? undefined : toModelVersion(file, await this.#aliases(name));
+        });
     }
     async listVersions(name) {
-        if (modelNameProblem(name) !== undefined)
-            return [];
-        const [files, aliases] = await Promise.all([this.#versionFiles(name), this.#aliases(name)]);
-        return files.map((file) => toModelVersion(file, aliases));
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined)
+                return [];
+            const [files, aliases] = await Promise.all([this.#versionFiles(name), this.#aliases(name)]);
+            return files.map((file) => toModelVersion(file, aliases));
+        });
     }
     async findVersionByTag(name, tag, value) {
-        if (modelNameProblem(name) !== undefined)
-            return undefined;
-        // Oldest first, as MLflow's implementation does (the lock keeps a tag value on one version anyway).
-        const found = (await this.#versionFiles(name)).findLast((file) => file.tags[tag] === value);
-        return found === undefined ? undefined : toModelVersion(found, await this.#aliases(name));
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined)
+                return undefined;
+            // Oldest first, as MLflow's implementation does (the lock keeps a tag value on one version anyway).
+            const found = (await this.#versionFiles(name)).findLast((file) => file.tags[tag] === value);
+            return found === undefined ? undefined : toModelVersion(found, await this.#aliases(name));
+        });
     }
     async createVersion(request) {
-        const { name } = request;
-        checkName(name);
-        await this.#requireModel(name);
-        return this.#locked(name, async (assertHeld) => {
-            const files = await this.#versionFiles(name);
-            const { tag, value } = request.idempotencyKey;
-            const existing = files.findLast((file) => file.tags[tag] === value);
-            if (existing !== undefined)
-                return { version: toModelVersion(existing, await this.#aliases(name)), created: false };
-            const number = (files[0]?.version ?? 0) + 1;
-            const now = this.#now().toISOString();
-            const tags = { ...request.tags, [tag]: value };
-            const file = {
-                name,
-                version: number,
-                source: request.source,
-                runId: emptyToUndefined(request.runId),
-                modelId: emptyToUndefined(request.modelId),
-                runLink: emptyToUndefined(request.runLink),
-                description: emptyToUndefined(request.description),
-                status: 'READY',
-                statusMessage: undefined,
-                createdAt: now,
-                updatedAt: now,
-                tags,
-                metrics: metricsFromTags(tags),
-            };
-            assertHeld();
-            await writeAtomic(versionFile(this.#root, name, number), versionFileText(file));
-            return { version: toModelVersion(file, await this.#aliases(name)), created: true };
+        return this.#guard(async () => {
+            const { name } = request;
+            checkName(name);
+            await this.#requireModel(name);
+            return this.#locked(name, async (assertHeld) => {
+                const files = await this.#versionFiles(name);
+                const { tag, value } = request.idempotencyKey;
+                const existing = files.findLast((file) => file.tags[tag] === value);
+                if (existing !== undefined)
+                    return { version: toModelVersion(existing, await this.#aliases(name)), created: false };
+                const number = (files[0]?.version ?? 0) + 1;
+                const now = this.#now().toISOString();
+                const tags = { ...request.tags, [tag]: value };
+                const file = {
+                    name,
+                    version: number,
+                    source: request.source,
+                    runId: emptyToUndefined(request.runId),
+                    modelId: emptyToUndefined(request.modelId),
+                    runLink: emptyToUndefined(request.runLink),
+                    description: emptyToUndefined(request.description),
+                    status: 'READY',
+                    statusMessage: undefined,
+                    createdAt: now,
+                    updatedAt: now,
+                    tags,
+                    metrics: metricsFromTags(tags),
+                };
+                assertHeld();
+                await writeAtomic(versionFile(this.#root, name, number), versionFileText(file));
+                return { version: toModelVersion(file, await this.#aliases(name)), created: true };
+            });
         });
     }
     async setTags(name, version, tags) {
-        checkName(name);
-        await this.#requireVersion(name, version);
-        await this.#locked(name, async (assertHeld) => {
-            const file = await this.#requireVersion(name, version);
-            const merged = { ...file.tags, ...tags };
-            const updated = {
-                ...file,
-                tags: merged,
-                metrics: { ...file.metrics, ...metricsFromTags(merged) },
-                updatedAt: this.#now().toISOString(),
-            };
-            assertHeld();
-            await writeAtomic(versionFile(this.#root, name, file.version), versionFileText(updated));
+        return this.#guard(async () => {
+            checkName(name);
+            await this.#requireVersion(name, version);
+            await this.#locked(name, async (assertHeld) => {
+                const file = await this.#requireVersion(name, version);
+                const merged = { ...file.tags, ...tags };
+                const updated = {
+                    ...file,
+                    tags: merged,
+                    metrics: { ...file.metrics, ...metricsFromTags(merged) },
+                    updatedAt: this.#now().toISOString(),
+                };
+                assertHeld();
+                await writeAtomic(versionFile(this.#root, name, file.version), versionFileText(updated));
+            });
         });
     }
     async setAlias(name, alias, version) {
-        checkName(name);
-        const problem = aliasNameProblem(alias);
-        if (problem !== undefined)
-            throw new errors/* UserError */.yo(`Alias ${JSON.stringify(alias)} ${problem}.`);
-        await this.#requireVersion(name, version);
-        await this.#locked(name, async (assertHeld) => {
-            const file = await this.#requireVersion(name, version);
-            const aliases = await this.#aliases(name);
-            if (aliases[alias] === file.version)
-                return;
-            assertHeld();
-            await writeAtomic(this.#aliasesPath(name), aliasesFileText({ ...aliases, [alias]: file.version }));
+        return this.#guard(async () => {
+            checkName(name);
+            const problem = aliasNameProblem(alias);
+            if (problem !== undefined)
+                throw new errors/* UserError */.yo(`Alias ${JSON.stringify(alias)} ${problem}.`);
+            await this.#requireVersion(name, version);
+            await this.#locked(name, async (assertHeld) => {
+                const file = await this.#requireVersion(name, version);
+                const aliases = await this.#aliases(name);
+                if (aliases[alias] === file.version)
+                    return;
+                assertHeld();
+                await writeAtomic(this.#aliasesPath(name), aliasesFileText({ ...aliases, [alias]: file.version }));
+            });
         });
     }
     async getAlias(name, alias) {
-        if (modelNameProblem(name) !== undefined)
-            return undefined;
-        const aliases = await this.#aliases(name);
-        const version = aliases[alias];
-        if (version === undefined)
-            return undefined;
-        const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
-        return file === undefined ? undefined : toModelVersion(file, aliases);
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined)
+                return undefined;
+            const aliases = await this.#aliases(name);
+            const version = aliases[alias];
+            if (version === undefined)
+                return undefined;
+            const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
+            return file === undefined ? undefined : toModelVersion(file, aliases);
+        });
     }
     async deleteAlias(name, alias) {
-        if (modelNameProblem(name) !== undefined || (await this.#aliases(name))[alias] === undefined)
-            return;
-        await this.#locked(name, async (assertHeld) => {
-            const aliases = await this.#aliases(name);
-            if (aliases[alias] === undefined)
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined || (await this.#aliases(name))[alias] === undefined)
                 return;
-            const rest = Object.fromEntries(Object.entries(aliases).filter(([key]) => key !== alias));
-            assertHeld();
-            await writeAtomic(this.#aliasesPath(name), aliasesFileText(rest));
+            await this.#locked(name, async (assertHeld) => {
+                const aliases = await this.#aliases(name);
+                if (aliases[alias] === undefined)
+                    return;
+                const rest = Object.fromEntries(Object.entries(aliases).filter(([key]) => key !== alias));
+                assertHeld();
+                await writeAtomic(this.#aliasesPath(name), aliasesFileText(rest));
+            });
         });
     }
     /** The version's `metrics` field, overlaid with its numeric `metric.<key>` tags (the same rule as MLflow's run metrics). */
     async getVersionMetrics(name, version) {
-        checkName(name);
-        const file = await this.#requireVersion(name, version);
-        return { ...file.metrics, ...metricsFromTags(file.tags) };
+        return this.#guard(async () => {
+            checkName(name);
+            const file = await this.#requireVersion(name, version);
+            return { ...file.metrics, ...metricsFromTags(file.tags) };
+        });
     }
     versionUrl() {
         return undefined;
@@ -75185,6 +75205,18 @@ class FileRegistry {
     async #locked(name, critical) {
         const dir = modelDir(this.#root, name);
         return withLock(external_node_path_default().join(dir, LOCK_DIR), { description: `model "${name}" in the file registry ${this.#root}` }, critical);
+    }
+    /**
+     * Runs one public operation, turning the file-system errors a user fixes by choosing another directory (a file in
+     * the way, no permission, a read-only mount) into one sentence naming the directory and the input.
+     */
+    async #guard(operation) {
+        try {
+            return await operation();
+        }
+        catch (error) {
+            throw await fileSystemError(error, this.#root);
+        }
     }
     #aliasesPath(name) {
         return external_node_path_default().join(modelDir(this.#root, name), ALIASES_FILE);
@@ -75267,23 +75299,174 @@ async function writeAtomic(file, text) {
     await (0,promises_.mkdir)(external_node_path_default().dirname(file), { recursive: true });
     await lib_default()(file, text, { encoding: 'utf8', fsync: true });
 }
+/** Errors of a registry directory the run cannot use, which the user fixes by choosing another place. */
+const UNUSABLE = {
+    EACCES: 'is not writable by this run (permission denied)',
+    EPERM: 'is not writable by this run (operation not permitted)',
+    EROFS: 'is on a read-only file system',
+    EISDIR: 'holds a directory where a registry file belongs',
+};
+/**
+ * A file-system failure as a UserError naming the registry directory and `registry-uri`, or the error itself when it
+ * is something else (a bug, or already a UserError such as a lost lock).
+ */
+async function fileSystemError(error, root) {
+    if (error instanceof errors/* UserError */.yo)
+        return error;
+    const { code, path: where } = (error ?? {});
+    const fix = `set ${(0,errors/* inputRef */.io)('registry-uri')} to a directory this run can write to`;
+    if (code === 'ENOTDIR' || code === 'EEXIST') {
+        const blocker = where === undefined ? undefined : await fileInTheWay(external_node_path_default().resolve(where));
+        if (blocker === undefined && code === 'EEXIST')
+            return error;
+        const what = blocker === undefined || blocker === root
+            ? `${root} is a file, not a directory`
+            : isInside(blocker, root)
+                ? `${root} holds a file where a directory belongs (${blocker})`
+                : `${root} is below ${blocker}, which is a file, not a directory`;
+        return new errors/* UserError */.yo(`The file registry cannot be used: ${what}; ${fix}.`, { input: 'registry-uri', cause: error });
+    }
+    const problem = code === undefined ? undefined : UNUSABLE[code];
+    if (problem === undefined)
+        return error;
+    const detail = where !== undefined && external_node_path_default().resolve(where) !== root ? ` (${where})` : '';
+    return new errors/* UserError */.yo(`The file registry ${root} ${problem}${detail}; ${fix}.`, { input: 'registry-uri', cause: error });
+}
+/** The nearest existing ancestor of `target` (itself included) when it is not a directory. */
+async function fileInTheWay(target) {
+    for (let current = target;; current = external_node_path_default().dirname(current)) {
+        try {
+            return (await (0,promises_.stat)(current)).isDirectory() ? undefined : current;
+        }
+        catch (error) {
+            const code = error.code;
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || external_node_path_default().dirname(current) === current)
+                return undefined;
+        }
+    }
+}
+function isInside(file, directory) {
+    const relative = external_node_path_default().relative(directory, file);
+    return relative !== '' && !relative.startsWith('..') && !external_node_path_default().isAbsolute(relative);
+}
+
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+// EXTERNAL MODULE: ./src/lib/text.ts
+var lib_text = __nccwpck_require__(9112);
+;// CONCATENATED MODULE: ./src/lib/registry/target.ts
+/**
+ * Which registry a command was pointed at, decided from the registry inputs alone: MLflow for `http(s)://` URLs, the
+ * embedded file registry for `file://` URIs and directory paths, and `.ml-gitops/registry` of the workspace when no
+ * URI is given. The environment fallbacks (`MLFLOW_TRACKING_URI`, `MLFLOW_TRACKING_TOKEN`, ...) are declared on the
+ * inputs and applied by `parseInputs`, so nothing here reads the environment.
+ */
+
+
+
+
+
+const ACCEPTED_FORMS = 'an http(s):// MLflow tracking server URL, a file://<dir> URI, or a directory path relative to the workspace';
+/** MLflow tracking URIs that name a hosted service rather than a location (the Databricks workspace registries). */
+const SERVICE_WORDS = new Set(['databricks', 'databricks-uc']);
+/**
+ * Why `uri` cannot name a registry (the rest of a sentence that starts with the value's origin), or undefined when
+ * it can. The `registry-uri` input runs it while parsing, so the message names the input or the variable it came from.
+ */
+function registryUriProblem(uri) {
+    if (/^https?:\/\//i.test(uri)) {
+        return URL.canParse(uri) ? undefined : `is not a valid URL; use ${ACCEPTED_FORMS}`;
+    }
+    if (/^file:/i.test(uri))
+        return undefined;
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1];
+    const isWindowsDrive = /^[a-z]:[\\/]/i.test(uri);
+    if ((scheme !== undefined && !isWindowsDrive) || SERVICE_WORDS.has(uri.toLowerCase())) {
+        const named = scheme === undefined ? `"${uri}"` : `"${scheme}:"`;
+        return `names a registry ml-gitops does not support (${named}); use ${ACCEPTED_FORMS}`;
+    }
+    return undefined;
+}
+/** Decides which registry the options name, without opening it; credentials are masked here. */
+function resolveRegistryTarget(options) {
+    const uri = (0,lib_text/* nonEmpty */.hq)(options.uri) ?? DEFAULT_FILE_REGISTRY_DIR;
+    const problem = registryUriProblem(uri);
+    if (problem !== undefined) {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('registry-uri')} ${JSON.stringify(uri)} ${problem}.`, { input: 'registry-uri' });
+    }
+    if (/^https?:\/\//i.test(uri)) {
+        const url = new URL(uri);
+        if (url.username !== '' || url.password !== '') {
+            if (url.password !== '')
+                options.setSecret(decodeURIComponent(url.password));
+            throw new errors/* UserError */.yo(`The registry URI (${(0,errors/* inputRef */.io)('registry-uri')} or MLFLOW_TRACKING_URI) must not carry credentials: pass them with ${(0,errors/* inputRef */.io)('registry-username')} and ${(0,errors/* inputRef */.io)('registry-password')}, or ${(0,errors/* inputRef */.io)('registry-token')}, instead.`, { input: 'registry-uri' });
+        }
+        return { kind: 'mlflow', trackingUri: url.toString().replace(/\/+$/, ''), auth: resolveAuth(options) };
+    }
+    if (/^file:/i.test(uri)) {
+        const directory = /^file:\/\/(localhost)?\//i.test(uri)
+            ? (0,external_node_url_.fileURLToPath)(uri.replace(/^file:\/\/localhost\//i, 'file:///'))
+            : external_node_path_default().resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
+        return { kind: 'file', directory };
+    }
+    return { kind: 'file', directory: external_node_path_default().resolve(options.workspace, uri) };
+}
+/** The credentials the inputs give; a token wins over a user name and password. */
+function resolveAuth(options) {
+    const token = (0,lib_text/* nonEmpty */.hq)(options.token);
+    const username = (0,lib_text/* nonEmpty */.hq)(options.username);
+    const password = (0,lib_text/* nonEmpty */.hq)(options.password);
+    if (token !== undefined)
+        options.setSecret(token);
+    if (password !== undefined)
+        options.setSecret(password);
+    if (token !== undefined)
+        return { kind: 'bearer', token };
+    if (username === undefined && password === undefined)
+        return undefined;
+    if (username === undefined || password === undefined) {
+        // Commands declare REGISTRY_RULES, so parseInputs refuses this first; a caller that did not still gets a sentence.
+        const missing = username === undefined ? 'registry-username' : 'registry-password';
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(missing === 'registry-username' ? 'registry-password' : 'registry-username')} is set but ${(0,errors/* inputRef */.io)(missing)} is not; set both, or use ${(0,errors/* inputRef */.io)('registry-token')}.`, { input: missing });
+    }
+    options.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
+    return { kind: 'basic', username, password };
+}
 
 ;// CONCATENATED MODULE: ./src/lib/registry/inputs.ts
 /**
  * The registry inputs every command that talks to a registry shares (evaluate-model's champion, register-model, and
- * the promotion and rollback commands), declared once so their names, defaults and docs cannot drift apart.
+ * the promotion and rollback commands), declared once so their names, defaults, environment fallbacks and docs cannot
+ * drift apart. Commands spread `REGISTRY_INPUTS` into their inputs and `REGISTRY_RULES` into their rules.
  */
 
 
+
+const registryUri = (0,command/* text */.Qq)({
+    description: 'Where the registry is: an MLflow tracking server (http(s)://host:port), or a file registry (file://<dir> or a directory relative to the workspace).',
+    // No `default`: the runner would fill it in and hide MLFLOW_TRACKING_URI; the file registry is the lib's fallback.
+    defaultDescription: `\`${DEFAULT_FILE_REGISTRY_DIR}\` (a file registry in the workspace)`,
+    env: ['MLFLOW_TRACKING_URI'],
+});
 const REGISTRY_INPUTS = {
-    'registry-uri': (0,command/* text */.Qq)({
-        description: 'Where the registry is: an MLflow tracking server (http(s)://host:port), or a file registry (file://<dir> or a directory relative to the workspace).',
-        defaultDescription: `\`$MLFLOW_TRACKING_URI\`, else \`${DEFAULT_FILE_REGISTRY_DIR}\``,
-    }),
-    'registry-token': (0,command/* secret */.rJ)({ description: 'Bearer token for MLflow.', defaultDescription: '`$MLFLOW_TRACKING_TOKEN`' }),
-    'registry-username': (0,command/* text */.Qq)({ description: 'User name for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_USERNAME`' }),
-    'registry-password': (0,command/* secret */.rJ)({ description: 'Password for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_PASSWORD`' }),
+    'registry-uri': {
+        ...registryUri,
+        // Checked while parsing, so the message names where the value came from (the input or MLFLOW_TRACKING_URI).
+        parse: (raw) => {
+            const problem = registryUriProblem(raw);
+            if (problem !== undefined)
+                throw new Error(problem);
+            return registryUri.parse(raw);
+        },
+    },
+    'registry-token': (0,command/* secret */.rJ)({ description: 'Bearer token for MLflow.', env: ['MLFLOW_TRACKING_TOKEN'] }),
+    'registry-username': (0,command/* text */.Qq)({ description: 'User name for MLflow Basic auth.', env: ['MLFLOW_TRACKING_USERNAME'] }),
+    'registry-password': (0,command/* secret */.rJ)({ description: 'Password for MLflow Basic auth.', env: ['MLFLOW_TRACKING_PASSWORD'] }),
 };
+/** Rules across the registry inputs: Basic auth needs both halves. */
+const REGISTRY_RULES = [
+    { kind: 'together', inputs: ['registry-username', 'registry-password'], reason: 'MLflow Basic auth needs both' },
+];
 /** The options `openRegistry` takes, from the shared inputs and the run context. */
 function registryOptions(inputs, context) {
     return {
@@ -75297,8 +75480,6 @@ function registryOptions(inputs, context) {
     };
 }
 
-// EXTERNAL MODULE: ./src/lib/text.ts
-var lib_text = __nccwpck_require__(9112);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -76135,8 +76316,6 @@ function decisionReason(loaded, rules, slices, failures, skipComparisons) {
     return `Promoted because the policy's ${(0,lib_text/* plural */.LS)(decided, 'rule')} passed${slicesText}${noteText}.`;
 }
 
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(4371);
 ;// CONCATENATED MODULE: ./src/lib/http/errors.ts
@@ -76988,8 +77167,13 @@ const API_PATH = 'api/2.0/mlflow/';
 const PAGE_SIZE = 1000;
 /** Search-then-create rounds after an unknown outcome; each round's create has its own retries. */
 const MAX_CREATE_ROUNDS = 5;
-const CREDENTIAL_HINT = 'set the registry-token input (or MLFLOW_TRACKING_TOKEN), or registry-username and registry-password ' +
+const CREDENTIAL_HINT = `set ${(0,errors/* inputRef */.io)('registry-token')} (or MLFLOW_TRACKING_TOKEN), or ${(0,errors/* inputRef */.io)('registry-username')} and ${(0,errors/* inputRef */.io)('registry-password')} ` +
     '(or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)';
+const CHECK_URI = `check ${(0,errors/* inputRef */.io)('registry-uri')} (or MLFLOW_TRACKING_URI)`;
+/** An answer that is a web page rather than MLflow's JSON: the URL points at a UI, a proxy or a wrong path prefix. */
+function isHtmlAnswer(error) {
+    return error.contentType === 'text/html' || (typeof error.body === 'string' && /^\s*<(!doctype|html)/i.test(error.body));
+}
 /** Headers for the credentials; the values never go anywhere else. */
 function authHeaders(auth) {
     if (auth === undefined)
@@ -77004,10 +77188,10 @@ function parseTrackingUri(trackingUri) {
         url = new URL(trackingUri);
     }
     catch {
-        throw new errors/* UserError */.yo('The MLflow registry URI is not a valid URL; set registry-uri (or MLFLOW_TRACKING_URI) to http(s)://host:port of the MLflow server.', { input: 'registry-uri' });
+        throw new errors/* UserError */.yo(`The MLflow registry URI is not a valid URL; set ${(0,errors/* inputRef */.io)('registry-uri')} (or MLFLOW_TRACKING_URI) to http(s)://host:port of the MLflow server.`, { input: 'registry-uri' });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors/* UserError */.yo(`The MLflow registry URI ${redactUrl(url)} must start with http:// or https://; set registry-uri (or MLFLOW_TRACKING_URI) accordingly.`, { input: 'registry-uri' });
+        throw new errors/* UserError */.yo(`The MLflow registry URI ${redactUrl(url)} must start with http:// or https://; set ${(0,errors/* inputRef */.io)('registry-uri')} (or MLFLOW_TRACKING_URI) accordingly.`, { input: 'registry-uri' });
     }
     // user:password@host is how some people write MLflow URIs; turn it into Basic auth and keep it out of every URL.
     const auth = url.username === '' ? undefined : { kind: 'basic', username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
@@ -77046,10 +77230,25 @@ function createMlflowRegistry(options) {
         if (error instanceof errors/* UserError */.yo)
             return error;
         if (error instanceof errors_NetworkError) {
-            return new errors/* UserError */.yo(`Could not reach the MLflow server at ${location} while ${doing} (${error.reason}); check registry-uri (or MLFLOW_TRACKING_URI) and that the server is running.`, { input: 'registry-uri', cause: error });
+            if (error.isTimeout) {
+                return new errors/* UserError */.yo(`The MLflow server at ${location} did not answer while ${doing}: ${error.reason}; ${CHECK_URI} and that the server is up and not overloaded.`, { input: 'registry-uri', cause: error });
+            }
+            return new errors/* UserError */.yo(`Could not reach the MLflow server at ${location} while ${doing} (${error.reason}); ${CHECK_URI} and that the server is running.`, { input: 'registry-uri', cause: error });
+        }
+        if (error instanceof errors_NotJsonError) {
+            const what = error.isHtml ? 'a web page' : `${error.contentType ?? 'a body without a content type'}, not JSON`;
+            return new errors/* UserError */.yo(`There is no MLflow API at ${location}: it answered ${what} (HTTP ${error.status}) while ${doing}; ${CHECK_URI}: it must be the tracking server's base URL, without the UI's path or a login page in front.`, { input: 'registry-uri', cause: error });
+        }
+        // A web page, or a 404 without MLflow's error body: not the API (a wrong path prefix, the UI's URL, a proxy).
+        const notTheApi = error instanceof errors_HttpError &&
+            error.status !== 401 &&
+            error.status !== 403 &&
+            (isHtmlAnswer(error) || (error.status === 404 && mlflowError(error.body).code === undefined));
+        if (notTheApi) {
+            return new errors/* UserError */.yo(`There is no MLflow API at ${location}: it answered HTTP ${error.status}${isHtmlAnswer(error) ? ' with a web page' : ''} while ${doing}; ${CHECK_URI}: it must be the tracking server's base URL (a wrong path prefix answers 404).`, { input: 'registry-uri', cause: error });
         }
         if (error instanceof errors_HttpError) {
-            const { code, message } = mlflowError(error.body);
+            const { code, message } = isHtmlAnswer(error) ? { code: undefined, message: undefined } : mlflowError(error.body);
             const detail = [code, message].filter((part) => part !== undefined).join(': ') || `HTTP ${error.status}`;
             if (error.status === 401 || code === 'UNAUTHENTICATED') {
                 return new errors/* UserError */.yo(`The MLflow server at ${location} rejected the credentials while ${doing} (${detail}); ${CREDENTIAL_HINT}.`, {
@@ -77066,7 +77265,7 @@ function createMlflowRegistry(options) {
     }
     async function call(request, doing) {
         try {
-            return await http.request(request);
+            return (await http.send(request)).body;
         }
         catch (error) {
             throw toUserError(error, doing);
@@ -77075,7 +77274,7 @@ function createMlflowRegistry(options) {
     /** Like `call`, but a missing resource (any of `absentCodes`) is `undefined` instead of an error. */
     async function callOrAbsent(request, doing, absentCodes) {
         try {
-            return await http.request(request);
+            return (await http.send(request)).body;
         }
         catch (error) {
             if (error instanceof errors_HttpError) {
@@ -77131,7 +77330,7 @@ function createMlflowRegistry(options) {
             if (existing !== undefined)
                 return { version: existing, created: round > 0 };
             try {
-                const answer = await http.request({
+                const { body: answer } = await http.send({
                     method: 'POST',
                     path: 'model-versions/create',
                     body,
@@ -77170,7 +77369,7 @@ function createMlflowRegistry(options) {
         async ensureModel(name, description) {
             try {
                 // Repeating a create is harmless here: the second one answers RESOURCE_ALREADY_EXISTS, which is success.
-                await http.request({
+                await http.send({
                     method: 'POST',
                     path: 'registered-models/create',
                     body: { name, description },
@@ -77240,9 +77439,9 @@ function createMlflowRegistry(options) {
 
 ;// CONCATENATED MODULE: ./src/lib/registry/index.ts
 /**
- * Opens the model registry a command was pointed at: MLflow for `http(s)://` URLs, the embedded file registry for
- * `file://` URIs and directory paths. The URI defaults to `$MLFLOW_TRACKING_URI`, then to the file registry in
- * `.ml-gitops/registry` of the workspace, so a repository without MLflow works out of the box.
+ * Opens the model registry a command was pointed at (see `target.ts` for how the inputs name it): MLflow for
+ * `http(s)://` URLs, the embedded file registry for `file://` URIs and directory paths, so a repository without MLflow
+ * works out of the box.
  */
 
 
@@ -77253,69 +77452,7 @@ function createMlflowRegistry(options) {
 
 
 
-const ACCEPTED_FORMS = 'an http(s):// MLflow tracking server URL, a file://<dir> URI, or a directory path relative to the workspace';
-/** MLflow tracking URIs that name a hosted service rather than a location (the Databricks workspace registries). */
-const SERVICE_WORDS = new Set(['databricks', 'databricks-uc']);
-/** Decides which registry the options name, without opening it; credentials are masked here. */
-function resolveRegistryTarget(options) {
-    const fromInput = nonEmpty(options.uri);
-    const fromEnv = nonEmpty(options.env.MLFLOW_TRACKING_URI);
-    const uri = fromInput ?? fromEnv ?? DEFAULT_FILE_REGISTRY_DIR;
-    const origin = fromInput !== undefined ? 'Input "registry-uri"' : 'MLFLOW_TRACKING_URI (used because input "registry-uri" is empty)';
-    if (/^https?:\/\//i.test(uri)) {
-        let url;
-        try {
-            url = new URL(uri);
-        }
-        catch {
-            throw new errors/* UserError */.yo(`${origin} ${JSON.stringify(uri)} is not a valid URL: use ${ACCEPTED_FORMS}.`, { input: 'registry-uri' });
-        }
-        if (url.username !== '' || url.password !== '') {
-            if (url.password !== '')
-                options.setSecret(decodeURIComponent(url.password));
-            throw new errors/* UserError */.yo(`${origin} must not carry credentials in the URL: pass them with the inputs "registry-username" and "registry-password" (or "registry-token"), or MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN).`, { input: 'registry-uri' });
-        }
-        return { kind: 'mlflow', trackingUri: url.toString().replace(/\/+$/, ''), auth: resolveAuth(options) };
-    }
-    if (/^file:/i.test(uri)) {
-        const directory = /^file:\/\/(localhost)?\//i.test(uri)
-            ? (0,external_node_url_.fileURLToPath)(uri.replace(/^file:\/\/localhost\//i, 'file:///'))
-            : external_node_path_default().resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
-        return { kind: 'file', directory };
-    }
-    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1];
-    const isWindowsDrive = /^[a-z]:[\\/]/i.test(uri);
-    if ((scheme !== undefined && !isWindowsDrive) || SERVICE_WORDS.has(uri.toLowerCase())) {
-        const named = scheme === undefined ? `"${uri}"` : `"${scheme}:"`;
-        throw new errors/* UserError */.yo(`${origin} ${JSON.stringify(uri)} names a registry ml-gitops does not support (${named}): use ${ACCEPTED_FORMS}.`, { input: 'registry-uri' });
-    }
-    return { kind: 'file', directory: external_node_path_default().resolve(options.workspace, uri) };
-}
-/** Credentials from the inputs, else from the MLflow environment variables; a token wins over a user name. */
-function resolveAuth(options) {
-    const token = nonEmpty(options.token) ?? nonEmpty(options.env.MLFLOW_TRACKING_TOKEN);
-    const inputUser = nonEmpty(options.username);
-    const inputPassword = nonEmpty(options.password);
-    const fromInputs = inputUser !== undefined || inputPassword !== undefined;
-    const username = fromInputs ? inputUser : nonEmpty(options.env.MLFLOW_TRACKING_USERNAME);
-    const password = fromInputs ? inputPassword : nonEmpty(options.env.MLFLOW_TRACKING_PASSWORD);
-    if (token !== undefined)
-        options.setSecret(token);
-    if (password !== undefined)
-        options.setSecret(password);
-    if (token !== undefined)
-        return { kind: 'bearer', token };
-    if (username === undefined && password === undefined)
-        return undefined;
-    if (username === undefined || password === undefined) {
-        const [missing, given] = username === undefined ? ['user name', 'password'] : ['password', 'user name'];
-        throw new errors/* UserError */.yo(fromInputs
-            ? `The registry ${given} is set but its ${missing} is not: set both inputs "registry-username" and "registry-password" (or use "registry-token").`
-            : `MLFLOW_TRACKING_${given === 'password' ? 'PASSWORD' : 'USERNAME'} is set but MLFLOW_TRACKING_${missing === 'password' ? 'PASSWORD' : 'USERNAME'} is not: set both, or pass the inputs "registry-username" and "registry-password" (or "registry-token").`, { input: username === undefined ? 'registry-username' : 'registry-password' });
-    }
-    options.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
-    return { kind: 'basic', username, password };
-}
+
 /** Opens the registry the options name (see `resolveRegistryTarget`). */
 function openRegistry(options) {
     const target = resolveRegistryTarget(options);
@@ -77339,7 +77476,7 @@ function openRegistry(options) {
  */
 function mlflowClientTuning(env) {
     const read = (name, integer, min) => {
-        const raw = nonEmpty(env[name]);
+        const raw = (0,lib_text/* nonEmpty */.hq)(env[name]);
         if (raw === undefined)
             return undefined;
         const value = Number(raw);
@@ -77359,10 +77496,6 @@ function mlflowClientTuning(env) {
         ...(Object.keys(retry).length > 0 ? { retry } : {}),
         ...(timeoutSeconds !== undefined ? { requestTimeoutMs: timeoutSeconds * 1000 } : {}),
     };
-}
-function nonEmpty(value) {
-    const trimmed = value?.trim();
-    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }
 
 ;// CONCATENATED MODULE: ./src/commands/evaluate-model/champion.ts
@@ -81005,7 +81138,7 @@ function warnAboutClasses(data, predictionsFile, warn) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4657);
-/* harmony import */ var _commands_evaluate_model_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5027);
+/* harmony import */ var _commands_evaluate_model_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4855);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 
@@ -81319,9 +81452,10 @@ function renderInputRefs(text, style) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   HH: () => (/* binding */ byCodePoint),
 /* harmony export */   LS: () => (/* binding */ plural),
+/* harmony export */   hq: () => (/* binding */ nonEmpty),
 /* harmony export */   oZ: () => (/* binding */ lowerFirst)
 /* harmony export */ });
-/* unused harmony exports nonEmpty, oneLine */
+/* unused harmony export oneLine */
 /** Small text helpers for messages, shared so each exists once. */
 /** The trimmed value, or undefined when it is missing or blank. */
 function nonEmpty(value) {

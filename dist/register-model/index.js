@@ -72811,7 +72811,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 8748:
+/***/ 9756:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72827,6 +72827,8 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 var command = __nccwpck_require__(946);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: ./src/lib/text.ts
+var lib_text = __nccwpck_require__(9112);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./node_modules/write-file-atomic/lib/index.js
@@ -73221,8 +73223,8 @@ async function readModelUriMetrics(uri, registry, origin = {}) {
 /** Identifies one registration (model name, source, run id, commit): a re-run finds and reuses its version. */
 const IDEMPOTENCY_KEY_TAG = 'ml-gitops.idempotency-key';
 /** Set to `true` by `rollback` on a version taken out of service; `register-model` refuses to register or alias it. */
-const ROLLED_BACK_TAG = 'ml-gitops.rolled-back';
-const ROLLED_BACK_VALUE = 'true';
+const tags_ROLLED_BACK_TAG = 'ml-gitops.rolled-back';
+const tags_ROLLED_BACK_VALUE = 'true';
 /** Lineage: where the version came from. Only the ones whose value is known are set. */
 const LINEAGE_TAGS = {
     commit: 'ml-gitops.commit',
@@ -73240,8 +73242,8 @@ const RESERVED_TAG_PREFIX = 'ml-gitops.';
 function metricTag(metric) {
     return `${METRIC_TAG_PREFIX}${metric}`;
 }
-function isRolledBack(tags) {
-    return tags[ROLLED_BACK_TAG]?.trim().toLowerCase() === ROLLED_BACK_VALUE;
+function tags_isRolledBack(tags) {
+    return tags[tags_ROLLED_BACK_TAG]?.trim().toLowerCase() === tags_ROLLED_BACK_VALUE;
 }
 /**
  * The metrics held in `metric.<key>` tags: every such tag whose value is a finite number. Other values are ignored,
@@ -73294,126 +73296,146 @@ class FileRegistry {
         return versionFile(this.#root, name, version);
     }
     async ensureModel(name, description) {
-        checkName(name);
-        const dir = modelDir(this.#root, name);
-        await (0,promises_.mkdir)(external_node_path_default().join(dir, VERSIONS_DIR), { recursive: true });
-        await this.#locked(name, async (assertHeld) => {
-            if ((await readJson(external_node_path_default().join(dir, MODEL_FILE), modelFileSchema)) !== undefined)
-                return;
-            assertHeld();
-            await writeAtomic(external_node_path_default().join(dir, MODEL_FILE), modelFileText({ name, description: emptyToUndefined(description), createdAt: this.#now().toISOString() }));
+        return this.#guard(async () => {
+            checkName(name);
+            const dir = modelDir(this.#root, name);
+            await (0,promises_.mkdir)(external_node_path_default().join(dir, VERSIONS_DIR), { recursive: true });
+            await this.#locked(name, async (assertHeld) => {
+                if ((await readJson(external_node_path_default().join(dir, MODEL_FILE), modelFileSchema)) !== undefined)
+                    return;
+                assertHeld();
+                await writeAtomic(external_node_path_default().join(dir, MODEL_FILE), modelFileText({ name, description: emptyToUndefined(description), createdAt: this.#now().toISOString() }));
+            });
         });
     }
     async getVersion(name, version) {
-        if (modelNameProblem(name) !== undefined || !/^[1-9]\d*$/.test(version))
-            return undefined;
-        const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
-        return file === undefined ? undefined : toModelVersion(file, await this.#aliases(name));
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined || !/^[1-9]\d*$/.test(version))
+                return undefined;
+            const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
+            return file === undefined ? undefined : toModelVersion(file, await this.#aliases(name));
+        });
     }
     async listVersions(name) {
-        if (modelNameProblem(name) !== undefined)
-            return [];
-        const [files, aliases] = await Promise.all([this.#versionFiles(name), this.#aliases(name)]);
-        return files.map((file) => toModelVersion(file, aliases));
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined)
+                return [];
+            const [files, aliases] = await Promise.all([this.#versionFiles(name), this.#aliases(name)]);
+            return files.map((file) => toModelVersion(file, aliases));
+        });
     }
     async findVersionByTag(name, tag, value) {
-        if (modelNameProblem(name) !== undefined)
-            return undefined;
-        // Oldest first, as MLflow's implementation does (the lock keeps a tag value on one version anyway).
-        const found = (await this.#versionFiles(name)).findLast((file) => file.tags[tag] === value);
-        return found === undefined ? undefined : toModelVersion(found, await this.#aliases(name));
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined)
+                return undefined;
+            // Oldest first, as MLflow's implementation does (the lock keeps a tag value on one version anyway).
+            const found = (await this.#versionFiles(name)).findLast((file) => file.tags[tag] === value);
+            return found === undefined ? undefined : toModelVersion(found, await this.#aliases(name));
+        });
     }
     async createVersion(request) {
-        const { name } = request;
-        checkName(name);
-        await this.#requireModel(name);
-        return this.#locked(name, async (assertHeld) => {
-            const files = await this.#versionFiles(name);
-            const { tag, value } = request.idempotencyKey;
-            const existing = files.findLast((file) => file.tags[tag] === value);
-            if (existing !== undefined)
-                return { version: toModelVersion(existing, await this.#aliases(name)), created: false };
-            const number = (files[0]?.version ?? 0) + 1;
-            const now = this.#now().toISOString();
-            const tags = { ...request.tags, [tag]: value };
-            const file = {
-                name,
-                version: number,
-                source: request.source,
-                runId: emptyToUndefined(request.runId),
-                modelId: emptyToUndefined(request.modelId),
-                runLink: emptyToUndefined(request.runLink),
-                description: emptyToUndefined(request.description),
-                status: 'READY',
-                statusMessage: undefined,
-                createdAt: now,
-                updatedAt: now,
-                tags,
-                metrics: metricsFromTags(tags),
-            };
-            assertHeld();
-            await writeAtomic(versionFile(this.#root, name, number), versionFileText(file));
-            return { version: toModelVersion(file, await this.#aliases(name)), created: true };
+        return this.#guard(async () => {
+            const { name } = request;
+            checkName(name);
+            await this.#requireModel(name);
+            return this.#locked(name, async (assertHeld) => {
+                const files = await this.#versionFiles(name);
+                const { tag, value } = request.idempotencyKey;
+                const existing = files.findLast((file) => file.tags[tag] === value);
+                if (existing !== undefined)
+                    return { version: toModelVersion(existing, await this.#aliases(name)), created: false };
+                const number = (files[0]?.version ?? 0) + 1;
+                const now = this.#now().toISOString();
+                const tags = { ...request.tags, [tag]: value };
+                const file = {
+                    name,
+                    version: number,
+                    source: request.source,
+                    runId: emptyToUndefined(request.runId),
+                    modelId: emptyToUndefined(request.modelId),
+                    runLink: emptyToUndefined(request.runLink),
+                    description: emptyToUndefined(request.description),
+                    status: 'READY',
+                    statusMessage: undefined,
+                    createdAt: now,
+                    updatedAt: now,
+                    tags,
+                    metrics: metricsFromTags(tags),
+                };
+                assertHeld();
+                await writeAtomic(versionFile(this.#root, name, number), versionFileText(file));
+                return { version: toModelVersion(file, await this.#aliases(name)), created: true };
+            });
         });
     }
     async setTags(name, version, tags) {
-        checkName(name);
-        await this.#requireVersion(name, version);
-        await this.#locked(name, async (assertHeld) => {
-            const file = await this.#requireVersion(name, version);
-            const merged = { ...file.tags, ...tags };
-            const updated = {
-                ...file,
-                tags: merged,
-                metrics: { ...file.metrics, ...metricsFromTags(merged) },
-                updatedAt: this.#now().toISOString(),
-            };
-            assertHeld();
-            await writeAtomic(versionFile(this.#root, name, file.version), versionFileText(updated));
+        return this.#guard(async () => {
+            checkName(name);
+            await this.#requireVersion(name, version);
+            await this.#locked(name, async (assertHeld) => {
+                const file = await this.#requireVersion(name, version);
+                const merged = { ...file.tags, ...tags };
+                const updated = {
+                    ...file,
+                    tags: merged,
+                    metrics: { ...file.metrics, ...metricsFromTags(merged) },
+                    updatedAt: this.#now().toISOString(),
+                };
+                assertHeld();
+                await writeAtomic(versionFile(this.#root, name, file.version), versionFileText(updated));
+            });
         });
     }
     async setAlias(name, alias, version) {
-        checkName(name);
-        const problem = aliasNameProblem(alias);
-        if (problem !== undefined)
-            throw new errors/* UserError */.yo(`Alias ${JSON.stringify(alias)} ${problem}.`);
-        await this.#requireVersion(name, version);
-        await this.#locked(name, async (assertHeld) => {
-            const file = await this.#requireVersion(name, version);
-            const aliases = await this.#aliases(name);
-            if (aliases[alias] === file.version)
-                return;
-            assertHeld();
-            await writeAtomic(this.#aliasesPath(name), aliasesFileText({ ...aliases, [alias]: file.version }));
+        return this.#guard(async () => {
+            checkName(name);
+            const problem = aliasNameProblem(alias);
+            if (problem !== undefined)
+                throw new errors/* UserError */.yo(`Alias ${JSON.stringify(alias)} ${problem}.`);
+            await this.#requireVersion(name, version);
+            await this.#locked(name, async (assertHeld) => {
+                const file = await this.#requireVersion(name, version);
+                const aliases = await this.#aliases(name);
+                if (aliases[alias] === file.version)
+                    return;
+                assertHeld();
+                await writeAtomic(this.#aliasesPath(name), aliasesFileText({ ...aliases, [alias]: file.version }));
+            });
         });
     }
     async getAlias(name, alias) {
-        if (modelNameProblem(name) !== undefined)
-            return undefined;
-        const aliases = await this.#aliases(name);
-        const version = aliases[alias];
-        if (version === undefined)
-            return undefined;
-        const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
-        return file === undefined ? undefined : toModelVersion(file, aliases);
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined)
+                return undefined;
+            const aliases = await this.#aliases(name);
+            const version = aliases[alias];
+            if (version === undefined)
+                return undefined;
+            const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
+            return file === undefined ? undefined : toModelVersion(file, aliases);
+        });
     }
     async deleteAlias(name, alias) {
-        if (modelNameProblem(name) !== undefined || (await this.#aliases(name))[alias] === undefined)
-            return;
-        await this.#locked(name, async (assertHeld) => {
-            const aliases = await this.#aliases(name);
-            if (aliases[alias] === undefined)
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined || (await this.#aliases(name))[alias] === undefined)
                 return;
-            const rest = Object.fromEntries(Object.entries(aliases).filter(([key]) => key !== alias));
-            assertHeld();
-            await writeAtomic(this.#aliasesPath(name), aliasesFileText(rest));
+            await this.#locked(name, async (assertHeld) => {
+                const aliases = await this.#aliases(name);
+                if (aliases[alias] === undefined)
+                    return;
+                const rest = Object.fromEntries(Object.entries(aliases).filter(([key]) => key !== alias));
+                assertHeld();
+                await writeAtomic(this.#aliasesPath(name), aliasesFileText(rest));
+            });
         });
     }
     /** The version's `metrics` field, overlaid with its numeric `metric.<key>` tags (the same rule as MLflow's run metrics). */
     async getVersionMetrics(name, version) {
-        checkName(name);
-        const file = await this.#requireVersion(name, version);
-        return { ...file.metrics, ...metricsFromTags(file.tags) };
+        return this.#guard(async () => {
+            checkName(name);
+            const file = await this.#requireVersion(name, version);
+            return { ...file.metrics, ...metricsFromTags(file.tags) };
+        });
     }
     versionUrl() {
         return undefined;
@@ -73423,6 +73445,18 @@ class FileRegistry {
     async #locked(name, critical) {
         const dir = modelDir(this.#root, name);
         return withLock(external_node_path_default().join(dir, LOCK_DIR), { description: `model "${name}" in the file registry ${this.#root}` }, critical);
+    }
+    /**
+     * Runs one public operation, turning the file-system errors a user fixes by choosing another directory (a file in
+     * the way, no permission, a read-only mount) into one sentence naming the directory and the input.
+     */
+    async #guard(operation) {
+        try {
+            return await operation();
+        }
+        catch (error) {
+            throw await fileSystemError(error, this.#root);
+        }
     }
     #aliasesPath(name) {
         return external_node_path_default().join(modelDir(this.#root, name), ALIASES_FILE);
@@ -73505,9 +73539,57 @@ async function writeAtomic(file, text) {
     await (0,promises_.mkdir)(external_node_path_default().dirname(file), { recursive: true });
     await lib_default()(file, text, { encoding: 'utf8', fsync: true });
 }
+/** Errors of a registry directory the run cannot use, which the user fixes by choosing another place. */
+const UNUSABLE = {
+    EACCES: 'is not writable by this run (permission denied)',
+    EPERM: 'is not writable by this run (operation not permitted)',
+    EROFS: 'is on a read-only file system',
+    EISDIR: 'holds a directory where a registry file belongs',
+};
+/**
+ * A file-system failure as a UserError naming the registry directory and `registry-uri`, or the error itself when it
+ * is something else (a bug, or already a UserError such as a lost lock).
+ */
+async function fileSystemError(error, root) {
+    if (error instanceof errors/* UserError */.yo)
+        return error;
+    const { code, path: where } = (error ?? {});
+    const fix = `set ${(0,errors/* inputRef */.io)('registry-uri')} to a directory this run can write to`;
+    if (code === 'ENOTDIR' || code === 'EEXIST') {
+        const blocker = where === undefined ? undefined : await fileInTheWay(external_node_path_default().resolve(where));
+        if (blocker === undefined && code === 'EEXIST')
+            return error;
+        const what = blocker === undefined || blocker === root
+            ? `${root} is a file, not a directory`
+            : isInside(blocker, root)
+                ? `${root} holds a file where a directory belongs (${blocker})`
+                : `${root} is below ${blocker}, which is a file, not a directory`;
+        return new errors/* UserError */.yo(`The file registry cannot be used: ${what}; ${fix}.`, { input: 'registry-uri', cause: error });
+    }
+    const problem = code === undefined ? undefined : UNUSABLE[code];
+    if (problem === undefined)
+        return error;
+    const detail = where !== undefined && external_node_path_default().resolve(where) !== root ? ` (${where})` : '';
+    return new errors/* UserError */.yo(`The file registry ${root} ${problem}${detail}; ${fix}.`, { input: 'registry-uri', cause: error });
+}
+/** The nearest existing ancestor of `target` (itself included) when it is not a directory. */
+async function fileInTheWay(target) {
+    for (let current = target;; current = external_node_path_default().dirname(current)) {
+        try {
+            return (await (0,promises_.stat)(current)).isDirectory() ? undefined : current;
+        }
+        catch (error) {
+            const code = error.code;
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || external_node_path_default().dirname(current) === current)
+                return undefined;
+        }
+    }
+}
+function isInside(file, directory) {
+    const relative = external_node_path_default().relative(directory, file);
+    return relative !== '' && !relative.startsWith('..') && !external_node_path_default().isAbsolute(relative);
+}
 
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./src/lib/http/errors.ts
@@ -74359,8 +74441,13 @@ const API_PATH = 'api/2.0/mlflow/';
 const PAGE_SIZE = 1000;
 /** Search-then-create rounds after an unknown outcome; each round's create has its own retries. */
 const MAX_CREATE_ROUNDS = 5;
-const CREDENTIAL_HINT = 'set the registry-token input (or MLFLOW_TRACKING_TOKEN), or registry-username and registry-password ' +
+const CREDENTIAL_HINT = `set ${(0,errors/* inputRef */.io)('registry-token')} (or MLFLOW_TRACKING_TOKEN), or ${(0,errors/* inputRef */.io)('registry-username')} and ${(0,errors/* inputRef */.io)('registry-password')} ` +
     '(or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)';
+const CHECK_URI = `check ${(0,errors/* inputRef */.io)('registry-uri')} (or MLFLOW_TRACKING_URI)`;
+/** An answer that is a web page rather than MLflow's JSON: the URL points at a UI, a proxy or a wrong path prefix. */
+function isHtmlAnswer(error) {
+    return error.contentType === 'text/html' || (typeof error.body === 'string' && /^\s*<(!doctype|html)/i.test(error.body));
+}
 /** Headers for the credentials; the values never go anywhere else. */
 function authHeaders(auth) {
     if (auth === undefined)
@@ -74375,10 +74462,10 @@ function parseTrackingUri(trackingUri) {
         url = new URL(trackingUri);
     }
     catch {
-        throw new errors/* UserError */.yo('The MLflow registry URI is not a valid URL; set registry-uri (or MLFLOW_TRACKING_URI) to http(s)://host:port of the MLflow server.', { input: 'registry-uri' });
+        throw new errors/* UserError */.yo(`The MLflow registry URI is not a valid URL; set ${(0,errors/* inputRef */.io)('registry-uri')} (or MLFLOW_TRACKING_URI) to http(s)://host:port of the MLflow server.`, { input: 'registry-uri' });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors/* UserError */.yo(`The MLflow registry URI ${redactUrl(url)} must start with http:// or https://; set registry-uri (or MLFLOW_TRACKING_URI) accordingly.`, { input: 'registry-uri' });
+        throw new errors/* UserError */.yo(`The MLflow registry URI ${redactUrl(url)} must start with http:// or https://; set ${(0,errors/* inputRef */.io)('registry-uri')} (or MLFLOW_TRACKING_URI) accordingly.`, { input: 'registry-uri' });
     }
     // user:password@host is how some people write MLflow URIs; turn it into Basic auth and keep it out of every URL.
     const auth = url.username === '' ? undefined : { kind: 'basic', username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
@@ -74417,10 +74504,25 @@ function createMlflowRegistry(options) {
         if (error instanceof errors/* UserError */.yo)
             return error;
         if (error instanceof errors_NetworkError) {
-            return new errors/* UserError */.yo(`Could not reach the MLflow server at ${location} while ${doing} (${error.reason}); check registry-uri (or MLFLOW_TRACKING_URI) and that the server is running.`, { input: 'registry-uri', cause: error });
+            if (error.isTimeout) {
+                return new errors/* UserError */.yo(`The MLflow server at ${location} did not answer while ${doing}: ${error.reason}; ${CHECK_URI} and that the server is up and not overloaded.`, { input: 'registry-uri', cause: error });
+            }
+            return new errors/* UserError */.yo(`Could not reach the MLflow server at ${location} while ${doing} (${error.reason}); ${CHECK_URI} and that the server is running.`, { input: 'registry-uri', cause: error });
+        }
+        if (error instanceof errors_NotJsonError) {
+            const what = error.isHtml ? 'a web page' : `${error.contentType ?? 'a body without a content type'}, not JSON`;
+            return new errors/* UserError */.yo(`There is no MLflow API at ${location}: it answered ${what} (HTTP ${error.status}) while ${doing}; ${CHECK_URI}: it must be the tracking server's base URL, without the UI's path or a login page in front.`, { input: 'registry-uri', cause: error });
+        }
+        // A web page, or a 404 without MLflow's error body: not the API (a wrong path prefix, the UI's URL, a proxy).
+        const notTheApi = error instanceof errors_HttpError &&
+            error.status !== 401 &&
+            error.status !== 403 &&
+            (isHtmlAnswer(error) || (error.status === 404 && mlflowError(error.body).code === undefined));
+        if (notTheApi) {
+            return new errors/* UserError */.yo(`There is no MLflow API at ${location}: it answered HTTP ${error.status}${isHtmlAnswer(error) ? ' with a web page' : ''} while ${doing}; ${CHECK_URI}: it must be the tracking server's base URL (a wrong path prefix answers 404).`, { input: 'registry-uri', cause: error });
         }
         if (error instanceof errors_HttpError) {
-            const { code, message } = mlflowError(error.body);
+            const { code, message } = isHtmlAnswer(error) ? { code: undefined, message: undefined } : mlflowError(error.body);
             const detail = [code, message].filter((part) => part !== undefined).join(': ') || `HTTP ${error.status}`;
             if (error.status === 401 || code === 'UNAUTHENTICATED') {
                 return new errors/* UserError */.yo(`The MLflow server at ${location} rejected the credentials while ${doing} (${detail}); ${CREDENTIAL_HINT}.`, {
@@ -74437,7 +74539,7 @@ function createMlflowRegistry(options) {
     }
     async function call(request, doing) {
         try {
-            return await http.request(request);
+            return (await http.send(request)).body;
         }
         catch (error) {
             throw toUserError(error, doing);
@@ -74446,7 +74548,7 @@ function createMlflowRegistry(options) {
     /** Like `call`, but a missing resource (any of `absentCodes`) is `undefined` instead of an error. */
     async function callOrAbsent(request, doing, absentCodes) {
         try {
-            return await http.request(request);
+            return (await http.send(request)).body;
         }
         catch (error) {
             if (error instanceof errors_HttpError) {
@@ -74502,7 +74604,7 @@ function createMlflowRegistry(options) {
             if (existing !== undefined)
                 return { version: existing, created: round > 0 };
             try {
-                const answer = await http.request({
+                const { body: answer } = await http.send({
                     method: 'POST',
                     path: 'model-versions/create',
                     body,
@@ -74541,7 +74643,7 @@ function createMlflowRegistry(options) {
         async ensureModel(name, description) {
             try {
                 // Repeating a create is harmless here: the second one answers RESOURCE_ALREADY_EXISTS, which is success.
-                await http.request({
+                await http.send({
                     method: 'POST',
                     path: 'registered-models/create',
                     body: { name, description },
@@ -74609,11 +74711,92 @@ function createMlflowRegistry(options) {
     };
 }
 
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/lib/registry/target.ts
+/**
+ * Which registry a command was pointed at, decided from the registry inputs alone: MLflow for `http(s)://` URLs, the
+ * embedded file registry for `file://` URIs and directory paths, and `.ml-gitops/registry` of the workspace when no
+ * URI is given. The environment fallbacks (`MLFLOW_TRACKING_URI`, `MLFLOW_TRACKING_TOKEN`, ...) are declared on the
+ * inputs and applied by `parseInputs`, so nothing here reads the environment.
+ */
+
+
+
+
+
+const ACCEPTED_FORMS = 'an http(s):// MLflow tracking server URL, a file://<dir> URI, or a directory path relative to the workspace';
+/** MLflow tracking URIs that name a hosted service rather than a location (the Databricks workspace registries). */
+const SERVICE_WORDS = new Set(['databricks', 'databricks-uc']);
+/**
+ * Why `uri` cannot name a registry (the rest of a sentence that starts with the value's origin), or undefined when
+ * it can. The `registry-uri` input runs it while parsing, so the message names the input or the variable it came from.
+ */
+function registryUriProblem(uri) {
+    if (/^https?:\/\//i.test(uri)) {
+        return URL.canParse(uri) ? undefined : `is not a valid URL; use ${ACCEPTED_FORMS}`;
+    }
+    if (/^file:/i.test(uri))
+        return undefined;
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1];
+    const isWindowsDrive = /^[a-z]:[\\/]/i.test(uri);
+    if ((scheme !== undefined && !isWindowsDrive) || SERVICE_WORDS.has(uri.toLowerCase())) {
+        const named = scheme === undefined ? `"${uri}"` : `"${scheme}:"`;
+        return `names a registry ml-gitops does not support (${named}); use ${ACCEPTED_FORMS}`;
+    }
+    return undefined;
+}
+/** Decides which registry the options name, without opening it; credentials are masked here. */
+function resolveRegistryTarget(options) {
+    const uri = (0,lib_text/* nonEmpty */.hq)(options.uri) ?? DEFAULT_FILE_REGISTRY_DIR;
+    const problem = registryUriProblem(uri);
+    if (problem !== undefined) {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('registry-uri')} ${JSON.stringify(uri)} ${problem}.`, { input: 'registry-uri' });
+    }
+    if (/^https?:\/\//i.test(uri)) {
+        const url = new URL(uri);
+        if (url.username !== '' || url.password !== '') {
+            if (url.password !== '')
+                options.setSecret(decodeURIComponent(url.password));
+            throw new errors/* UserError */.yo(`The registry URI (${(0,errors/* inputRef */.io)('registry-uri')} or MLFLOW_TRACKING_URI) must not carry credentials: pass them with ${(0,errors/* inputRef */.io)('registry-username')} and ${(0,errors/* inputRef */.io)('registry-password')}, or ${(0,errors/* inputRef */.io)('registry-token')}, instead.`, { input: 'registry-uri' });
+        }
+        return { kind: 'mlflow', trackingUri: url.toString().replace(/\/+$/, ''), auth: resolveAuth(options) };
+    }
+    if (/^file:/i.test(uri)) {
+        const directory = /^file:\/\/(localhost)?\//i.test(uri)
+            ? (0,external_node_url_.fileURLToPath)(uri.replace(/^file:\/\/localhost\//i, 'file:///'))
+            : external_node_path_default().resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
+        return { kind: 'file', directory };
+    }
+    return { kind: 'file', directory: external_node_path_default().resolve(options.workspace, uri) };
+}
+/** The credentials the inputs give; a token wins over a user name and password. */
+function resolveAuth(options) {
+    const token = (0,lib_text/* nonEmpty */.hq)(options.token);
+    const username = (0,lib_text/* nonEmpty */.hq)(options.username);
+    const password = (0,lib_text/* nonEmpty */.hq)(options.password);
+    if (token !== undefined)
+        options.setSecret(token);
+    if (password !== undefined)
+        options.setSecret(password);
+    if (token !== undefined)
+        return { kind: 'bearer', token };
+    if (username === undefined && password === undefined)
+        return undefined;
+    if (username === undefined || password === undefined) {
+        // Commands declare REGISTRY_RULES, so parseInputs refuses this first; a caller that did not still gets a sentence.
+        const missing = username === undefined ? 'registry-username' : 'registry-password';
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(missing === 'registry-username' ? 'registry-password' : 'registry-username')} is set but ${(0,errors/* inputRef */.io)(missing)} is not; set both, or use ${(0,errors/* inputRef */.io)('registry-token')}.`, { input: missing });
+    }
+    options.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
+    return { kind: 'basic', username, password };
+}
+
 ;// CONCATENATED MODULE: ./src/lib/registry/index.ts
 /**
- * Opens the model registry a command was pointed at: MLflow for `http(s)://` URLs, the embedded file registry for
- * `file://` URIs and directory paths. The URI defaults to `$MLFLOW_TRACKING_URI`, then to the file registry in
- * `.ml-gitops/registry` of the workspace, so a repository without MLflow works out of the box.
+ * Opens the model registry a command was pointed at (see `target.ts` for how the inputs name it): MLflow for
+ * `http(s)://` URLs, the embedded file registry for `file://` URIs and directory paths, so a repository without MLflow
+ * works out of the box.
  */
 
 
@@ -74624,69 +74807,7 @@ function createMlflowRegistry(options) {
 
 
 
-const ACCEPTED_FORMS = 'an http(s):// MLflow tracking server URL, a file://<dir> URI, or a directory path relative to the workspace';
-/** MLflow tracking URIs that name a hosted service rather than a location (the Databricks workspace registries). */
-const SERVICE_WORDS = new Set(['databricks', 'databricks-uc']);
-/** Decides which registry the options name, without opening it; credentials are masked here. */
-function resolveRegistryTarget(options) {
-    const fromInput = nonEmpty(options.uri);
-    const fromEnv = nonEmpty(options.env.MLFLOW_TRACKING_URI);
-    const uri = fromInput ?? fromEnv ?? DEFAULT_FILE_REGISTRY_DIR;
-    const origin = fromInput !== undefined ? 'Input "registry-uri"' : 'MLFLOW_TRACKING_URI (used because input "registry-uri" is empty)';
-    if (/^https?:\/\//i.test(uri)) {
-        let url;
-        try {
-            url = new URL(uri);
-        }
-        catch {
-            throw new errors/* UserError */.yo(`${origin} ${JSON.stringify(uri)} is not a valid URL: use ${ACCEPTED_FORMS}.`, { input: 'registry-uri' });
-        }
-        if (url.username !== '' || url.password !== '') {
-            if (url.password !== '')
-                options.setSecret(decodeURIComponent(url.password));
-            throw new errors/* UserError */.yo(`${origin} must not carry credentials in the URL: pass them with the inputs "registry-username" and "registry-password" (or "registry-token"), or MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN).`, { input: 'registry-uri' });
-        }
-        return { kind: 'mlflow', trackingUri: url.toString().replace(/\/+$/, ''), auth: resolveAuth(options) };
-    }
-    if (/^file:/i.test(uri)) {
-        const directory = /^file:\/\/(localhost)?\//i.test(uri)
-            ? (0,external_node_url_.fileURLToPath)(uri.replace(/^file:\/\/localhost\//i, 'file:///'))
-            : external_node_path_default().resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
-        return { kind: 'file', directory };
-    }
-    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1];
-    const isWindowsDrive = /^[a-z]:[\\/]/i.test(uri);
-    if ((scheme !== undefined && !isWindowsDrive) || SERVICE_WORDS.has(uri.toLowerCase())) {
-        const named = scheme === undefined ? `"${uri}"` : `"${scheme}:"`;
-        throw new errors/* UserError */.yo(`${origin} ${JSON.stringify(uri)} names a registry ml-gitops does not support (${named}): use ${ACCEPTED_FORMS}.`, { input: 'registry-uri' });
-    }
-    return { kind: 'file', directory: external_node_path_default().resolve(options.workspace, uri) };
-}
-/** Credentials from the inputs, else from the MLflow environment variables; a token wins over a user name. */
-function resolveAuth(options) {
-    const token = nonEmpty(options.token) ?? nonEmpty(options.env.MLFLOW_TRACKING_TOKEN);
-    const inputUser = nonEmpty(options.username);
-    const inputPassword = nonEmpty(options.password);
-    const fromInputs = inputUser !== undefined || inputPassword !== undefined;
-    const username = fromInputs ? inputUser : nonEmpty(options.env.MLFLOW_TRACKING_USERNAME);
-    const password = fromInputs ? inputPassword : nonEmpty(options.env.MLFLOW_TRACKING_PASSWORD);
-    if (token !== undefined)
-        options.setSecret(token);
-    if (password !== undefined)
-        options.setSecret(password);
-    if (token !== undefined)
-        return { kind: 'bearer', token };
-    if (username === undefined && password === undefined)
-        return undefined;
-    if (username === undefined || password === undefined) {
-        const [missing, given] = username === undefined ? ['user name', 'password'] : ['password', 'user name'];
-        throw new errors/* UserError */.yo(fromInputs
-            ? `The registry ${given} is set but its ${missing} is not: set both inputs "registry-username" and "registry-password" (or use "registry-token").`
-            : `MLFLOW_TRACKING_${given === 'password' ? 'PASSWORD' : 'USERNAME'} is set but MLFLOW_TRACKING_${missing === 'password' ? 'PASSWORD' : 'USERNAME'} is not: set both, or pass the inputs "registry-username" and "registry-password" (or "registry-token").`, { input: username === undefined ? 'registry-username' : 'registry-password' });
-    }
-    options.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
-    return { kind: 'basic', username, password };
-}
+
 /** Opens the registry the options name (see `resolveRegistryTarget`). */
 function openRegistry(options) {
     const target = resolveRegistryTarget(options);
@@ -74710,7 +74831,7 @@ function openRegistry(options) {
  */
 function mlflowClientTuning(env) {
     const read = (name, integer, min) => {
-        const raw = nonEmpty(env[name]);
+        const raw = (0,lib_text/* nonEmpty */.hq)(env[name]);
         if (raw === undefined)
             return undefined;
         const value = Number(raw);
@@ -74731,27 +74852,41 @@ function mlflowClientTuning(env) {
         ...(timeoutSeconds !== undefined ? { requestTimeoutMs: timeoutSeconds * 1000 } : {}),
     };
 }
-function nonEmpty(value) {
-    const trimmed = value?.trim();
-    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
-}
 
 ;// CONCATENATED MODULE: ./src/lib/registry/inputs.ts
 /**
  * The registry inputs every command that talks to a registry shares (evaluate-model's champion, register-model, and
- * the promotion and rollback commands), declared once so their names, defaults and docs cannot drift apart.
+ * the promotion and rollback commands), declared once so their names, defaults, environment fallbacks and docs cannot
+ * drift apart. Commands spread `REGISTRY_INPUTS` into their inputs and `REGISTRY_RULES` into their rules.
  */
 
 
+
+const registryUri = (0,command/* text */.Qq)({
+    description: 'Where the registry is: an MLflow tracking server (http(s)://host:port), or a file registry (file://<dir> or a directory relative to the workspace).',
+    // No `default`: the runner would fill it in and hide MLFLOW_TRACKING_URI; the file registry is the lib's fallback.
+    defaultDescription: `\`${DEFAULT_FILE_REGISTRY_DIR}\` (a file registry in the workspace)`,
+    env: ['MLFLOW_TRACKING_URI'],
+});
 const REGISTRY_INPUTS = {
-    'registry-uri': (0,command/* text */.Qq)({
-        description: 'Where the registry is: an MLflow tracking server (http(s)://host:port), or a file registry (file://<dir> or a directory relative to the workspace).',
-        defaultDescription: `\`$MLFLOW_TRACKING_URI\`, else \`${DEFAULT_FILE_REGISTRY_DIR}\``,
-    }),
-    'registry-token': (0,command/* secret */.rJ)({ description: 'Bearer token for MLflow.', defaultDescription: '`$MLFLOW_TRACKING_TOKEN`' }),
-    'registry-username': (0,command/* text */.Qq)({ description: 'User name for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_USERNAME`' }),
-    'registry-password': (0,command/* secret */.rJ)({ description: 'Password for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_PASSWORD`' }),
+    'registry-uri': {
+        ...registryUri,
+        // Checked while parsing, so the message names where the value came from (the input or MLFLOW_TRACKING_URI).
+        parse: (raw) => {
+            const problem = registryUriProblem(raw);
+            if (problem !== undefined)
+                throw new Error(problem);
+            return registryUri.parse(raw);
+        },
+    },
+    'registry-token': (0,command/* secret */.rJ)({ description: 'Bearer token for MLflow.', env: ['MLFLOW_TRACKING_TOKEN'] }),
+    'registry-username': (0,command/* text */.Qq)({ description: 'User name for MLflow Basic auth.', env: ['MLFLOW_TRACKING_USERNAME'] }),
+    'registry-password': (0,command/* secret */.rJ)({ description: 'Password for MLflow Basic auth.', env: ['MLFLOW_TRACKING_PASSWORD'] }),
 };
+/** Rules across the registry inputs: Basic auth needs both halves. */
+const REGISTRY_RULES = [
+    { kind: 'together', inputs: ['registry-username', 'registry-password'], reason: 'MLflow Basic auth needs both' },
+];
 /** The options `openRegistry` takes, from the shared inputs and the run context. */
 function inputs_registryOptions(inputs, context) {
     return {
@@ -75038,10 +75173,265 @@ function rulesTable(report) {
     ]));
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/lib/text.ts
-var lib_text = __nccwpck_require__(9112);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/lib/secrets.ts
+/** Masking of credentials in text that leaves the process (CLI output, git messages). */
+/** `text` with every occurrence of each secret replaced by `***`. Empty values are skipped. */
+function maskSecrets(text, secrets) {
+    let masked = text;
+    for (const secret of secrets)
+        if (secret !== '')
+            masked = masked.split(secret).join('***');
+    return masked;
+}
+
+;// CONCATENATED MODULE: ./src/lib/git.ts
+/**
+ * A small client for the `git` binary. Every call passes an argument array to `execFile` (no shell), runs with a
+ * fixed locale (so the messages we classify are English) and with terminal prompts disabled (so a missing credential
+ * fails instead of hanging the job). Credentials never travel in URLs or arguments: an HTTP header is handed to git
+ * through `GIT_CONFIG_*` environment variables and every message that leaves this module is scrubbed of it.
+ */
+
+
+
+/** A git invocation that failed in a way the caller did not expect. The message is already scrubbed of secrets. */
+class GitError extends Error {
+    name = 'GitError';
+    args;
+    exitCode;
+    stderr;
+    constructor(args, exitCode, stderr) {
+        super(`git ${args.join(' ')} exited with ${exitCode}: ${firstLines(stderr, 3)}`);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+    }
+}
+const MAX_BUFFER = 64 * 1024 * 1024;
+class GitClient {
+    cwd;
+    #env;
+    #secrets;
+    constructor(options) {
+        this.cwd = options.cwd;
+        const env = {};
+        for (const [key, value] of Object.entries(options.env))
+            if (value !== undefined)
+                env[key] = value;
+        env.LC_ALL = 'C';
+        env.LANGUAGE = 'C';
+        env.GIT_TERMINAL_PROMPT = '0';
+        if (options.identity) {
+            env.GIT_AUTHOR_NAME = options.identity.name;
+            env.GIT_AUTHOR_EMAIL = options.identity.email;
+            env.GIT_COMMITTER_NAME = options.identity.name;
+            env.GIT_COMMITTER_EMAIL = options.identity.email;
+        }
+        this.#secrets = [];
+        if (options.authHeader) {
+            // Passed as configuration through the environment, so it appears in no process listing or argument.
+            const count = Number(env.GIT_CONFIG_COUNT ?? '0');
+            env.GIT_CONFIG_COUNT = String(count + 1);
+            env[`GIT_CONFIG_KEY_${count}`] = 'http.extraheader';
+            env[`GIT_CONFIG_VALUE_${count}`] = options.authHeader;
+            this.#secrets.push(options.authHeader);
+            const token = options.authHeader.split(/\s+/).at(-1);
+            if (token && token.length >= 8)
+                this.#secrets.push(token);
+        }
+        this.#env = env;
+    }
+    /** Runs git; resolves with the result whatever the exit code. */
+    run(args, options = {}) {
+        return new Promise((resolve, reject) => {
+            const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, { cwd: this.cwd, env: this.#env, maxBuffer: MAX_BUFFER, encoding: 'utf8' }, (error, stdout, stderr) => {
+                if (error && typeof error.code !== 'number') {
+                    const reason = error.code === 'ENOENT' ? 'the git executable was not found on PATH' : this.scrub(error.message);
+                    reject(new errors/* UserError */.yo(`Could not run git in ${this.cwd}: ${reason}.`, { cause: error }));
+                    return;
+                }
+                const exitCode = error && typeof error.code === 'number' ? error.code : 0;
+                resolve({ stdout: this.scrub(stdout), stderr: this.scrub(stderr), exitCode });
+            });
+            if (options.input !== undefined)
+                child.stdin?.end(options.input);
+        });
+    }
+    /** Runs git and returns its stdout; throws a GitError on a non-zero exit. */
+    async exec(args, options = {}) {
+        const result = await this.run(args, options);
+        if (result.exitCode !== 0)
+            throw new GitError(args, result.exitCode, result.stderr || result.stdout);
+        return result.stdout;
+    }
+    /** Removes credentials (the auth header, its token, userinfo in URLs) from text that may be shown. */
+    scrub(text) {
+        const scrubbed = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+        return maskSecrets(scrubbed, this.#secrets);
+    }
+    // -------------------------------------------------------------------------------------------------------------
+    // Reading
+    // -------------------------------------------------------------------------------------------------------------
+    /** The top directory of the working tree, or undefined when `cwd` is not inside a git work tree. */
+    async topLevel() {
+        const result = await this.run(['rev-parse', '--show-toplevel']);
+        return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    }
+    /** The checked-out branch's short name, or undefined on a detached HEAD. */
+    async currentBranch() {
+        const result = await this.run(['symbolic-ref', '--quiet', '--short', 'HEAD']);
+        return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    }
+    /** The full object name of `rev`; throws when it does not resolve. */
+    async revParse(rev) {
+        return (await this.exec(['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();
+    }
+    /** The full object name of `rev`, or undefined when it does not resolve (e.g. HEAD of an empty repository). */
+    async tryRevParse(rev) {
+        const result = await this.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
+        return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    }
+    /** The remote URL configured for `remote`, or undefined when `remote` is not a configured remote name. */
+    async remoteUrl(remote) {
+        const result = await this.run(['config', '--get', `remote.${remote}.url`]);
+        return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    }
+    /** Porcelain status, optionally limited to `paths`; untracked files included. */
+    async status(paths = []) {
+        const out = await this.exec(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...paths]);
+        const entries = [];
+        const fields = out.split('\0');
+        for (let i = 0; i < fields.length; i++) {
+            const field = fields[i];
+            if (!field)
+                continue;
+            const code = field.slice(0, 2);
+            entries.push({ code, path: field.slice(3) });
+            // Renames and copies are followed by their source path in the next field.
+            if (code.startsWith('R') || code.startsWith('C'))
+                i++;
+        }
+        return entries;
+    }
+    /** True when `ancestor` is reachable from `descendant`. */
+    async isAncestor(ancestor, descendant) {
+        const result = await this.run(['merge-base', '--is-ancestor', ancestor, descendant]);
+        return result.exitCode === 0;
+    }
+    // -------------------------------------------------------------------------------------------------------------
+    // Writing
+    // -------------------------------------------------------------------------------------------------------------
+    /**
+     * Commits exactly `paths` (whatever else is staged stays staged, uncommitted) with `message` as written,
+     * and returns the new commit's SHA. Author and committer come from the client's identity.
+     */
+    async commit(message, paths) {
+        const args = ['commit', '--quiet', '--cleanup=whitespace', '--file=-', '--only', '--', ...paths];
+        await this.exec(args, { input: message });
+        return this.revParse('HEAD');
+    }
+    /**
+     * Moves HEAD (and the checked-out branch, if any) to `target`, updating the files that differ between HEAD and
+     * `target`. Uncommitted changes to other files are kept; git refuses (and nothing moves) when they would be lost.
+     */
+    async resetKeep(target) {
+        await this.exec(['reset', '--quiet', '--keep', target]);
+    }
+    /** Detaches HEAD at the current commit, keeping the working tree and index as they are. */
+    async detach() {
+        await this.exec(['checkout', '--quiet', '--detach']);
+    }
+    async checkout(branch) {
+        await this.exec(['checkout', '--quiet', branch, '--']);
+    }
+    /**
+     * Fetches `branch` from `remote` and returns the fetched tip, or undefined when the remote has no such branch.
+     * A configured remote's tracking ref (`refs/remotes/<remote>/<branch>`) is updated too.
+     */
+    async fetchBranch(remote, branch) {
+        const tracking = (await this.remoteUrl(remote)) !== undefined;
+        const refspec = tracking ? `+refs/heads/${branch}:refs/remotes/${remote}/${branch}` : `refs/heads/${branch}`;
+        const args = ['fetch', '--quiet', '--no-tags', remote, refspec];
+        const result = await this.run(args);
+        if (result.exitCode !== 0) {
+            const output = `${result.stderr}\n${result.stdout}`;
+            if (/couldn't find remote ref|no such ref|not our ref/i.test(output))
+                return undefined;
+            throw remoteFailure('fetch from', remote, output) ?? new GitError(args, result.exitCode, output);
+        }
+        return this.revParse(tracking ? `refs/remotes/${remote}/${branch}` : 'FETCH_HEAD');
+    }
+    /**
+     * Pushes HEAD to `refs/heads/<branch>` on `remote`, never forcing. A rejection because the remote moved is returned
+     * (the caller retries on the new tip); authentication, permission and network failures are thrown as UserErrors.
+     */
+    async pushHead(remote, branch) {
+        const args = ['push', '--porcelain', remote, `HEAD:refs/heads/${branch}`];
+        const result = await this.run(args);
+        const output = `${result.stdout}\n${result.stderr}`;
+        if (result.exitCode === 0 && !/^!\t/m.test(result.stdout))
+            return { status: 'pushed' };
+        const classified = classifyPushFailure(output);
+        if (classified.kind === 'rejected')
+            return { status: 'rejected', reason: classified.reason };
+        throw remoteFailure('push to', remote, output) ?? new errors/* UserError */.yo(`git push to "${remote}" was refused: ${firstLines(output, 2)}; check that the branch "${branch}" accepts pushes from this token (branch protection, hooks).`);
+    }
+}
+/** Messages of a push refused because the remote branch moved (or was being moved) — a retry on the new tip helps. */
+const RACE_PATTERNS = [
+    [/non-fast-forward/i, 'non-fast-forward'],
+    [/\(fetch first\)|fetch first/i, 'fetch first'],
+    [/incorrect old value provided/i, 'incorrect old value provided'],
+    [/cannot lock ref|failed to lock|unable to lock/i, 'cannot lock ref'],
+    [/stale info/i, 'stale info'],
+    [/failed to update ref/i, 'failed to update ref'],
+    [/remote contains work that you do|tip of your current branch is behind/i, 'the remote moved'],
+    [/reference already exists|expected old value/i, 'the remote moved'],
+];
+function classifyPushFailure(output) {
+    for (const [pattern, reason] of RACE_PATTERNS)
+        if (pattern.test(output))
+            return { kind: 'rejected', reason };
+    return { kind: 'other' };
+}
+/**
+ * A UserError for failures the user must fix (authentication, permissions, an unknown remote, the network),
+ * or undefined when the output matches none of them.
+ */
+function remoteFailure(verb, remote, output) {
+    const shown = firstLines(output, 1);
+    if (/Authentication failed|could not read Username|could not read Password|terminal prompts disabled|Invalid username or password|HTTP Basic: Access denied|returned error: 401|Permission denied \(publickey|401 Unauthorized/i.test(output)) {
+        return new errors/* UserError */.yo(`git ${verb} "${remote}" failed because the remote refused the credentials (${shown}); check the token given to actions/checkout or the remote's credentials.`);
+    }
+    if (/Permission to .* denied|returned error: 403|403 Forbidden|write access to repository not granted|not allowed to push|You are not allowed/i.test(output)) {
+        return new errors/* UserError */.yo(`git ${verb} "${remote}" was denied (${shown}); give the job's token write access, e.g. \`permissions: contents: write\`.`);
+    }
+    if (/does not appear to be a git repository|Repository not found|No such remote/i.test(output)) {
+        return new errors/* UserError */.yo(`git ${verb} "${remote}" failed because the remote repository was not found (${shown}); check the remote's name or URL and the checkout's remotes.`);
+    }
+    if (/Could not resolve host|Connection refused|Connection timed out|Failed to connect|unable to access|Network is unreachable|early EOF|remote end hung up|Could not read from remote repository|SSL|TLS/i.test(output)) {
+        return new errors/* UserError */.yo(`git ${verb} "${remote}" failed because the remote could not be reached (${shown}); check the network and the remote URL.`);
+    }
+    return undefined;
+}
+function firstLines(text, count) {
+    const lines = text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !/^To\s|^Done$|^hint:/.test(line));
+    return lines.slice(0, count).join(' ').slice(0, 300);
+}
+/** `Name <email>` -> identity; a UserError naming `input` otherwise. */
+function parseIdentity(author, input) {
+    const match = /^\s*([^<>]*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(author);
+    if (!match || !match[1]) {
+        throw new UserError(`${inputRef(input)} must be of the form \`Name <email>\` (got ${JSON.stringify(author)}).`, { input });
+    }
+    return { name: match[1], email: match[2] };
+}
+
 ;// CONCATENATED MODULE: ./src/lib/run-facts.ts
 /**
  * Facts about the CI run a command is part of, read once from the environment: GitHub Actions' variables first, then
@@ -75084,6 +75474,39 @@ function runFacts(env) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/commands/register-model/commit.ts
+/**
+ * The commit a registration is for, which goes into the idempotency key and the `ml-gitops.commit` tag: the CI run's
+ * commit (GITHUB_SHA, or another CI system's variable), else the checkout's HEAD, so a CLI run outside GitHub Actions
+ * still tells two commits apart instead of reusing one version for every commit.
+ */
+
+
+
+async function registrationCommit(env, workspace) {
+    const fromCi = runFacts(env).commit;
+    if (fromCi !== undefined) {
+        const origin = (0,lib_text/* nonEmpty */.hq)(env.GITHUB_SHA) === fromCi ? 'GITHUB_SHA' : "the CI system's commit variable";
+        return { commit: fromCi, origin };
+    }
+    const head = await checkoutHead(env, workspace);
+    if (head !== undefined)
+        return { commit: head, origin: `git rev-parse HEAD in ${workspace}` };
+    return { commit: undefined, origin: 'none' };
+}
+/** HEAD of the checkout the workspace is in, or undefined (not a checkout, no commit yet, no git on PATH). */
+async function checkoutHead(env, workspace) {
+    try {
+        return await new GitClient({ cwd: workspace, env }).tryRevParse('HEAD');
+    }
+    catch {
+        // No git executable (or the workspace is gone): the registration simply has no commit, as before.
+        return undefined;
+    }
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/commands/register-model/plan.ts
 /**
  * Turns register-model's inputs and the workflow environment into what will be written to the registry: the
@@ -75118,16 +75541,16 @@ function parseTagLines(lines) {
     for (const line of lines) {
         const equals = line.indexOf('=');
         if (equals === -1) {
-            throw new errors/* UserError */.yo(`Input "tags" line ${JSON.stringify(line)} is not key=value: write one key=value per line.`, { input: 'tags' });
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('tags')} line ${JSON.stringify(line)} is not key=value: write one key=value per line.`, { input: 'tags' });
         }
         const key = line.slice(0, equals).trim();
         const value = line.slice(equals + 1).trim();
         const problem = tagKeyProblem(key);
         if (problem !== undefined) {
-            throw new errors/* UserError */.yo(`Input "tags" line ${JSON.stringify(line)}: the key ${problem}.`, { input: 'tags' });
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('tags')} line ${JSON.stringify(line)}: the key ${problem}.`, { input: 'tags' });
         }
         if (key.startsWith(RESERVED_TAG_PREFIX)) {
-            throw new errors/* UserError */.yo(`Input "tags" line ${JSON.stringify(line)} sets "${key}", but tags starting with "${RESERVED_TAG_PREFIX}" are written by ml-gitops itself: choose another key.`, { input: 'tags' });
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('tags')} line ${JSON.stringify(line)} sets "${key}", but tags starting with "${RESERVED_TAG_PREFIX}" are written by ml-gitops itself: choose another key.`, { input: 'tags' });
         }
         tags[key] = value;
     }
@@ -75155,28 +75578,40 @@ function idempotencyValue(parts) {
     const material = JSON.stringify(['ml-gitops/register-model/v1', parts.name, parts.source, parts.runId ?? '', parts.commit ?? '']);
     return (0,external_node_crypto_.createHash)('sha256').update(material).digest('hex');
 }
-function planRegistration(inputs, env, evaluation) {
-    const name = inputs.modelName.trim();
+function checkedName(modelName) {
+    const name = modelName.trim();
     const nameProblem = modelNameProblem(name);
     if (nameProblem !== undefined) {
-        throw new errors/* UserError */.yo(`Input "model-name" ${JSON.stringify(inputs.modelName)} ${nameProblem}: use a name MLflow accepts, e.g. "churn-classifier".`, {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('model-name')} ${JSON.stringify(modelName)} ${nameProblem}: use a name MLflow accepts, e.g. "churn-classifier".`, {
             input: 'model-name',
         });
     }
-    const source = inputs.source.trim();
-    if (source === '') {
-        throw new errors/* UserError */.yo('Input "source" is empty: pass the artifact URI of the model, e.g. runs:/<run-id>/model.', { input: 'source' });
-    }
-    const alias = inputs.alias?.trim() || undefined;
+    return name;
+}
+function checkedAlias(raw) {
+    const alias = raw?.trim() || undefined;
     if (alias !== undefined) {
         const aliasProblem = aliasNameProblem(alias);
         if (aliasProblem !== undefined) {
-            throw new errors/* UserError */.yo(`Input "alias" ${JSON.stringify(alias)} ${aliasProblem}: use e.g. "challenger".`, { input: 'alias' });
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('alias')} ${JSON.stringify(alias)} ${aliasProblem}: use e.g. "challenger".`, { input: 'alias' });
         }
     }
+    return alias;
+}
+/**
+ * The registration of a new version. `commit` is the run's commit as the command found it (CI variables, else the
+ * checkout); it goes into the idempotency key and the lineage tag instead of the environment's GITHUB_SHA alone.
+ */
+function planRegistration(inputs, env, evaluation, commit = runFacts(env).commit) {
+    const name = checkedName(inputs.modelName);
+    const source = inputs.source.trim();
+    if (source === '') {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('source')} is empty: pass the artifact URI of the model, e.g. runs:/<run-id>/model.`, { input: 'source' });
+    }
+    const alias = checkedAlias(inputs.alias);
     const runId = inputs.runId?.trim() || undefined;
     const userTags = parseTagLines(inputs.tags ?? []);
-    const facts = runFacts(env);
+    const facts = { ...runFacts(env), commit };
     const tags = { ...(evaluation?.tags ?? {}), ...userTags, ...lineageTags(facts) };
     const parts = [inputs.description?.trim() ?? ''];
     if (evaluation !== undefined)
@@ -75192,9 +75627,66 @@ function planRegistration(inputs, env, evaluation) {
         tags,
         idempotencyKey: {
             tag: IDEMPOTENCY_KEY_TAG,
-            value: idempotencyValue({ name, source, runId, commit: facts.commit }),
+            value: idempotencyValue({ name, source, runId, commit }),
         },
     };
+}
+function planAlias(inputs, evaluation) {
+    return {
+        name: checkedName(inputs.modelName),
+        version: inputs.version.trim(),
+        alias: checkedAlias(inputs.alias),
+        tags: { ...(evaluation?.tags ?? {}), ...parseTagLines(inputs.tags ?? []) },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/lib/registry/rolled-back.ts
+/**
+ * The rolled-back contract: `rollback` tags a version it takes out of service, and every promoting action
+ * (register-model, bump-manifest, open-promotion-pr) refuses to promote a version so tagged unless told to. The tag
+ * names live in `tags.ts`; this module writes them together and reads them back for the refusal sentence.
+ */
+
+
+/** Why, when and by which run a version was rolled back (next to `ml-gitops.rolled-back=true`). */
+const ROLLED_BACK_REASON_TAG = 'ml-gitops.rolled-back-reason';
+const ROLLED_BACK_AT_TAG = 'ml-gitops.rolled-back-at';
+const ROLLED_BACK_RUN_TAG = 'ml-gitops.rolled-back-run-url';
+const ROLLED_BACK_ENVIRONMENT_TAG = 'ml-gitops.rolled-back-environment';
+/** The tags `rollback` sets on the bad version. */
+function rolledBackTags(facts) {
+    const tags = {
+        [ROLLED_BACK_TAG]: ROLLED_BACK_VALUE,
+        [ROLLED_BACK_AT_TAG]: facts.at.toISOString(),
+        [ROLLED_BACK_ENVIRONMENT_TAG]: facts.environment,
+    };
+    if (facts.reason !== undefined && facts.reason.trim() !== '')
+        tags[ROLLED_BACK_REASON_TAG] = facts.reason.trim().slice(0, 5000);
+    if (facts.runUrl !== undefined)
+        tags[ROLLED_BACK_RUN_TAG] = facts.runUrl;
+    return tags;
+}
+/** ` (reason: …, rolled back in production at …)` from a version's tags, for messages. */
+function rolledBackDetails(tags) {
+    const parts = [];
+    const reason = tags[ROLLED_BACK_REASON_TAG];
+    if (reason !== undefined && reason !== '')
+        parts.push(`reason: ${reason}`);
+    const where = tags[ROLLED_BACK_ENVIRONMENT_TAG];
+    const when = tags[ROLLED_BACK_AT_TAG];
+    if (where !== undefined || when !== undefined)
+        parts.push(`rolled back${where === undefined ? '' : ` in ${where}`}${when === undefined ? '' : ` at ${when}`}`);
+    return parts.length === 0 ? '' : ` (${parts.join('; ')})`;
+}
+/**
+ * Refuses to promote a version tagged as rolled back, unless `allow` (the caller's override input, named by
+ * `allowInput`). Returns the version read (undefined when the registry does not know it: nothing to refuse).
+ */
+async function refuseRolledBackVersion(registry, name, version, options) {
+    const found = await registry.getVersion(name, version);
+    if (found === undefined || options.allow || !isRolledBack(found.tags))
+        return found;
+    throw new UserError(`Version ${version} of model "${name}" is tagged ${ROLLED_BACK_TAG}=true${rolledBackDetails(found.tags)}, so ${options.action} will not promote it again: promote another version, or set ${inputRef(options.allowInput)} to true if it is fixed.`, { input: options.allowInput });
 }
 
 ;// CONCATENATED MODULE: ./src/commands/register-model/register.ts
@@ -75202,6 +75694,7 @@ function planRegistration(inputs, env, evaluation) {
  * The registration itself, against any ModelRegistry: model, version (reused when the idempotency tag matches), tags,
  * READY, alias last. Each step can be repeated, so a run that failed halfway is finished by running it again.
  */
+
 
 
 
@@ -75223,7 +75716,7 @@ async function registerVersion(registry, plan, options) {
         ? `Registered ${plan.name} version ${registered.version} in ${registry.location}.`
         : `Reusing ${plan.name} version ${registered.version}: it was registered earlier from the same model, source, run and commit.`);
     if (!created)
-        refuseRolledBack(registered, plan, options, 'register');
+        refuseRolledBack(registered, plan.name, plan.alias, options, 'register');
     const updatedTags = created ? {} : missingTags(registered.tags, plan.tags);
     if (Object.keys(updatedTags).length > 0) {
         await registry.setTags(plan.name, registered.version, updatedTags);
@@ -75231,7 +75724,7 @@ async function registerVersion(registry, plan, options) {
     }
     const ready = await waitUntilReady(registry, registered, options.waitTimeoutMs);
     if (plan.alias !== undefined) {
-        refuseRolledBack(ready, plan, options, 'alias');
+        refuseRolledBack(ready, plan.name, plan.alias, options, 'alias');
         if (!ready.aliases.includes(plan.alias)) {
             await registry.setAlias(plan.name, plan.alias, ready.version);
             log(`Alias "${plan.alias}" now points to ${plan.name} version ${ready.version}.`);
@@ -75240,11 +75733,40 @@ async function registerVersion(registry, plan, options) {
     const aliases = plan.alias === undefined || ready.aliases.includes(plan.alias) ? ready.aliases : [...ready.aliases, plan.alias];
     return { version: { ...ready, tags: { ...ready.tags, ...updatedTags }, aliases }, created, alias: plan.alias, updatedTags };
 }
-function refuseRolledBack(version, plan, options, action) {
-    if (options.allowRolledBack || !isRolledBack(version.tags))
+function refuseRolledBack(version, name, alias, options, action) {
+    if (options.allowRolledBack || !tags_isRolledBack(version.tags))
         return;
-    const what = action === 'register' ? 'register it again' : `point alias "${plan.alias ?? ''}" at it`;
-    throw new errors/* UserError */.yo(`Version ${version.version} of model "${plan.name}" is tagged ${ROLLED_BACK_TAG}=true (it was rolled back), so register-model will not ${what}: register a new source or commit, or set input "allow-rolled-back" to true.`, { input: 'allow-rolled-back' });
+    const what = action === 'register' ? 'register it again' : `point alias "${alias ?? ''}" at it`;
+    const instead = action === 'register' ? 'register a new source or commit' : 'point the alias at another version';
+    throw new errors/* UserError */.yo(`Version ${version.version} of model "${name}" is tagged ${tags_ROLLED_BACK_TAG}=true${rolledBackDetails(version.tags) || ' (it was rolled back)'}, so register-model will not ${what}: ${instead}, or set ${(0,errors/* inputRef */.io)('allow-rolled-back')} to true.`, { input: 'allow-rolled-back' });
+}
+/**
+ * Points the plan's alias at an existing version (the `version` input): nothing is registered; the version must
+ * exist, must not be rolled back (unless allowed) and must be READY; the user's and the evaluation's tags are set
+ * first, so the alias only moves to a fully tagged version.
+ */
+async function aliasExistingVersion(registry, plan, options) {
+    const log = options.log ?? (() => undefined);
+    const found = await registry.getVersion(plan.name, plan.version);
+    if (found === undefined) {
+        throw new errors/* UserError */.yo(`Model "${plan.name}" has no version ${plan.version} in ${registry.location}: check ${(0,errors/* inputRef */.io)('version')}, or pass ${(0,errors/* inputRef */.io)('source')} instead to register a new version.`, { input: 'version' });
+    }
+    refuseRolledBack(found, plan.name, plan.alias, options, 'alias');
+    const updatedTags = missingTags(found.tags, plan.tags);
+    if (Object.keys(updatedTags).length > 0) {
+        await registry.setTags(plan.name, found.version, updatedTags);
+        log(`Set ${Object.keys(updatedTags).length} tag(s) on ${plan.name} version ${found.version}.`);
+    }
+    const ready = await waitUntilReady(registry, found, options.waitTimeoutMs);
+    if (plan.alias !== undefined && !ready.aliases.includes(plan.alias)) {
+        await registry.setAlias(plan.name, plan.alias, ready.version);
+        log(`Alias "${plan.alias}" now points to ${plan.name} version ${ready.version}.`);
+    }
+    else if (plan.alias !== undefined) {
+        log(`Alias "${plan.alias}" already points to ${plan.name} version ${ready.version}.`);
+    }
+    const aliases = plan.alias === undefined || ready.aliases.includes(plan.alias) ? ready.aliases : [...ready.aliases, plan.alias];
+    return { version: { ...ready, tags: { ...ready.tags, ...updatedTags }, aliases }, created: false, alias: plan.alias, updatedTags };
 }
 /** The planned tags the version does not carry with the same value. */
 function missingTags(current, planned) {
@@ -75287,7 +75809,7 @@ function registrationSummary(facts) {
     const versionCell = facts.versionUrl !== undefined ? `[${version.version}](${facts.versionUrl})` : version.version;
     const rows = [
         ['Model', code(version.name)],
-        ['Version', versionCell + (result.created ? ' (new)' : ' (already registered; reused)')],
+        ['Version', versionCell + (facts.existing === true ? ' (existing; aliased)' : result.created ? ' (new)' : ' (already registered; reused)')],
         ['Model URI', code(facts.modelUri)],
         ['Status', version.status],
         ['Source', code(version.source)],
@@ -75296,11 +75818,17 @@ function registrationSummary(facts) {
     ];
     if (facts.stage !== undefined)
         rows.push(['Stage (legacy)', facts.stage]);
+    if (facts.commit !== undefined) {
+        rows.push([
+            'Commit (idempotency key)',
+            facts.commit.commit === undefined ? 'none found: re-runs from any commit reuse this version' : `${code(facts.commit.commit)} from ${facts.commit.origin}`,
+        ]);
+    }
     const tags = Object.entries(version.tags)
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([key, value]) => [code(key), value]);
     return [
-        `### ${result.created ? 'Registered' : 'Reused'} ${code(version.name)} version ${version.version}`,
+        `### ${facts.existing === true ? 'Aliased' : result.created ? 'Registered' : 'Reused'} ${code(version.name)} version ${version.version}`,
         '',
         markdownTable(['', ''], rows),
         '',
@@ -75327,6 +75855,8 @@ function registrationSummary(facts) {
 
 
 
+
+
 const registerModel = (0,command/* defineCommand */.NB)({
     name: 'register-model',
     description: 'Registers a model version in MLflow or a file registry, idempotently and with lineage tags, waits until it is READY, then points an alias at it.',
@@ -75337,8 +75867,12 @@ const registerModel = (0,command/* defineCommand */.NB)({
             required: true,
         }),
         source: (0,command/* text */.Qq)({
-            description: 'Artifact URI of the model to register, e.g. runs:/<run-id>/model, models:/<model-id> or s3://bucket/path.',
-            required: true,
+            description: 'Artifact URI of the model to register, e.g. runs:/<run-id>/model, models:/<model-id> or s3://bucket/path. Give either source or version.',
+        }),
+        version: (0,command/* text */.Qq)({
+            description: 'An existing version to point alias (or stage) at instead of registering one from source, e.g. 3: nothing is registered, the version must exist and be READY, and tags are set on it.',
+            pattern: /^[1-9]\d*$/,
+            patternHint: 'a version number such as 3',
         }),
         'run-id': (0,command/* text */.Qq)({ description: 'MLflow run that produced the model (its metrics become the version\'s metrics).' }),
         'model-id': (0,command/* text */.Qq)({ description: 'MLflow 3 logged model id (m-…) the version comes from.' }),
@@ -75356,6 +75890,10 @@ const registerModel = (0,command/* defineCommand */.NB)({
             min: 0,
             unit: 'seconds',
         }),
+        'allow-rejected': (0,command/* flag */.Jt)({
+            description: 'Point the alias (or stage) at the version even when the evaluation report rejected the model. Without an alias, a rejected model is registered with a warning.',
+            default: 'false',
+        }),
         'allow-rolled-back': (0,command/* flag */.Jt)({
             description: 'Register and alias a version even when it is tagged ml-gitops.rolled-back=true.',
             default: 'false',
@@ -75370,60 +75908,98 @@ const registerModel = (0,command/* defineCommand */.NB)({
             description: 'Deprecated MLflow stage to move the version to (MLflow only, opt-in legacy mode): also sets the alias of the same name in lower case. Prefer alias.',
         }),
     },
+    rules: [
+        ...REGISTRY_RULES,
+        { kind: 'one-of', inputs: ['source', 'version'], reason: 'source registers a new version, version points the alias at an existing one' },
+        ...['run-id', 'model-id', 'description'].map((input) => ({ kind: 'exclusive', inputs: ['version', input], reason: `${input} describes a new registration, which version does not make` })),
+    ],
     outputs: {
-        version: { description: 'The registered version number.' },
-        'model-uri': { description: 'models:/<name>/<version> of the registered version.' },
-        created: { description: 'true when this run created the version, false when an earlier run with the same inputs had.' },
+        version: { description: 'The registered (or, with input version, the aliased) version number.' },
+        'model-uri': { description: 'models:/<name>/<version> of the version.' },
+        created: { description: 'true when this run created the version, false when an earlier run with the same inputs had (or with input version).' },
     },
     async run(inputs, ctx) {
         const report = inputs.evaluationReport === undefined ? undefined : await readReport(inputs.evaluationReport, ctx.workspace);
-        const plan = planRegistration({
-            modelName: inputs.modelName,
-            source: inputs.source,
-            runId: inputs.runId,
-            modelId: inputs.modelId,
-            tags: inputs.tags,
-            description: inputs.description,
-            alias: inputs.alias,
-        }, ctx.env, report === undefined ? undefined : evaluationTags(report));
+        const evaluation = report === undefined ? undefined : evaluationTags(report);
+        const stageAlias = inputs.stage?.toLowerCase();
+        const existing = inputs.version === undefined ? undefined : planAlias({ modelName: inputs.modelName, version: inputs.version, tags: inputs.tags, alias: inputs.alias }, evaluation);
+        // Only a new registration needs the commit (idempotency key and lineage); an existing version keeps its own.
+        const commit = existing === undefined ? await registrationCommit(ctx.env, ctx.workspace) : undefined;
+        const plan = existing !== undefined
+            ? undefined
+            : planRegistration({
+                modelName: inputs.modelName,
+                // The one-of rule guarantees source here; planRegistration refuses an empty one anyway.
+                source: inputs.source ?? '',
+                runId: inputs.runId,
+                modelId: inputs.modelId,
+                tags: inputs.tags,
+                description: inputs.description,
+                alias: inputs.alias,
+            }, ctx.env, evaluation, commit?.commit);
+        const name = existing?.name ?? plan?.name ?? inputs.modelName;
+        const alias = existing?.alias ?? plan?.alias;
+        if (alias !== undefined && stageAlias !== undefined && alias !== stageAlias) {
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('alias')} (${alias}) and ${(0,errors/* inputRef */.io)('stage')} (${inputs.stage ?? ''}) disagree: the legacy stage mode sets the alias named after the stage, so give only one of them.`, { input: 'stage' });
+        }
+        const targetAlias = alias ?? stageAlias;
+        if (existing !== undefined && targetAlias === undefined) {
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('version')} points an alias at an existing version, but no alias is given: set ${(0,errors/* inputRef */.io)('alias')} (or ${(0,errors/* inputRef */.io)('stage')}), or pass ${(0,errors/* inputRef */.io)('source')} instead to register a new version.`, { input: 'alias' });
+        }
+        if (report?.decision === 'reject' && targetAlias !== undefined && !inputs.allowRejected) {
+            throw new errors/* UserError */.yo(`The evaluation report ${inputs.evaluationReport ?? ''} rejected this model (${(0,lib_text/* lowerFirst */.oZ)(report.reason.replace(/\.$/, ''))}), so register-model will not point alias "${targetAlias}" at it: drop ${(0,errors/* inputRef */.io)(alias === undefined ? 'stage' : 'alias')} to register it without an alias, or set ${(0,errors/* inputRef */.io)('allow-rejected')} to true.`, { input: 'allow-rejected' });
+        }
         if (report?.decision === 'reject') {
-            ctx.log.warning(`The evaluation report rejected this model (${report.reason}); registering it anyway, tagged evaluation.decision=reject.`);
+            ctx.log.warning(targetAlias === undefined
+                ? `The evaluation report rejected this model (${report.reason}); registering it anyway, tagged evaluation.decision=reject, without an alias.`
+                : `The evaluation report rejected this model (${report.reason}); pointing alias "${targetAlias}" at it anyway, since ${(0,errors/* inputRef */.io)('allow-rejected')} is true.`);
         }
         else if (report !== undefined) {
             ctx.log.info(`Evaluation decision: ${report.decision}.`);
         }
+        if (commit !== undefined)
+            logCommit(commit, ctx.workspace, ctx.log);
         const registryOptions = {
             ...inputs_registryOptions(inputs, ctx),
             totalTimeoutMs: inputs.requestTimeout * 1000,
             legacyStages: inputs.stage !== undefined,
         };
         if (inputs.stage !== undefined && resolveRegistryTarget(registryOptions).kind !== 'mlflow') {
-            throw new errors/* UserError */.yo('Input "stage" needs an MLflow registry, since the file registry has no stages: use input "alias" instead.', {
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('stage')} needs an MLflow registry, since the file registry has no stages: use ${(0,errors/* inputRef */.io)('alias')} instead.`, {
                 input: 'stage',
             });
         }
         const registry = openRegistry(registryOptions);
-        const stageAlias = inputs.stage?.toLowerCase();
-        if (plan.alias !== undefined && stageAlias !== undefined && plan.alias !== stageAlias) {
-            throw new errors/* UserError */.yo(`Inputs "alias" (${plan.alias}) and "stage" (${inputs.stage ?? ''}) disagree: the legacy stage mode sets the alias named after the stage, so give only one of them.`, { input: 'stage' });
-        }
-        const result = await ctx.log.group(`Registering ${plan.name} in ${registry.location}`, () => registerVersion(registry, { ...plan, alias: plan.alias ?? stageAlias }, {
+        const options = {
             waitTimeoutMs: inputs.waitTimeout * 1000,
             allowRolledBack: inputs.allowRolledBack,
             log: (message) => ctx.log.info(message),
-        }));
-        const modelUri = formatModelUri({ kind: 'version', name: plan.name, version: result.version.version });
+        };
+        const result = plan !== undefined
+            ? await ctx.log.group(`Registering ${name} in ${registry.location}`, () => registerVersion(registry, { ...plan, alias: targetAlias }, options))
+            : await ctx.log.group(`Pointing alias ${targetAlias ?? ''} of ${name} at an existing version in ${registry.location}`, () => aliasExistingVersion(registry, { ...existing, alias: targetAlias }, options));
+        const modelUri = formatModelUri({ kind: 'version', name, version: result.version.version });
         ctx.summary(registrationSummary({
             result,
             modelUri,
             registryLocation: registry.location,
-            versionUrl: registry.versionUrl(plan.name, result.version.version),
-            versionFile: registry instanceof FileRegistry ? workspaceRelative(registry.versionPath(plan.name, result.version.version), ctx.workspace) : undefined,
+            versionUrl: registry.versionUrl(name, result.version.version),
+            versionFile: registry instanceof FileRegistry ? workspaceRelative(registry.versionPath(name, result.version.version), ctx.workspace) : undefined,
             stage: inputs.stage,
+            commit,
+            existing: existing !== undefined,
         }));
         return { version: result.version.version, 'model-uri': modelUri, created: result.created };
     },
 });
+/** Says which commit the idempotency key holds, and warns when there is none (re-runs from any commit reuse the version). */
+function logCommit(commit, workspace, log) {
+    if (commit.commit !== undefined) {
+        log.info(`Idempotency key: model, source, run and commit ${commit.commit} (from ${commit.origin}).`);
+        return;
+    }
+    log.warning(`No commit found (no GITHUB_SHA or other CI commit variable, and ${workspace} is not a git checkout), so the idempotency key holds only the model, source and run: a later run with the same inputs reuses this version whatever the commit.`);
+}
 /** A path inside the workspace as the repository shows it; others stay absolute. */
 function workspaceRelative(file, workspace) {
     const relative = external_node_path_default().relative(workspace, file);
@@ -75438,7 +76014,7 @@ function workspaceRelative(file, workspace) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4657);
-/* harmony import */ var _commands_register_model_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8748);
+/* harmony import */ var _commands_register_model_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9756);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 

@@ -75465,7 +75465,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 9834:
+/***/ 9430:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77075,98 +77075,165 @@ function gitHistory(checkout, ctx) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/lib/argocd/types.ts
+/**
+ * The parts of Argo CD's Application (argoproj.io/v1alpha1) that ml-gitops reads, as the API server sends them.
+ * Every field is optional on the wire; unknown fields are kept (the objects are passed through untouched).
+ */
+/** True when the app's sync policy is automated (set, and `enabled` not false: the field exists since 3.1). */
+function isAutoSyncEnabled(app) {
+    const automated = app.spec?.syncPolicy?.automated;
+    return automated !== undefined && automated !== null && automated.enabled !== false;
+}
+
 ;// CONCATENATED MODULE: ./src/lib/argocd/wait.ts
+
 
 
 
 const DEFAULT_GRACE_MS = 60_000;
 const GUARD_INTERVAL_MS = 60_000;
-const REFRESH_INTERVAL_MS = 15_000;
+const REFRESH_INTERVAL_MS = 10_000;
+const MAX_REFRESH_INTERVAL_MS = 60_000;
+const MISSING_POLL_MS = 5_000;
+const OPERATION_RETRY_MS = 1_000;
+const RUN_INFO = 'ml-gitops-run';
+const wait_short = (revision) => (revision === undefined || revision === '' ? 'no revision' : revision.slice(0, 12));
 function splitName(name, appNamespace) {
     const slash = name.indexOf('/');
     return slash === -1 ? { name, namespace: appNamespace } : { namespace: name.slice(0, slash), name: name.slice(slash + 1) };
 }
-function key(name, namespace) {
-    return `${namespace ?? ''}/${name}`;
+function targetKey(target) {
+    return `${target.namespace ?? ''}/${target.name}`;
 }
-function revisionsOf(app) {
+/** The synced revisions: `revisions[]` for multi-source apps, else `revision`. */
+function syncedRevisions(app) {
     const sync = app.status?.sync;
     if (sync?.revisions !== undefined && sync.revisions.length > 0)
-        return sync.revisions;
+        return sync.revisions.filter((revision) => revision !== '');
     return sync?.revision === undefined || sync.revision === '' ? [] : [sync.revision];
 }
+/** The revisions the last operation deployed (`syncResult`), else those of the requested operation. */
+function operationRevisions(app) {
+    const state = app.status?.operationState;
+    const result = state?.syncResult;
+    const revisions = result?.revisions?.filter((item) => item !== '') ?? [];
+    if (revisions.length > 0)
+        return revisions;
+    if (result?.revision !== undefined && result.revision !== '')
+        return [result.revision];
+    return [];
+}
+/** `kind/name: status (message)` of each resource whose health is neither Healthy nor Suspended. */
 function unhealthyResources(app) {
     return (app.status?.resources ?? [])
         .filter((resource) => resource.health?.status !== undefined && !['Healthy', 'Suspended'].includes(resource.health.status))
         .map((resource) => `${resource.kind ?? '?'}/${resource.name ?? '?'}: ${resource.health?.status}${resource.health?.message ? ` (${resource.health.message})` : ''}`);
 }
-const wait_short = (revision) => (revision === undefined ? 'no revision' : revision.slice(0, 12));
+function suspendedMessage(app) {
+    const resource = (app.status?.resources ?? []).find((item) => item.health?.status === 'Suspended' && item.health.message);
+    return resource?.health?.message ?? app.status?.health?.message ?? 'paused';
+}
+function time(text) {
+    if (text === undefined)
+        return undefined;
+    const parsed = Date.parse(text);
+    return Number.isNaN(parsed) ? undefined : parsed;
+}
+/**
+ * Waits for the applications; resolves with the result in every outcome except a failure to talk to Argo CD at all
+ * (an ArgoCdError: bad token, unreachable server), which it throws.
+ */
 async function waitForApplications(client, options) {
     const clock = options.clock ?? SYSTEM_CLOCK;
+    const log = options.log;
     const started = clock.now();
     const deadline = started + options.timeoutMs;
     const grace = options.notFoundGraceMs ?? DEFAULT_GRACE_MS;
-    const requests = { gets: 0, streams: 0 };
+    const guardMs = options.guardIntervalMs ?? GUARD_INTERVAL_MS;
+    const refreshMs = options.refreshIntervalMs ?? REFRESH_INTERVAL_MS;
+    const missingMs = options.missingPollMs ?? MISSING_POLL_MS;
+    const requireHealth = options.health ?? true;
+    const onSuspended = options.onSuspended ?? 'wait';
+    const refreshMode = options.refresh ?? 'normal';
+    const requests = { gets: 0, syncs: 0, streams: 0 };
     const revision = options.revision;
-    const containsCache = new Map();
+    const relations = new Map();
+    const scope = { project: options.project };
     // 1. Which applications.
-    const names = new Map();
-    for (const raw of options.applications) {
-        const target = splitName(raw, options.appNamespace);
-        names.set(key(target.name, target.namespace), target);
-    }
+    const tracked = new Map();
+    const track = (target) => {
+        const id = targetKey(target);
+        if (!tracked.has(id)) {
+            tracked.set(id, { target, app: undefined, verdict: undefined, lastSeen: 0, lastRefresh: 0, refreshes: 0, missingSince: undefined, ourSyncAt: undefined, reading: false });
+        }
+    };
+    for (const raw of options.applications)
+        track(splitName(raw, options.appNamespace));
     if (options.selector !== undefined) {
         requests.gets++;
         const found = await client.list({ selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] });
         if (found.length === 0 && options.applications.length === 0 && options.childrenOf === undefined) {
-            throw new errors/* UserError */.yo(`Argo CD at ${client.location} has no application matching the selector "${options.selector}" (or the token may not see them); check the selector and the applications' labels.`);
+            throw new errors/* UserError */.yo(`Argo CD at ${client.location} has no application matching the selector "${options.selector}" (or the token may not see them); check the selector against the Applications' labels (since Argo CD 3 the children of an app-of-apps carry no tracking label: name the parent instead).`);
         }
         for (const app of found)
-            names.set(key(app.metadata.name, app.metadata.namespace), { name: app.metadata.name, namespace: app.metadata.namespace });
+            track({ name: app.metadata.name, namespace: app.metadata.namespace === undefined || app.metadata.namespace === '' ? options.appNamespace : app.metadata.namespace });
     }
     if (options.childrenOf !== undefined) {
         const parent = splitName(options.childrenOf, options.appNamespace);
         requests.gets++;
-        const app = await client.get(parent.name, { appNamespace: parent.namespace, project: options.project });
+        const app = await client.get(parent.name, { appNamespace: parent.namespace, ...scope });
         const children = (app.status?.resources ?? []).filter((resource) => resource.kind === 'Application' && resource.name !== undefined);
-        if (children.length === 0)
-            throw new errors/* UserError */.yo(`The Argo CD application ${options.childrenOf} lists no child Application in its status.resources, so there is nothing to wait for.`);
-        for (const child of children)
-            names.set(key(child.name, child.namespace), { name: child.name, namespace: child.namespace });
-    }
-    if (names.size === 0)
-        throw new errors/* UserError */.yo('No Argo CD application to wait for: name applications, a selector or an app-of-apps parent.');
-    const latest = new Map();
-    const verdicts = new Map();
-    const missingSince = new Map();
-    const lastRefresh = new Map();
-    const ourSync = new Set();
-    async function relation(candidate) {
-        if (revision === undefined || candidate === revision || candidate.startsWith(revision) || revision.startsWith(candidate))
-            return 'contains';
-        const cached = containsCache.get(candidate);
-        if (cached !== undefined)
-            return cached;
-        let answer = 'unknown';
-        if (options.history !== undefined) {
-            if (await options.history.contains(revision, candidate))
-                answer = 'contains';
-            else if (await options.history.isOlder(revision, candidate))
-                answer = 'older';
-            else
-                answer = 'unrelated';
+        if (children.length === 0) {
+            throw new errors/* UserError */.yo(`The Argo CD application ${options.childrenOf} lists no child Application in its status.resources, so there is nothing to wait for; check that it is an app-of-apps parent.`);
         }
-        containsCache.set(candidate, answer);
+        for (const child of children)
+            track({ name: child.name, namespace: child.namespace ?? parent.namespace });
+    }
+    if (tracked.size === 0)
+        throw new errors/* UserError */.yo('No Argo CD application to wait for: name applications, a selector or an app-of-apps parent.');
+    /** How `candidate` relates to the revision waited for (cached per commit). */
+    function relation(candidate) {
+        if (revision === undefined || candidate === revision)
+            return Promise.resolve('contains');
+        let answer = relations.get(candidate);
+        if (answer === undefined) {
+            const history = options.history;
+            answer =
+                history === undefined
+                    ? Promise.resolve('unknown')
+                    : (async () => {
+                        if (await history.contains(revision, candidate))
+                            return 'contains';
+                        return (await history.isOlder(revision, candidate)) ? 'older' : 'unrelated';
+                    })();
+            relations.set(candidate, answer);
+        }
         return answer;
     }
-    async function judge(app) {
+    /** Whether the app's operation state is the one our sync started (info entry, else start time). */
+    function isOurOperation(app, entry) {
+        const since = entry.ourSyncAt ?? options.operationSince;
+        if (since === undefined)
+            return true;
+        const state = app.status?.operationState;
+        if (state === undefined)
+            return false;
+        const info = state.operation?.info ?? [];
+        if (options.runId !== undefined && info.some((item) => item.name === RUN_INFO && item.value === options.runId))
+            return true;
+        // metav1.Time has second precision: a start within the second of our request counts.
+        const startedAt = time(state.startedAt);
+        return startedAt !== undefined && startedAt >= Math.floor(since / 1000) * 1000 && info.length === 0 && state.operation?.initiatedBy?.automated !== true;
+    }
+    async function judge(app, entry) {
         const name = app.metadata.name;
         const status = app.status ?? {};
-        const revisions = revisionsOf(app);
-        const at = `at ${wait_short(revisions[0])}`;
+        const revisions = options.afterRollback === true ? operationRevisions(app) : syncedRevisions(app);
+        const wanted = revision === undefined ? '' : ` ${wait_short(revision)}`;
         for (const condition of status.conditions ?? []) {
             if (condition.type === 'ComparisonError' || condition.type === 'InvalidSpecError') {
-                return { kind: 'failed', sentence: `Argo CD application ${name} cannot be compared with revision ${wait_short(revision)}: ${condition.type}: ${condition.message ?? 'no message'}.` };
+                return { kind: 'failed', sentence: `Argo CD application ${name} cannot deploy revision${wanted || ' (any)'}: ${condition.type}: ${condition.message ?? 'no message'}` };
             }
         }
         if (revision !== undefined) {
@@ -77175,216 +77242,354 @@ async function waitForApplications(client, options) {
             for (const candidate of revisions) {
                 const relates = await relation(candidate);
                 if (relates === 'unrelated') {
-                    return { kind: 'failed', sentence: `Argo CD application ${name} now runs revision ${wait_short(candidate)}, which does not contain ${wait_short(revision)}; someone pushed a change that dropped it, or the app follows another branch.` };
+                    return {
+                        kind: 'failed',
+                        sentence: `Argo CD application ${name} now runs revision ${wait_short(candidate)}, which does not contain${wanted}: a newer commit replaced it, or the app follows another branch`,
+                    };
                 }
                 if (relates !== 'contains')
-                    return { kind: 'waiting', why: `at ${wait_short(candidate)}, not yet at ${wait_short(revision)}`, needsRefresh: true };
+                    return { kind: 'waiting', why: `at ${wait_short(candidate)}, not yet at${wanted}`, needsRefresh: entry.ourSyncAt === undefined };
             }
         }
-        const operationState = status.operationState;
-        const phase = operationState?.phase;
-        const operationAtOurs = operationState?.syncResult?.revision === undefined || revision === undefined || (await relation(operationState.syncResult.revision)) === 'contains';
-        if ((phase === 'Failed' || phase === 'Error') && operationAtOurs && app.operation === undefined) {
-            const failedResources = (operationState?.syncResult?.resources ?? [])
-                .filter((resource) => resource.status !== undefined && resource.status !== 'Synced')
-                .map((resource) => `${resource.kind ?? '?'}/${resource.name ?? '?'}: ${resource.message ?? resource.status}`);
-            return {
-                kind: 'failed',
-                sentence: `The sync of Argo CD application ${name} to ${wait_short(revision ?? revisions[0])} ${phase === 'Error' ? 'errored' : 'failed'}: ${operationState?.message ?? 'no message'}${failedResources.length > 0 ? ` (${failedResources.join('; ')})` : ''}.`,
-            };
+        const state = status.operationState;
+        const phase = state?.phase;
+        const ours = isOurOperation(app, entry);
+        if (app.operation !== undefined)
+            return { kind: 'waiting', why: 'an operation is requested', needsRefresh: false };
+        if (!ours)
+            return { kind: 'waiting', why: 'waiting for our sync to start', needsRefresh: false };
+        if ((phase === 'Failed' || phase === 'Error') && state !== undefined) {
+            const resultRevision = state.syncResult?.revisions?.find((item) => item !== '') ?? (state.syncResult?.revision || undefined);
+            const atOurs = resultRevision === undefined || (await relation(resultRevision)) === 'contains';
+            if (atOurs) {
+                const failedResources = (state.syncResult?.resources ?? [])
+                    .filter((resource) => resource.status !== undefined && resource.status !== 'Synced' && resource.status !== 'Pruned')
+                    .map((resource) => `${resource.kind ?? '?'}/${resource.name ?? '?'}: ${resource.message ?? resource.status}`);
+                return {
+                    kind: 'failed',
+                    sentence: `The sync of Argo CD application ${name} to ${wait_short(resultRevision ?? revision ?? revisions[0])} ${phase === 'Error' ? 'ended in an error' : 'failed'}: ${state.message ?? 'no message'}${failedResources.length > 0 ? `; failed resources: ${failedResources.join('; ')}` : ''}`,
+                };
+            }
         }
-        if (app.operation !== undefined || phase === 'Running' || phase === 'Terminating')
-            return { kind: 'waiting', why: `operation ${phase ?? 'requested'}`, needsRefresh: false };
         const sync = status.sync?.status;
         const health = status.health?.status;
+        if (phase === 'Running' || phase === 'Terminating') {
+            // With hooks or waves a Suspended rollout keeps the operation running: that is the pause, not the sync.
+            if (requireHealth && sync === 'Synced' && health === 'Suspended')
+                return { kind: 'suspended', message: suspendedMessage(app) };
+            return { kind: 'waiting', why: `operation ${phase}`, needsRefresh: false };
+        }
+        if (sync !== 'Synced' && options.afterRollback !== true)
+            return { kind: 'waiting', why: `sync ${sync ?? 'Unknown'}`, needsRefresh: sync !== 'OutOfSync' || entry.ourSyncAt === undefined };
+        const finishedAt = time(state?.finishedAt);
+        if (state !== undefined && finishedAt === undefined)
+            return { kind: 'waiting', why: 'the last operation has not finished', needsRefresh: false };
+        const reconciledAt = time(status.reconciledAt);
+        if (finishedAt !== undefined && state?.operation?.sync?.dryRun !== true && (reconciledAt === undefined || reconciledAt < finishedAt)) {
+            return { kind: 'waiting', why: 'not reconciled since the last sync', needsRefresh: false };
+        }
+        if (!requireHealth)
+            return { kind: 'ready' };
+        // Synced at our revision: the health is our deployment's.
         if (health === 'Degraded' || health === 'Missing') {
             const resources = unhealthyResources(app);
             return {
                 kind: 'degraded',
-                sentence: `Argo CD application ${name} is ${health} ${at}${revision === undefined ? '' : ` (revision ${wait_short(revision)})`}${status.health?.message ? `: ${status.health.message}` : ''}${resources.length > 0 ? `; unhealthy: ${resources.join('; ')}` : ''}.`,
+                sentence: `Argo CD application ${name} is ${health} at ${wait_short(revisions[0])}${status.health?.message ? `: ${status.health.message}` : ''}${resources.length > 0 ? `; unhealthy resources: ${resources.join('; ')}` : ''}`,
             };
         }
-        if (sync !== 'Synced')
-            return { kind: 'waiting', why: `sync ${sync ?? 'unknown'}`, needsRefresh: sync === 'OutOfSync' && !ourSync.has(key(name, app.metadata.namespace)) };
-        if (operationState?.finishedAt !== undefined && status.reconciledAt !== undefined && Date.parse(status.reconciledAt) < Date.parse(operationState.finishedAt)) {
-            return { kind: 'waiting', why: 'not reconciled since the last sync', needsRefresh: false };
-        }
-        if (!options.health)
-            return { kind: 'ready' };
         if (health === 'Healthy')
             return { kind: 'ready' };
-        if (health === 'Suspended') {
-            const paused = (status.resources ?? []).filter((resource) => resource.health?.status === 'Suspended').map((resource) => `${resource.kind ?? '?'}/${resource.name ?? '?'}: ${resource.health?.message ?? 'paused'}`);
-            return { kind: 'suspended', message: status.health?.message ?? (paused.join('; ') || 'paused') };
+        if (health === 'Suspended')
+            return { kind: 'suspended', message: suspendedMessage(app) };
+        return { kind: 'waiting', why: `health ${health ?? 'Unknown'}`, needsRefresh: false };
+    }
+    function entryFor(app) {
+        const namespace = app.metadata.namespace === '' ? undefined : app.metadata.namespace;
+        const exact = tracked.get(targetKey({ name: app.metadata.name, namespace }));
+        if (exact !== undefined)
+            return exact;
+        // A name given without a namespace matches the app in the control plane's namespace (the only one such a name reaches).
+        for (const entry of tracked.values())
+            if (entry.target.namespace === undefined && entry.target.name === app.metadata.name)
+                return entry;
+        return undefined;
+    }
+    function describe(entry, verdict) {
+        const before = entry.verdict;
+        entry.verdict = verdict;
+        const name = entry.target.name;
+        if (verdict.kind === 'suspended' && (before?.kind !== 'suspended' || before.message !== verdict.message)) {
+            log.info(`${name} is Suspended: ${verdict.message}${onSuspended === 'wait' ? ' (waiting for it to resume)' : ''}.`);
         }
-        return { kind: 'waiting', why: `health ${health ?? 'unknown'}`, needsRefresh: false };
+        else if ((verdict.kind === 'waiting' || verdict.kind === 'missing') && (before?.kind !== verdict.kind || before.why !== verdict.why)) {
+            log.info(`${name}: ${verdict.why}.`);
+        }
+        else if (verdict.kind === 'ready' && before?.kind !== 'ready') {
+            log.info(`${name} is ${requireHealth ? 'Synced and Healthy' : 'Synced'} at ${wait_short(entry.app === undefined ? undefined : syncedRevisions(entry.app)[0])}.`);
+        }
     }
     async function consider(app) {
-        const id = key(app.metadata.name, app.metadata.namespace ?? undefined);
-        const target = [...names.entries()].find(([candidate, value]) => candidate === id || (value.namespace === undefined && value.name === app.metadata.name));
-        if (target === undefined)
+        const entry = entryFor(app);
+        if (entry === undefined)
             return;
-        latest.set(target[0], app);
-        missingSince.delete(target[0]);
-        const verdict = await judge(app);
-        const before = verdicts.get(target[0]);
-        verdicts.set(target[0], verdict);
-        if (verdict.kind === 'suspended' && before?.kind !== 'suspended')
-            options.log.info(`${app.metadata.name} is Suspended: ${verdict.message}.`);
-        if (verdict.kind === 'waiting' && (before?.kind !== 'waiting' || before.why !== verdict.why))
-            options.log.info(`${app.metadata.name}: ${verdict.why}.`);
+        // Events can overtake a slower GET: keep the newest object.
+        const previous = Number(entry.app?.metadata.resourceVersion);
+        const current = Number(app.metadata.resourceVersion);
+        if (Number.isFinite(previous) && Number.isFinite(current) && current < previous)
+            return;
+        entry.app = app;
+        entry.lastSeen = clock.now();
+        entry.missingSince = undefined;
+        describe(entry, await judge(app, entry));
     }
-    async function fetch(id, refresh) {
-        const target = names.get(id);
+    async function read(entry, refresh) {
+        if (entry.reading)
+            return;
+        entry.reading = true;
         requests.gets++;
+        const doRefresh = refresh && refreshMode !== 'off';
+        if (doRefresh) {
+            entry.lastRefresh = clock.now();
+            entry.refreshes += 1;
+        }
         try {
-            const app = await client.get(target.name, {
-                appNamespace: target.namespace,
-                project: options.project,
-                ...(refresh && options.refresh !== 'off' ? { refresh: options.refresh } : {}),
-                onRefreshFallback: (reason) => options.log.info(`The refresh of ${target.name} did not finish (${reason}); read it without one.`),
+            const app = await client.get(entry.target.name, {
+                appNamespace: entry.target.namespace,
+                ...scope,
+                ...(doRefresh ? { refresh: refreshMode } : {}),
+                onRefreshFallback: (reason) => log.info(`The refresh of ${entry.target.name} did not finish (${reason}); read it without one.`),
+                signal: stop.signal,
             });
-            if (refresh)
-                lastRefresh.set(id, clock.now());
             await consider(app);
         }
         catch (error) {
+            if (stop.signal.aborted)
+                return;
             if (!isArgoCdError(error, 'not-found-or-denied') && !isArgoCdError(error, 'not-found'))
                 throw error;
-            if (!missingSince.has(id))
-                missingSince.set(id, clock.now());
-            verdicts.set(id, { kind: 'waiting', why: 'not found or not permitted', needsRefresh: false });
-            if (clock.now() - missingSince.get(id) >= grace) {
-                verdicts.set(id, { kind: 'failed', sentence: error.message.replace(/\.$/, '') + ` (still so after ${Math.round(grace / 1000)} s).` });
+            entry.missingSince ??= clock.now();
+            entry.lastSeen = clock.now();
+            if (clock.now() - entry.missingSince >= grace) {
+                describe(entry, { kind: 'failed', sentence: `${error.message.replace(/\.$/, '')}, still after ${Math.round(grace / 1000)} s` });
+            }
+            else {
+                describe(entry, { kind: 'missing', why: 'not found or not permitted (yet)' });
             }
         }
+        finally {
+            entry.reading = false;
+        }
     }
-    async function startSyncs() {
-        for (const [id, target] of names) {
-            const app = latest.get(id);
-            if (app === undefined)
-                continue;
-            const automated = app.spec?.syncPolicy?.automated;
-            if (automated !== undefined && automated !== null && automated.enabled !== false) {
-                options.log.info(`${target.name} syncs automatically; waiting for its own sync instead of syncing by hand.`);
-                continue;
+    /** Syncs one app to the revision, waiting out another operation; a refusal becomes the app's failure. */
+    async function syncApp(entry) {
+        const app = entry.app;
+        if (app === undefined)
+            return;
+        if (isAutoSyncEnabled(app)) {
+            log.info(`${entry.target.name} syncs automatically; waiting for its own sync instead of syncing it by hand.`);
+            return;
+        }
+        for (;;) {
+            const requestedAt = clock.now();
+            try {
+                requests.syncs++;
+                await client.sync(entry.target.name, {
+                    appNamespace: entry.target.namespace,
+                    ...scope,
+                    revision,
+                    prune: options.prune ?? false,
+                    ...(options.syncOptions !== undefined && options.syncOptions.length > 0 ? { syncOptions: options.syncOptions } : {}),
+                    ...(options.runId !== undefined ? { infos: [{ name: RUN_INFO, value: options.runId }] } : {}),
+                });
+                entry.ourSyncAt = requestedAt;
+                log.info(`Started a sync of ${entry.target.name} to ${wait_short(revision)}${options.prune === true ? ' with prune' : ''}.`);
+                return;
             }
-            for (;;) {
-                try {
-                    requests.gets++;
-                    await client.sync(target.name, {
-                        appNamespace: target.namespace,
-                        project: options.project,
-                        revision,
-                        prune: options.prune,
-                        ...(options.syncOptions !== undefined && options.syncOptions.length > 0 ? { syncOptions: options.syncOptions } : {}),
-                        ...(options.runId !== undefined ? { infos: [{ name: 'ml-gitops-run', value: options.runId }] } : {}),
-                    });
-                    ourSync.add(id);
-                    options.log.info(`Started a sync of ${target.name} to ${wait_short(revision)}.`);
-                    break;
-                }
-                catch (error) {
-                    if (isArgoCdError(error, 'operation-in-progress') && clock.now() < deadline) {
-                        options.log.info(`${target.name} has another operation in progress; syncing once it ends.`);
-                        await clock.sleep(2_000);
-                        continue;
+            catch (error) {
+                if (isArgoCdError(error, 'operation-in-progress')) {
+                    if (clock.now() + OPERATION_RETRY_MS >= deadline || stop.signal.aborted) {
+                        describe(entry, { kind: 'waiting', why: 'another operation is still in progress, so it was not synced', needsRefresh: false });
+                        return;
                     }
-                    throw error;
+                    if (entry.verdict?.kind !== 'waiting' || entry.verdict.why !== 'another operation is in progress') {
+                        describe(entry, { kind: 'waiting', why: 'another operation is in progress', needsRefresh: false });
+                    }
+                    try {
+                        await clock.sleep(OPERATION_RETRY_MS, stop.signal);
+                    }
+                    catch {
+                        return;
+                    }
+                    continue;
                 }
+                if (isArgoCdError(error) && error.reason !== 'unauthenticated' && error.reason !== 'other') {
+                    // Sync window, auto-sync revision, permission: a clear failure of this app, reported with the others.
+                    const why = error.reason === 'sync-window' ? ' (a sync window blocks manual syncs now; sync in an allowed window or ask an admin to allow manual sync)' : '';
+                    describe(entry, { kind: 'failed', sentence: `${error.message.replace(/\.$/, '')}${why}` });
+                    return;
+                }
+                throw error;
             }
         }
     }
     function outcome() {
-        const all = [...names.keys()].map((id) => verdicts.get(id));
+        const all = [...tracked.values()].map((entry) => entry.verdict);
         if (all.some((verdict) => verdict?.kind === 'failed'))
             return 'failed';
         if (all.some((verdict) => verdict?.kind === 'degraded'))
             return 'degraded';
-        if (options.onSuspended === 'fail' && all.some((verdict) => verdict?.kind === 'suspended'))
+        if (onSuspended === 'fail' && all.some((verdict) => verdict?.kind === 'suspended'))
             return 'suspended';
-        if (all.every((verdict) => verdict?.kind === 'ready' || (options.onSuspended === 'succeed' && verdict?.kind === 'suspended'))) {
+        if (all.every((verdict) => verdict?.kind === 'ready' || (onSuspended === 'succeed' && verdict?.kind === 'suspended'))) {
             return all.some((verdict) => verdict?.kind === 'suspended') ? 'suspended' : 'healthy';
         }
         return 'pending';
     }
-    // 2. One GET per app (refreshing those that have not seen the revision), then syncs when asked.
-    await Promise.all([...names.keys()].map((id) => fetch(id, false)));
-    const stale = [...names.keys()].filter((id) => { const v = verdicts.get(id); return v?.kind === 'waiting' && v.needsRefresh; });
-    if (revision !== undefined)
-        await Promise.all(stale.map((id) => fetch(id, true)));
-    if (options.sync && outcome() === 'pending')
-        await startSyncs();
-    // 3. One stream for all of them, until every app is done or the time is up.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - clock.now()));
-    const guard = setInterval(() => {
-        for (const id of names.keys()) {
-            const verdict = verdicts.get(id);
-            if (verdict?.kind !== 'waiting')
-                continue;
-            const refresh = verdict.needsRefresh && clock.now() - (lastRefresh.get(id) ?? 0) >= (options.refreshIntervalMs ?? REFRESH_INTERVAL_MS);
-            void fetch(id, refresh).catch(() => undefined);
-        }
-    }, Math.min(options.guardIntervalMs ?? GUARD_INTERVAL_MS, options.refreshIntervalMs ?? REFRESH_INTERVAL_MS));
+    const stop = new AbortController();
+    const settle = () => {
+        if (outcome() !== 'pending')
+            stop.abort();
+    };
+    const timer = setTimeout(() => stop.abort(), Math.max(0, deadline - clock.now()));
+    const onOuterAbort = () => stop.abort();
+    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    let guard;
+    let failure;
+    const fail = (error) => {
+        failure ??= error;
+        stop.abort();
+    };
     try {
-        if (outcome() === 'pending') {
-            const only = names.size === 1 ? [...names.values()][0] : undefined;
+        // 2. One GET per app; those that have not seen the revision are refreshed at once; then our syncs.
+        await Promise.all([...tracked.values()].map((entry) => read(entry, false)));
+        if (revision !== undefined && outcome() === 'pending') {
+            const stale = [...tracked.values()].filter((entry) => entry.verdict?.kind === 'waiting' && entry.verdict.needsRefresh);
+            await Promise.all(stale.map((entry) => read(entry, true)));
+        }
+        if (options.sync === true && outcome() === 'pending') {
+            await Promise.all([...tracked.values()].filter((entry) => entry.verdict?.kind !== 'ready').map((entry) => syncApp(entry)));
+        }
+        settle();
+        // 3. Guard: re-read apps the stream said nothing about for a while, refresh stale ones, look up missing ones.
+        const tick = Math.max(10, Math.min(guardMs, refreshMs, missingMs) / 2);
+        guard = setInterval(() => {
+            const now = clock.now();
+            for (const entry of tracked.values()) {
+                const verdict = entry.verdict;
+                if (verdict === undefined || verdict.kind === 'failed' || verdict.kind === 'degraded')
+                    continue;
+                const refreshDue = verdict.kind === 'waiting' && verdict.needsRefresh && refreshMode !== 'off' && now - entry.lastRefresh >= Math.min(MAX_REFRESH_INTERVAL_MS, refreshMs * 2 ** Math.max(0, entry.refreshes - 1));
+                const missingDue = verdict.kind === 'missing' && now - entry.lastSeen >= missingMs;
+                const guardDue = now - entry.lastSeen >= guardMs;
+                if (refreshDue || missingDue || guardDue)
+                    void read(entry, refreshDue).then(settle, fail);
+            }
+        }, tick);
+        // 4. One stream for all of them, until every app is done or the time is up.
+        if (!stop.signal.aborted) {
+            const entries = [...tracked.values()];
+            const only = entries.length === 1 ? entries[0]?.target : undefined;
             const query = only !== undefined
                 ? { name: only.name, appNamespace: only.namespace }
                 : options.selector !== undefined && options.applications.length === 0 && options.childrenOf === undefined
-                    ? { selector: options.selector, appNamespace: options.appNamespace }
-                    : { appNamespace: options.appNamespace };
+                    ? { selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] }
+                    : { appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] };
             requests.streams++;
-            for await (const event of client.watch(query, { signal: controller.signal, onReconnect: (reason) => options.log.info(`The Argo CD watch stream was re-opened (${reason}).`) })) {
-                if (event.type === 'DELETED')
+            const events = client.watch(query, {
+                signal: stop.signal,
+                reconnectDelayMs: options.reconnectDelayMs,
+                onReconnect: (reason) => {
+                    requests.streams++;
+                    log.info(`The Argo CD watch stream was re-opened (${reason}).`);
+                },
+            });
+            for await (const event of events) {
+                if (event.type === 'DELETED') {
+                    const entry = entryFor(event.application);
+                    if (entry !== undefined) {
+                        entry.missingSince ??= clock.now();
+                        describe(entry, { kind: 'missing', why: 'deleted' });
+                    }
                     continue;
+                }
                 await consider(event.application);
-                if (outcome() !== 'pending')
+                settle();
+                if (stop.signal.aborted)
                     break;
             }
         }
     }
+    catch (error) {
+        if (!stop.signal.aborted || failure === undefined)
+            failure ??= error;
+    }
     finally {
         clearTimeout(timer);
-        clearInterval(guard);
-        controller.abort();
+        if (guard !== undefined)
+            clearInterval(guard);
+        options.signal?.removeEventListener('abort', onOuterAbort);
+        stop.abort();
     }
-    // Guard GETs may have decided it while the stream was quiet.
+    if (failure !== undefined)
+        throw failure;
     const final = outcome();
     const result = final === 'pending' ? 'timeout' : final;
-    const apps = [...names.entries()].map(([id, target]) => {
-        const app = latest.get(id);
-        const verdict = verdicts.get(id);
-        const state = verdict?.kind === 'ready' ? 'ready' : verdict?.kind === 'suspended' ? 'suspended' : verdict?.kind === 'failed' || verdict?.kind === 'degraded' ? 'failed' : app === undefined ? 'missing' : 'waiting';
-        const detail = verdict === undefined ? 'never read' : verdict.kind === 'waiting' ? verdict.why : verdict.kind === 'failed' || verdict.kind === 'degraded' ? verdict.sentence : verdict.kind === 'suspended' ? verdict.message : 'ready';
-        return {
-            name: target.name,
-            namespace: target.namespace ?? app?.metadata.namespace,
-            sync: app?.status?.sync?.status ?? 'Unknown',
-            health: app?.status?.health?.status ?? 'Unknown',
-            revision: app === undefined ? undefined : revisionsOf(app)[0],
-            operationPhase: app?.status?.operationState?.phase,
-            startedAt: app?.status?.operationState?.startedAt,
-            finishedAt: app?.status?.operationState?.finishedAt,
-            unhealthy: app === undefined ? [] : unhealthyResources(app),
-            state,
-            detail,
-            url: client.appUrl(target.name, target.namespace),
-        };
-    });
-    let failure;
+    const apps = [...tracked.values()].map((entry) => report(entry, client));
+    let sentence;
     if (result === 'failed' || result === 'degraded') {
-        failure = [...verdicts.values()].find((verdict) => verdict.kind === 'failed' || verdict.kind === 'degraded')?.sentence;
+        const decided = [...tracked.values()].map((entry) => entry.verdict).find((verdict) => verdict?.kind === result || (result === 'failed' && verdict?.kind === 'failed'));
+        sentence = decided === undefined ? undefined : `${decided.sentence}${revision === undefined || decided.sentence.includes(wait_short(revision)) ? '' : ` (waiting for ${wait_short(revision)})`}.`;
     }
     else if (result === 'timeout') {
-        const seconds = Math.round(options.timeoutMs / 1000);
-        failure = `Argo CD did not run ${wait_short(revision)} healthy within ${seconds} s: ${apps.filter((app) => app.state !== 'ready').map((app) => `${app.name} ${app.sync}/${app.health} at ${wait_short(app.revision)} (${app.detail})`).join('; ')}.`;
+        const seconds = Math.round((clock.now() - started) / 1000);
+        const pending = apps.filter((app) => app.state !== 'ready');
+        sentence = `Argo CD did not run ${revision === undefined ? 'the applications' : wait_short(revision)} ${requireHealth ? 'healthy' : 'synced'} within ${seconds} s: ${pending.map((app) => `${app.name} is ${app.sync}/${app.health} at ${wait_short(app.revision)} (${app.detail})`).join('; ')}.`;
     }
-    else if (result === 'suspended' && options.onSuspended === 'fail') {
-        failure = `Argo CD application ${apps.find((app) => app.state === 'suspended')?.name ?? ''} is Suspended (${apps.find((app) => app.state === 'suspended')?.detail ?? ''}), and a suspended rollout counts as a failure here.`;
+    else if (result === 'suspended' && onSuspended === 'fail') {
+        const app = apps.find((item) => item.state === 'suspended');
+        sentence = `Argo CD application ${app?.name ?? ''} is Suspended at ${wait_short(app?.revision)} (${app?.detail ?? 'paused'}), and on-suspended is fail.`;
     }
-    return { result, apps, failure, revision: apps[0]?.revision, durationMs: clock.now() - started, requests };
+    return { result, apps, failure: sentence, revision: apps[0]?.revision, durationMs: clock.now() - started, requests };
+}
+function report(entry, client) {
+    const app = entry.app;
+    const verdict = entry.verdict;
+    const state = verdict === undefined || verdict.kind === 'missing'
+        ? 'missing'
+        : verdict.kind === 'ready'
+            ? 'ready'
+            : verdict.kind === 'suspended'
+                ? 'suspended'
+                : verdict.kind === 'waiting'
+                    ? 'waiting'
+                    : 'failed';
+    const detail = verdict === undefined
+        ? 'never read'
+        : verdict.kind === 'waiting' || verdict.kind === 'missing'
+            ? verdict.why
+            : verdict.kind === 'failed' || verdict.kind === 'degraded'
+                ? verdict.sentence
+                : verdict.kind === 'suspended'
+                    ? verdict.message
+                    : 'ready';
+    const revisions = app === undefined ? [] : syncedRevisions(app);
+    const namespace = entry.target.namespace ?? (app?.metadata.namespace === '' ? undefined : app?.metadata.namespace);
+    return {
+        name: entry.target.name,
+        namespace,
+        sync: app?.status?.sync?.status ?? 'Unknown',
+        health: app?.status?.health?.status ?? 'Unknown',
+        revision: revisions[0],
+        revisions,
+        operationPhase: app?.status?.operationState?.phase,
+        startedAt: app?.status?.operationState?.startedAt,
+        finishedAt: app?.status?.operationState?.finishedAt,
+        unhealthy: app === undefined ? [] : unhealthyResources(app),
+        state,
+        detail,
+        url: client.appUrl(entry.target.name, namespace),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/lib/ledger.ts
@@ -78316,22 +78521,22 @@ const limitFilesSync = (state) => {
 	return state.paths.slice(0, state.options.maxFiles);
 };
 const onlyCountsAsync = (state, error, callback$1) => {
-	report(error, callback$1, state.counts, state.options.suppressErrors);
+	dist_report(error, callback$1, state.counts, state.options.suppressErrors);
 	return null;
 };
 const defaultAsync = (state, error, callback$1) => {
-	report(error, callback$1, state.paths, state.options.suppressErrors);
+	dist_report(error, callback$1, state.paths, state.options.suppressErrors);
 	return null;
 };
 const limitFilesAsync = (state, error, callback$1) => {
-	report(error, callback$1, state.paths.slice(0, state.options.maxFiles), state.options.suppressErrors);
+	dist_report(error, callback$1, state.paths.slice(0, state.options.maxFiles), state.options.suppressErrors);
 	return null;
 };
 const groupsAsync = (state, error, callback$1) => {
-	report(error, callback$1, state.groups, state.options.suppressErrors);
+	dist_report(error, callback$1, state.groups, state.options.suppressErrors);
 	return null;
 };
-function report(error, callback$1, output, suppressErrors) {
+function dist_report(error, callback$1, output, suppressErrors) {
 	if (error && !suppressErrors) callback$1(error, output);
 	else callback$1(null, output);
 }
@@ -81164,8 +81369,6 @@ async function restore(log, git, head, switchedFrom) {
 
 
 
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./node_modules/write-file-atomic/lib/index.js
@@ -81246,7 +81449,7 @@ function datetime(params) {
 function date(params) {
     return core._isoDate(ZodISODate, params);
 }
-function time(params) {
+function iso_time(params) {
     return core._isoTime(ZodISOTime, params);
 }
 function duration(params) {
@@ -81562,126 +81765,146 @@ class FileRegistry {
         return versionFile(this.#root, name, version);
     }
     async ensureModel(name, description) {
-        checkName(name);
-        const dir = modelDir(this.#root, name);
-        await (0,promises_.mkdir)(external_node_path_default().join(dir, VERSIONS_DIR), { recursive: true });
-        await this.#locked(name, async (assertHeld) => {
-            if ((await readJson(external_node_path_default().join(dir, MODEL_FILE), modelFileSchema)) !== undefined)
-                return;
-            assertHeld();
-            await writeAtomic(external_node_path_default().join(dir, MODEL_FILE), modelFileText({ name, description: emptyToUndefined(description), createdAt: this.#now().toISOString() }));
+        return this.#guard(async () => {
+            checkName(name);
+            const dir = modelDir(this.#root, name);
+            await (0,promises_.mkdir)(external_node_path_default().join(dir, VERSIONS_DIR), { recursive: true });
+            await this.#locked(name, async (assertHeld) => {
+                if ((await readJson(external_node_path_default().join(dir, MODEL_FILE), modelFileSchema)) !== undefined)
+                    return;
+                assertHeld();
+                await writeAtomic(external_node_path_default().join(dir, MODEL_FILE), modelFileText({ name, description: emptyToUndefined(description), createdAt: this.#now().toISOString() }));
+            });
         });
     }
     async getVersion(name, version) {
-        if (modelNameProblem(name) !== undefined || !/^[1-9]\d*$/.test(version))
-            return undefined;
-        const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
-        return file === undefined ? undefined : toModelVersion(file, await this.#aliases(name));
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined || !/^[1-9]\d*$/.test(version))
+                return undefined;
+            const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
+            return file === undefined ? undefined : toModelVersion(file, await this.#aliases(name));
+        });
     }
     async listVersions(name) {
-        if (modelNameProblem(name) !== undefined)
-            return [];
-        const [files, aliases] = await Promise.all([this.#versionFiles(name), this.#aliases(name)]);
-        return files.map((file) => toModelVersion(file, aliases));
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined)
+                return [];
+            const [files, aliases] = await Promise.all([this.#versionFiles(name), this.#aliases(name)]);
+            return files.map((file) => toModelVersion(file, aliases));
+        });
     }
     async findVersionByTag(name, tag, value) {
-        if (modelNameProblem(name) !== undefined)
-            return undefined;
-        // Oldest first, as MLflow's implementation does (the lock keeps a tag value on one version anyway).
-        const found = (await this.#versionFiles(name)).findLast((file) => file.tags[tag] === value);
-        return found === undefined ? undefined : toModelVersion(found, await this.#aliases(name));
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined)
+                return undefined;
+            // Oldest first, as MLflow's implementation does (the lock keeps a tag value on one version anyway).
+            const found = (await this.#versionFiles(name)).findLast((file) => file.tags[tag] === value);
+            return found === undefined ? undefined : toModelVersion(found, await this.#aliases(name));
+        });
     }
     async createVersion(request) {
-        const { name } = request;
-        checkName(name);
-        await this.#requireModel(name);
-        return this.#locked(name, async (assertHeld) => {
-            const files = await this.#versionFiles(name);
-            const { tag, value } = request.idempotencyKey;
-            const existing = files.findLast((file) => file.tags[tag] === value);
-            if (existing !== undefined)
-                return { version: toModelVersion(existing, await this.#aliases(name)), created: false };
-            const number = (files[0]?.version ?? 0) + 1;
-            const now = this.#now().toISOString();
-            const tags = { ...request.tags, [tag]: value };
-            const file = {
-                name,
-                version: number,
-                source: request.source,
-                runId: emptyToUndefined(request.runId),
-                modelId: emptyToUndefined(request.modelId),
-                runLink: emptyToUndefined(request.runLink),
-                description: emptyToUndefined(request.description),
-                status: 'READY',
-                statusMessage: undefined,
-                createdAt: now,
-                updatedAt: now,
-                tags,
-                metrics: metricsFromTags(tags),
-            };
-            assertHeld();
-            await writeAtomic(versionFile(this.#root, name, number), versionFileText(file));
-            return { version: toModelVersion(file, await this.#aliases(name)), created: true };
+        return this.#guard(async () => {
+            const { name } = request;
+            checkName(name);
+            await this.#requireModel(name);
+            return this.#locked(name, async (assertHeld) => {
+                const files = await this.#versionFiles(name);
+                const { tag, value } = request.idempotencyKey;
+                const existing = files.findLast((file) => file.tags[tag] === value);
+                if (existing !== undefined)
+                    return { version: toModelVersion(existing, await this.#aliases(name)), created: false };
+                const number = (files[0]?.version ?? 0) + 1;
+                const now = this.#now().toISOString();
+                const tags = { ...request.tags, [tag]: value };
+                const file = {
+                    name,
+                    version: number,
+                    source: request.source,
+                    runId: emptyToUndefined(request.runId),
+                    modelId: emptyToUndefined(request.modelId),
+                    runLink: emptyToUndefined(request.runLink),
+                    description: emptyToUndefined(request.description),
+                    status: 'READY',
+                    statusMessage: undefined,
+                    createdAt: now,
+                    updatedAt: now,
+                    tags,
+                    metrics: metricsFromTags(tags),
+                };
+                assertHeld();
+                await writeAtomic(versionFile(this.#root, name, number), versionFileText(file));
+                return { version: toModelVersion(file, await this.#aliases(name)), created: true };
+            });
         });
     }
     async setTags(name, version, tags) {
-        checkName(name);
-        await this.#requireVersion(name, version);
-        await this.#locked(name, async (assertHeld) => {
-            const file = await this.#requireVersion(name, version);
-            const merged = { ...file.tags, ...tags };
-            const updated = {
-                ...file,
-                tags: merged,
-                metrics: { ...file.metrics, ...metricsFromTags(merged) },
-                updatedAt: this.#now().toISOString(),
-            };
-            assertHeld();
-            await writeAtomic(versionFile(this.#root, name, file.version), versionFileText(updated));
+        return this.#guard(async () => {
+            checkName(name);
+            await this.#requireVersion(name, version);
+            await this.#locked(name, async (assertHeld) => {
+                const file = await this.#requireVersion(name, version);
+                const merged = { ...file.tags, ...tags };
+                const updated = {
+                    ...file,
+                    tags: merged,
+                    metrics: { ...file.metrics, ...metricsFromTags(merged) },
+                    updatedAt: this.#now().toISOString(),
+                };
+                assertHeld();
+                await writeAtomic(versionFile(this.#root, name, file.version), versionFileText(updated));
+            });
         });
     }
     async setAlias(name, alias, version) {
-        checkName(name);
-        const problem = aliasNameProblem(alias);
-        if (problem !== undefined)
-            throw new errors/* UserError */.yo(`Alias ${JSON.stringify(alias)} ${problem}.`);
-        await this.#requireVersion(name, version);
-        await this.#locked(name, async (assertHeld) => {
-            const file = await this.#requireVersion(name, version);
-            const aliases = await this.#aliases(name);
-            if (aliases[alias] === file.version)
-                return;
-            assertHeld();
-            await writeAtomic(this.#aliasesPath(name), aliasesFileText({ ...aliases, [alias]: file.version }));
+        return this.#guard(async () => {
+            checkName(name);
+            const problem = aliasNameProblem(alias);
+            if (problem !== undefined)
+                throw new errors/* UserError */.yo(`Alias ${JSON.stringify(alias)} ${problem}.`);
+            await this.#requireVersion(name, version);
+            await this.#locked(name, async (assertHeld) => {
+                const file = await this.#requireVersion(name, version);
+                const aliases = await this.#aliases(name);
+                if (aliases[alias] === file.version)
+                    return;
+                assertHeld();
+                await writeAtomic(this.#aliasesPath(name), aliasesFileText({ ...aliases, [alias]: file.version }));
+            });
         });
     }
     async getAlias(name, alias) {
-        if (modelNameProblem(name) !== undefined)
-            return undefined;
-        const aliases = await this.#aliases(name);
-        const version = aliases[alias];
-        if (version === undefined)
-            return undefined;
-        const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
-        return file === undefined ? undefined : toModelVersion(file, aliases);
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined)
+                return undefined;
+            const aliases = await this.#aliases(name);
+            const version = aliases[alias];
+            if (version === undefined)
+                return undefined;
+            const file = await readJson(versionFile(this.#root, name, version), versionFileSchema);
+            return file === undefined ? undefined : toModelVersion(file, aliases);
+        });
     }
     async deleteAlias(name, alias) {
-        if (modelNameProblem(name) !== undefined || (await this.#aliases(name))[alias] === undefined)
-            return;
-        await this.#locked(name, async (assertHeld) => {
-            const aliases = await this.#aliases(name);
-            if (aliases[alias] === undefined)
+        return this.#guard(async () => {
+            if (modelNameProblem(name) !== undefined || (await this.#aliases(name))[alias] === undefined)
                 return;
-            const rest = Object.fromEntries(Object.entries(aliases).filter(([key]) => key !== alias));
-            assertHeld();
-            await writeAtomic(this.#aliasesPath(name), aliasesFileText(rest));
+            await this.#locked(name, async (assertHeld) => {
+                const aliases = await this.#aliases(name);
+                if (aliases[alias] === undefined)
+                    return;
+                const rest = Object.fromEntries(Object.entries(aliases).filter(([key]) => key !== alias));
+                assertHeld();
+                await writeAtomic(this.#aliasesPath(name), aliasesFileText(rest));
+            });
         });
     }
     /** The version's `metrics` field, overlaid with its numeric `metric.<key>` tags (the same rule as MLflow's run metrics). */
     async getVersionMetrics(name, version) {
-        checkName(name);
-        const file = await this.#requireVersion(name, version);
-        return { ...file.metrics, ...metricsFromTags(file.tags) };
+        return this.#guard(async () => {
+            checkName(name);
+            const file = await this.#requireVersion(name, version);
+            return { ...file.metrics, ...metricsFromTags(file.tags) };
+        });
     }
     versionUrl() {
         return undefined;
@@ -81691,6 +81914,18 @@ class FileRegistry {
     async #locked(name, critical) {
         const dir = modelDir(this.#root, name);
         return withLock(external_node_path_default().join(dir, LOCK_DIR), { description: `model "${name}" in the file registry ${this.#root}` }, critical);
+    }
+    /**
+     * Runs one public operation, turning the file-system errors a user fixes by choosing another directory (a file in
+     * the way, no permission, a read-only mount) into one sentence naming the directory and the input.
+     */
+    async #guard(operation) {
+        try {
+            return await operation();
+        }
+        catch (error) {
+            throw await fileSystemError(error, this.#root);
+        }
     }
     #aliasesPath(name) {
         return external_node_path_default().join(modelDir(this.#root, name), ALIASES_FILE);
@@ -81772,6 +82007,56 @@ async function readJson(file, schema) {
 async function writeAtomic(file, text) {
     await (0,promises_.mkdir)(external_node_path_default().dirname(file), { recursive: true });
     await lib_default()(file, text, { encoding: 'utf8', fsync: true });
+}
+/** Errors of a registry directory the run cannot use, which the user fixes by choosing another place. */
+const UNUSABLE = {
+    EACCES: 'is not writable by this run (permission denied)',
+    EPERM: 'is not writable by this run (operation not permitted)',
+    EROFS: 'is on a read-only file system',
+    EISDIR: 'holds a directory where a registry file belongs',
+};
+/**
+ * A file-system failure as a UserError naming the registry directory and `registry-uri`, or the error itself when it
+ * is something else (a bug, or already a UserError such as a lost lock).
+ */
+async function fileSystemError(error, root) {
+    if (error instanceof errors/* UserError */.yo)
+        return error;
+    const { code, path: where } = (error ?? {});
+    const fix = `set ${(0,errors/* inputRef */.io)('registry-uri')} to a directory this run can write to`;
+    if (code === 'ENOTDIR' || code === 'EEXIST') {
+        const blocker = where === undefined ? undefined : await fileInTheWay(external_node_path_default().resolve(where));
+        if (blocker === undefined && code === 'EEXIST')
+            return error;
+        const what = blocker === undefined || blocker === root
+            ? `${root} is a file, not a directory`
+            : file_isInside(blocker, root)
+                ? `${root} holds a file where a directory belongs (${blocker})`
+                : `${root} is below ${blocker}, which is a file, not a directory`;
+        return new errors/* UserError */.yo(`The file registry cannot be used: ${what}; ${fix}.`, { input: 'registry-uri', cause: error });
+    }
+    const problem = code === undefined ? undefined : UNUSABLE[code];
+    if (problem === undefined)
+        return error;
+    const detail = where !== undefined && external_node_path_default().resolve(where) !== root ? ` (${where})` : '';
+    return new errors/* UserError */.yo(`The file registry ${root} ${problem}${detail}; ${fix}.`, { input: 'registry-uri', cause: error });
+}
+/** The nearest existing ancestor of `target` (itself included) when it is not a directory. */
+async function fileInTheWay(target) {
+    for (let current = target;; current = external_node_path_default().dirname(current)) {
+        try {
+            return (await (0,promises_.stat)(current)).isDirectory() ? undefined : current;
+        }
+        catch (error) {
+            const code = error.code;
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || external_node_path_default().dirname(current) === current)
+                return undefined;
+        }
+    }
+}
+function file_isInside(file, directory) {
+    const relative = external_node_path_default().relative(directory, file);
+    return relative !== '' && !relative.startsWith('..') && !external_node_path_default().isAbsolute(relative);
 }
 
 ;// CONCATENATED MODULE: ./src/lib/registry/mlflow-wire.ts
@@ -81884,8 +82169,13 @@ const API_PATH = 'api/2.0/mlflow/';
 const PAGE_SIZE = 1000;
 /** Search-then-create rounds after an unknown outcome; each round's create has its own retries. */
 const MAX_CREATE_ROUNDS = 5;
-const CREDENTIAL_HINT = 'set the registry-token input (or MLFLOW_TRACKING_TOKEN), or registry-username and registry-password ' +
+const CREDENTIAL_HINT = `set ${(0,errors/* inputRef */.io)('registry-token')} (or MLFLOW_TRACKING_TOKEN), or ${(0,errors/* inputRef */.io)('registry-username')} and ${(0,errors/* inputRef */.io)('registry-password')} ` +
     '(or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)';
+const CHECK_URI = `check ${(0,errors/* inputRef */.io)('registry-uri')} (or MLFLOW_TRACKING_URI)`;
+/** An answer that is a web page rather than MLflow's JSON: the URL points at a UI, a proxy or a wrong path prefix. */
+function isHtmlAnswer(error) {
+    return error.contentType === 'text/html' || (typeof error.body === 'string' && /^\s*<(!doctype|html)/i.test(error.body));
+}
 /** Headers for the credentials; the values never go anywhere else. */
 function authHeaders(auth) {
     if (auth === undefined)
@@ -81900,10 +82190,10 @@ function parseTrackingUri(trackingUri) {
         url = new URL(trackingUri);
     }
     catch {
-        throw new errors/* UserError */.yo('The MLflow registry URI is not a valid URL; set registry-uri (or MLFLOW_TRACKING_URI) to http(s)://host:port of the MLflow server.', { input: 'registry-uri' });
+        throw new errors/* UserError */.yo(`The MLflow registry URI is not a valid URL; set ${(0,errors/* inputRef */.io)('registry-uri')} (or MLFLOW_TRACKING_URI) to http(s)://host:port of the MLflow server.`, { input: 'registry-uri' });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors/* UserError */.yo(`The MLflow registry URI ${redactUrl(url)} must start with http:// or https://; set registry-uri (or MLFLOW_TRACKING_URI) accordingly.`, { input: 'registry-uri' });
+        throw new errors/* UserError */.yo(`The MLflow registry URI ${redactUrl(url)} must start with http:// or https://; set ${(0,errors/* inputRef */.io)('registry-uri')} (or MLFLOW_TRACKING_URI) accordingly.`, { input: 'registry-uri' });
     }
     // user:password@host is how some people write MLflow URIs; turn it into Basic auth and keep it out of every URL.
     const auth = url.username === '' ? undefined : { kind: 'basic', username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
@@ -81942,10 +82232,25 @@ function createMlflowRegistry(options) {
         if (error instanceof errors/* UserError */.yo)
             return error;
         if (error instanceof NetworkError) {
-            return new errors/* UserError */.yo(`Could not reach the MLflow server at ${location} while ${doing} (${error.reason}); check registry-uri (or MLFLOW_TRACKING_URI) and that the server is running.`, { input: 'registry-uri', cause: error });
+            if (error.isTimeout) {
+                return new errors/* UserError */.yo(`The MLflow server at ${location} did not answer while ${doing}: ${error.reason}; ${CHECK_URI} and that the server is up and not overloaded.`, { input: 'registry-uri', cause: error });
+            }
+            return new errors/* UserError */.yo(`Could not reach the MLflow server at ${location} while ${doing} (${error.reason}); ${CHECK_URI} and that the server is running.`, { input: 'registry-uri', cause: error });
+        }
+        if (error instanceof NotJsonError) {
+            const what = error.isHtml ? 'a web page' : `${error.contentType ?? 'a body without a content type'}, not JSON`;
+            return new errors/* UserError */.yo(`There is no MLflow API at ${location}: it answered ${what} (HTTP ${error.status}) while ${doing}; ${CHECK_URI}: it must be the tracking server's base URL, without the UI's path or a login page in front.`, { input: 'registry-uri', cause: error });
+        }
+        // A web page, or a 404 without MLflow's error body: not the API (a wrong path prefix, the UI's URL, a proxy).
+        const notTheApi = error instanceof HttpError &&
+            error.status !== 401 &&
+            error.status !== 403 &&
+            (isHtmlAnswer(error) || (error.status === 404 && mlflowError(error.body).code === undefined));
+        if (notTheApi) {
+            return new errors/* UserError */.yo(`There is no MLflow API at ${location}: it answered HTTP ${error.status}${isHtmlAnswer(error) ? ' with a web page' : ''} while ${doing}; ${CHECK_URI}: it must be the tracking server's base URL (a wrong path prefix answers 404).`, { input: 'registry-uri', cause: error });
         }
         if (error instanceof HttpError) {
-            const { code, message } = mlflowError(error.body);
+            const { code, message } = isHtmlAnswer(error) ? { code: undefined, message: undefined } : mlflowError(error.body);
             const detail = [code, message].filter((part) => part !== undefined).join(': ') || `HTTP ${error.status}`;
             if (error.status === 401 || code === 'UNAUTHENTICATED') {
                 return new errors/* UserError */.yo(`The MLflow server at ${location} rejected the credentials while ${doing} (${detail}); ${CREDENTIAL_HINT}.`, {
@@ -81962,7 +82267,7 @@ function createMlflowRegistry(options) {
     }
     async function call(request, doing) {
         try {
-            return await http.request(request);
+            return (await http.send(request)).body;
         }
         catch (error) {
             throw toUserError(error, doing);
@@ -81971,7 +82276,7 @@ function createMlflowRegistry(options) {
     /** Like `call`, but a missing resource (any of `absentCodes`) is `undefined` instead of an error. */
     async function callOrAbsent(request, doing, absentCodes) {
         try {
-            return await http.request(request);
+            return (await http.send(request)).body;
         }
         catch (error) {
             if (error instanceof HttpError) {
@@ -82027,7 +82332,7 @@ function createMlflowRegistry(options) {
             if (existing !== undefined)
                 return { version: existing, created: round > 0 };
             try {
-                const answer = await http.request({
+                const { body: answer } = await http.send({
                     method: 'POST',
                     path: 'model-versions/create',
                     body,
@@ -82066,7 +82371,7 @@ function createMlflowRegistry(options) {
         async ensureModel(name, description) {
             try {
                 // Repeating a create is harmless here: the second one answers RESOURCE_ALREADY_EXISTS, which is success.
-                await http.request({
+                await http.send({
                     method: 'POST',
                     path: 'registered-models/create',
                     body: { name, description },
@@ -82134,11 +82439,92 @@ function createMlflowRegistry(options) {
     };
 }
 
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/lib/registry/target.ts
+/**
+ * Which registry a command was pointed at, decided from the registry inputs alone: MLflow for `http(s)://` URLs, the
+ * embedded file registry for `file://` URIs and directory paths, and `.ml-gitops/registry` of the workspace when no
+ * URI is given. The environment fallbacks (`MLFLOW_TRACKING_URI`, `MLFLOW_TRACKING_TOKEN`, ...) are declared on the
+ * inputs and applied by `parseInputs`, so nothing here reads the environment.
+ */
+
+
+
+
+
+const ACCEPTED_FORMS = 'an http(s):// MLflow tracking server URL, a file://<dir> URI, or a directory path relative to the workspace';
+/** MLflow tracking URIs that name a hosted service rather than a location (the Databricks workspace registries). */
+const SERVICE_WORDS = new Set(['databricks', 'databricks-uc']);
+/**
+ * Why `uri` cannot name a registry (the rest of a sentence that starts with the value's origin), or undefined when
+ * it can. The `registry-uri` input runs it while parsing, so the message names the input or the variable it came from.
+ */
+function registryUriProblem(uri) {
+    if (/^https?:\/\//i.test(uri)) {
+        return URL.canParse(uri) ? undefined : `is not a valid URL; use ${ACCEPTED_FORMS}`;
+    }
+    if (/^file:/i.test(uri))
+        return undefined;
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1];
+    const isWindowsDrive = /^[a-z]:[\\/]/i.test(uri);
+    if ((scheme !== undefined && !isWindowsDrive) || SERVICE_WORDS.has(uri.toLowerCase())) {
+        const named = scheme === undefined ? `"${uri}"` : `"${scheme}:"`;
+        return `names a registry ml-gitops does not support (${named}); use ${ACCEPTED_FORMS}`;
+    }
+    return undefined;
+}
+/** Decides which registry the options name, without opening it; credentials are masked here. */
+function resolveRegistryTarget(options) {
+    const uri = (0,lib_text/* nonEmpty */.hq)(options.uri) ?? DEFAULT_FILE_REGISTRY_DIR;
+    const problem = registryUriProblem(uri);
+    if (problem !== undefined) {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('registry-uri')} ${JSON.stringify(uri)} ${problem}.`, { input: 'registry-uri' });
+    }
+    if (/^https?:\/\//i.test(uri)) {
+        const url = new URL(uri);
+        if (url.username !== '' || url.password !== '') {
+            if (url.password !== '')
+                options.setSecret(decodeURIComponent(url.password));
+            throw new errors/* UserError */.yo(`The registry URI (${(0,errors/* inputRef */.io)('registry-uri')} or MLFLOW_TRACKING_URI) must not carry credentials: pass them with ${(0,errors/* inputRef */.io)('registry-username')} and ${(0,errors/* inputRef */.io)('registry-password')}, or ${(0,errors/* inputRef */.io)('registry-token')}, instead.`, { input: 'registry-uri' });
+        }
+        return { kind: 'mlflow', trackingUri: url.toString().replace(/\/+$/, ''), auth: resolveAuth(options) };
+    }
+    if (/^file:/i.test(uri)) {
+        const directory = /^file:\/\/(localhost)?\//i.test(uri)
+            ? (0,external_node_url_.fileURLToPath)(uri.replace(/^file:\/\/localhost\//i, 'file:///'))
+            : external_node_path_default().resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
+        return { kind: 'file', directory };
+    }
+    return { kind: 'file', directory: external_node_path_default().resolve(options.workspace, uri) };
+}
+/** The credentials the inputs give; a token wins over a user name and password. */
+function resolveAuth(options) {
+    const token = (0,lib_text/* nonEmpty */.hq)(options.token);
+    const username = (0,lib_text/* nonEmpty */.hq)(options.username);
+    const password = (0,lib_text/* nonEmpty */.hq)(options.password);
+    if (token !== undefined)
+        options.setSecret(token);
+    if (password !== undefined)
+        options.setSecret(password);
+    if (token !== undefined)
+        return { kind: 'bearer', token };
+    if (username === undefined && password === undefined)
+        return undefined;
+    if (username === undefined || password === undefined) {
+        // Commands declare REGISTRY_RULES, so parseInputs refuses this first; a caller that did not still gets a sentence.
+        const missing = username === undefined ? 'registry-username' : 'registry-password';
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(missing === 'registry-username' ? 'registry-password' : 'registry-username')} is set but ${(0,errors/* inputRef */.io)(missing)} is not; set both, or use ${(0,errors/* inputRef */.io)('registry-token')}.`, { input: missing });
+    }
+    options.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
+    return { kind: 'basic', username, password };
+}
+
 ;// CONCATENATED MODULE: ./src/lib/registry/index.ts
 /**
- * Opens the model registry a command was pointed at: MLflow for `http(s)://` URLs, the embedded file registry for
- * `file://` URIs and directory paths. The URI defaults to `$MLFLOW_TRACKING_URI`, then to the file registry in
- * `.ml-gitops/registry` of the workspace, so a repository without MLflow works out of the box.
+ * Opens the model registry a command was pointed at (see `target.ts` for how the inputs name it): MLflow for
+ * `http(s)://` URLs, the embedded file registry for `file://` URIs and directory paths, so a repository without MLflow
+ * works out of the box.
  */
 
 
@@ -82149,69 +82535,7 @@ function createMlflowRegistry(options) {
 
 
 
-const ACCEPTED_FORMS = 'an http(s):// MLflow tracking server URL, a file://<dir> URI, or a directory path relative to the workspace';
-/** MLflow tracking URIs that name a hosted service rather than a location (the Databricks workspace registries). */
-const SERVICE_WORDS = new Set(['databricks', 'databricks-uc']);
-/** Decides which registry the options name, without opening it; credentials are masked here. */
-function resolveRegistryTarget(options) {
-    const fromInput = registry_nonEmpty(options.uri);
-    const fromEnv = registry_nonEmpty(options.env.MLFLOW_TRACKING_URI);
-    const uri = fromInput ?? fromEnv ?? DEFAULT_FILE_REGISTRY_DIR;
-    const origin = fromInput !== undefined ? 'Input "registry-uri"' : 'MLFLOW_TRACKING_URI (used because input "registry-uri" is empty)';
-    if (/^https?:\/\//i.test(uri)) {
-        let url;
-        try {
-            url = new URL(uri);
-        }
-        catch {
-            throw new errors/* UserError */.yo(`${origin} ${JSON.stringify(uri)} is not a valid URL: use ${ACCEPTED_FORMS}.`, { input: 'registry-uri' });
-        }
-        if (url.username !== '' || url.password !== '') {
-            if (url.password !== '')
-                options.setSecret(decodeURIComponent(url.password));
-            throw new errors/* UserError */.yo(`${origin} must not carry credentials in the URL: pass them with the inputs "registry-username" and "registry-password" (or "registry-token"), or MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN).`, { input: 'registry-uri' });
-        }
-        return { kind: 'mlflow', trackingUri: url.toString().replace(/\/+$/, ''), auth: resolveAuth(options) };
-    }
-    if (/^file:/i.test(uri)) {
-        const directory = /^file:\/\/(localhost)?\//i.test(uri)
-            ? (0,external_node_url_.fileURLToPath)(uri.replace(/^file:\/\/localhost\//i, 'file:///'))
-            : external_node_path_default().resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
-        return { kind: 'file', directory };
-    }
-    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1];
-    const isWindowsDrive = /^[a-z]:[\\/]/i.test(uri);
-    if ((scheme !== undefined && !isWindowsDrive) || SERVICE_WORDS.has(uri.toLowerCase())) {
-        const named = scheme === undefined ? `"${uri}"` : `"${scheme}:"`;
-        throw new errors/* UserError */.yo(`${origin} ${JSON.stringify(uri)} names a registry ml-gitops does not support (${named}): use ${ACCEPTED_FORMS}.`, { input: 'registry-uri' });
-    }
-    return { kind: 'file', directory: external_node_path_default().resolve(options.workspace, uri) };
-}
-/** Credentials from the inputs, else from the MLflow environment variables; a token wins over a user name. */
-function resolveAuth(options) {
-    const token = registry_nonEmpty(options.token) ?? registry_nonEmpty(options.env.MLFLOW_TRACKING_TOKEN);
-    const inputUser = registry_nonEmpty(options.username);
-    const inputPassword = registry_nonEmpty(options.password);
-    const fromInputs = inputUser !== undefined || inputPassword !== undefined;
-    const username = fromInputs ? inputUser : registry_nonEmpty(options.env.MLFLOW_TRACKING_USERNAME);
-    const password = fromInputs ? inputPassword : registry_nonEmpty(options.env.MLFLOW_TRACKING_PASSWORD);
-    if (token !== undefined)
-        options.setSecret(token);
-    if (password !== undefined)
-        options.setSecret(password);
-    if (token !== undefined)
-        return { kind: 'bearer', token };
-    if (username === undefined && password === undefined)
-        return undefined;
-    if (username === undefined || password === undefined) {
-        const [missing, given] = username === undefined ? ['user name', 'password'] : ['password', 'user name'];
-        throw new errors/* UserError */.yo(fromInputs
-            ? `The registry ${given} is set but its ${missing} is not: set both inputs "registry-username" and "registry-password" (or use "registry-token").`
-            : `MLFLOW_TRACKING_${given === 'password' ? 'PASSWORD' : 'USERNAME'} is set but MLFLOW_TRACKING_${missing === 'password' ? 'PASSWORD' : 'USERNAME'} is not: set both, or pass the inputs "registry-username" and "registry-password" (or "registry-token").`, { input: username === undefined ? 'registry-username' : 'registry-password' });
-    }
-    options.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
-    return { kind: 'basic', username, password };
-}
+
 /** Opens the registry the options name (see `resolveRegistryTarget`). */
 function openRegistry(options) {
     const target = resolveRegistryTarget(options);
@@ -82235,7 +82559,7 @@ function openRegistry(options) {
  */
 function mlflowClientTuning(env) {
     const read = (name, integer, min) => {
-        const raw = registry_nonEmpty(env[name]);
+        const raw = (0,lib_text/* nonEmpty */.hq)(env[name]);
         if (raw === undefined)
             return undefined;
         const value = Number(raw);
@@ -82256,27 +82580,41 @@ function mlflowClientTuning(env) {
         ...(timeoutSeconds !== undefined ? { requestTimeoutMs: timeoutSeconds * 1000 } : {}),
     };
 }
-function registry_nonEmpty(value) {
-    const trimmed = value?.trim();
-    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
-}
 
 ;// CONCATENATED MODULE: ./src/lib/registry/inputs.ts
 /**
  * The registry inputs every command that talks to a registry shares (evaluate-model's champion, register-model, and
- * the promotion and rollback commands), declared once so their names, defaults and docs cannot drift apart.
+ * the promotion and rollback commands), declared once so their names, defaults, environment fallbacks and docs cannot
+ * drift apart. Commands spread `REGISTRY_INPUTS` into their inputs and `REGISTRY_RULES` into their rules.
  */
 
 
+
+const registryUri = (0,command/* text */.Qq)({
+    description: 'Where the registry is: an MLflow tracking server (http(s)://host:port), or a file registry (file://<dir> or a directory relative to the workspace).',
+    // No `default`: the runner would fill it in and hide MLFLOW_TRACKING_URI; the file registry is the lib's fallback.
+    defaultDescription: `\`${DEFAULT_FILE_REGISTRY_DIR}\` (a file registry in the workspace)`,
+    env: ['MLFLOW_TRACKING_URI'],
+});
 const REGISTRY_INPUTS = {
-    'registry-uri': (0,command/* text */.Qq)({
-        description: 'Where the registry is: an MLflow tracking server (http(s)://host:port), or a file registry (file://<dir> or a directory relative to the workspace).',
-        defaultDescription: `\`$MLFLOW_TRACKING_URI\`, else \`${DEFAULT_FILE_REGISTRY_DIR}\``,
-    }),
-    'registry-token': (0,command/* secret */.rJ)({ description: 'Bearer token for MLflow.', defaultDescription: '`$MLFLOW_TRACKING_TOKEN`' }),
-    'registry-username': (0,command/* text */.Qq)({ description: 'User name for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_USERNAME`' }),
-    'registry-password': (0,command/* secret */.rJ)({ description: 'Password for MLflow Basic auth.', defaultDescription: '`$MLFLOW_TRACKING_PASSWORD`' }),
+    'registry-uri': {
+        ...registryUri,
+        // Checked while parsing, so the message names where the value came from (the input or MLFLOW_TRACKING_URI).
+        parse: (raw) => {
+            const problem = registryUriProblem(raw);
+            if (problem !== undefined)
+                throw new Error(problem);
+            return registryUri.parse(raw);
+        },
+    },
+    'registry-token': (0,command/* secret */.rJ)({ description: 'Bearer token for MLflow.', env: ['MLFLOW_TRACKING_TOKEN'] }),
+    'registry-username': (0,command/* text */.Qq)({ description: 'User name for MLflow Basic auth.', env: ['MLFLOW_TRACKING_USERNAME'] }),
+    'registry-password': (0,command/* secret */.rJ)({ description: 'Password for MLflow Basic auth.', env: ['MLFLOW_TRACKING_PASSWORD'] }),
 };
+/** Rules across the registry inputs: Basic auth needs both halves. */
+const REGISTRY_RULES = [
+    { kind: 'together', inputs: ['registry-username', 'registry-password'], reason: 'MLflow Basic auth needs both' },
+];
 /** The options `openRegistry` takes, from the shared inputs and the run context. */
 function registryOptions(inputs, context) {
     return {
@@ -82790,7 +83128,7 @@ function outputs(report, operation) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4657);
-/* harmony import */ var _commands_rollback_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9834);
+/* harmony import */ var _commands_rollback_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9430);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 

@@ -72739,7 +72739,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 4773:
+/***/ 6980:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72748,6 +72748,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   F: () => (/* binding */ waitForArgoSync)
 });
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
@@ -74511,6 +74513,7 @@ function createPrometheusClient(options) {
         totalTimeoutMs: options.totalTimeoutMs ?? 60_000,
         // A measurement is due every interval: a few quick retries, not the MLflow client's two minutes.
         retry: { maxRetries: 3, initialDelayMs: 500, maxDelayMs: 4_000, jitterMs: 250, ...options.http?.retry },
+        ...(options.env === undefined ? {} : { env: options.env }),
         ...(options.http?.dispatcher === undefined ? {} : { dispatcher: options.http.dispatcher }),
         ...(options.http?.onRequest === undefined ? {} : { onRequest: options.http.onRequest }),
     });
@@ -75800,98 +75803,165 @@ function gitHistory(checkout, ctx) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/lib/argocd/types.ts
+/**
+ * The parts of Argo CD's Application (argoproj.io/v1alpha1) that ml-gitops reads, as the API server sends them.
+ * Every field is optional on the wire; unknown fields are kept (the objects are passed through untouched).
+ */
+/** True when the app's sync policy is automated (set, and `enabled` not false: the field exists since 3.1). */
+function isAutoSyncEnabled(app) {
+    const automated = app.spec?.syncPolicy?.automated;
+    return automated !== undefined && automated !== null && automated.enabled !== false;
+}
+
 ;// CONCATENATED MODULE: ./src/lib/argocd/wait.ts
+
 
 
 
 const DEFAULT_GRACE_MS = 60_000;
 const GUARD_INTERVAL_MS = 60_000;
-const REFRESH_INTERVAL_MS = 15_000;
+const REFRESH_INTERVAL_MS = 10_000;
+const MAX_REFRESH_INTERVAL_MS = 60_000;
+const MISSING_POLL_MS = 5_000;
+const OPERATION_RETRY_MS = 1_000;
+const RUN_INFO = 'ml-gitops-run';
+const wait_short = (revision) => (revision === undefined || revision === '' ? 'no revision' : revision.slice(0, 12));
 function splitName(name, appNamespace) {
     const slash = name.indexOf('/');
     return slash === -1 ? { name, namespace: appNamespace } : { namespace: name.slice(0, slash), name: name.slice(slash + 1) };
 }
-function key(name, namespace) {
-    return `${namespace ?? ''}/${name}`;
+function targetKey(target) {
+    return `${target.namespace ?? ''}/${target.name}`;
 }
-function revisionsOf(app) {
+/** The synced revisions: `revisions[]` for multi-source apps, else `revision`. */
+function syncedRevisions(app) {
     const sync = app.status?.sync;
     if (sync?.revisions !== undefined && sync.revisions.length > 0)
-        return sync.revisions;
+        return sync.revisions.filter((revision) => revision !== '');
     return sync?.revision === undefined || sync.revision === '' ? [] : [sync.revision];
 }
+/** The revisions the last operation deployed (`syncResult`), else those of the requested operation. */
+function operationRevisions(app) {
+    const state = app.status?.operationState;
+    const result = state?.syncResult;
+    const revisions = result?.revisions?.filter((item) => item !== '') ?? [];
+    if (revisions.length > 0)
+        return revisions;
+    if (result?.revision !== undefined && result.revision !== '')
+        return [result.revision];
+    return [];
+}
+/** `kind/name: status (message)` of each resource whose health is neither Healthy nor Suspended. */
 function unhealthyResources(app) {
     return (app.status?.resources ?? [])
         .filter((resource) => resource.health?.status !== undefined && !['Healthy', 'Suspended'].includes(resource.health.status))
         .map((resource) => `${resource.kind ?? '?'}/${resource.name ?? '?'}: ${resource.health?.status}${resource.health?.message ? ` (${resource.health.message})` : ''}`);
 }
-const wait_short = (revision) => (revision === undefined ? 'no revision' : revision.slice(0, 12));
+function suspendedMessage(app) {
+    const resource = (app.status?.resources ?? []).find((item) => item.health?.status === 'Suspended' && item.health.message);
+    return resource?.health?.message ?? app.status?.health?.message ?? 'paused';
+}
+function time(text) {
+    if (text === undefined)
+        return undefined;
+    const parsed = Date.parse(text);
+    return Number.isNaN(parsed) ? undefined : parsed;
+}
+/**
+ * Waits for the applications; resolves with the result in every outcome except a failure to talk to Argo CD at all
+ * (an ArgoCdError: bad token, unreachable server), which it throws.
+ */
 async function waitForApplications(client, options) {
     const clock = options.clock ?? SYSTEM_CLOCK;
+    const log = options.log;
     const started = clock.now();
     const deadline = started + options.timeoutMs;
     const grace = options.notFoundGraceMs ?? DEFAULT_GRACE_MS;
-    const requests = { gets: 0, streams: 0 };
+    const guardMs = options.guardIntervalMs ?? GUARD_INTERVAL_MS;
+    const refreshMs = options.refreshIntervalMs ?? REFRESH_INTERVAL_MS;
+    const missingMs = options.missingPollMs ?? MISSING_POLL_MS;
+    const requireHealth = options.health ?? true;
+    const onSuspended = options.onSuspended ?? 'wait';
+    const refreshMode = options.refresh ?? 'normal';
+    const requests = { gets: 0, syncs: 0, streams: 0 };
     const revision = options.revision;
-    const containsCache = new Map();
+    const relations = new Map();
+    const scope = { project: options.project };
     // 1. Which applications.
-    const names = new Map();
-    for (const raw of options.applications) {
-        const target = splitName(raw, options.appNamespace);
-        names.set(key(target.name, target.namespace), target);
-    }
+    const tracked = new Map();
+    const track = (target) => {
+        const id = targetKey(target);
+        if (!tracked.has(id)) {
+            tracked.set(id, { target, app: undefined, verdict: undefined, lastSeen: 0, lastRefresh: 0, refreshes: 0, missingSince: undefined, ourSyncAt: undefined, reading: false });
+        }
+    };
+    for (const raw of options.applications)
+        track(splitName(raw, options.appNamespace));
     if (options.selector !== undefined) {
         requests.gets++;
         const found = await client.list({ selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] });
         if (found.length === 0 && options.applications.length === 0 && options.childrenOf === undefined) {
-            throw new errors/* UserError */.yo(`Argo CD at ${client.location} has no application matching the selector "${options.selector}" (or the token may not see them); check the selector and the applications' labels.`);
+            throw new errors/* UserError */.yo(`Argo CD at ${client.location} has no application matching the selector "${options.selector}" (or the token may not see them); check the selector against the Applications' labels (since Argo CD 3 the children of an app-of-apps carry no tracking label: name the parent instead).`);
         }
         for (const app of found)
-            names.set(key(app.metadata.name, app.metadata.namespace), { name: app.metadata.name, namespace: app.metadata.namespace });
+            track({ name: app.metadata.name, namespace: app.metadata.namespace === undefined || app.metadata.namespace === '' ? options.appNamespace : app.metadata.namespace });
     }
     if (options.childrenOf !== undefined) {
         const parent = splitName(options.childrenOf, options.appNamespace);
         requests.gets++;
-        const app = await client.get(parent.name, { appNamespace: parent.namespace, project: options.project });
+        const app = await client.get(parent.name, { appNamespace: parent.namespace, ...scope });
         const children = (app.status?.resources ?? []).filter((resource) => resource.kind === 'Application' && resource.name !== undefined);
-        if (children.length === 0)
-            throw new errors/* UserError */.yo(`The Argo CD application ${options.childrenOf} lists no child Application in its status.resources, so there is nothing to wait for.`);
-        for (const child of children)
-            names.set(key(child.name, child.namespace), { name: child.name, namespace: child.namespace });
-    }
-    if (names.size === 0)
-        throw new errors/* UserError */.yo('No Argo CD application to wait for: name applications, a selector or an app-of-apps parent.');
-    const latest = new Map();
-    const verdicts = new Map();
-    const missingSince = new Map();
-    const lastRefresh = new Map();
-    const ourSync = new Set();
-    async function relation(candidate) {
-        if (revision === undefined || candidate === revision || candidate.startsWith(revision) || revision.startsWith(candidate))
-            return 'contains';
-        const cached = containsCache.get(candidate);
-        if (cached !== undefined)
-            return cached;
-        let answer = 'unknown';
-        if (options.history !== undefined) {
-            if (await options.history.contains(revision, candidate))
-                answer = 'contains';
-            else if (await options.history.isOlder(revision, candidate))
-                answer = 'older';
-            else
-                answer = 'unrelated';
+        if (children.length === 0) {
+            throw new errors/* UserError */.yo(`The Argo CD application ${options.childrenOf} lists no child Application in its status.resources, so there is nothing to wait for; check that it is an app-of-apps parent.`);
         }
-        containsCache.set(candidate, answer);
+        for (const child of children)
+            track({ name: child.name, namespace: child.namespace ?? parent.namespace });
+    }
+    if (tracked.size === 0)
+        throw new errors/* UserError */.yo('No Argo CD application to wait for: name applications, a selector or an app-of-apps parent.');
+    /** How `candidate` relates to the revision waited for (cached per commit). */
+    function relation(candidate) {
+        if (revision === undefined || candidate === revision)
+            return Promise.resolve('contains');
+        let answer = relations.get(candidate);
+        if (answer === undefined) {
+            const history = options.history;
+            answer =
+                history === undefined
+                    ? Promise.resolve('unknown')
+                    : (async () => {
+                        if (await history.contains(revision, candidate))
+                            return 'contains';
+                        return (await history.isOlder(revision, candidate)) ? 'older' : 'unrelated';
+                    })();
+            relations.set(candidate, answer);
+        }
         return answer;
     }
-    async function judge(app) {
+    /** Whether the app's operation state is the one our sync started (info entry, else start time). */
+    function isOurOperation(app, entry) {
+        const since = entry.ourSyncAt ?? options.operationSince;
+        if (since === undefined)
+            return true;
+        const state = app.status?.operationState;
+        if (state === undefined)
+            return false;
+        const info = state.operation?.info ?? [];
+        if (options.runId !== undefined && info.some((item) => item.name === RUN_INFO && item.value === options.runId))
+            return true;
+        // metav1.Time has second precision: a start within the second of our request counts.
+        const startedAt = time(state.startedAt);
+        return startedAt !== undefined && startedAt >= Math.floor(since / 1000) * 1000 && info.length === 0 && state.operation?.initiatedBy?.automated !== true;
+    }
+    async function judge(app, entry) {
         const name = app.metadata.name;
         const status = app.status ?? {};
-        const revisions = revisionsOf(app);
-        const at = `at ${wait_short(revisions[0])}`;
+        const revisions = options.afterRollback === true ? operationRevisions(app) : syncedRevisions(app);
+        const wanted = revision === undefined ? '' : ` ${wait_short(revision)}`;
         for (const condition of status.conditions ?? []) {
             if (condition.type === 'ComparisonError' || condition.type === 'InvalidSpecError') {
-                return { kind: 'failed', sentence: `Argo CD application ${name} cannot be compared with revision ${wait_short(revision)}: ${condition.type}: ${condition.message ?? 'no message'}.` };
+                return { kind: 'failed', sentence: `Argo CD application ${name} cannot deploy revision${wanted || ' (any)'}: ${condition.type}: ${condition.message ?? 'no message'}` };
             }
         }
         if (revision !== undefined) {
@@ -75900,216 +75970,354 @@ async function waitForApplications(client, options) {
             for (const candidate of revisions) {
                 const relates = await relation(candidate);
                 if (relates === 'unrelated') {
-                    return { kind: 'failed', sentence: `Argo CD application ${name} now runs revision ${wait_short(candidate)}, which does not contain ${wait_short(revision)}; someone pushed a change that dropped it, or the app follows another branch.` };
+                    return {
+                        kind: 'failed',
+                        sentence: `Argo CD application ${name} now runs revision ${wait_short(candidate)}, which does not contain${wanted}: a newer commit replaced it, or the app follows another branch`,
+                    };
                 }
                 if (relates !== 'contains')
-                    return { kind: 'waiting', why: `at ${wait_short(candidate)}, not yet at ${wait_short(revision)}`, needsRefresh: true };
+                    return { kind: 'waiting', why: `at ${wait_short(candidate)}, not yet at${wanted}`, needsRefresh: entry.ourSyncAt === undefined };
             }
         }
-        const operationState = status.operationState;
-        const phase = operationState?.phase;
-        const operationAtOurs = operationState?.syncResult?.revision === undefined || revision === undefined || (await relation(operationState.syncResult.revision)) === 'contains';
-        if ((phase === 'Failed' || phase === 'Error') && operationAtOurs && app.operation === undefined) {
-            const failedResources = (operationState?.syncResult?.resources ?? [])
-                .filter((resource) => resource.status !== undefined && resource.status !== 'Synced')
-                .map((resource) => `${resource.kind ?? '?'}/${resource.name ?? '?'}: ${resource.message ?? resource.status}`);
-            return {
-                kind: 'failed',
-                sentence: `The sync of Argo CD application ${name} to ${wait_short(revision ?? revisions[0])} ${phase === 'Error' ? 'errored' : 'failed'}: ${operationState?.message ?? 'no message'}${failedResources.length > 0 ? ` (${failedResources.join('; ')})` : ''}.`,
-            };
+        const state = status.operationState;
+        const phase = state?.phase;
+        const ours = isOurOperation(app, entry);
+        if (app.operation !== undefined)
+            return { kind: 'waiting', why: 'an operation is requested', needsRefresh: false };
+        if (!ours)
+            return { kind: 'waiting', why: 'waiting for our sync to start', needsRefresh: false };
+        if ((phase === 'Failed' || phase === 'Error') && state !== undefined) {
+            const resultRevision = state.syncResult?.revisions?.find((item) => item !== '') ?? (state.syncResult?.revision || undefined);
+            const atOurs = resultRevision === undefined || (await relation(resultRevision)) === 'contains';
+            if (atOurs) {
+                const failedResources = (state.syncResult?.resources ?? [])
+                    .filter((resource) => resource.status !== undefined && resource.status !== 'Synced' && resource.status !== 'Pruned')
+                    .map((resource) => `${resource.kind ?? '?'}/${resource.name ?? '?'}: ${resource.message ?? resource.status}`);
+                return {
+                    kind: 'failed',
+                    sentence: `The sync of Argo CD application ${name} to ${wait_short(resultRevision ?? revision ?? revisions[0])} ${phase === 'Error' ? 'ended in an error' : 'failed'}: ${state.message ?? 'no message'}${failedResources.length > 0 ? `; failed resources: ${failedResources.join('; ')}` : ''}`,
+                };
+            }
         }
-        if (app.operation !== undefined || phase === 'Running' || phase === 'Terminating')
-            return { kind: 'waiting', why: `operation ${phase ?? 'requested'}`, needsRefresh: false };
         const sync = status.sync?.status;
         const health = status.health?.status;
+        if (phase === 'Running' || phase === 'Terminating') {
+            // With hooks or waves a Suspended rollout keeps the operation running: that is the pause, not the sync.
+            if (requireHealth && sync === 'Synced' && health === 'Suspended')
+                return { kind: 'suspended', message: suspendedMessage(app) };
+            return { kind: 'waiting', why: `operation ${phase}`, needsRefresh: false };
+        }
+        if (sync !== 'Synced' && options.afterRollback !== true)
+            return { kind: 'waiting', why: `sync ${sync ?? 'Unknown'}`, needsRefresh: sync !== 'OutOfSync' || entry.ourSyncAt === undefined };
+        const finishedAt = time(state?.finishedAt);
+        if (state !== undefined && finishedAt === undefined)
+            return { kind: 'waiting', why: 'the last operation has not finished', needsRefresh: false };
+        const reconciledAt = time(status.reconciledAt);
+        if (finishedAt !== undefined && state?.operation?.sync?.dryRun !== true && (reconciledAt === undefined || reconciledAt < finishedAt)) {
+            return { kind: 'waiting', why: 'not reconciled since the last sync', needsRefresh: false };
+        }
+        if (!requireHealth)
+            return { kind: 'ready' };
+        // Synced at our revision: the health is our deployment's.
         if (health === 'Degraded' || health === 'Missing') {
             const resources = unhealthyResources(app);
             return {
                 kind: 'degraded',
-                sentence: `Argo CD application ${name} is ${health} ${at}${revision === undefined ? '' : ` (revision ${wait_short(revision)})`}${status.health?.message ? `: ${status.health.message}` : ''}${resources.length > 0 ? `; unhealthy: ${resources.join('; ')}` : ''}.`,
+                sentence: `Argo CD application ${name} is ${health} at ${wait_short(revisions[0])}${status.health?.message ? `: ${status.health.message}` : ''}${resources.length > 0 ? `; unhealthy resources: ${resources.join('; ')}` : ''}`,
             };
         }
-        if (sync !== 'Synced')
-            return { kind: 'waiting', why: `sync ${sync ?? 'unknown'}`, needsRefresh: sync === 'OutOfSync' && !ourSync.has(key(name, app.metadata.namespace)) };
-        if (operationState?.finishedAt !== undefined && status.reconciledAt !== undefined && Date.parse(status.reconciledAt) < Date.parse(operationState.finishedAt)) {
-            return { kind: 'waiting', why: 'not reconciled since the last sync', needsRefresh: false };
-        }
-        if (!options.health)
-            return { kind: 'ready' };
         if (health === 'Healthy')
             return { kind: 'ready' };
-        if (health === 'Suspended') {
-            const paused = (status.resources ?? []).filter((resource) => resource.health?.status === 'Suspended').map((resource) => `${resource.kind ?? '?'}/${resource.name ?? '?'}: ${resource.health?.message ?? 'paused'}`);
-            return { kind: 'suspended', message: status.health?.message ?? (paused.join('; ') || 'paused') };
+        if (health === 'Suspended')
+            return { kind: 'suspended', message: suspendedMessage(app) };
+        return { kind: 'waiting', why: `health ${health ?? 'Unknown'}`, needsRefresh: false };
+    }
+    function entryFor(app) {
+        const namespace = app.metadata.namespace === '' ? undefined : app.metadata.namespace;
+        const exact = tracked.get(targetKey({ name: app.metadata.name, namespace }));
+        if (exact !== undefined)
+            return exact;
+        // A name given without a namespace matches the app in the control plane's namespace (the only one such a name reaches).
+        for (const entry of tracked.values())
+            if (entry.target.namespace === undefined && entry.target.name === app.metadata.name)
+                return entry;
+        return undefined;
+    }
+    function describe(entry, verdict) {
+        const before = entry.verdict;
+        entry.verdict = verdict;
+        const name = entry.target.name;
+        if (verdict.kind === 'suspended' && (before?.kind !== 'suspended' || before.message !== verdict.message)) {
+            log.info(`${name} is Suspended: ${verdict.message}${onSuspended === 'wait' ? ' (waiting for it to resume)' : ''}.`);
         }
-        return { kind: 'waiting', why: `health ${health ?? 'unknown'}`, needsRefresh: false };
+        else if ((verdict.kind === 'waiting' || verdict.kind === 'missing') && (before?.kind !== verdict.kind || before.why !== verdict.why)) {
+            log.info(`${name}: ${verdict.why}.`);
+        }
+        else if (verdict.kind === 'ready' && before?.kind !== 'ready') {
+            log.info(`${name} is ${requireHealth ? 'Synced and Healthy' : 'Synced'} at ${wait_short(entry.app === undefined ? undefined : syncedRevisions(entry.app)[0])}.`);
+        }
     }
     async function consider(app) {
-        const id = key(app.metadata.name, app.metadata.namespace ?? undefined);
-        const target = [...names.entries()].find(([candidate, value]) => candidate === id || (value.namespace === undefined && value.name === app.metadata.name));
-        if (target === undefined)
+        const entry = entryFor(app);
+        if (entry === undefined)
             return;
-        latest.set(target[0], app);
-        missingSince.delete(target[0]);
-        const verdict = await judge(app);
-        const before = verdicts.get(target[0]);
-        verdicts.set(target[0], verdict);
-        if (verdict.kind === 'suspended' && before?.kind !== 'suspended')
-            options.log.info(`${app.metadata.name} is Suspended: ${verdict.message}.`);
-        if (verdict.kind === 'waiting' && (before?.kind !== 'waiting' || before.why !== verdict.why))
-            options.log.info(`${app.metadata.name}: ${verdict.why}.`);
+        // Events can overtake a slower GET: keep the newest object.
+        const previous = Number(entry.app?.metadata.resourceVersion);
+        const current = Number(app.metadata.resourceVersion);
+        if (Number.isFinite(previous) && Number.isFinite(current) && current < previous)
+            return;
+        entry.app = app;
+        entry.lastSeen = clock.now();
+        entry.missingSince = undefined;
+        describe(entry, await judge(app, entry));
     }
-    async function fetch(id, refresh) {
-        const target = names.get(id);
+    async function read(entry, refresh) {
+        if (entry.reading)
+            return;
+        entry.reading = true;
         requests.gets++;
+        const doRefresh = refresh && refreshMode !== 'off';
+        if (doRefresh) {
+            entry.lastRefresh = clock.now();
+            entry.refreshes += 1;
+        }
         try {
-            const app = await client.get(target.name, {
-                appNamespace: target.namespace,
-                project: options.project,
-                ...(refresh && options.refresh !== 'off' ? { refresh: options.refresh } : {}),
-                onRefreshFallback: (reason) => options.log.info(`The refresh of ${target.name} did not finish (${reason}); read it without one.`),
+            const app = await client.get(entry.target.name, {
+                appNamespace: entry.target.namespace,
+                ...scope,
+                ...(doRefresh ? { refresh: refreshMode } : {}),
+                onRefreshFallback: (reason) => log.info(`The refresh of ${entry.target.name} did not finish (${reason}); read it without one.`),
+                signal: stop.signal,
             });
-            if (refresh)
-                lastRefresh.set(id, clock.now());
             await consider(app);
         }
         catch (error) {
+            if (stop.signal.aborted)
+                return;
             if (!isArgoCdError(error, 'not-found-or-denied') && !isArgoCdError(error, 'not-found'))
                 throw error;
-            if (!missingSince.has(id))
-                missingSince.set(id, clock.now());
-            verdicts.set(id, { kind: 'waiting', why: 'not found or not permitted', needsRefresh: false });
-            if (clock.now() - missingSince.get(id) >= grace) {
-                verdicts.set(id, { kind: 'failed', sentence: error.message.replace(/\.$/, '') + ` (still so after ${Math.round(grace / 1000)} s).` });
+            entry.missingSince ??= clock.now();
+            entry.lastSeen = clock.now();
+            if (clock.now() - entry.missingSince >= grace) {
+                describe(entry, { kind: 'failed', sentence: `${error.message.replace(/\.$/, '')}, still after ${Math.round(grace / 1000)} s` });
+            }
+            else {
+                describe(entry, { kind: 'missing', why: 'not found or not permitted (yet)' });
             }
         }
+        finally {
+            entry.reading = false;
+        }
     }
-    async function startSyncs() {
-        for (const [id, target] of names) {
-            const app = latest.get(id);
-            if (app === undefined)
-                continue;
-            const automated = app.spec?.syncPolicy?.automated;
-            if (automated !== undefined && automated !== null && automated.enabled !== false) {
-                options.log.info(`${target.name} syncs automatically; waiting for its own sync instead of syncing by hand.`);
-                continue;
+    /** Syncs one app to the revision, waiting out another operation; a refusal becomes the app's failure. */
+    async function syncApp(entry) {
+        const app = entry.app;
+        if (app === undefined)
+            return;
+        if (isAutoSyncEnabled(app)) {
+            log.info(`${entry.target.name} syncs automatically; waiting for its own sync instead of syncing it by hand.`);
+            return;
+        }
+        for (;;) {
+            const requestedAt = clock.now();
+            try {
+                requests.syncs++;
+                await client.sync(entry.target.name, {
+                    appNamespace: entry.target.namespace,
+                    ...scope,
+                    revision,
+                    prune: options.prune ?? false,
+                    ...(options.syncOptions !== undefined && options.syncOptions.length > 0 ? { syncOptions: options.syncOptions } : {}),
+                    ...(options.runId !== undefined ? { infos: [{ name: RUN_INFO, value: options.runId }] } : {}),
+                });
+                entry.ourSyncAt = requestedAt;
+                log.info(`Started a sync of ${entry.target.name} to ${wait_short(revision)}${options.prune === true ? ' with prune' : ''}.`);
+                return;
             }
-            for (;;) {
-                try {
-                    requests.gets++;
-                    await client.sync(target.name, {
-                        appNamespace: target.namespace,
-                        project: options.project,
-                        revision,
-                        prune: options.prune,
-                        ...(options.syncOptions !== undefined && options.syncOptions.length > 0 ? { syncOptions: options.syncOptions } : {}),
-                        ...(options.runId !== undefined ? { infos: [{ name: 'ml-gitops-run', value: options.runId }] } : {}),
-                    });
-                    ourSync.add(id);
-                    options.log.info(`Started a sync of ${target.name} to ${wait_short(revision)}.`);
-                    break;
-                }
-                catch (error) {
-                    if (isArgoCdError(error, 'operation-in-progress') && clock.now() < deadline) {
-                        options.log.info(`${target.name} has another operation in progress; syncing once it ends.`);
-                        await clock.sleep(2_000);
-                        continue;
+            catch (error) {
+                if (isArgoCdError(error, 'operation-in-progress')) {
+                    if (clock.now() + OPERATION_RETRY_MS >= deadline || stop.signal.aborted) {
+                        describe(entry, { kind: 'waiting', why: 'another operation is still in progress, so it was not synced', needsRefresh: false });
+                        return;
                     }
-                    throw error;
+                    if (entry.verdict?.kind !== 'waiting' || entry.verdict.why !== 'another operation is in progress') {
+                        describe(entry, { kind: 'waiting', why: 'another operation is in progress', needsRefresh: false });
+                    }
+                    try {
+                        await clock.sleep(OPERATION_RETRY_MS, stop.signal);
+                    }
+                    catch {
+                        return;
+                    }
+                    continue;
                 }
+                if (isArgoCdError(error) && error.reason !== 'unauthenticated' && error.reason !== 'other') {
+                    // Sync window, auto-sync revision, permission: a clear failure of this app, reported with the others.
+                    const why = error.reason === 'sync-window' ? ' (a sync window blocks manual syncs now; sync in an allowed window or ask an admin to allow manual sync)' : '';
+                    describe(entry, { kind: 'failed', sentence: `${error.message.replace(/\.$/, '')}${why}` });
+                    return;
+                }
+                throw error;
             }
         }
     }
     function outcome() {
-        const all = [...names.keys()].map((id) => verdicts.get(id));
+        const all = [...tracked.values()].map((entry) => entry.verdict);
         if (all.some((verdict) => verdict?.kind === 'failed'))
             return 'failed';
         if (all.some((verdict) => verdict?.kind === 'degraded'))
             return 'degraded';
-        if (options.onSuspended === 'fail' && all.some((verdict) => verdict?.kind === 'suspended'))
+        if (onSuspended === 'fail' && all.some((verdict) => verdict?.kind === 'suspended'))
             return 'suspended';
-        if (all.every((verdict) => verdict?.kind === 'ready' || (options.onSuspended === 'succeed' && verdict?.kind === 'suspended'))) {
+        if (all.every((verdict) => verdict?.kind === 'ready' || (onSuspended === 'succeed' && verdict?.kind === 'suspended'))) {
             return all.some((verdict) => verdict?.kind === 'suspended') ? 'suspended' : 'healthy';
         }
         return 'pending';
     }
-    // 2. One GET per app (refreshing those that have not seen the revision), then syncs when asked.
-    await Promise.all([...names.keys()].map((id) => fetch(id, false)));
-    const stale = [...names.keys()].filter((id) => { const v = verdicts.get(id); return v?.kind === 'waiting' && v.needsRefresh; });
-    if (revision !== undefined)
-        await Promise.all(stale.map((id) => fetch(id, true)));
-    if (options.sync && outcome() === 'pending')
-        await startSyncs();
-    // 3. One stream for all of them, until every app is done or the time is up.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - clock.now()));
-    const guard = setInterval(() => {
-        for (const id of names.keys()) {
-            const verdict = verdicts.get(id);
-            if (verdict?.kind !== 'waiting')
-                continue;
-            const refresh = verdict.needsRefresh && clock.now() - (lastRefresh.get(id) ?? 0) >= (options.refreshIntervalMs ?? REFRESH_INTERVAL_MS);
-            void fetch(id, refresh).catch(() => undefined);
-        }
-    }, Math.min(options.guardIntervalMs ?? GUARD_INTERVAL_MS, options.refreshIntervalMs ?? REFRESH_INTERVAL_MS));
+    const stop = new AbortController();
+    const settle = () => {
+        if (outcome() !== 'pending')
+            stop.abort();
+    };
+    const timer = setTimeout(() => stop.abort(), Math.max(0, deadline - clock.now()));
+    const onOuterAbort = () => stop.abort();
+    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    let guard;
+    let failure;
+    const fail = (error) => {
+        failure ??= error;
+        stop.abort();
+    };
     try {
-        if (outcome() === 'pending') {
-            const only = names.size === 1 ? [...names.values()][0] : undefined;
+        // 2. One GET per app; those that have not seen the revision are refreshed at once; then our syncs.
+        await Promise.all([...tracked.values()].map((entry) => read(entry, false)));
+        if (revision !== undefined && outcome() === 'pending') {
+            const stale = [...tracked.values()].filter((entry) => entry.verdict?.kind === 'waiting' && entry.verdict.needsRefresh);
+            await Promise.all(stale.map((entry) => read(entry, true)));
+        }
+        if (options.sync === true && outcome() === 'pending') {
+            await Promise.all([...tracked.values()].filter((entry) => entry.verdict?.kind !== 'ready').map((entry) => syncApp(entry)));
+        }
+        settle();
+        // 3. Guard: re-read apps the stream said nothing about for a while, refresh stale ones, look up missing ones.
+        const tick = Math.max(10, Math.min(guardMs, refreshMs, missingMs) / 2);
+        guard = setInterval(() => {
+            const now = clock.now();
+            for (const entry of tracked.values()) {
+                const verdict = entry.verdict;
+                if (verdict === undefined || verdict.kind === 'failed' || verdict.kind === 'degraded')
+                    continue;
+                const refreshDue = verdict.kind === 'waiting' && verdict.needsRefresh && refreshMode !== 'off' && now - entry.lastRefresh >= Math.min(MAX_REFRESH_INTERVAL_MS, refreshMs * 2 ** Math.max(0, entry.refreshes - 1));
+                const missingDue = verdict.kind === 'missing' && now - entry.lastSeen >= missingMs;
+                const guardDue = now - entry.lastSeen >= guardMs;
+                if (refreshDue || missingDue || guardDue)
+                    void read(entry, refreshDue).then(settle, fail);
+            }
+        }, tick);
+        // 4. One stream for all of them, until every app is done or the time is up.
+        if (!stop.signal.aborted) {
+            const entries = [...tracked.values()];
+            const only = entries.length === 1 ? entries[0]?.target : undefined;
             const query = only !== undefined
                 ? { name: only.name, appNamespace: only.namespace }
                 : options.selector !== undefined && options.applications.length === 0 && options.childrenOf === undefined
-                    ? { selector: options.selector, appNamespace: options.appNamespace }
-                    : { appNamespace: options.appNamespace };
+                    ? { selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] }
+                    : { appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] };
             requests.streams++;
-            for await (const event of client.watch(query, { signal: controller.signal, onReconnect: (reason) => options.log.info(`The Argo CD watch stream was re-opened (${reason}).`) })) {
-                if (event.type === 'DELETED')
+            const events = client.watch(query, {
+                signal: stop.signal,
+                reconnectDelayMs: options.reconnectDelayMs,
+                onReconnect: (reason) => {
+                    requests.streams++;
+                    log.info(`The Argo CD watch stream was re-opened (${reason}).`);
+                },
+            });
+            for await (const event of events) {
+                if (event.type === 'DELETED') {
+                    const entry = entryFor(event.application);
+                    if (entry !== undefined) {
+                        entry.missingSince ??= clock.now();
+                        describe(entry, { kind: 'missing', why: 'deleted' });
+                    }
                     continue;
+                }
                 await consider(event.application);
-                if (outcome() !== 'pending')
+                settle();
+                if (stop.signal.aborted)
                     break;
             }
         }
     }
+    catch (error) {
+        if (!stop.signal.aborted || failure === undefined)
+            failure ??= error;
+    }
     finally {
         clearTimeout(timer);
-        clearInterval(guard);
-        controller.abort();
+        if (guard !== undefined)
+            clearInterval(guard);
+        options.signal?.removeEventListener('abort', onOuterAbort);
+        stop.abort();
     }
-    // Guard GETs may have decided it while the stream was quiet.
+    if (failure !== undefined)
+        throw failure;
     const final = outcome();
     const result = final === 'pending' ? 'timeout' : final;
-    const apps = [...names.entries()].map(([id, target]) => {
-        const app = latest.get(id);
-        const verdict = verdicts.get(id);
-        const state = verdict?.kind === 'ready' ? 'ready' : verdict?.kind === 'suspended' ? 'suspended' : verdict?.kind === 'failed' || verdict?.kind === 'degraded' ? 'failed' : app === undefined ? 'missing' : 'waiting';
-        const detail = verdict === undefined ? 'never read' : verdict.kind === 'waiting' ? verdict.why : verdict.kind === 'failed' || verdict.kind === 'degraded' ? verdict.sentence : verdict.kind === 'suspended' ? verdict.message : 'ready';
-        return {
-            name: target.name,
-            namespace: target.namespace ?? app?.metadata.namespace,
-            sync: app?.status?.sync?.status ?? 'Unknown',
-            health: app?.status?.health?.status ?? 'Unknown',
-            revision: app === undefined ? undefined : revisionsOf(app)[0],
-            operationPhase: app?.status?.operationState?.phase,
-            startedAt: app?.status?.operationState?.startedAt,
-            finishedAt: app?.status?.operationState?.finishedAt,
-            unhealthy: app === undefined ? [] : unhealthyResources(app),
-            state,
-            detail,
-            url: client.appUrl(target.name, target.namespace),
-        };
-    });
-    let failure;
+    const apps = [...tracked.values()].map((entry) => report(entry, client));
+    let sentence;
     if (result === 'failed' || result === 'degraded') {
-        failure = [...verdicts.values()].find((verdict) => verdict.kind === 'failed' || verdict.kind === 'degraded')?.sentence;
+        const decided = [...tracked.values()].map((entry) => entry.verdict).find((verdict) => verdict?.kind === result || (result === 'failed' && verdict?.kind === 'failed'));
+        sentence = decided === undefined ? undefined : `${decided.sentence}${revision === undefined || decided.sentence.includes(wait_short(revision)) ? '' : ` (waiting for ${wait_short(revision)})`}.`;
     }
     else if (result === 'timeout') {
-        const seconds = Math.round(options.timeoutMs / 1000);
-        failure = `Argo CD did not run ${wait_short(revision)} healthy within ${seconds} s: ${apps.filter((app) => app.state !== 'ready').map((app) => `${app.name} ${app.sync}/${app.health} at ${wait_short(app.revision)} (${app.detail})`).join('; ')}.`;
+        const seconds = Math.round((clock.now() - started) / 1000);
+        const pending = apps.filter((app) => app.state !== 'ready');
+        sentence = `Argo CD did not run ${revision === undefined ? 'the applications' : wait_short(revision)} ${requireHealth ? 'healthy' : 'synced'} within ${seconds} s: ${pending.map((app) => `${app.name} is ${app.sync}/${app.health} at ${wait_short(app.revision)} (${app.detail})`).join('; ')}.`;
     }
-    else if (result === 'suspended' && options.onSuspended === 'fail') {
-        failure = `Argo CD application ${apps.find((app) => app.state === 'suspended')?.name ?? ''} is Suspended (${apps.find((app) => app.state === 'suspended')?.detail ?? ''}), and a suspended rollout counts as a failure here.`;
+    else if (result === 'suspended' && onSuspended === 'fail') {
+        const app = apps.find((item) => item.state === 'suspended');
+        sentence = `Argo CD application ${app?.name ?? ''} is Suspended at ${wait_short(app?.revision)} (${app?.detail ?? 'paused'}), and on-suspended is fail.`;
     }
-    return { result, apps, failure, revision: apps[0]?.revision, durationMs: clock.now() - started, requests };
+    return { result, apps, failure: sentence, revision: apps[0]?.revision, durationMs: clock.now() - started, requests };
+}
+function report(entry, client) {
+    const app = entry.app;
+    const verdict = entry.verdict;
+    const state = verdict === undefined || verdict.kind === 'missing'
+        ? 'missing'
+        : verdict.kind === 'ready'
+            ? 'ready'
+            : verdict.kind === 'suspended'
+                ? 'suspended'
+                : verdict.kind === 'waiting'
+                    ? 'waiting'
+                    : 'failed';
+    const detail = verdict === undefined
+        ? 'never read'
+        : verdict.kind === 'waiting' || verdict.kind === 'missing'
+            ? verdict.why
+            : verdict.kind === 'failed' || verdict.kind === 'degraded'
+                ? verdict.sentence
+                : verdict.kind === 'suspended'
+                    ? verdict.message
+                    : 'ready';
+    const revisions = app === undefined ? [] : syncedRevisions(app);
+    const namespace = entry.target.namespace ?? (app?.metadata.namespace === '' ? undefined : app?.metadata.namespace);
+    return {
+        name: entry.target.name,
+        namespace,
+        sync: app?.status?.sync?.status ?? 'Unknown',
+        health: app?.status?.health?.status ?? 'Unknown',
+        revision: revisions[0],
+        revisions,
+        operationPhase: app?.status?.operationState?.phase,
+        startedAt: app?.status?.operationState?.startedAt,
+        finishedAt: app?.status?.operationState?.finishedAt,
+        unhealthy: app === undefined ? [] : unhealthyResources(app),
+        state,
+        detail,
+        url: client.appUrl(entry.target.name, namespace),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/commands/wait-for-argo-sync/analysis.ts
@@ -76134,6 +76342,7 @@ function loadPlan(inputs, workspace) {
     return {
         plan,
         address,
+        windowMs: Math.max(...plan.metrics.map((metric) => metric.initialDelayMs + metric.intervalMs * metric.count)),
         run: (client, placeholders, log, signal) => runAnalysis({ analysis: plan, client, placeholders, log: { info: (message) => log.info(message) }, signal }),
     };
 }
@@ -76145,6 +76354,9 @@ function prometheusClient(inputs, planned, ctx) {
         url: (inputs.prometheusUrl ?? planned.address),
         ...(inputs.prometheusToken !== undefined ? { token: inputs.prometheusToken } : {}),
         headers,
+        env: ctx.env,
+        // A measurement is due every interval: the per-query budget stays within it where it is short.
+        totalTimeoutMs: Math.max(5_000, Math.min(60_000, ...planned.plan.metrics.map((metric) => metric.intervalMs || 60_000))),
     });
 }
 
@@ -76153,9 +76365,13 @@ function prometheusClient(inputs, planned, ctx) {
 
 
 const ICONS = { healthy: '✅', suspended: '⏸️', degraded: '❌', failed: '❌', timeout: '⌛' };
-function waitSummary(waited, analysis) {
+/** Markdown link text: brackets would end it. */
+function linkText(text) {
+    return text.replace(/[[\]]/g, (c) => `\\${c}`);
+}
+function waitSummary(waited, analysis, analysisFailure) {
     const rows = waited.apps.map((app) => [
-        `[${app.name}](${app.url})`,
+        `[${linkText(app.name)}](${app.url})`,
         app.sync,
         app.health,
         app.revision === undefined ? '—' : `\`${app.revision.slice(0, 12)}\``,
@@ -76168,10 +76384,12 @@ function waitSummary(waited, analysis) {
         ...(waited.failure === undefined ? [] : [waited.failure, '']),
         markdownTable(['Application', 'Sync', 'Health', 'Revision', 'Operation', 'Unhealthy resources / state'], rows),
         '',
-        `Argo CD requests: ${waited.requests.gets} reads, ${waited.requests.streams} watch stream${waited.requests.streams === 1 ? '' : 's'}.`,
+        `Argo CD requests: ${waited.requests.gets} reads, ${waited.requests.syncs} syncs, ${waited.requests.streams} watch stream${waited.requests.streams === 1 ? '' : 's'}.`,
     ];
     if (analysis !== undefined)
         parts.push('', renderAnalysisReport(analysis));
+    else if (analysisFailure !== undefined)
+        parts.push('', `### Post-deployment analysis: ❌ failed`, '', analysisFailure);
     return `${parts.join('\n')}\n`;
 }
 
@@ -76182,6 +76400,7 @@ function waitSummary(waited, analysis) {
  * watches the new model's metrics in Prometheus over a bake window and fails with the metric, its values and the
  * threshold. The wait itself is `src/lib/argocd/wait.ts`, shared with rollback.
  */
+
 
 
 
@@ -76238,15 +76457,23 @@ const waitForArgoSync = (0,command/* defineCommand */.NB)({
     jsonSchemas: { analysis: analysisSchema },
     async run(inputs, ctx) {
         const started = Date.now();
-        const facts = runFacts(ctx.env);
+        const timeoutMs = inputs.timeout * 1000;
         const checkout = inputs.path === undefined ? undefined : external_node_path_default().resolve(ctx.workspace, inputs.path);
-        const placeholders = { model: inputs.modelName, version: inputs.modelVersion, environment: inputs.environment, revision: inputs.revision };
         // Read and check the analysis before waiting, so a typo fails in seconds, not after the deployment.
         const plan = loadPlan(inputs, ctx.workspace);
-        if (plan !== undefined && inputs.prometheusUrl === undefined && plan.address === undefined) {
-            throw new errors/* UserError */.yo(`An analysis is given but no Prometheus: set ${(0,errors/* inputRef */.io)('prometheus-url')} (or PROMETHEUS_URL).`, { input: 'prometheus-url' });
+        if (plan !== undefined) {
+            if (inputs.prometheusUrl === undefined && plan.address === undefined) {
+                throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(plan.plan.input)} is given but no Prometheus to query; set ${(0,errors/* inputRef */.io)('prometheus-url')} (or PROMETHEUS_URL).`, { input: 'prometheus-url' });
+            }
+            if (plan.windowMs >= timeoutMs) {
+                throw new errors/* UserError */.yo(`The analysis window of ${Math.ceil(plan.windowMs / 1000)} s does not fit in ${(0,errors/* inputRef */.io)('timeout')} (${inputs.timeout} s), which covers the wait and the analysis; raise ${(0,errors/* inputRef */.io)('timeout')} or shorten the window (interval × count).`, { input: 'timeout' });
+            }
+        }
+        if (inputs.revision === undefined) {
+            ctx.log.warning(`No ${(0,errors/* inputRef */.io)('revision')} given: an application Synced and Healthy at an older commit counts as ready; pass the commit you pushed (e.g. bump-manifest's commit-sha output).`);
         }
         const revision = inputs.revision === undefined ? undefined : await resolveRevision(inputs.revision, checkout, ctx);
+        const placeholders = { model: inputs.modelName, version: inputs.modelVersion, environment: inputs.environment, revision: revision ?? inputs.revision };
         const client = await connectArgoCd(inputs, ctx);
         let waited;
         try {
@@ -76264,48 +76491,65 @@ const waitForArgoSync = (0,command/* defineCommand */.NB)({
                 prune: inputs.prune,
                 syncOptions: inputs.syncOptions,
                 refresh: inputs.refresh,
-                timeoutMs: inputs.timeout * 1000,
-                runId: facts.runUrl ?? `ml-gitops-${started}`,
+                timeoutMs,
+                runId: `${runFacts(ctx.env).runUrl ?? 'ml-gitops'}#${(0,external_node_crypto_.randomUUID)().slice(0, 8)}`,
                 log: ctx.log,
             });
         }
         finally {
             await client.close();
         }
+        const ready = waited.result === 'healthy' || (waited.result === 'suspended' && inputs.onSuspended === 'succeed');
         let analysis;
         let result = waited.result;
-        const ready = waited.result === 'healthy' || (waited.result === 'suspended' && inputs.onSuspended === 'succeed');
+        let analysisState = 'skipped';
+        let analysisFailure;
         if (ready && plan !== undefined) {
             const prometheus = prometheusClient(inputs, plan, ctx);
+            const signal = AbortSignal.timeout(Math.max(1, timeoutMs - (Date.now() - started)));
             try {
-                const left = inputs.timeout * 1000 - (Date.now() - started);
-                const signal = AbortSignal.timeout(Math.max(1, left));
                 ctx.log.info(`All applications are ready; analysing the new version in ${prometheus.location}.`);
                 analysis = await plan.run(prometheus, placeholders, ctx.log, signal);
-                if (!analysis.passed)
+                analysisState = analysis.result;
+                if (!analysis.passed) {
                     result = 'analysis-failed';
+                    analysisFailure = `The post-deployment analysis ${analysis.result === 'inconclusive' ? 'was inconclusive' : 'failed'}: ${analysis.failure ?? 'a metric left its bounds'}.`;
+                }
+            }
+            catch (error) {
+                if (signal.aborted) {
+                    result = 'timeout';
+                    analysisState = 'inconclusive';
+                    analysisFailure = `The post-deployment analysis did not finish within ${(0,errors/* inputRef */.io)('timeout')} (${inputs.timeout} s, the wait included); raise it.`;
+                }
+                else if (error instanceof errors/* UserError */.yo) {
+                    // A query that fails its check (syntax, unknown function, 401/403/404): before the window, with the server's words.
+                    result = 'analysis-failed';
+                    analysisState = 'failed';
+                    analysisFailure = error.message;
+                }
+                else {
+                    throw error;
+                }
             }
             finally {
                 await prometheus.close();
             }
         }
-        ctx.summary(waitSummary(waited, analysis));
+        ctx.summary(waitSummary(waited, analysis, analysisFailure));
         const outputs = {
             result,
             revision: waited.revision ?? '',
             applications: waited.apps,
             'duration-seconds': Math.round((Date.now() - started) / 100) / 10,
-            analysis: analysis === undefined ? 'skipped' : analysis.result,
+            analysis: analysisState,
             measurements: analysis?.measurements ?? [],
         };
-        if (result === 'analysis-failed') {
-            throw new errors/* UserError */.yo(`The post-deployment analysis failed: ${analysis?.failure ?? 'a metric left its bounds'}.`, { outputs, title: 'Analysis failed' });
+        if (analysisFailure !== undefined) {
+            throw new errors/* UserError */.yo(analysisFailure, { outputs, title: result === 'timeout' ? 'Analysis timed out' : 'Post-deployment analysis failed', input: plan?.plan.input });
         }
-        if (!ready || (result === 'suspended' && inputs.onSuspended === 'fail')) {
+        if (!ready)
             throw new errors/* UserError */.yo(waited.failure ?? `Argo CD ended ${waited.result}.`, { outputs, title: `Argo CD: ${waited.result}` });
-        }
-        if (analysis !== undefined)
-            ctx.log.info(renderAnalysisReport(analysis).split('\n')[0] ?? '');
         return outputs;
     },
 });
@@ -76318,7 +76562,7 @@ const waitForArgoSync = (0,command/* defineCommand */.NB)({
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4096);
-/* harmony import */ var _commands_wait_for_argo_sync_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4773);
+/* harmony import */ var _commands_wait_for_argo_sync_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6980);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 

@@ -18,6 +18,8 @@ export interface PrometheusClientOptions {
   requestTimeoutMs?: number;
   /** Per query, retries included (default 60 s): a measurement must not outlive its interval by much. */
   totalTimeoutMs?: number;
+  /** The environment whose HTTPS_PROXY/HTTP_PROXY/NO_PROXY are honoured (a RunContext's). */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Passed to the HTTP client (tests: fewer retries, a dispatcher). */
   http?: Pick<HttpClientOptions, 'retry' | 'dispatcher' | 'onRequest'>;
 }
@@ -155,6 +157,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     totalTimeoutMs: options.totalTimeoutMs ?? 60_000,
     // A measurement is due every interval: a few quick retries, not the MLflow client's two minutes.
     retry: { maxRetries: 3, initialDelayMs: 500, maxDelayMs: 4_000, jitterMs: 250, ...options.http?.retry },
+    ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.http?.dispatcher === undefined ? {} : { dispatcher: options.http.dispatcher }),
     ...(options.http?.onRequest === undefined ? {} : { onRequest: options.http.onRequest }),
   });

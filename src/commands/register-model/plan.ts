@@ -3,7 +3,7 @@
  * idempotency key, the lineage tags, the user's tags and the description. Pure, so the rules are testable alone.
  */
 import { createHash } from 'node:crypto';
-import { UserError } from '../../lib/errors.ts';
+import { inputRef, UserError } from '../../lib/errors.ts';
 import { runFacts, type RunFacts } from '../../lib/run-facts.ts';
 import { aliasNameProblem, modelNameProblem } from '../../lib/registry/model-uri.ts';
 import { IDEMPOTENCY_KEY_TAG, LINEAGE_TAGS, RESERVED_TAG_PREFIX } from '../../lib/registry/tags.ts';
@@ -55,17 +55,17 @@ export function parseTagLines(lines: readonly string[]): Record<string, string> 
   for (const line of lines) {
     const equals = line.indexOf('=');
     if (equals === -1) {
-      throw new UserError(`Input "tags" line ${JSON.stringify(line)} is not key=value: write one key=value per line.`, { input: 'tags' });
+      throw new UserError(`${inputRef('tags')} line ${JSON.stringify(line)} is not key=value: write one key=value per line.`, { input: 'tags' });
     }
     const key = line.slice(0, equals).trim();
     const value = line.slice(equals + 1).trim();
     const problem = tagKeyProblem(key);
     if (problem !== undefined) {
-      throw new UserError(`Input "tags" line ${JSON.stringify(line)}: the key ${problem}.`, { input: 'tags' });
+      throw new UserError(`${inputRef('tags')} line ${JSON.stringify(line)}: the key ${problem}.`, { input: 'tags' });
     }
     if (key.startsWith(RESERVED_TAG_PREFIX)) {
       throw new UserError(
-        `Input "tags" line ${JSON.stringify(line)} sets "${key}", but tags starting with "${RESERVED_TAG_PREFIX}" are written by ml-gitops itself: choose another key.`,
+        `${inputRef('tags')} line ${JSON.stringify(line)} sets "${key}", but tags starting with "${RESERVED_TAG_PREFIX}" are written by ml-gitops itself: choose another key.`,
         { input: 'tags' },
       );
     }
@@ -97,32 +97,54 @@ export function idempotencyValue(parts: { name: string; source: string; runId: s
   return createHash('sha256').update(material).digest('hex');
 }
 
+/** Where the commit of the idempotency key and the lineage tag came from. */
+export interface CommitFact {
+  commit: string | undefined;
+  /** For the log and the summary: `GITHUB_SHA`, `git rev-parse HEAD in /repo`, ... */
+  origin: string;
+}
+
+function checkedName(modelName: string): string {
+  const name = modelName.trim();
+  const nameProblem = modelNameProblem(name);
+  if (nameProblem !== undefined) {
+    throw new UserError(`${inputRef('model-name')} ${JSON.stringify(modelName)} ${nameProblem}: use a name MLflow accepts, e.g. "churn-classifier".`, {
+      input: 'model-name',
+    });
+  }
+  return name;
+}
+
+function checkedAlias(raw: string | undefined): string | undefined {
+  const alias = raw?.trim() || undefined;
+  if (alias !== undefined) {
+    const aliasProblem = aliasNameProblem(alias);
+    if (aliasProblem !== undefined) {
+      throw new UserError(`${inputRef('alias')} ${JSON.stringify(alias)} ${aliasProblem}: use e.g. "challenger".`, { input: 'alias' });
+    }
+  }
+  return alias;
+}
+
+/**
+ * The registration of a new version. `commit` is the run's commit as the command found it (CI variables, else the
+ * checkout); it goes into the idempotency key and the lineage tag instead of the environment's GITHUB_SHA alone.
+ */
 export function planRegistration(
   inputs: RegistrationInputs,
   env: Readonly<Record<string, string | undefined>>,
   evaluation: EvaluationTags | undefined,
+  commit: string | undefined = runFacts(env).commit,
 ): RegistrationPlan {
-  const name = inputs.modelName.trim();
-  const nameProblem = modelNameProblem(name);
-  if (nameProblem !== undefined) {
-    throw new UserError(`Input "model-name" ${JSON.stringify(inputs.modelName)} ${nameProblem}: use a name MLflow accepts, e.g. "churn-classifier".`, {
-      input: 'model-name',
-    });
-  }
+  const name = checkedName(inputs.modelName);
   const source = inputs.source.trim();
   if (source === '') {
-    throw new UserError('Input "source" is empty: pass the artifact URI of the model, e.g. runs:/<run-id>/model.', { input: 'source' });
+    throw new UserError(`${inputRef('source')} is empty: pass the artifact URI of the model, e.g. runs:/<run-id>/model.`, { input: 'source' });
   }
-  const alias = inputs.alias?.trim() || undefined;
-  if (alias !== undefined) {
-    const aliasProblem = aliasNameProblem(alias);
-    if (aliasProblem !== undefined) {
-      throw new UserError(`Input "alias" ${JSON.stringify(alias)} ${aliasProblem}: use e.g. "challenger".`, { input: 'alias' });
-    }
-  }
+  const alias = checkedAlias(inputs.alias);
   const runId = inputs.runId?.trim() || undefined;
   const userTags = parseTagLines(inputs.tags ?? []);
-  const facts = runFacts(env);
+  const facts = { ...runFacts(env), commit };
   const tags = { ...(evaluation?.tags ?? {}), ...userTags, ...lineageTags(facts) };
   const parts = [inputs.description?.trim() ?? ''];
   if (evaluation !== undefined) parts.push(evaluation.descriptionMarkdown);
@@ -137,7 +159,32 @@ export function planRegistration(
     tags,
     idempotencyKey: {
       tag: IDEMPOTENCY_KEY_TAG,
-      value: idempotencyValue({ name, source, runId, commit: facts.commit }),
+      value: idempotencyValue({ name, source, runId, commit }),
     },
+  };
+}
+
+export interface AliasInputs {
+  modelName: string;
+  version: string;
+  tags: readonly string[] | undefined;
+  alias: string | undefined;
+}
+
+/** Pointing an alias at an existing version: the version's lineage stays that of its registration. */
+export interface AliasPlan {
+  name: string;
+  version: string;
+  alias: string | undefined;
+  /** The user's tags and the evaluation's, set on the version before the alias moves. */
+  tags: Record<string, string>;
+}
+
+export function planAlias(inputs: AliasInputs, evaluation: EvaluationTags | undefined): AliasPlan {
+  return {
+    name: checkedName(inputs.modelName),
+    version: inputs.version.trim(),
+    alias: checkedAlias(inputs.alias),
+    tags: { ...(evaluation?.tags ?? {}), ...parseTagLines(inputs.tags ?? []) },
   };
 }

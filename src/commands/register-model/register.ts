@@ -4,9 +4,10 @@
  */
 import { inputRef, UserError } from '../../lib/errors.ts';
 import { poll, type BackoffPolicy } from '../../lib/retry.ts';
+import { rolledBackDetails } from '../../lib/registry/rolled-back.ts';
 import { ROLLED_BACK_TAG, isRolledBack } from '../../lib/registry/tags.ts';
 import type { ModelRegistry, ModelVersion } from '../../lib/registry/types.ts';
-import type { RegistrationPlan } from './plan.ts';
+import type { AliasPlan, RegistrationPlan } from './plan.ts';
 
 export interface RegisterOptions {
   /** How long to wait for READY, in milliseconds. */
@@ -45,7 +46,7 @@ export async function registerVersion(registry: ModelRegistry, plan: Registratio
       ? `Registered ${plan.name} version ${registered.version} in ${registry.location}.`
       : `Reusing ${plan.name} version ${registered.version}: it was registered earlier from the same model, source, run and commit.`,
   );
-  if (!created) refuseRolledBack(registered, plan, options, 'register');
+  if (!created) refuseRolledBack(registered, plan.name, plan.alias, options, 'register');
 
   const updatedTags = created ? {} : missingTags(registered.tags, plan.tags);
   if (Object.keys(updatedTags).length > 0) {
@@ -56,7 +57,7 @@ export async function registerVersion(registry: ModelRegistry, plan: Registratio
   const ready = await waitUntilReady(registry, registered, options.waitTimeoutMs);
 
   if (plan.alias !== undefined) {
-    refuseRolledBack(ready, plan, options, 'alias');
+    refuseRolledBack(ready, plan.name, plan.alias, options, 'alias');
     if (!ready.aliases.includes(plan.alias)) {
       await registry.setAlias(plan.name, plan.alias, ready.version);
       log(`Alias "${plan.alias}" now points to ${plan.name} version ${ready.version}.`);
@@ -66,13 +67,45 @@ export async function registerVersion(registry: ModelRegistry, plan: Registratio
   return { version: { ...ready, tags: { ...ready.tags, ...updatedTags }, aliases }, created, alias: plan.alias, updatedTags };
 }
 
-function refuseRolledBack(version: ModelVersion, plan: RegistrationPlan, options: RegisterOptions, action: 'register' | 'alias'): void {
+function refuseRolledBack(version: ModelVersion, name: string, alias: string | undefined, options: RegisterOptions, action: 'register' | 'alias'): void {
   if (options.allowRolledBack || !isRolledBack(version.tags)) return;
-  const what = action === 'register' ? 'register it again' : `point alias "${plan.alias ?? ''}" at it`;
+  const what = action === 'register' ? 'register it again' : `point alias "${alias ?? ''}" at it`;
+  const instead = action === 'register' ? 'register a new source or commit' : 'point the alias at another version';
   throw new UserError(
-    `Version ${version.version} of model "${plan.name}" is tagged ${ROLLED_BACK_TAG}=true (it was rolled back), so register-model will not ${what}: register a new source or commit, or set input "allow-rolled-back" to true.`,
+    `Version ${version.version} of model "${name}" is tagged ${ROLLED_BACK_TAG}=true${rolledBackDetails(version.tags) || ' (it was rolled back)'}, so register-model will not ${what}: ${instead}, or set ${inputRef('allow-rolled-back')} to true.`,
     { input: 'allow-rolled-back' },
   );
+}
+
+/**
+ * Points the plan's alias at an existing version (the `version` input): nothing is registered; the version must
+ * exist, must not be rolled back (unless allowed) and must be READY; the user's and the evaluation's tags are set
+ * first, so the alias only moves to a fully tagged version.
+ */
+export async function aliasExistingVersion(registry: ModelRegistry, plan: AliasPlan, options: RegisterOptions): Promise<RegistrationResult> {
+  const log = options.log ?? (() => undefined);
+  const found = await registry.getVersion(plan.name, plan.version);
+  if (found === undefined) {
+    throw new UserError(
+      `Model "${plan.name}" has no version ${plan.version} in ${registry.location}: check ${inputRef('version')}, or pass ${inputRef('source')} instead to register a new version.`,
+      { input: 'version' },
+    );
+  }
+  refuseRolledBack(found, plan.name, plan.alias, options, 'alias');
+  const updatedTags = missingTags(found.tags, plan.tags);
+  if (Object.keys(updatedTags).length > 0) {
+    await registry.setTags(plan.name, found.version, updatedTags);
+    log(`Set ${Object.keys(updatedTags).length} tag(s) on ${plan.name} version ${found.version}.`);
+  }
+  const ready = await waitUntilReady(registry, found, options.waitTimeoutMs);
+  if (plan.alias !== undefined && !ready.aliases.includes(plan.alias)) {
+    await registry.setAlias(plan.name, plan.alias, ready.version);
+    log(`Alias "${plan.alias}" now points to ${plan.name} version ${ready.version}.`);
+  } else if (plan.alias !== undefined) {
+    log(`Alias "${plan.alias}" already points to ${plan.name} version ${ready.version}.`);
+  }
+  const aliases = plan.alias === undefined || ready.aliases.includes(plan.alias) ? ready.aliases : [...ready.aliases, plan.alias];
+  return { version: { ...ready, tags: { ...ready.tags, ...updatedTags }, aliases }, created: false, alias: plan.alias, updatedTags };
 }
 
 /** The planned tags the version does not carry with the same value. */

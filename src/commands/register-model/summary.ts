@@ -1,5 +1,6 @@
 /** The job summary of a registration: model, version (linked to the registry's UI), URI, alias and tags. */
 import { markdownTable } from '../../lib/report.ts';
+import type { CommitFact } from './plan.ts';
 import type { RegistrationResult } from './register.ts';
 
 export interface SummaryFacts {
@@ -11,6 +12,10 @@ export interface SummaryFacts {
   /** The version's JSON file (file registry), when there is one. */
   versionFile: string | undefined;
   stage: string | undefined;
+  /** The commit of the idempotency key and where it came from; undefined when an existing version was aliased. */
+  commit?: CommitFact | undefined;
+  /** The `version` input pointed the alias at an existing version; nothing was registered. */
+  existing?: boolean;
 }
 
 export function registrationSummary(facts: SummaryFacts): string {
@@ -20,7 +25,7 @@ export function registrationSummary(facts: SummaryFacts): string {
   const versionCell = facts.versionUrl !== undefined ? `[${version.version}](${facts.versionUrl})` : version.version;
   const rows: string[][] = [
     ['Model', code(version.name)],
-    ['Version', versionCell + (result.created ? ' (new)' : ' (already registered; reused)')],
+    ['Version', versionCell + (facts.existing === true ? ' (existing; aliased)' : result.created ? ' (new)' : ' (already registered; reused)')],
     ['Model URI', code(facts.modelUri)],
     ['Status', version.status],
     ['Source', code(version.source)],
@@ -28,11 +33,17 @@ export function registrationSummary(facts: SummaryFacts): string {
     ['Registry', facts.versionFile !== undefined ? `file registry, ${code(facts.versionFile)}` : facts.registryLocation],
   ];
   if (facts.stage !== undefined) rows.push(['Stage (legacy)', facts.stage]);
+  if (facts.commit !== undefined) {
+    rows.push([
+      'Commit (idempotency key)',
+      facts.commit.commit === undefined ? 'none found: re-runs from any commit reuse this version' : `${code(facts.commit.commit)} from ${facts.commit.origin}`,
+    ]);
+  }
   const tags = Object.entries(version.tags)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, value]) => [code(key), value]);
   return [
-    `### ${result.created ? 'Registered' : 'Reused'} ${code(version.name)} version ${version.version}`,
+    `### ${facts.existing === true ? 'Aliased' : result.created ? 'Registered' : 'Reused'} ${code(version.name)} version ${version.version}`,
     '',
     markdownTable(['', ''], rows),
     '',

@@ -8,6 +8,8 @@ export interface PlannedAnalysis {
   readonly plan: AnalysisPlan;
   /** The template's own Prometheus address, used when `prometheus-url` is empty. */
   readonly address: string | undefined;
+  /** The longest metric's window (initial delay + interval × count), in ms. */
+  readonly windowMs: number;
   run(client: PrometheusClient, placeholders: Placeholders, log: RunContext['log'], signal: AbortSignal): Promise<AnalysisResult>;
 }
 
@@ -36,6 +38,7 @@ export function loadPlan(inputs: AnalysisInputs, workspace: string): PlannedAnal
   return {
     plan,
     address,
+    windowMs: Math.max(...plan.metrics.map((metric) => metric.initialDelayMs + metric.intervalMs * metric.count)),
     run: (client, placeholders, log, signal) => runAnalysis({ analysis: plan, client, placeholders, log: { info: (message) => log.info(message) }, signal }),
   };
 }
@@ -53,5 +56,8 @@ export function prometheusClient(inputs: PrometheusInputs, planned: PlannedAnaly
     url: (inputs.prometheusUrl ?? planned.address) as string,
     ...(inputs.prometheusToken !== undefined ? { token: inputs.prometheusToken } : {}),
     headers,
+    env: ctx.env,
+    // A measurement is due every interval: the per-query budget stays within it where it is short.
+    totalTimeoutMs: Math.max(5_000, Math.min(60_000, ...planned.plan.metrics.map((metric) => metric.intervalMs || 60_000))),
   });
 }

@@ -4,10 +4,11 @@
  * watches the new model's metrics in Prometheus over a bake window and fails with the metric, its values and the
  * threshold. The wait itself is `src/lib/argocd/wait.ts`, shared with rollback.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { choice, defineCommand, flag, lines, list, number, secret, text } from '../../lib/command.ts';
 import { inputRef, UserError } from '../../lib/errors.ts';
-import { renderAnalysisReport, analysisSchema, type AnalysisResult } from '../../lib/analysis/index.ts';
+import { analysisSchema, type AnalysisResult } from '../../lib/analysis/index.ts';
 import { runFacts } from '../../lib/run-facts.ts';
 import { ARGOCD_INPUTS, ARGOCD_RULES, connectArgoCd } from '../../lib/argocd/inputs.ts';
 import { gitHistory, resolveRevision } from '../../lib/argocd/revision.ts';
@@ -63,15 +64,26 @@ export const waitForArgoSync = defineCommand({
   jsonSchemas: { analysis: analysisSchema },
   async run(inputs, ctx) {
     const started = Date.now();
-    const facts = runFacts(ctx.env);
+    const timeoutMs = inputs.timeout * 1000;
     const checkout = inputs.path === undefined ? undefined : path.resolve(ctx.workspace, inputs.path);
-    const placeholders = { model: inputs.modelName, version: inputs.modelVersion, environment: inputs.environment, revision: inputs.revision };
     // Read and check the analysis before waiting, so a typo fails in seconds, not after the deployment.
     const plan = loadPlan(inputs, ctx.workspace);
-    if (plan !== undefined && inputs.prometheusUrl === undefined && plan.address === undefined) {
-      throw new UserError(`An analysis is given but no Prometheus: set ${inputRef('prometheus-url')} (or PROMETHEUS_URL).`, { input: 'prometheus-url' });
+    if (plan !== undefined) {
+      if (inputs.prometheusUrl === undefined && plan.address === undefined) {
+        throw new UserError(`${inputRef(plan.plan.input)} is given but no Prometheus to query; set ${inputRef('prometheus-url')} (or PROMETHEUS_URL).`, { input: 'prometheus-url' });
+      }
+      if (plan.windowMs >= timeoutMs) {
+        throw new UserError(
+          `The analysis window of ${Math.ceil(plan.windowMs / 1000)} s does not fit in ${inputRef('timeout')} (${inputs.timeout} s), which covers the wait and the analysis; raise ${inputRef('timeout')} or shorten the window (interval × count).`,
+          { input: 'timeout' },
+        );
+      }
+    }
+    if (inputs.revision === undefined) {
+      ctx.log.warning(`No ${inputRef('revision')} given: an application Synced and Healthy at an older commit counts as ready; pass the commit you pushed (e.g. bump-manifest's commit-sha output).`);
     }
     const revision = inputs.revision === undefined ? undefined : await resolveRevision(inputs.revision, checkout, ctx);
+    const placeholders = { model: inputs.modelName, version: inputs.modelVersion, environment: inputs.environment, revision: revision ?? inputs.revision };
     const client = await connectArgoCd(inputs, ctx);
     let waited: WaitResult;
     try {
@@ -89,46 +101,61 @@ export const waitForArgoSync = defineCommand({
         prune: inputs.prune,
         syncOptions: inputs.syncOptions,
         refresh: inputs.refresh,
-        timeoutMs: inputs.timeout * 1000,
-        runId: facts.runUrl ?? `ml-gitops-${started}`,
+        timeoutMs,
+        runId: `${runFacts(ctx.env).runUrl ?? 'ml-gitops'}#${randomUUID().slice(0, 8)}`,
         log: ctx.log,
       });
     } finally {
       await client.close();
     }
 
+    const ready = waited.result === 'healthy' || (waited.result === 'suspended' && inputs.onSuspended === 'succeed');
     let analysis: AnalysisResult | undefined;
     let result: string = waited.result;
-    const ready = waited.result === 'healthy' || (waited.result === 'suspended' && inputs.onSuspended === 'succeed');
+    let analysisState = 'skipped';
+    let analysisFailure: string | undefined;
     if (ready && plan !== undefined) {
       const prometheus = prometheusClient(inputs, plan, ctx);
+      const signal = AbortSignal.timeout(Math.max(1, timeoutMs - (Date.now() - started)));
       try {
-        const left = inputs.timeout * 1000 - (Date.now() - started);
-        const signal = AbortSignal.timeout(Math.max(1, left));
         ctx.log.info(`All applications are ready; analysing the new version in ${prometheus.location}.`);
         analysis = await plan.run(prometheus, placeholders, ctx.log, signal);
-        if (!analysis.passed) result = 'analysis-failed';
+        analysisState = analysis.result;
+        if (!analysis.passed) {
+          result = 'analysis-failed';
+          analysisFailure = `The post-deployment analysis ${analysis.result === 'inconclusive' ? 'was inconclusive' : 'failed'}: ${analysis.failure ?? 'a metric left its bounds'}.`;
+        }
+      } catch (error) {
+        if (signal.aborted) {
+          result = 'timeout';
+          analysisState = 'inconclusive';
+          analysisFailure = `The post-deployment analysis did not finish within ${inputRef('timeout')} (${inputs.timeout} s, the wait included); raise it.`;
+        } else if (error instanceof UserError) {
+          // A query that fails its check (syntax, unknown function, 401/403/404): before the window, with the server's words.
+          result = 'analysis-failed';
+          analysisState = 'failed';
+          analysisFailure = error.message;
+        } else {
+          throw error;
+        }
       } finally {
         await prometheus.close();
       }
     }
 
-    ctx.summary(waitSummary(waited, analysis));
+    ctx.summary(waitSummary(waited, analysis, analysisFailure));
     const outputs = {
       result,
       revision: waited.revision ?? '',
       applications: waited.apps,
       'duration-seconds': Math.round((Date.now() - started) / 100) / 10,
-      analysis: analysis === undefined ? 'skipped' : analysis.result,
+      analysis: analysisState,
       measurements: analysis?.measurements ?? [],
     };
-    if (result === 'analysis-failed') {
-      throw new UserError(`The post-deployment analysis failed: ${analysis?.failure ?? 'a metric left its bounds'}.`, { outputs, title: 'Analysis failed' });
+    if (analysisFailure !== undefined) {
+      throw new UserError(analysisFailure, { outputs, title: result === 'timeout' ? 'Analysis timed out' : 'Post-deployment analysis failed', input: plan?.plan.input });
     }
-    if (!ready || (result === 'suspended' && inputs.onSuspended === 'fail')) {
-      throw new UserError(waited.failure ?? `Argo CD ended ${waited.result}.`, { outputs, title: `Argo CD: ${waited.result}` });
-    }
-    if (analysis !== undefined) ctx.log.info(renderAnalysisReport(analysis).split('\n')[0] ?? '');
+    if (!ready) throw new UserError(waited.failure ?? `Argo CD ended ${waited.result}.`, { outputs, title: `Argo CD: ${waited.result}` });
     return outputs;
   },
 });

@@ -5,9 +5,14 @@ import { markdownTable } from '../../lib/report.ts';
 
 const ICONS: Record<string, string> = { healthy: '✅', suspended: '⏸️', degraded: '❌', failed: '❌', timeout: '⌛' };
 
-export function waitSummary(waited: WaitResult, analysis: AnalysisResult | undefined): string {
+/** Markdown link text: brackets would end it. */
+function linkText(text: string): string {
+  return text.replace(/[[\]]/g, (c) => `\\${c}`);
+}
+
+export function waitSummary(waited: WaitResult, analysis: AnalysisResult | undefined, analysisFailure?: string): string {
   const rows = waited.apps.map((app) => [
-    `[${app.name}](${app.url})`,
+    `[${linkText(app.name)}](${app.url})`,
     app.sync,
     app.health,
     app.revision === undefined ? '—' : `\`${app.revision.slice(0, 12)}\``,
@@ -20,8 +25,9 @@ export function waitSummary(waited: WaitResult, analysis: AnalysisResult | undef
     ...(waited.failure === undefined ? [] : [waited.failure, '']),
     markdownTable(['Application', 'Sync', 'Health', 'Revision', 'Operation', 'Unhealthy resources / state'], rows),
     '',
-    `Argo CD requests: ${waited.requests.gets} reads, ${waited.requests.streams} watch stream${waited.requests.streams === 1 ? '' : 's'}.`,
+    `Argo CD requests: ${waited.requests.gets} reads, ${waited.requests.syncs} syncs, ${waited.requests.streams} watch stream${waited.requests.streams === 1 ? '' : 's'}.`,
   ];
   if (analysis !== undefined) parts.push('', renderAnalysisReport(analysis));
+  else if (analysisFailure !== undefined) parts.push('', `### Post-deployment analysis: ❌ failed`, '', analysisFailure);
   return `${parts.join('\n')}\n`;
 }

@@ -1,13 +1,13 @@
 /**
- * Opens the model registry a command was pointed at: MLflow for `http(s)://` URLs, the embedded file registry for
- * `file://` URIs and directory paths. The URI defaults to `$MLFLOW_TRACKING_URI`, then to the file registry in
- * `.ml-gitops/registry` of the workspace, so a repository without MLflow works out of the box.
+ * Opens the model registry a command was pointed at (see `target.ts` for how the inputs name it): MLflow for
+ * `http(s)://` URLs, the embedded file registry for `file://` URIs and directory paths, so a repository without MLflow
+ * works out of the box.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.ts';
-import { DEFAULT_FILE_REGISTRY_DIR, createFileRegistry } from './file.ts';
+import { nonEmpty } from '../text.ts';
+import { createFileRegistry } from './file.ts';
 import { createMlflowRegistry } from './mlflow.ts';
+import { resolveRegistryTarget, type RegistryTargetOptions } from './target.ts';
 import type { ModelRegistry } from './types.ts';
 
 export type * from './types.ts';
@@ -15,22 +15,11 @@ export { DEFAULT_FILE_REGISTRY_DIR, FileRegistry, createFileRegistry } from './f
 export { createMlflowRegistry } from './mlflow.ts';
 export * from './model-uri.ts';
 export * from './tags.ts';
+export { registryUriProblem, resolveRegistryTarget, type RegistryAuth, type RegistryTarget, type RegistryTargetOptions } from './target.ts';
 
-export type RegistryAuth = { kind: 'basic'; username: string; password: string } | { kind: 'bearer'; token: string };
-
-export interface OpenRegistryOptions {
-  /** The `registry-uri` input; empty or undefined falls back to `MLFLOW_TRACKING_URI`, then the file registry. */
-  uri?: string | undefined;
-  /** The `registry-token` input (Bearer); falls back to `MLFLOW_TRACKING_TOKEN`. */
-  token?: string | undefined;
-  /** The `registry-username` / `registry-password` inputs (Basic); fall back to `MLFLOW_TRACKING_USERNAME` / `_PASSWORD`. */
-  username?: string | undefined;
-  password?: string | undefined;
+export interface OpenRegistryOptions extends RegistryTargetOptions {
+  /** Read for the MLflow client's tuning variables (MLFLOW_HTTP_REQUEST_*) only. */
   env: Readonly<Record<string, string | undefined>>;
-  /** Relative directories are resolved against it. */
-  workspace: string;
-  /** Masks every credential before it is used. */
-  setSecret(value: string): void;
   /** MLflow only: the time budget of one request, retries included. */
   totalTimeoutMs?: number;
   /** MLflow only: the time limit of one attempt. */
@@ -39,81 +28,6 @@ export interface OpenRegistryOptions {
   legacyStages?: boolean;
   /** MLflow only: called for every HTTP attempt (benchmarks count requests). */
   onRequest?: (method: string, path: string) => void;
-}
-
-export type RegistryTarget =
-  | { kind: 'mlflow'; trackingUri: string; auth: RegistryAuth | undefined }
-  | { kind: 'file'; directory: string };
-
-const ACCEPTED_FORMS = 'an http(s):// MLflow tracking server URL, a file://<dir> URI, or a directory path relative to the workspace';
-
-/** MLflow tracking URIs that name a hosted service rather than a location (the Databricks workspace registries). */
-const SERVICE_WORDS = new Set(['databricks', 'databricks-uc']);
-
-/** Decides which registry the options name, without opening it; credentials are masked here. */
-export function resolveRegistryTarget(options: OpenRegistryOptions): RegistryTarget {
-  const fromInput = nonEmpty(options.uri);
-  const fromEnv = nonEmpty(options.env.MLFLOW_TRACKING_URI);
-  const uri = fromInput ?? fromEnv ?? DEFAULT_FILE_REGISTRY_DIR;
-  const origin = fromInput !== undefined ? 'Input "registry-uri"' : 'MLFLOW_TRACKING_URI (used because input "registry-uri" is empty)';
-
-  if (/^https?:\/\//i.test(uri)) {
-    let url: URL;
-    try {
-      url = new URL(uri);
-    } catch {
-      throw new UserError(`${origin} ${JSON.stringify(uri)} is not a valid URL: use ${ACCEPTED_FORMS}.`, { input: 'registry-uri' });
-    }
-    if (url.username !== '' || url.password !== '') {
-      if (url.password !== '') options.setSecret(decodeURIComponent(url.password));
-      throw new UserError(
-        `${origin} must not carry credentials in the URL: pass them with the inputs "registry-username" and "registry-password" (or "registry-token"), or MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN).`,
-        { input: 'registry-uri' },
-      );
-    }
-    return { kind: 'mlflow', trackingUri: url.toString().replace(/\/+$/, ''), auth: resolveAuth(options) };
-  }
-  if (/^file:/i.test(uri)) {
-    const directory = /^file:\/\/(localhost)?\//i.test(uri)
-      ? fileURLToPath(uri.replace(/^file:\/\/localhost\//i, 'file:///'))
-      : path.resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
-    return { kind: 'file', directory };
-  }
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1];
-  const isWindowsDrive = /^[a-z]:[\\/]/i.test(uri);
-  if ((scheme !== undefined && !isWindowsDrive) || SERVICE_WORDS.has(uri.toLowerCase())) {
-    const named = scheme === undefined ? `"${uri}"` : `"${scheme}:"`;
-    throw new UserError(
-      `${origin} ${JSON.stringify(uri)} names a registry ml-gitops does not support (${named}): use ${ACCEPTED_FORMS}.`,
-      { input: 'registry-uri' },
-    );
-  }
-  return { kind: 'file', directory: path.resolve(options.workspace, uri) };
-}
-
-/** Credentials from the inputs, else from the MLflow environment variables; a token wins over a user name. */
-function resolveAuth(options: OpenRegistryOptions): RegistryAuth | undefined {
-  const token = nonEmpty(options.token) ?? nonEmpty(options.env.MLFLOW_TRACKING_TOKEN);
-  const inputUser = nonEmpty(options.username);
-  const inputPassword = nonEmpty(options.password);
-  const fromInputs = inputUser !== undefined || inputPassword !== undefined;
-  const username = fromInputs ? inputUser : nonEmpty(options.env.MLFLOW_TRACKING_USERNAME);
-  const password = fromInputs ? inputPassword : nonEmpty(options.env.MLFLOW_TRACKING_PASSWORD);
-  if (token !== undefined) options.setSecret(token);
-  if (password !== undefined) options.setSecret(password);
-  if (token !== undefined) return { kind: 'bearer', token };
-  if (username === undefined && password === undefined) return undefined;
-  if (username === undefined || password === undefined) {
-    const [missing, given] = username === undefined ? ['user name', 'password'] : ['password', 'user name'];
-    throw new UserError(
-      fromInputs
-        ? `The registry ${given} is set but its ${missing} is not: set both inputs "registry-username" and "registry-password" (or use "registry-token").`
-        : `MLFLOW_TRACKING_${given === 'password' ? 'PASSWORD' : 'USERNAME'} is set but MLFLOW_TRACKING_${missing === 'password' ? 'PASSWORD' : 'USERNAME'} is not: set both, or pass the inputs "registry-username" and "registry-password" (or "registry-token").`,
-      { input: username === undefined ? 'registry-username' : 'registry-password' },
-    );
-  }
-  options.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
-  return { kind: 'basic', username, password };
 }
 
 /** Opens the registry the options name (see `resolveRegistryTarget`). */
@@ -163,9 +77,4 @@ export function mlflowClientTuning(env: Readonly<Record<string, string | undefin
     ...(Object.keys(retry).length > 0 ? { retry } : {}),
     ...(timeoutSeconds !== undefined ? { requestTimeoutMs: timeoutSeconds * 1000 } : {}),
   };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }

@@ -9,7 +9,7 @@
  * Errors are decided on MLflow's `error_code`, not on the HTTP status (an existing model is a 400).
  */
 import type { Dispatcher } from 'undici';
-import { UserError } from '../errors.ts';
+import { inputRef, UserError } from '../errors.ts';
 import {
   backoffDelay,
   createHttpClient,
@@ -17,6 +17,7 @@ import {
   HttpError,
   isOutcomeUnknown,
   NetworkError,
+  NotJsonError,
   redactUrl,
   type HttpRequest,
   type RetryPolicy,
@@ -72,8 +73,14 @@ const PAGE_SIZE = 1000;
 /** Search-then-create rounds after an unknown outcome; each round's create has its own retries. */
 const MAX_CREATE_ROUNDS = 5;
 const CREDENTIAL_HINT =
-  'set the registry-token input (or MLFLOW_TRACKING_TOKEN), or registry-username and registry-password ' +
+  `set ${inputRef('registry-token')} (or MLFLOW_TRACKING_TOKEN), or ${inputRef('registry-username')} and ${inputRef('registry-password')} ` +
   '(or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)';
+const CHECK_URI = `check ${inputRef('registry-uri')} (or MLFLOW_TRACKING_URI)`;
+
+/** An answer that is a web page rather than MLflow's JSON: the URL points at a UI, a proxy or a wrong path prefix. */
+function isHtmlAnswer(error: HttpError): boolean {
+  return error.contentType === 'text/html' || (typeof error.body === 'string' && /^\s*<(!doctype|html)/i.test(error.body));
+}
 
 /** Headers for the credentials; the values never go anywhere else. */
 function authHeaders(auth: MlflowAuth | undefined): Record<string, string> {
@@ -88,13 +95,13 @@ function parseTrackingUri(trackingUri: string): { url: URL; auth: MlflowAuth | u
     url = new URL(trackingUri);
   } catch {
     throw new UserError(
-      'The MLflow registry URI is not a valid URL; set registry-uri (or MLFLOW_TRACKING_URI) to http(s)://host:port of the MLflow server.',
+      `The MLflow registry URI is not a valid URL; set ${inputRef('registry-uri')} (or MLFLOW_TRACKING_URI) to http(s)://host:port of the MLflow server.`,
       { input: 'registry-uri' },
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UserError(
-      `The MLflow registry URI ${redactUrl(url)} must start with http:// or https://; set registry-uri (or MLFLOW_TRACKING_URI) accordingly.`,
+      `The MLflow registry URI ${redactUrl(url)} must start with http:// or https://; set ${inputRef('registry-uri')} (or MLFLOW_TRACKING_URI) accordingly.`,
       { input: 'registry-uri' },
     );
   }
@@ -138,13 +145,38 @@ export function createMlflowRegistry(options: MlflowRegistryOptions): ModelRegis
   function toUserError(error: unknown, doing: string): unknown {
     if (error instanceof UserError) return error;
     if (error instanceof NetworkError) {
+      if (error.isTimeout) {
+        return new UserError(
+          `The MLflow server at ${location} did not answer while ${doing}: ${error.reason}; ${CHECK_URI} and that the server is up and not overloaded.`,
+          { input: 'registry-uri', cause: error },
+        );
+      }
       return new UserError(
-        `Could not reach the MLflow server at ${location} while ${doing} (${error.reason}); check registry-uri (or MLFLOW_TRACKING_URI) and that the server is running.`,
+        `Could not reach the MLflow server at ${location} while ${doing} (${error.reason}); ${CHECK_URI} and that the server is running.`,
+        { input: 'registry-uri', cause: error },
+      );
+    }
+    if (error instanceof NotJsonError) {
+      const what = error.isHtml ? 'a web page' : `${error.contentType ?? 'a body without a content type'}, not JSON`;
+      return new UserError(
+        `There is no MLflow API at ${location}: it answered ${what} (HTTP ${error.status}) while ${doing}; ${CHECK_URI}: it must be the tracking server's base URL, without the UI's path or a login page in front.`,
+        { input: 'registry-uri', cause: error },
+      );
+    }
+    // A web page, or a 404 without MLflow's error body: not the API (a wrong path prefix, the UI's URL, a proxy).
+    const notTheApi =
+      error instanceof HttpError &&
+      error.status !== 401 &&
+      error.status !== 403 &&
+      (isHtmlAnswer(error) || (error.status === 404 && mlflowError(error.body).code === undefined));
+    if (notTheApi) {
+      return new UserError(
+        `There is no MLflow API at ${location}: it answered HTTP ${error.status}${isHtmlAnswer(error) ? ' with a web page' : ''} while ${doing}; ${CHECK_URI}: it must be the tracking server's base URL (a wrong path prefix answers 404).`,
         { input: 'registry-uri', cause: error },
       );
     }
     if (error instanceof HttpError) {
-      const { code, message } = mlflowError(error.body);
+      const { code, message } = isHtmlAnswer(error) ? { code: undefined, message: undefined } : mlflowError(error.body);
       const detail = [code, message].filter((part) => part !== undefined).join(': ') || `HTTP ${error.status}`;
       if (error.status === 401 || code === 'UNAUTHENTICATED') {
         return new UserError(`The MLflow server at ${location} rejected the credentials while ${doing} (${detail}); ${CREDENTIAL_HINT}.`, {
@@ -165,7 +197,7 @@ export function createMlflowRegistry(options: MlflowRegistryOptions): ModelRegis
 
   async function call<T>(request: HttpRequest, doing: string): Promise<T> {
     try {
-      return await http.request<T>(request);
+      return (await http.send<T>(request)).body;
     } catch (error) {
       throw toUserError(error, doing);
     }
@@ -174,7 +206,7 @@ export function createMlflowRegistry(options: MlflowRegistryOptions): ModelRegis
   /** Like `call`, but a missing resource (any of `absentCodes`) is `undefined` instead of an error. */
   async function callOrAbsent<T>(request: HttpRequest, doing: string, absentCodes: readonly string[]): Promise<T | undefined> {
     try {
-      return await http.request<T>(request);
+      return (await http.send<T>(request)).body;
     } catch (error) {
       if (error instanceof HttpError) {
         const { code } = mlflowError(error.body);
@@ -241,7 +273,7 @@ export function createMlflowRegistry(options: MlflowRegistryOptions): ModelRegis
       // Found after a failed round: that round's request did create it.
       if (existing !== undefined) return { version: existing, created: round > 0 };
       try {
-        const answer = await http.request<{ model_version: MlflowModelVersion }>({
+        const { body: answer } = await http.send<{ model_version: MlflowModelVersion }>({
           method: 'POST',
           path: 'model-versions/create',
           body,
@@ -281,7 +313,7 @@ export function createMlflowRegistry(options: MlflowRegistryOptions): ModelRegis
     async ensureModel(name, description) {
       try {
         // Repeating a create is harmless here: the second one answers RESOURCE_ALREADY_EXISTS, which is success.
-        await http.request({
+        await http.send({
           method: 'POST',
           path: 'registered-models/create',
           body: { name, description },

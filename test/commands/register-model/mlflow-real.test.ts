@@ -5,15 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registerModel } from '../../../src/commands/register-model/index.ts';
-import { parseInputs } from '../../../src/lib/command.ts';
 import { UserError } from '../../../src/lib/errors.ts';
 import { openRegistry } from '../../../src/lib/registry/index.ts';
 import { readModelUriMetrics } from '../../../src/lib/registry/model-uri.ts';
 import { IDEMPOTENCY_KEY_TAG, ROLLED_BACK_TAG } from '../../../src/lib/registry/tags.ts';
 import { runActionScript } from '../../support/action-runner.ts';
-import { testContext, type RecordedContext } from '../../support/context.ts';
+import type { RecordedContext } from '../../support/context.ts';
 import { startFaultProxy, type FaultRule } from '../../support/fault-proxy.ts';
 import { mlflowApi, seedRun } from '../../support/mlflow-server.ts';
+import { commandError, runCommand } from '../../support/run-command.ts';
 
 const url = inject('mlflowUrl');
 const env = {
@@ -50,9 +50,8 @@ async function register(
   raw: Record<string, string>,
   overrides: Record<string, string> = {},
 ): Promise<{ outputs: Record<string, unknown>; ctx: RecordedContext }> {
-  const ctx = testContext({ env: { ...env, ...overrides }, workspace });
-  const inputs = parseInputs(registerModel, (name) => raw[name], ctx.setSecret);
-  return { outputs: await registerModel.run(inputs, ctx), ctx };
+  const { outputs, ctx } = await runCommand(registerModel, raw, { env: { ...env, ...overrides }, workspace });
+  return { outputs, ctx };
 }
 
 async function getVersion(name: string, version: string): Promise<ApiVersion> {
@@ -92,7 +91,7 @@ describe('register-model against a real MLflow server', () => {
     expect(versions).toHaveLength(1);
 
     // The metrics of the aliased version: the run's, overlaid by the report's metric.<key> tags.
-    const registry = openRegistry({ env, workspace, setSecret: () => undefined });
+    const registry = openRegistry({ uri: url, env, workspace, setSecret: () => undefined });
     expect(await readModelUriMetrics(`models:/${name}@challenger`, registry)).toEqual({
       name,
       version: '1',
@@ -122,6 +121,33 @@ describe('register-model against a real MLflow server', () => {
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).input).toBe('source');
     expect((error as UserError).message).toMatch(/MLflow refused to register \/tmp\/\.\.\/etc\/model/);
+  });
+
+  // Issue 9 item 7: a tracking URI with a wrong path prefix put MLflow's 404 page into the error.
+  it('says there is no MLflow API at a URL with a wrong path prefix, in one sentence', async () => {
+    const error = await commandError(
+      registerModel,
+      { 'model-name': `churn-${randomUUID().slice(0, 8)}`, source: 's3://bucket/churn/model', 'registry-uri': `${url}/mlflow` },
+      { env: { GITHUB_SHA: env.GITHUB_SHA }, workspace },
+    );
+    expect(error.message).toMatch(
+      /^There is no MLflow API at http:\/\/127\.0\.0\.1:\d+\/mlflow: it answered HTTP 404 with a web page while creating model churn-\w+; check input "registry-uri" \(or MLFLOW_TRACKING_URI\): it must be the tracking server's base URL \(a wrong path prefix answers 404\)\.$/,
+    );
+    expect(error.input).toBe('registry-uri');
+  });
+
+  // Issue 9 item 7: an alias pointed at an existing version, nothing registered.
+  it('points an alias at an existing version with input version', async () => {
+    const name = `churn-${randomUUID().slice(0, 8)}`;
+    await register({ 'model-name': name, source: 's3://bucket/churn/model' });
+    await register({ 'model-name': name, source: 's3://bucket/churn/model' }, { GITHUB_SHA: 'f'.repeat(40) });
+    const { outputs } = await register({ 'model-name': name, version: '1', alias: 'champion', tags: 'approved=yes' });
+    expect(outputs).toEqual({ version: '1', 'model-uri': `models:/${name}/1`, created: false });
+    const stored = await getVersion(name, '1');
+    expect(stored.aliases).toEqual(['champion']);
+    expect(tagsOf(stored)).toMatchObject({ approved: 'yes', 'ml-gitops.commit': env.GITHUB_SHA });
+    const missing = await commandError(registerModel, { 'model-name': name, version: '9', alias: 'champion' }, { env, workspace });
+    expect(missing.message).toBe(`Model "${name}" has no version 9 in ${url}: check input "version", or pass input "source" instead to register a new version.`);
   });
 
   it('moves the legacy stage when asked to', async () => {

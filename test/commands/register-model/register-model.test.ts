@@ -126,7 +126,11 @@ describe('register-model on the file registry', () => {
     [{ ...base, 'model-name': '' }, 'model-name', /Input "model-name" is required/],
     [{ ...base, 'model-name': 'team/churn' }, 'model-name', /must not contain "\/" or ":"/],
     [{ ...base, 'model-name': '..churn' }, 'model-name', /start with "\.\."/],
-    [{ 'model-name': 'churn' }, 'source', /Input "source" is required/],
+    [{ 'model-name': 'churn' }, 'source', /^register-model needs input "source" or input "version"; set one of them \(source registers a new version/],
+    [{ ...base, version: '1' }, 'version', /^Input "source" and input "version" cannot be used together/],
+    [{ 'model-name': 'churn', version: 'latest' }, 'version', /^Input "version" must be a version number such as 3 \(got "latest"\)\.$/],
+    [{ 'model-name': 'churn', version: '1', 'run-id': 'r' }, 'run-id', /cannot be used together.*run-id describes a new registration/],
+    [{ 'model-name': 'churn', version: '1' }, 'alias', /^Input "version" points an alias at an existing version, but no alias is given/],
     [{ ...base, alias: 'latest' }, 'alias', /reserves/],
     [{ ...base, tags: 'no equals sign' }, 'tags', /is not key=value/],
     [{ ...base, tags: 'ml-gitops.commit=x' }, 'tags', /written by ml-gitops itself/],
@@ -140,12 +144,6 @@ describe('register-model on the file registry', () => {
     const error = await failure(raw).catch((e: unknown) => e as UserError);
     expect(error.input).toBe(input);
     expect(error.message).toMatch(message);
-  });
-
-  it('names MLFLOW_TRACKING_URI when the unknown scheme comes from it', async () => {
-    const error = await failure(base, { MLFLOW_TRACKING_URI: 'sqlite:///mlflow.db' });
-    expect(error.message).toMatch(/^MLFLOW_TRACKING_URI .*"sqlite:"/);
-    expect(error.input).toBe('registry-uri');
   });
 
   it('refuses an evaluation report that is not one', async () => {

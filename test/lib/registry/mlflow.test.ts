@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { UserError } from '../../../src/lib/errors.ts';
+import { renderInputRefs, UserError } from '../../../src/lib/errors.ts';
 import { createMlflowRegistry } from '../../../src/lib/registry/mlflow.ts';
 import { versionMetrics, versionTagFilter } from '../../../src/lib/registry/mlflow-wire.ts';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.ts';
@@ -24,7 +24,9 @@ async function errorOf(promise: Promise<unknown>): Promise<UserError> {
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(UserError);
-  return error as UserError;
+  // As the Action adapter prints it (`input "registry-uri"`).
+  const { message, input } = error as UserError;
+  return new UserError(renderInputRefs(message, 'action'), input === undefined ? {} : { input });
 }
 
 describe('MLflow registry against a real server', () => {
@@ -203,7 +205,7 @@ describe('MLflow registry errors', () => {
     const error = await errorOf(reg.ensureModel(modelName()));
     expect(error.message).toBe(
       `The MLflow server at ${proxy.url} rejected the credentials while creating model ${error.message.match(/model-\w+/)![0]} (UNAUTHENTICATED: Invalid token); ` +
-        'set the registry-token input (or MLFLOW_TRACKING_TOKEN), or registry-username and registry-password (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD).',
+        'set input "registry-token" (or MLFLOW_TRACKING_TOKEN), or input "registry-username" and input "registry-password" (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD).',
     );
     expect(error.input).toBe('registry-token');
     expect(error.message).not.toContain('s3cret');
@@ -229,7 +231,7 @@ describe('MLflow registry errors', () => {
     const reg = registry({ trackingUri: `http://127.0.0.1:${port}`, retry: { ...fastRetry, maxRetries: 1 } });
     const error = await errorOf(reg.getVersion('m', '1'));
     expect(error.message).toBe(
-      `Could not reach the MLflow server at http://127.0.0.1:${port} while reading version 1 of model m (connection refused); check registry-uri (or MLFLOW_TRACKING_URI) and that the server is running.`,
+      `Could not reach the MLflow server at http://127.0.0.1:${port} while reading version 1 of model m (connection refused); check input "registry-uri" (or MLFLOW_TRACKING_URI) and that the server is running.`,
     );
     expect(error.input).toBe('registry-uri');
   });

@@ -107,6 +107,7 @@ export class ArgoCdSimulator {
   private readonly validators: Validators;
   private readonly apps = new Map<string, SimApp>();
   private readonly watchers = new Set<Watcher>();
+  private readonly listeners = new Set<(type: 'ADDED' | 'MODIFIED' | 'DELETED', app: AppObject) => void>();
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly tokens: Map<string, string>;
@@ -323,6 +324,15 @@ export class ArgoCdSimulator {
       watcher.response.end(watcher.sse ? `data: ${line}\n\n` : `${line}\n`);
     }
     return count;
+  }
+
+  /**
+   * Called with every change the API will serve (the same objects watchers get), at the moment it is made: benchmarks
+   * take the time an app became ready from here. Answers a function that unsubscribes.
+   */
+  onUpdate(listener: (type: 'ADDED' | 'MODIFIED' | 'DELETED', app: AppObject) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   /** Requests whose route matches (e.g. `GET /api/v1/applications/{name}`). */
@@ -631,6 +641,7 @@ export class ArgoCdSimulator {
   // ---------------------------------------------------------------------------------------------------------------
 
   private broadcast(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: AppObject): void {
+    for (const listener of this.listeners) listener(type, obj);
     for (const watcher of this.watchers) if (watcher.matches(obj)) watcher.write(type, obj);
   }
 

@@ -1,22 +1,27 @@
+/**
+ * Which registry the registry inputs name, at the lib level (values as parseInputs hands them over, environment
+ * fallbacks already applied). How the environment fills the inputs is tested through the command, in
+ * test/commands/register-model/registry-inputs.test.ts.
+ */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../../src/lib/errors.ts';
-import { FileRegistry, openRegistry, resolveRegistryTarget, type OpenRegistryOptions } from '../../../src/lib/registry/index.ts';
+import { renderInputRefs, UserError } from '../../../src/lib/errors.ts';
+import { FileRegistry, openRegistry, registryUriProblem, resolveRegistryTarget, type RegistryTargetOptions } from '../../../src/lib/registry/index.ts';
 
 const workspace = path.resolve('/work/space');
 
-function target(options: Partial<OpenRegistryOptions> = {}) {
+function target(options: Partial<RegistryTargetOptions> = {}) {
   const secrets: string[] = [];
-  const resolved = resolveRegistryTarget({ env: {}, workspace, setSecret: (v) => void secrets.push(v), ...options });
+  const resolved = resolveRegistryTarget({ workspace, setSecret: (v) => void secrets.push(v), ...options });
   return { resolved, secrets };
 }
 
-function refusal(options: Partial<OpenRegistryOptions>): UserError {
+function refusal(options: Partial<RegistryTargetOptions>): UserError {
   try {
     target(options);
   } catch (error) {
     expect(error).toBeInstanceOf(UserError);
-    return error as UserError;
+    return new UserError(renderInputRefs((error as UserError).message, 'action'), { input: (error as UserError).input });
   }
   throw new Error('expected a UserError');
 }
@@ -27,16 +32,8 @@ describe('choosing the registry', () => {
     expect(target({ uri: '  ' }).resolved.kind).toBe('file');
   });
 
-  it('uses MLFLOW_TRACKING_URI unless the input is set', () => {
-    expect(target({ env: { MLFLOW_TRACKING_URI: 'http://mlflow:5000/' } }).resolved).toEqual({
-      kind: 'mlflow',
-      trackingUri: 'http://mlflow:5000',
-      auth: undefined,
-    });
-    expect(target({ uri: 'reg', env: { MLFLOW_TRACKING_URI: 'http://mlflow:5000' } }).resolved).toEqual({
-      kind: 'file',
-      directory: path.join(workspace, 'reg'),
-    });
+  it('reads an http(s) URL as MLflow, without a trailing slash', () => {
+    expect(target({ uri: 'http://mlflow:5000/' }).resolved).toEqual({ kind: 'mlflow', trackingUri: 'http://mlflow:5000', auth: undefined });
   });
 
   it.each([
@@ -48,9 +45,10 @@ describe('choosing the registry', () => {
     ['file:registry', path.join(workspace, 'registry')],
   ])('reads %s as a directory', (uri, directory) => {
     expect(target({ uri }).resolved).toEqual({ kind: 'file', directory });
+    expect(registryUriProblem(uri)).toBeUndefined();
   });
 
-  it.each(['s3://bucket/registry', 'databricks', 'databricks-uc', 'databricks://profile', 'sqlite:///mlflow.db', 'ftp://host'])(
+  it.each(['s3://bucket/registry', 'databricks', 'databricks-uc', 'databricks://profile', 'sqlite:///mlflow.db', 'ftp://host', 'http://[bad'])(
     'refuses %s in one sentence naming the input and the accepted forms',
     (uri) => {
       const error = refusal({ uri });
@@ -69,29 +67,26 @@ describe('choosing the registry', () => {
 describe('registry credentials', () => {
   const http = { uri: 'https://mlflow.example.com' };
 
-  it('prefers the token input, then the user inputs, then the environment, masking each', () => {
-    const env = { MLFLOW_TRACKING_TOKEN: 'env-tok', MLFLOW_TRACKING_USERNAME: 'env-user', MLFLOW_TRACKING_PASSWORD: 'env-pw' };
-    const withToken = target({ ...http, token: 'in-tok', env });
+  it('prefers the token, then the user name and password, masking each', () => {
+    const withToken = target({ ...http, token: 'in-tok', username: 'u', password: 'p' });
     expect(withToken.resolved).toMatchObject({ auth: { kind: 'bearer', token: 'in-tok' } });
     expect(withToken.secrets).toContain('in-tok');
-    expect(target({ ...http, env }).resolved).toMatchObject({ auth: { kind: 'bearer', token: 'env-tok' } });
-    const basic = target({ ...http, env: { MLFLOW_TRACKING_USERNAME: 'u', MLFLOW_TRACKING_PASSWORD: 'p' } });
+    const basic = target({ ...http, username: 'u', password: 'p' });
     expect(basic.resolved).toMatchObject({ auth: { kind: 'basic', username: 'u', password: 'p' } });
     expect(basic.secrets).toEqual(['p', Buffer.from('u:p').toString('base64')]);
-    const inputs = target({ ...http, username: 'iu', password: 'ip', env: { MLFLOW_TRACKING_USERNAME: 'u', MLFLOW_TRACKING_PASSWORD: 'p' } });
-    expect(inputs.resolved).toMatchObject({ auth: { kind: 'basic', username: 'iu', password: 'ip' } });
   });
 
-  it('refuses half a user/password pair', () => {
-    expect(refusal({ ...http, username: 'u' }).message).toMatch(/user name is set but its password is not/);
-    expect(refusal({ ...http, env: { MLFLOW_TRACKING_PASSWORD: 'p' } }).message).toMatch(/^MLFLOW_TRACKING_PASSWORD is set but MLFLOW_TRACKING_USERNAME is not/);
+  it('refuses half a user/password pair, naming both inputs', () => {
+    expect(refusal({ ...http, username: 'u' }).message).toBe(
+      'Input "registry-username" is set but input "registry-password" is not; set both, or use input "registry-token".',
+    );
   });
 
   it('refuses credentials inside the URL and masks the password', () => {
     const secrets: string[] = [];
-    expect(() =>
-      resolveRegistryTarget({ uri: 'https://me:s3cret@mlflow.example.com', env: {}, workspace, setSecret: (v) => void secrets.push(v) }),
-    ).toThrow(/must not carry credentials in the URL/);
+    expect(() => resolveRegistryTarget({ uri: 'https://me:s3cret@mlflow.example.com', workspace, setSecret: (v) => void secrets.push(v) })).toThrow(
+      /must not carry credentials/,
+    );
     expect(secrets).toEqual(['s3cret']);
   });
 
