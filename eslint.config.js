@@ -2,6 +2,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// ESLint keeps only the last `no-restricted-imports` that matches a file, so each block lists every pattern it needs.
+const RUNNER_ONLY_THROUGH_CONTEXT = { group: ['@actions/core', '@actions/exec'], message: 'Use the RunContext passed to run().' };
+const OCTOKIT_ONLY_IN_GITHUB_CLIENT = { group: ['@actions/github', '@octokit/*'], message: 'Use the GitHubClient of src/lib/github/.' };
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.venv/', '.bench/', '.tmp/', 'coverage/'] },
   js.configs.recommended,
@@ -22,9 +26,9 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@actions/core', '@actions/exec'], message: 'Use the RunContext passed to run().' },
+            RUNNER_ONLY_THROUGH_CONTEXT,
             // Octokit is reached only through the GitHub client's interface (src/lib/github/).
-            { group: ['@actions/github', '@octokit/*'], message: 'Use the GitHubClient of src/lib/github/.' },
+            OCTOKIT_ONLY_IN_GITHUB_CLIENT,
           ],
         },
       ],
@@ -35,7 +39,7 @@ export default tseslint.config(
     // The GitHub client is the one place that builds Octokit.
     files: ['src/lib/github/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@actions/core', '@actions/exec'], message: 'Use the RunContext passed to run().' }] }],
+      'no-restricted-imports': ['error', { patterns: [RUNNER_ONLY_THROUGH_CONTEXT] }],
     },
   },
   {
@@ -46,8 +50,8 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@actions/core', '@actions/exec'], message: 'Use the RunContext passed to run().' },
-            { group: ['@actions/github', '@octokit/*'], message: 'Use the GitHubClient of src/lib/github/.' },
+            RUNNER_ONLY_THROUGH_CONTEXT,
+            OCTOKIT_ONLY_IN_GITHUB_CLIENT,
             { regex: '^\\.\\./(?!\\.\\./)[^/]+/', message: 'A command never imports another command: move the shared part to src/lib.' },
           ],
         },
@@ -63,8 +67,8 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@actions/core', '@actions/exec'], message: 'Use the RunContext passed to run().' },
-            { group: ['@actions/github', '@octokit/*'], message: 'Use the GitHubClient of src/lib/github/.' },
+            RUNNER_ONLY_THROUGH_CONTEXT,
+            OCTOKIT_ONLY_IN_GITHUB_CLIENT,
             { group: ['**/commands/**'], message: 'Lib code never imports a command.' },
           ],
         },

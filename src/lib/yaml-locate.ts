@@ -142,7 +142,8 @@ export function schemaAt(schema: z.ZodType, nodePath: readonly PropertyKey[]): z
   return current === undefined ? undefined : unwrap(current);
 }
 
-function valueAt(root: unknown, nodePath: readonly PropertyKey[]): unknown {
+/** The value at `nodePath` inside a parsed document, or undefined. */
+export function valueAt(root: unknown, nodePath: readonly PropertyKey[]): unknown {
   let value = root;
   for (const step of nodePath) value = (value as Record<PropertyKey, unknown> | undefined)?.[step];
   return value;
@@ -154,7 +155,8 @@ export function pathText(nodePath: readonly PropertyKey[]): string {
   return nodePath.map((step, index) => (typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${String(step)}`)).join('');
 }
 
-function describeValue(value: unknown): string {
+/** A value as a sentence names it: `a mapping`, `null`, `string "x"`. */
+export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';

@@ -5,7 +5,7 @@
  * after the server processed the request. Everything else is forwarded untouched (Host rewritten for the target).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './process.ts';
 
 export type Fault =
   | { kind: 'status'; status: number; body?: unknown; retryAfter?: string }
@@ -161,17 +161,12 @@ export async function startFaultProxy(targetUrl: string, initialRules: readonly 
       res.end(`fault proxy: ${String(error)}`);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listenOnLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     setRules,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

@@ -3,14 +3,15 @@
  * ready when `/health` answers. The first start migrates an empty database (the slow part); a copy of the migrated
  * database is kept in the venv, keyed by the requirements hash, so later starts skip the migration.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openSync, closeSync } from 'node:fs';
 import type { PythonVenv } from './python.ts';
 import { freePort } from './ports.ts';
+import { stopProcess, waitUntilUp } from './process.ts';
 
 export interface MlflowServer {
   /** `http://127.0.0.1:<port>` */
@@ -34,45 +35,6 @@ async function isHealthy(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function logTail(logFile: string): Promise<string> {
-  try {
-    return (await readFile(logFile, 'utf8')).trimEnd().split('\n').slice(-40).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
-
-/** Stops the server and the workers it spawned (they share its process group); the store is thrown away, so a
- * server slow to shut down is killed after a short grace period. */
-async function stopProcessGroup(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const signal = (name: NodeJS.Signals): void => {
-    try {
-      process.kill(-child.pid!, name);
-    } catch {
-      // Already gone.
-    }
-  };
-  signal('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const killed = await Promise.race([
-    exited(child).then(() => true),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), 3_000);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (!killed) signal('SIGKILL');
-  await exited(child);
 }
 
 export async function startMlflowServer(venv: PythonVenv, options: StartMlflowOptions = {}): Promise<MlflowServer> {
@@ -108,26 +70,18 @@ export async function startMlflowServer(venv: PythonVenv, options: StartMlflowOp
   closeSync(log);
 
   const stop = async (): Promise<void> => {
-    await stopProcessGroup(child);
+    // The workers share the server's process group.
+    await stopProcess(child, { group: true });
     await rm(dir, { recursive: true, force: true });
   };
 
-  const timeoutMs = options.timeoutMs ?? 120_000;
-  const deadline = Date.now() + timeoutMs;
-  let healthy = false;
-  while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
-    if (await isHealthy(url)) {
-      healthy = true;
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  if (!healthy) {
-    const why = child.exitCode !== null || child.signalCode !== null ? `exited (${child.exitCode ?? child.signalCode})` : `was not healthy within ${timeoutMs} ms`;
-    const tailText = await logTail(logFile);
-    await stop();
-    throw new Error(`mlflow server on ${url} ${why}; its log:\n${tailText}`);
-  }
+  await waitUntilUp(child, () => isHealthy(url), {
+    what: `mlflow server on ${url}`,
+    timeoutMs: options.timeoutMs ?? 120_000,
+    intervalMs: 200,
+    logFile,
+    stop,
+  });
   if (!hadTemplate) {
     // The schema is migrated once the server answers; keep a copy so later runs start faster.
     const partial = `${template}.${process.pid}.tmp`;

@@ -4,7 +4,7 @@
  * (method, path, JSON body) like MLflow does, and records them. Everything else is tested against real MLflow.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './process.ts';
 
 export interface StandInOptions {
   /** Status of every version the stand-in creates (default READY). */
@@ -108,15 +108,10 @@ export async function startMlflowStandIn(options: StandInOptions = {}): Promise<
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close,
   };
 }

@@ -6,15 +6,15 @@
  * apt-get, Debian's `prometheus` package is installed (one package, about 10 s); the package's own service is kept
  * from starting (policy-rc.d), since every test starts its own process on a free port with its own temporary TSDB.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, openSync, writeFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './ports.ts';
+import { listenOnLoopback, stopProcess, waitUntilUp } from './process.ts';
 
 const run = promisify(execFile);
 
@@ -122,28 +122,6 @@ export function ensurePrometheus(): Promise<string> {
 // Running a server
 // ---------------------------------------------------------------------------------------------------------------
 
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const stopped = await Promise.race([
-    exited(child).then(() => true),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), 5_000);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (!stopped) child.kill('SIGKILL');
-  await exited(child);
-}
-
 async function isReady(url: string): Promise<boolean> {
   try {
     const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) });
@@ -213,31 +191,17 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
   closeSync(log);
 
   const stop = async (): Promise<void> => {
-    await stopChild(child);
+    await stopProcess(child, { graceMs: 5_000 });
     await rm(dir, { recursive: true, force: true });
   };
 
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const deadline = Date.now() + timeoutMs;
-  let ready = false;
-  while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
-    if (await isReady(url)) {
-      ready = true;
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  if (!ready) {
-    const why = child.exitCode !== null || child.signalCode !== null ? `exited (${child.exitCode ?? child.signalCode})` : `was not ready within ${timeoutMs} ms`;
-    let tail = '(no log)';
-    try {
-      tail = (await readFile(logFile, 'utf8')).trimEnd().split('\n').slice(-30).join('\n');
-    } catch {
-      // No log written.
-    }
-    await stop();
-    throw new Error(`prometheus on ${url} ${why}; its log:\n${tail}`);
-  }
+  await waitUntilUp(child, () => isReady(url), {
+    what: `prometheus on ${url}`,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    intervalMs: 100,
+    logFile,
+    stop,
+  });
   return {
     url,
     dir,
@@ -325,11 +289,10 @@ export async function startMetricsEndpoint(): Promise<MetricsEndpoint> {
     }
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(`${lines.join('\n')}\n`);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port, url, close } = await listenOnLoopback(server);
   return {
     target: `127.0.0.1:${port}`,
-    url: `http://127.0.0.1:${port}/metrics`,
+    url: `${url}/metrics`,
     set(name, labels, value) {
       if (!METRIC_NAME.test(name)) throw new Error(`"${name}" is not a valid Prometheus metric name`);
       for (const key of Object.keys(labels)) if (!LABEL_NAME.test(key)) throw new Error(`"${key}" is not a valid Prometheus label name`);
@@ -344,11 +307,7 @@ export async function startMetricsEndpoint(): Promise<MetricsEndpoint> {
     get scrapes() {
       return scrapes;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close,
   };
 }
 
@@ -401,15 +360,10 @@ export async function startTenantGateway(targetUrl: string, options: { bearerTok
     upstream.on('error', () => response.writeHead(502).end());
     request.pipe(upstream);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close,
   };
 }

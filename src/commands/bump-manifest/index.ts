@@ -22,7 +22,7 @@ import {
   type PublishInputs,
 } from '../../lib/manifest/index.ts';
 import { openRegistry } from '../../lib/registry/index.ts';
-import { REGISTRY_INPUTS, registryOptions } from '../../lib/registry/inputs.ts';
+import { REGISTRY_INPUTS, REGISTRY_RULES, registryOptions } from '../../lib/registry/inputs.ts';
 import { refuseRolledBackVersion } from '../../lib/registry/rolled-back.ts';
 import { runFacts } from '../../lib/run-facts.ts';
 import { summaryMarkdown, type SummaryFacts } from './summary.ts';
@@ -65,6 +65,7 @@ export const bumpManifest = defineCommand({
     ...REGISTRY_INPUTS,
     'allow-rolled-back': flag({ description: 'Promote `model-version` even when the registry tags it ml-gitops.rolled-back=true.', default: 'false' }),
   },
+  rules: REGISTRY_RULES,
   outputs: {
     changed: { description: '`true` when a file changed (in a dry run: would change), else `false`.' },
     'changed-files': { description: 'JSON list of the changed files, relative to `path`.' },

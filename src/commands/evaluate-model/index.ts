@@ -8,7 +8,7 @@ import { choice, defineCommand, flag, number, text } from '../../lib/command.ts'
 import { UserError } from '../../lib/errors.ts';
 import { writeEvaluationReport } from '../../lib/evaluation-report.ts';
 import { computeMetrics, type Task } from '../../lib/metrics/index.ts';
-import { REGISTRY_INPUTS } from '../../lib/registry/inputs.ts';
+import { REGISTRY_INPUTS, REGISTRY_RULES } from '../../lib/registry/inputs.ts';
 import { decide } from './build-report.ts';
 import { ON_MISSING_CHAMPION, resolveChampion, withExtras } from './champion.ts';
 import { checkDistinctColumns, columnRequests, type Columns } from './columns.ts';
@@ -83,6 +83,7 @@ export const evaluateModel = defineCommand({
       defaultDescription: '`$RUNNER_TEMP/evaluation-report.json`',
     }),
   },
+  rules: REGISTRY_RULES,
   outputs: {
     decision: { description: '`promote` or `reject`.' },
     passed: { description: '`true` when the decision is promote, else `false`.' },

@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { inputRef, UserError, type SourceLocation } from '../../lib/errors.ts';
 import { didYouMean } from '../../lib/suggest.ts';
 import { lowerFirst } from '../../lib/text.ts';
-import { nodeOffset } from '../../lib/yaml-locate.ts';
+import { describeValue, nodeOffset, pathText, valueAt } from '../../lib/yaml-locate.ts';
 
 const PERCENT = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/;
 
@@ -191,12 +191,6 @@ const KEYS_BY_PLACE: Record<string, readonly string[]> = {
   metricRule: Object.keys(metricRuleSchema.shape),
 };
 
-function valueAt(root: unknown, nodePath: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const step of nodePath) value = (value as Record<PropertyKey, unknown> | undefined)?.[step];
-  return value;
-}
-
 /** Which keys are allowed in the object at `nodePath` (a rule is told apart by its `any` / `all` / other keys). */
 function allowedKeys(nodePath: readonly PropertyKey[], value: unknown): readonly string[] {
   if (nodePath.length === 0) return KEYS_BY_PLACE.top ?? [];
@@ -250,20 +244,6 @@ function firstIssue(issues: readonly z.core.$ZodIssue[], root: unknown, prefix: 
 
 function toPath(nodePath: readonly PropertyKey[]): (string | number)[] {
   return nodePath.map((step) => (typeof step === 'number' ? step : String(step)));
-}
-
-/** `rules[1].any[0].metric` */
-export function pathText(nodePath: readonly PropertyKey[]): string {
-  if (nodePath.length === 0) return 'the top level';
-  return nodePath.map((step, index) => (typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${String(step)}`)).join('');
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
 }
 
 /** The bound of a metric rule, when it has exactly one. */

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll } from 'vitest';
-import { parseInputs } from '../../../src/lib/command.ts';
-import { renderInputRefs, UserError } from '../../../src/lib/errors.ts';
+import type { UserError } from '../../../src/lib/errors.ts';
 import { evaluateModel } from '../../../src/commands/evaluate-model/index.ts';
 import { evaluationReportSchema, type EvaluationReport } from '../../../src/lib/evaluation-report.ts';
-import { testContext, type RecordedContext } from '../../support/context.ts';
+import type { RecordedContext } from '../../support/context.ts';
+import { commandError, runCommand } from '../../support/run-command.ts';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/evaluate-model');
 
@@ -46,11 +46,7 @@ export interface Run {
  * unless given, for the few-row files these tests write (its default is tested on its own).
  */
 export async function runEvaluate(raw: Record<string, string>, options: { workspace?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const tempDir = scratch();
-  const ctx = testContext({ workspace: options.workspace ?? FIXTURES, tempDir, env: options.env ?? {} });
-  const given: Record<string, string> = { 'min-rows': '1', ...raw };
-  const inputs = parseInputs(evaluateModel, (name) => given[name], (value) => ctx.setSecret(value));
-  const outputs = await evaluateModel.run(inputs, ctx);
+  const { outputs, ctx } = await runCommand(evaluateModel, { 'min-rows': '1', ...raw }, { workspace: options.workspace ?? FIXTURES, tempDir: scratch(), env: options.env ?? {} });
   const report = evaluationReportSchema.parse(JSON.parse(readFileSync(String(outputs['report-path']), 'utf8')));
   return { outputs, report, ctx };
 }
@@ -59,15 +55,6 @@ export async function runEvaluate(raw: Record<string, string>, options: { worksp
  * The UserError a run ends with (fails the test when it succeeds or throws something else), its message with inputs
  * named as the Action adapter names them.
  */
-export async function runError(raw: Record<string, string>, options: { workspace?: string } = {}): Promise<UserError> {
-  try {
-    await runEvaluate(raw, options);
-  } catch (error) {
-    if (error instanceof UserError) {
-      error.message = renderInputRefs(error.message, 'action');
-      return error;
-    }
-    throw error;
-  }
-  throw new Error('evaluate-model succeeded where an error was expected');
+export function runError(raw: Record<string, string>, options: { workspace?: string } = {}): Promise<UserError> {
+  return commandError(evaluateModel, { 'min-rows': '1', ...raw }, { workspace: options.workspace ?? FIXTURES, tempDir: scratch() });
 }
