@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 const MLFLOW_TESTS = [
   'test/commands/register-model/mlflow-real.test.ts',
+  'test/commands/rollback/rollback-mlflow.test.ts',
   'test/lib/registry/mlflow.test.ts',
   'test/lib/registry/mlflow-faults.test.ts',
   'test/dist.test.ts',

@@ -8,7 +8,7 @@
  * every app is refreshed onto it, the waiter starts and sees the apps not ready yet; then the pause is lifted and the
  * apps turn Healthy. The polling loop's ready moment is spread evenly over its 5 s period, so its median is fair.
  *
- * Standalone: `node_modules/.bin/node bench/argo-wait.ts [--quick]`.
+ * Alone: `npm run bench -- argo-wait [--quick]` (or `node_modules/.bin/node bench/argo-wait.ts [--quick]`).
  */
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,8 @@ export interface ArgoWaitMeasure {
   requests: number[];
   /** Watch streams opened per wait. */
   streams: number[];
+  /** TCP connections opened per wait. */
+  connections: number[];
 }
 
 export interface ArgoWaitBenchResult {
@@ -108,12 +110,13 @@ async function until(predicate: () => boolean): Promise<void> {
 }
 
 async function measureOurs(bench: Bench, iterations: number): Promise<ArgoWaitMeasure> {
-  const measure: ArgoWaitMeasure = { apps: bench.names.length, latenciesMs: [], requests: [], streams: [] };
+  const measure: ArgoWaitMeasure = { apps: bench.names.length, latenciesMs: [], requests: [], streams: [], connections: [] };
   for (let index = 0; index < iterations; index++) {
     const sha = await pushHeld(bench);
     const counter = { requests: 0 };
     const argocd = client(bench, counter);
     const streamsBefore = bench.sim.streamsOpened;
+    const connectionsBefore = bench.sim.connectionsOpened;
     const many = bench.names.length > 1;
     const waiting = waitForApplications(argocd, {
       applications: many ? [] : bench.names,
@@ -131,6 +134,7 @@ async function measureOurs(bench: Bench, iterations: number): Promise<ArgoWaitMe
     // The stream's own open counts once (onRequest sees it too).
     measure.requests.push(counter.requests);
     measure.streams.push(bench.sim.streamsOpened - streamsBefore);
+    measure.connections.push(bench.sim.connectionsOpened - connectionsBefore);
     await argocd.close();
   }
   return measure;
@@ -150,10 +154,11 @@ async function pollUntilReady(argocd: ArgoCdClient, names: readonly string[], sh
 }
 
 async function measurePolling(bench: Bench, iterations: number): Promise<ArgoWaitMeasure> {
-  const measure: ArgoWaitMeasure = { apps: bench.names.length, latenciesMs: [], requests: [], streams: [] };
+  const measure: ArgoWaitMeasure = { apps: bench.names.length, latenciesMs: [], requests: [], streams: [], connections: [] };
   for (let index = 0; index < iterations; index++) {
     const sha = await pushHeld(bench);
     const counter = { requests: 0 };
+    const connectionsBefore = bench.sim.connectionsOpened;
     const argocd = client(bench, counter);
     let firstPoll: () => void = () => undefined;
     const polled = new Promise<void>((resolve) => (firstPoll = resolve));
@@ -165,6 +170,7 @@ async function measurePolling(bench: Bench, iterations: number): Promise<ArgoWai
     measure.latenciesMs.push((await detected) - readyAt);
     measure.requests.push(counter.requests);
     measure.streams.push(0);
+    measure.connections.push(bench.sim.connectionsOpened - connectionsBefore);
     await argocd.close();
   }
   return measure;
@@ -195,8 +201,8 @@ export async function runArgoWaitBench(options: ArgoWaitBenchOptions = {}): Prom
     const peerMedian = median(peer.latenciesMs);
     return [
       `wait-for-argo-sync: detection latency, ${measure.apps} app${measure.apps === 1 ? '' : 's'} (${measure.latenciesMs.length} runs)`,
-      `median ${ms(ourMedian)} (max ${ms(Math.max(...measure.latenciesMs))}); ${median(measure.requests)} requests, ${Math.max(...measure.streams)} watch stream`,
-      `5 s polling loop: median ${ms(peerMedian)} (${peer.latenciesMs.length} runs); ${median(peer.requests)} requests`,
+      `median ${ms(ourMedian)} (max ${ms(Math.max(...measure.latenciesMs))}); ${median(measure.requests)} requests over ${median(measure.connections)} connection${median(measure.connections) === 1 ? '' : 's'}, ${Math.max(...measure.streams)} watch stream`,
+      `5 s polling loop: median ${ms(peerMedian)} (${peer.latenciesMs.length} runs); ${median(peer.requests)} requests over ${median(peer.connections)} connection${median(peer.connections) === 1 ? '' : 's'}`,
       `**${(peerMedian / Math.max(ourMedian, 0.1)).toFixed(0)}x faster**`,
     ];
   });

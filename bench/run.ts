@@ -3,10 +3,12 @@
  * `npm run bench -- evaluate bootstrap` runs only the named ones; `--quick` uses small sizes for a smoke run.
  */
 import { ensurePythonVenv } from '../test/support/python.ts';
+import { runArgoWaitBench } from './argo-wait.ts';
 import { runBootstrapBench } from './bootstrap.ts';
 import { runBumpBench } from './bump.ts';
 import { runBundlesBench } from './bundles.ts';
 import { runEvaluateBench } from './evaluate.ts';
+import { runPromotionBench } from './promotion-pr.ts';
 import { runRegisterBench } from './register.ts';
 
 const quick = process.argv.includes('--quick');
@@ -28,6 +30,14 @@ const BENCHES: Record<string, { title: string; run: () => Promise<{ table: strin
   register: {
     title: 'register-model: requests per registration, MLflow server and file registry',
     run: () => runRegisterBench(),
+  },
+  'argo-wait': {
+    title: 'wait-for-argo-sync: detection latency (the last app turns Healthy at the pushed commit -> the wait returns), 1 and 50 apps, against a 5 s polling loop on the same Argo CD simulator',
+    run: () => runArgoWaitBench(quick ? { iterations: 3, pollingIterations: 2 } : {}),
+  },
+  'promotion-pr': {
+    title: 'open-promotion-pr: requests per run (created, updated, unchanged), against peter-evans/create-pull-request',
+    run: () => runPromotionBench(),
   },
   bundles: {
     title: 'action bundles: size and undici copies per bundle (goal: at most 1 MB, one undici)',

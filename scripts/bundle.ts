@@ -2,6 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 type Ncc = (
   input: string,
@@ -37,21 +40,60 @@ function withCommonJsGlobals(code: string): string {
   return `${shebang}${COMMONJS_GLOBALS}\n${code.slice(shebang.length)}`;
 }
 
-/** Every file of dist/, by path relative to dist/, as ncc produces it. */
+/** One entry point bundled: its index.js and ncc's assets (the licence file), by path relative to its folder. */
+export async function bundleEntry(root: string, entry: string): Promise<Record<string, string>> {
+  const { code, assets } = await ncc(entry, { quiet: true, minify: false, sourceMap: false, license: 'licenses.txt' }).catch(
+    (error: unknown) => {
+      // ncc's errors carry its own minified source; the first lines hold the compiler's message.
+      const message = (error instanceof Error ? error.message : String(error)).split('\n').slice(0, 12).join('\n');
+      throw new Error(`ncc could not bundle ${path.relative(root, entry)}:\n${message}`);
+    },
+  );
+  const files: Record<string, string> = { 'index.js': withCommonJsGlobals(code) };
+  for (const [asset, { source }] of Object.entries(assets ?? {})) {
+    files[asset] = typeof source === 'string' ? source : source.toString('utf8');
+  }
+  return files;
+}
+
+/**
+ * Bundles one entry point in a child process and reads its files back. ncc (webpack) keeps what it compiled for the
+ * life of the process, so eight bundles in one process outgrow the default heap; one process each also lets the two
+ * cores bundle two at a time.
+ */
+async function bundleInChild(root: string, entry: string): Promise<Record<string, string>> {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-gitops-bundle-'));
+  const output = path.join(directory, 'files.json');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), root, entry, output], { stdio: ['ignore', 'inherit', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(stderr.trim() || `bundling ${path.relative(root, entry)} exited with ${code}`))));
+    });
+    return JSON.parse(fs.readFileSync(output, 'utf8')) as Record<string, string>;
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** Every file of dist/, by path relative to dist/, as ncc produces it (two entry points at a time). */
 export async function bundleAll(root: string): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  for (const [name, entry] of entryPoints(root)) {
-    const { code, assets } = await ncc(entry, { quiet: true, minify: false, sourceMap: false, license: 'licenses.txt' }).catch(
-      (error: unknown) => {
-        // ncc's errors carry its own minified source; the first lines hold the compiler's message.
-        const message = (error instanceof Error ? error.message : String(error)).split('\n').slice(0, 12).join('\n');
-        throw new Error(`ncc could not bundle ${path.relative(root, entry)}:\n${message}`);
-      },
-    );
-    files.set(`${name}/index.js`, withCommonJsGlobals(code));
-    for (const [asset, { source }] of Object.entries(assets ?? {})) {
-      files.set(`${name}/${asset}`, typeof source === 'string' ? source : source.toString('utf8'));
+  const entries = [...entryPoints(root)];
+  const results = new Map<string, Record<string, string>>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < entries.length) {
+      const [name, entry] = entries[next++] as [string, string];
+      results.set(name, await bundleInChild(root, entry));
     }
+  };
+  await Promise.all([worker(), worker()]);
+  const files = new Map<string, string>();
+  // In entry order, whatever order the children finished in.
+  for (const [name] of entries) {
+    for (const [file, content] of Object.entries(results.get(name) ?? {})) files.set(`${name}/${file}`, content);
   }
   return files;
 }
@@ -75,4 +117,10 @@ export function distDifferences(dist: string, bundles: Map<string, string>): str
     if (!bundles.has(file)) differences.push(`dist/${file} (not built from src/entrypoints)`);
   }
   return differences;
+}
+
+// As a child of bundleAll: `node scripts/bundle.ts <root> <entry> <output.json>`.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [root, entry, output] = process.argv.slice(2) as [string, string, string];
+  fs.writeFileSync(output, JSON.stringify(await bundleEntry(root, entry)));
 }

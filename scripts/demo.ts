@@ -32,6 +32,8 @@ const started = Date.now();
 /** How to stop everything the demo started, newest first. */
 const stoppers: Array<() => Promise<void>> = [];
 const timeline: Array<{ step: string; result: string; ms: number }> = [];
+/** The sandbox, once made: kept when the demo fails, for a look at the step logs. */
+let sandboxDir: string | undefined;
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -184,6 +186,7 @@ const values = (version: number, environment: string): string =>
 
 async function buildSandbox(): Promise<Sandbox> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ml-gitops-demo-'));
+  sandboxDir = dir;
   const home = path.join(dir, 'home');
   mkdirSync(home);
   const seed = path.join(dir, 'seed');
@@ -304,6 +307,7 @@ async function main(): Promise<number> {
   // The promotion goes through a PR when open-promotion-pr is bundled; until then it is pushed directly.
   since = Date.now();
   let merged: string;
+  let pullRequestBody: string | undefined;
   if (withPullRequests) {
     const pr = await runAction(box, 'open-promotion-pr', {
       token: TOKEN,
@@ -317,14 +321,17 @@ async function main(): Promise<number> {
     note('open-promotion-pr churn 2 → staging', pr.ok ? `PR #${pr.outputs['pull-request-number']} ${pr.outputs.operation}` : errorLine(pr.log), since);
     if (!pr.ok) throw new Error('the promotion PR failed');
     since = Date.now();
-    merged = await mergePullRequest(github.url as string, pr.outputs['pull-request-number'] ?? '');
+    const number = pr.outputs['pull-request-number'] ?? '';
+    pullRequestBody = path.join(box.dir, `pull-request-${number}.md`);
+    writeFileSync(pullRequestBody, await pullRequestText(github.url as string, number));
+    merged = await mergePullRequest(github.url as string, number);
     note('a reviewer merges the PR', `merge commit ${merged.slice(0, 12)}`, since);
     git(box.workspace, ['pull', '--quiet', '--ff-only']);
   } else {
     const bump2 = await runAction(box, 'bump-manifest', { updates: 'envs/staging/values.yaml:model.version=2', 'model-name': MODEL, 'model-version': '2', environment: 'staging' });
     if (!bump2.ok) throw new Error(`bumping version 2 failed: ${errorLine(bump2.log)}`);
     merged = bump2.outputs['commit-sha'] ?? '';
-    note('bump-manifest churn 2 → staging', `commit ${merged.slice(0, 12)}`, since);
+    note('bump-manifest churn 2 → staging (direct, no PR)', `commit ${merged.slice(0, 12)}`, since);
   }
   since = Date.now();
   const wait2 = await runAction(box, 'wait-for-argo-sync', { ...argoInputs, applications: 'churn-staging', revision: merged, 'model-version': '2', environment: 'staging', ...analysisInputs });
@@ -370,15 +377,30 @@ async function main(): Promise<number> {
   process.stdout.write(`\nThe loop ran in ${seconds(total)}. Where to look:\n`);
   process.stdout.write(`  sandbox:          ${box.dir}${KEEP ? '' : ' (removed; run with --keep to keep it)'}\n`);
   process.stdout.write(`  the job summaries: ${path.join(box.dir, 'steps')}/*/summary.md\n`);
+  if (pullRequestBody !== undefined) process.stdout.write(`  the PR body:      ${pullRequestBody}\n`);
   process.stdout.write(`  the ledger:       git -C ${box.bare} log --format='%h %s%n%(trailers:only)'\n`);
   process.stdout.write(`  the registry:     ${registry}\n`);
   if (KEEP) {
     process.stdout.write(`${withPullRequests ? `  GitHub stand-in:  ${github.url}\n` : ''}  Argo CD:          ${argocd.url} (token ${ARGO_TOKEN})\n${prometheusUrl === undefined ? '' : `  Prometheus:       ${prometheusUrl}\n`}\nCtrl-C stops the stand-ins.\n`);
-    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    // Ctrl-C, or a SIGTERM from a supervisor: either way the stand-ins are stopped before exiting.
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
   } else {
     rmSync(box.dir, { recursive: true, force: true });
   }
   return 0;
+}
+
+/** The promotion PR as a reviewer sees it: its title and body (the evaluation table and the manifest diff). */
+async function pullRequestText(apiUrl: string, number: string): Promise<string> {
+  const response = await fetch(`${apiUrl}/repos/${REPOSITORY}/pulls/${number}`, {
+    headers: { authorization: `token ${TOKEN}`, accept: 'application/vnd.github+json' },
+  });
+  const body = (await response.json()) as { title?: string; body?: string | null; message?: string };
+  if (!response.ok || body.title === undefined) throw new Error(`reading PR #${number} failed: ${response.status} ${body.message ?? ''}`);
+  return `# ${body.title}\n\n${body.body ?? ''}\n`;
 }
 
 async function mergePullRequest(apiUrl: string, number: string): Promise<string> {
@@ -397,6 +419,7 @@ try {
   code = await main();
 } catch (error) {
   console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (sandboxDir !== undefined) console.error(`The sandbox is kept for a look: ${sandboxDir} (each step's log is in steps/*/log.txt).`);
   code = 1;
 } finally {
   await stopAll();

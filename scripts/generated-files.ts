@@ -13,6 +13,34 @@ import { workflowDocs } from './workflow-docs.ts';
 
 const GENERATED = 'Generated from the command schema by `npm run generate`; do not edit by hand.';
 
+/** The Marketplace badge: a Feather icon GitHub supports and one of its badge colours. */
+export interface Branding {
+  icon: string;
+  color: 'white' | 'black' | 'yellow' | 'blue' | 'green' | 'orange' | 'red' | 'purple' | 'gray-dark';
+}
+
+/** The suite's own badge (root action.yml), the one the Marketplace lists. */
+export const SUITE_BRANDING: Branding = { icon: 'git-pull-request', color: 'blue' };
+
+/**
+ * Each command's badge, by command name, so the actions read as one family when published on their own. A command
+ * missing here stops `npm run generate` (an action.yml without branding cannot be listed).
+ */
+export const COMMAND_BRANDING: Readonly<Record<string, Branding>> = {
+  'evaluate-model': { icon: 'bar-chart-2', color: 'blue' },
+  'register-model': { icon: 'database', color: 'blue' },
+  'bump-manifest': { icon: 'git-commit', color: 'blue' },
+  'open-promotion-pr': { icon: 'git-pull-request', color: 'blue' },
+  'wait-for-argo-sync': { icon: 'refresh-cw', color: 'blue' },
+  rollback: { icon: 'rotate-ccw', color: 'blue' },
+};
+
+function brandingOf(command: AnyCommand): Branding {
+  const branding = COMMAND_BRANDING[command.name];
+  if (branding === undefined) throw new Error(`scripts/generated-files.ts: add the ${command.name} command to COMMAND_BRANDING (a Feather icon and a badge colour).`);
+  return branding;
+}
+
 type Inputs = Record<string, InputSpec<unknown>>;
 type Outputs = Record<string, { description: string }>;
 
@@ -72,6 +100,7 @@ export function commandActionYaml(command: AnyCommand): string {
     name: `ml-gitops ${command.name}`,
     description: firstSentence(command.description),
     author: 'ml-gitops',
+    branding: brandingOf(command),
     inputs: actionInputs(inputsOf(command)),
     outputs: actionOutputs(outputsOf(command)),
     runs: { using: 'node24', main: `../../dist/${command.name}/index.js` },
@@ -117,7 +146,7 @@ export function rootActionYaml(commands: readonly AnyCommand[]): string {
     name: 'ml-gitops',
     description: `Carry a trained model from evaluation to production through GitOps: ${commands.map((c) => c.name).join(', ')}.`,
     author: 'ml-gitops',
-    branding: { icon: 'git-pull-request', color: 'blue' },
+    branding: SUITE_BRANDING,
     inputs,
     outputs,
     runs: { using: 'node24', main: 'dist/main/index.js' },

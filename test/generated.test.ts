@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import fs from 'node:fs';
 import { bundleAll, distDifferences } from '../scripts/bundle.ts';
-import { staleGeneratedFiles } from '../scripts/generated-files.ts';
+import { COMMAND_BRANDING, staleGeneratedFiles } from '../scripts/generated-files.ts';
 import { COMMANDS } from '../src/commands/index.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
+const marketplace = JSON.parse(fs.readFileSync(path.join(root, 'test/fixtures/marketplace-branding.json'), 'utf8')) as { icons: string[]; colors: string[] };
 
 describe('generated files', () => {
   it('action.yml files, entry points, README tables and JSON Schemas match the command schemas', async () => {
@@ -19,6 +20,21 @@ describe('generated files', () => {
       expect(action.runs).toEqual({ using: 'node24', main: `../../dist/${command.name}/index.js` });
       expect(Object.keys(action.inputs)).toEqual(Object.keys(command.inputs));
       expect(Object.keys(action.outputs)).toEqual(Object.keys(command.outputs));
+    }
+  });
+
+  it('every action.yml carries branding the Marketplace accepts', () => {
+    const actionFiles = ['action.yml', ...COMMANDS.map((command) => `actions/${command.name}/action.yml`)];
+    for (const file of actionFiles) {
+      const { branding } = parse(fs.readFileSync(path.join(root, file), 'utf8')) as { branding?: { icon?: string; color?: string } };
+      expect(Object.keys(branding ?? {}).sort(), `${file} branding`).toEqual(['color', 'icon']);
+      expect(marketplace.icons, `${file}: icon "${branding?.icon}" is not a Marketplace icon`).toContain(branding?.icon);
+      expect(marketplace.colors, `${file}: color "${branding?.color}" is not a Marketplace color`).toContain(branding?.color);
+    }
+    // Commands declared ahead of their code (the branding table) must be valid too.
+    for (const [name, branding] of Object.entries(COMMAND_BRANDING)) {
+      expect(marketplace.icons, `${name}: icon "${branding.icon}"`).toContain(branding.icon);
+      expect(marketplace.colors, `${name}: color "${branding.color}"`).toContain(branding.color);
     }
   });
 

@@ -81760,6 +81760,7 @@ const bumpManifest = (0,command/* defineCommand */.NB)({
         ...REGISTRY_INPUTS,
         'allow-rolled-back': (0,command/* flag */.Jt)({ description: 'Promote `model-version` even when the registry tags it ml-gitops.rolled-back=true.', default: 'false' }),
     },
+    rules: REGISTRY_RULES,
     outputs: {
         changed: { description: '`true` when a file changed (in a dry run: would change), else `false`.' },
         'changed-files': { description: 'JSON list of the changed files, relative to `path`.' },

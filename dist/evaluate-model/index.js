@@ -75638,6 +75638,7 @@ function schemaAt(schema, nodePath) {
     }
     return current === undefined ? undefined : unwrap(current);
 }
+/** The value at `nodePath` inside a parsed document, or undefined. */
 function valueAt(root, nodePath) {
     let value = root;
     for (const step of nodePath)
@@ -75650,6 +75651,7 @@ function pathText(nodePath) {
         return 'the top level';
     return nodePath.map((step, index) => (typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${String(step)}`)).join('');
 }
+/** A value as a sentence names it: `a mapping`, `null`, `string "x"`. */
 function describeValue(value) {
     if (value === undefined)
         return 'nothing';
@@ -75841,12 +75843,6 @@ const KEYS_BY_PLACE = {
     slices: Object.keys(slicesSchema.shape),
     metricRule: Object.keys(metricRuleSchema.shape),
 };
-function policy_valueAt(root, nodePath) {
-    let value = root;
-    for (const step of nodePath)
-        value = value?.[step];
-    return value;
-}
 /** Which keys are allowed in the object at `nodePath` (a rule is told apart by its `any` / `all` / other keys). */
 function allowedKeys(nodePath, value) {
     if (nodePath.length === 0)
@@ -75870,9 +75866,9 @@ function firstIssue(issues, root, prefix = []) {
     const issue = issues[0];
     const issuePath = [...prefix, ...issue.path];
     if (issue.code === 'invalid_union') {
-        const value = policy_valueAt(root, issuePath);
+        const value = valueAt(root, issuePath);
         if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-            return { path: toPath(issuePath), message: `has ${policy_describeValue(value)} where a rule belongs (${policy_pathText(issuePath)}); a rule is a mapping with "metric:" and one bound, or an "any:" or "all:" list.` };
+            return { path: toPath(issuePath), message: `has ${describeValue(value)} where a rule belongs (${pathText(issuePath)}); a rule is a mapping with "metric:" and one bound, or an "any:" or "all:" list.` };
         }
         const keys = Object.keys(value);
         const branch = keys.includes('any') ? 1 : keys.includes('all') ? 2 : 0;
@@ -75884,45 +75880,28 @@ function firstIssue(issues, root, prefix = []) {
     }
     if (issue.code === 'unrecognized_keys') {
         const key = issue.keys[0];
-        const allowed = allowedKeys(issuePath, policy_valueAt(root, issuePath));
+        const allowed = allowedKeys(issuePath, valueAt(root, issuePath));
         const hint = suggest_didYouMean(key, allowed);
         return {
             path: toPath(issuePath),
             keyPath: toPath([...issuePath, key]),
-            message: `has an unknown key "${key}" in ${policy_pathText(issuePath)}${hint}; the keys allowed there are ${allowed.map((k) => `"${k}"`).join(', ')}.`,
+            message: `has an unknown key "${key}" in ${pathText(issuePath)}${hint}; the keys allowed there are ${allowed.map((k) => `"${k}"`).join(', ')}.`,
         };
     }
-    const value = policy_valueAt(root, issuePath);
+    const value = valueAt(root, issuePath);
     const last = issuePath[issuePath.length - 1];
     const field = typeof last === 'string' ? `"${last}"` : 'the value';
     let problem = issue.message.replace(/^Invalid input: /, '');
     if (issue.code === 'invalid_type' && value === undefined)
         problem = `${field} is missing`;
     else if (issue.code === 'invalid_type')
-        problem = `${field} must be a ${issue.expected}, not ${policy_describeValue(value)}`;
+        problem = `${field} must be a ${issue.expected}, not ${describeValue(value)}`;
     else
         problem = `${field} ${(0,lib_text/* lowerFirst */.oZ)(problem)}`;
-    return { path: toPath(issuePath), message: `has an invalid ${policy_pathText(issuePath)}: ${problem.replace(/\.$/, '')}.` };
+    return { path: toPath(issuePath), message: `has an invalid ${pathText(issuePath)}: ${problem.replace(/\.$/, '')}.` };
 }
 function toPath(nodePath) {
     return nodePath.map((step) => (typeof step === 'number' ? step : String(step)));
-}
-/** `rules[1].any[0].metric` */
-function policy_pathText(nodePath) {
-    if (nodePath.length === 0)
-        return 'the top level';
-    return nodePath.map((step, index) => (typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${String(step)}`)).join('');
-}
-function policy_describeValue(value) {
-    if (value === undefined)
-        return 'nothing';
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return 'a list';
-    if (typeof value === 'object')
-        return 'a mapping';
-    return `${typeof value} ${JSON.stringify(value)}`;
 }
 /** The bound of a metric rule, when it has exactly one. */
 function ruleBound(rule) {
@@ -81027,6 +81006,7 @@ const evaluateModel = (0,command/* defineCommand */.NB)({
             defaultDescription: '`$RUNNER_TEMP/evaluation-report.json`',
         }),
     },
+    rules: REGISTRY_RULES,
     outputs: {
         decision: { description: '`promote` or `reject`.' },
         passed: { description: '`true` when the decision is promote, else `false`.' },

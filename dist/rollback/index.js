@@ -75465,7 +75465,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 9430:
+/***/ 9164:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -75474,6 +75474,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   d: () => (/* binding */ rollback)
 });
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
@@ -76380,7 +76382,8 @@ function toArgoCdError(error, context) {
     });
     if (worded instanceof errors/* UserError */.yo && !(worded instanceof ArgoCdError)) {
         const status = error instanceof HttpError ? error.status : undefined;
-        return new ArgoCdError(worded.message, status === 401 ? 'unauthenticated' : 'other', {
+        const reason = status === 401 ? 'unauthenticated' : error instanceof NetworkError ? (isTlsCertificateCode(error.code) ? 'untrusted-certificate' : 'unreachable') : 'other';
+        return new ArgoCdError(worded.message, reason, {
             ...(status === undefined ? {} : { status }),
             input: worded.input,
             cause: error,
@@ -76434,6 +76437,17 @@ function parseArgoCdServer(server, options = {}) {
 
 
 const DEFAULT_REFRESH_TIMEOUT_MS = 10_000;
+/**
+ * Argo CD answers every call the actions make (reads, sync and rollback requests, sessions) in well under a second: a
+ * server that accepts the connection and stays silent for this long is not going to answer.
+ */
+const client_DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const client_DEFAULT_TOTAL_TIMEOUT_MS = 60_000;
+/**
+ * The watch's headers come with its first event (grpc-gateway flushes them with the first message), so a watch of apps
+ * that do not change may open late; a silent stream is covered by the caller's guard GETs.
+ */
+const STREAM_OPEN_TIMEOUT_MS = 120_000;
 const MAX_RECONNECT_DELAY_MS = 10_000;
 /** Argo CD wants exactly this on every request with a method other than GET. */
 const JSON_CONTENT_TYPE = { 'content-type': 'application/json' };
@@ -76463,8 +76477,8 @@ function createArgoCdClient(options) {
     const http = createHttpClient({
         baseUrl: address.baseUrl,
         headers,
-        requestTimeoutMs: options.requestTimeoutMs,
-        totalTimeoutMs: options.totalTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs ?? client_DEFAULT_REQUEST_TIMEOUT_MS,
+        totalTimeoutMs: options.totalTimeoutMs ?? client_DEFAULT_TOTAL_TIMEOUT_MS,
         retry: options.retry,
         onRequest: options.onRequest,
         dispatcher: options.dispatcher,
@@ -76505,7 +76519,7 @@ function createArgoCdClient(options) {
                 getOptions.onRefreshFallback?.(error instanceof HttpError ? (argoCdMessage(error.body) ?? `HTTP ${error.status}`) : error.reason);
             }
         }
-        return call({ method: 'GET', path: appPath(name), query, signal: getOptions.signal }, doing, name);
+        return call({ method: 'GET', path: appPath(name), query, signal: getOptions.signal, timeoutMs: getOptions.timeoutMs }, doing, name);
     }
     async function* watch(query, watchOptions = {}) {
         const signal = watchOptions.signal;
@@ -76533,6 +76547,7 @@ function createArgoCdClient(options) {
                         resourceVersion: query.name !== undefined || attempt === 0 ? lastVersion : undefined,
                     },
                     format: watchOptions.format,
+                    openTimeoutMs: Math.max(STREAM_OPEN_TIMEOUT_MS, options.requestTimeoutMs ?? 0),
                     idleTimeoutMs: watchOptions.idleTimeoutMs,
                     signal,
                 });
@@ -76575,6 +76590,9 @@ function createArgoCdClient(options) {
                 }
                 if (error instanceof NotJsonError)
                     throw toArgoCdError(error, { location, doing, inputs });
+                // A certificate the client does not trust will not become trusted by re-opening.
+                if (error instanceof NetworkError && isTlsCertificateCode(error.code))
+                    throw toArgoCdError(error, { location, doing, inputs });
                 if (!(error instanceof NetworkError) && !(error instanceof HttpError))
                     throw error;
                 failures += 1;
@@ -76615,6 +76633,7 @@ function createArgoCdClient(options) {
                     appNamespace: nonEmpty(listOptions.appNamespace),
                 },
                 signal: listOptions.signal,
+                timeoutMs: listOptions.timeoutMs,
             }, listOptions.selector === undefined ? 'listing applications' : `listing applications matching ${listOptions.selector}`);
             return answer?.items ?? [];
         },
@@ -77091,12 +77110,14 @@ function isAutoSyncEnabled(app) {
 
 
 
+
 const DEFAULT_GRACE_MS = 60_000;
 const GUARD_INTERVAL_MS = 60_000;
 const REFRESH_INTERVAL_MS = 10_000;
 const MAX_REFRESH_INTERVAL_MS = 60_000;
 const MISSING_POLL_MS = 5_000;
 const OPERATION_RETRY_MS = 1_000;
+const FIRST_CONTACT_MS = 30_000;
 const RUN_INFO = 'ml-gitops-run';
 const wait_short = (revision) => (revision === undefined || revision === '' ? 'no revision' : revision.slice(0, 12));
 function splitName(name, appNamespace) {
@@ -77140,6 +77161,54 @@ function time(text) {
     const parsed = Date.parse(text);
     return Number.isNaN(parsed) ? undefined : parsed;
 }
+/** `namespace/name` of a target, or its bare name (as the `applications` inputs take it). */
+function targetName(target) {
+    return target.namespace === undefined ? target.name : `${target.namespace}/${target.name}`;
+}
+/**
+ * The applications named, matching the selector, and the children of the app-of-apps parent (from its
+ * `status.resources[]`: since Argo CD 3 children carry no tracking label a selector could find); a UserError when the
+ * selector or the parent yields none, or nothing is asked for.
+ */
+async function resolveApplications(client, options, 
+/** The budget of each read (list, parent), retries included; default the client's. */
+timeoutMs) {
+    const targets = new Map();
+    const listed = new Map();
+    let reads = 0;
+    const add = (target) => {
+        if (!targets.has(targetKey(target)))
+            targets.set(targetKey(target), target);
+    };
+    for (const raw of options.applications)
+        add(splitName(raw, options.appNamespace));
+    if (options.selector !== undefined) {
+        reads++;
+        const found = await client.list({ selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project], timeoutMs });
+        if (found.length === 0 && options.applications.length === 0 && options.childrenOf === undefined) {
+            throw new errors/* UserError */.yo(`Argo CD at ${client.location} has no application matching the selector "${options.selector}" (or the token may not see them); check the selector against the Applications' labels (since Argo CD 3 the children of an app-of-apps carry no tracking label: name the parent instead).`);
+        }
+        for (const app of found) {
+            const target = { name: app.metadata.name, namespace: app.metadata.namespace === undefined || app.metadata.namespace === '' ? options.appNamespace : app.metadata.namespace };
+            add(target);
+            listed.set(targetKey(target), app);
+        }
+    }
+    if (options.childrenOf !== undefined) {
+        const parent = splitName(options.childrenOf, options.appNamespace);
+        reads++;
+        const app = await client.get(parent.name, { appNamespace: parent.namespace, project: options.project, timeoutMs });
+        const children = (app.status?.resources ?? []).filter((resource) => resource.kind === 'Application' && resource.name !== undefined);
+        if (children.length === 0) {
+            throw new errors/* UserError */.yo(`The Argo CD application ${options.childrenOf} lists no child Application in its status.resources, so there is nothing to wait for; check that it is an app-of-apps parent.`);
+        }
+        for (const child of children)
+            add({ name: child.name, namespace: child.namespace ?? parent.namespace });
+    }
+    if (targets.size === 0)
+        throw new errors/* UserError */.yo('No Argo CD application to wait for: name applications, a selector or an app-of-apps parent.');
+    return { targets: [...targets.values()], listed, reads };
+}
 /**
  * Waits for the applications; resolves with the result in every outcome except a failure to talk to Argo CD at all
  * (an ArgoCdError: bad token, unreachable server), which it throws.
@@ -77149,10 +77218,10 @@ async function waitForApplications(client, options) {
     const log = options.log;
     const started = clock.now();
     const deadline = started + options.timeoutMs;
-    const grace = options.notFoundGraceMs ?? DEFAULT_GRACE_MS;
+    const grace = options.notFoundGraceMs ?? Math.min(DEFAULT_GRACE_MS, options.timeoutMs / 2);
     const guardMs = options.guardIntervalMs ?? GUARD_INTERVAL_MS;
     const refreshMs = options.refreshIntervalMs ?? REFRESH_INTERVAL_MS;
-    const missingMs = options.missingPollMs ?? MISSING_POLL_MS;
+    const missingMs = options.missingPollMs ?? Math.max(50, Math.min(MISSING_POLL_MS, grace / 4));
     const requireHealth = options.health ?? true;
     const onSuspended = options.onSuspended ?? 'wait';
     const refreshMode = options.refresh ?? 'normal';
@@ -77160,38 +77229,21 @@ async function waitForApplications(client, options) {
     const revision = options.revision;
     const relations = new Map();
     const scope = { project: options.project };
+    const firstContactMs = options.firstContactMs ?? FIRST_CONTACT_MS;
+    /** The budget of a read before the server ever answered: bounded, and ending by the deadline with the real reason. */
+    const contactBudget = () => Math.max(1, Math.min(firstContactMs, deadline - clock.now()));
+    /** Whether the server has answered anything yet (a 403 "not found" counts): from then on, lost connections are retried. */
+    let reached = false;
     // 1. Which applications.
     const tracked = new Map();
-    const track = (target) => {
-        const id = targetKey(target);
-        if (!tracked.has(id)) {
-            tracked.set(id, { target, app: undefined, verdict: undefined, lastSeen: 0, lastRefresh: 0, refreshes: 0, missingSince: undefined, ourSyncAt: undefined, reading: false });
-        }
-    };
-    for (const raw of options.applications)
-        track(splitName(raw, options.appNamespace));
-    if (options.selector !== undefined) {
-        requests.gets++;
-        const found = await client.list({ selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] });
-        if (found.length === 0 && options.applications.length === 0 && options.childrenOf === undefined) {
-            throw new errors/* UserError */.yo(`Argo CD at ${client.location} has no application matching the selector "${options.selector}" (or the token may not see them); check the selector against the Applications' labels (since Argo CD 3 the children of an app-of-apps carry no tracking label: name the parent instead).`);
-        }
-        for (const app of found)
-            track({ name: app.metadata.name, namespace: app.metadata.namespace === undefined || app.metadata.namespace === '' ? options.appNamespace : app.metadata.namespace });
+    const found = await resolveApplications(client, options, contactBudget());
+    if (found.reads > 0)
+        reached = true;
+    requests.gets += found.reads;
+    for (const target of found.targets) {
+        tracked.set(targetKey(target), { target, app: undefined, verdict: undefined, lastSeen: 0, lastRefresh: 0, refreshes: 0, missingSince: undefined, ourSyncAt: undefined, reading: false });
     }
-    if (options.childrenOf !== undefined) {
-        const parent = splitName(options.childrenOf, options.appNamespace);
-        requests.gets++;
-        const app = await client.get(parent.name, { appNamespace: parent.namespace, ...scope });
-        const children = (app.status?.resources ?? []).filter((resource) => resource.kind === 'Application' && resource.name !== undefined);
-        if (children.length === 0) {
-            throw new errors/* UserError */.yo(`The Argo CD application ${options.childrenOf} lists no child Application in its status.resources, so there is nothing to wait for; check that it is an app-of-apps parent.`);
-        }
-        for (const child of children)
-            track({ name: child.name, namespace: child.namespace ?? parent.namespace });
-    }
-    if (tracked.size === 0)
-        throw new errors/* UserError */.yo('No Argo CD application to wait for: name applications, a selector or an app-of-apps parent.');
+    const listed = found.listed;
     /** How `candidate` relates to the revision waited for (cached per commit). */
     function relation(candidate) {
         if (revision === undefined || candidate === revision)
@@ -77353,25 +77405,38 @@ async function waitForApplications(client, options) {
             entry.lastRefresh = clock.now();
             entry.refreshes += 1;
         }
+        // Before the server ever answered, the read is not cut by the deadline (its own budget ends by then) so that
+        // the wait ends with why the server could not be read, not with "never read".
+        const firstContact = !reached;
         try {
             const app = await client.get(entry.target.name, {
                 appNamespace: entry.target.namespace,
                 ...scope,
                 ...(doRefresh ? { refresh: refreshMode } : {}),
                 onRefreshFallback: (reason) => log.info(`The refresh of ${entry.target.name} did not finish (${reason}); read it without one.`),
-                signal: stop.signal,
+                signal: firstContact ? options.signal : stop.signal,
+                ...(firstContact ? { timeoutMs: contactBudget() } : {}),
             });
+            reached = true;
             await consider(app);
         }
         catch (error) {
-            if (stop.signal.aborted)
+            if (firstContact ? options.signal?.aborted === true : stop.signal.aborted)
                 return;
+            if (isArgoCdError(error, 'unreachable') && !firstContact) {
+                // The server answered before: an API server restart or a network blip; the stream reconnects meanwhile.
+                const why = error.cause instanceof NetworkError ? error.cause.reason : error.message.replace(/\.$/, '');
+                log.info(`Argo CD did not answer the read of ${entry.target.name} (${why}); reading it again later.`);
+                entry.lastSeen = clock.now();
+                return;
+            }
             if (!isArgoCdError(error, 'not-found-or-denied') && !isArgoCdError(error, 'not-found'))
                 throw error;
+            reached = true;
             entry.missingSince ??= clock.now();
             entry.lastSeen = clock.now();
             if (clock.now() - entry.missingSince >= grace) {
-                describe(entry, { kind: 'failed', sentence: `${error.message.replace(/\.$/, '')}, still after ${Math.round(grace / 1000)} s` });
+                describe(entry, { kind: 'failed', sentence: stillMissing(client, entry.target, error.serverMessage ?? `HTTP ${error.status ?? '?'}`, clock.now() - entry.missingSince, options) });
             }
             else {
                 describe(entry, { kind: 'missing', why: 'not found or not permitted (yet)' });
@@ -77423,7 +77488,7 @@ async function waitForApplications(client, options) {
                     }
                     continue;
                 }
-                if (isArgoCdError(error) && error.reason !== 'unauthenticated' && error.reason !== 'other') {
+                if (isArgoCdError(error) && !['unauthenticated', 'unreachable', 'untrusted-certificate', 'other'].includes(error.reason)) {
                     // Sync window, auto-sync revision, permission: a clear failure of this app, reported with the others.
                     const why = error.reason === 'sync-window' ? ' (a sync window blocks manual syncs now; sync in an allowed window or ask an admin to allow manual sync)' : '';
                     describe(entry, { kind: 'failed', sentence: `${error.message.replace(/\.$/, '')}${why}` });
@@ -77461,8 +77526,12 @@ async function waitForApplications(client, options) {
         stop.abort();
     };
     try {
-        // 2. One GET per app; those that have not seen the revision are refreshed at once; then our syncs.
-        await Promise.all([...tracked.values()].map((entry) => read(entry, false)));
+        // 2. One GET per app (none for those the selector's list returned); those that have not seen the revision are
+        // refreshed at once; then our syncs.
+        await Promise.all([...tracked.values()].map((entry) => {
+            const app = listed.get(targetKey(entry.target));
+            return app === undefined ? read(entry, false) : consider(app);
+        }));
         if (revision !== undefined && outcome() === 'pending') {
             const stale = [...tracked.values()].filter((entry) => entry.verdict?.kind === 'waiting' && entry.verdict.needsRefresh);
             await Promise.all(stale.map((entry) => read(entry, true)));
@@ -77552,6 +77621,14 @@ async function waitForApplications(client, options) {
     }
     return { result, apps, failure: sentence, revision: apps[0]?.revision, durationMs: clock.now() - started, requests };
 }
+/** Why an app that never appeared failed, with what to check (the API answers 403 for a missing app and a hidden one alike). */
+function stillMissing(client, target, serverMessage, elapsedMs, options) {
+    const name = target.namespace === undefined ? target.name : `${target.namespace}/${target.name}`;
+    const seconds = elapsedMs < 10_000 ? (elapsedMs / 1000).toFixed(1) : String(Math.round(elapsedMs / 1000));
+    const scope = [target.namespace === undefined ? undefined : 'namespace', options.project === undefined ? undefined : 'project'].filter((item) => item !== undefined);
+    const waitingFor = options.revision === undefined ? '' : ` of waiting for ${wait_short(options.revision)}`;
+    return `Argo CD at ${client.location} still reports application ${name} as not found or not permitted after ${seconds} s${waitingFor} (${serverMessage}): check the name${scope.length > 0 ? ` and ${scope.join(' and ')}` : ''}, that the ApplicationSet or parent app meant to create it did, and that the token's RBAC lets it read the app`;
+}
 function report(entry, client) {
     const app = entry.app;
     const verdict = entry.verdict;
@@ -77590,6 +77667,84 @@ function report(entry, client) {
         detail,
         url: client.appUrl(entry.target.name, namespace),
     };
+}
+
+;// CONCATENATED MODULE: ./src/lib/argocd/rollback.ts
+/**
+ * Argo CD's own rollback (`POST …/rollback` with a `status.history[].id`), for `rollback` with `argocd-rollback: true`:
+ * find the history entry that deployed what is wanted, recognise the auto-sync trap (Argo CD refuses a rollback while
+ * auto-sync is on, and auto-sync would undo it), and start it. The wait afterwards is `waitForApplications` with the
+ * entry's revision, `afterRollback` and `operationSince`.
+ */
+
+
+
+/** Why Argo CD's rollback and auto-sync do not mix, in one sentence (for messages and docs). */
+const AUTO_SYNC_TRAP = 'Argo CD refuses a rollback while auto-sync is on, and turning auto-sync off by hand only lasts until a parent app or ApplicationSet turns it back on and redeploys the bad commit, so with auto-sync roll back in git (the default) instead.';
+/** A matcher for the entries that deployed `revision` (a full or abbreviated SHA; every source of a multi-source entry counts). */
+function deployedRevision(revision) {
+    const matches = (candidate) => candidate !== undefined && candidate !== '' && (candidate === revision || (revision.length >= 7 && candidate.startsWith(revision)));
+    return (entry) => matches(entry.revision) || (entry.revisions ?? []).some(matches);
+}
+/** The newest history entry that deployed `revision`. */
+function findHistoryEntry(app, revision) {
+    const matches = deployedRevision(revision);
+    return [...(app.status?.history ?? [])].reverse().find((entry) => matches(entry));
+}
+/** `id: revision` of every history entry, oldest first, for messages. */
+function describeHistory(app) {
+    const known = (app.status?.history ?? []).map((item) => `${item.id}: ${(item.revision ?? item.revisions?.[0] ?? '?').slice(0, 12)}`).join(', ');
+    return known === '' ? 'empty' : known;
+}
+/**
+ * Rolls `name` back to the newest history entry `matches` accepts, unless that entry is the one running already,
+ * auto-sync is on (before the request, or turned on meanwhile: Argo CD's 400) or no entry matches (the history keeps `revisionHistoryLimit` entries, 10 by
+ * default). Other refusals (another operation in progress, a sync window) are thrown as ArgoCdErrors.
+ */
+async function tryArgoRollback(client, name, matches, scope = {}) {
+    const app = await client.get(name, scope);
+    if (isAutoSyncEnabled(app))
+        return { kind: 'auto-sync', app };
+    const history = app.status?.history ?? [];
+    let entry;
+    for (const candidate of [...history].reverse()) {
+        if (await matches(candidate)) {
+            entry = candidate;
+            break;
+        }
+    }
+    if (entry === undefined)
+        return { kind: 'no-entry', app };
+    // The newest entry is what runs now (one is added after each sync): nothing to roll back, unless an operation is pending.
+    if (entry === history[history.length - 1] && app.operation === undefined && !['Running', 'Terminating'].includes(app.status?.operationState?.phase ?? '')) {
+        return { kind: 'already', id: entry.id, revision: entry.revision ?? entry.revisions?.[0], app };
+    }
+    const requestedAt = Date.now();
+    try {
+        const answer = await client.rollback(name, { ...scope, id: entry.id, prune: scope.prune });
+        return { kind: 'started', id: entry.id, revision: entry.revision ?? entry.revisions?.[0], app: answer, requestedAt };
+    }
+    catch (error) {
+        if (isArgoCdError(error, 'auto-sync-enabled'))
+            return { kind: 'auto-sync', app };
+        throw error;
+    }
+}
+/**
+ * Rolls `name` back to the history entry that deployed `revision`; a UserError when auto-sync is on (AUTO_SYNC_TRAP),
+ * when no entry ran that revision, or when Argo CD refuses.
+ */
+async function rollbackToRevision(client, name, revision, scope = {}) {
+    const attempt = await tryArgoRollback(client, name, deployedRevision(revision), scope);
+    if (attempt.kind === 'auto-sync') {
+        throw new UserError(`Argo CD application ${name} has auto-sync on, so it cannot be rolled back through Argo CD: ${AUTO_SYNC_TRAP}`);
+    }
+    if (attempt.kind === 'already')
+        return { id: attempt.id, revision: attempt.revision, app: attempt.app, requestedAt: undefined };
+    if (attempt.kind === 'no-entry') {
+        throw new UserError(`Argo CD application ${name} has no history entry that deployed ${revision.slice(0, 12)} (its history: ${describeHistory(attempt.app)}); roll back in git instead, since Argo CD keeps only the last revisionHistoryLimit deployments.`);
+    }
+    return { id: attempt.id, revision: attempt.revision, app: attempt.app, requestedAt: attempt.requestedAt };
 }
 
 ;// CONCATENATED MODULE: ./src/lib/ledger.ts
@@ -78314,8 +78469,6 @@ function parseUpdateLine(line, lineNumber, input = 'updates') {
     return { file, selector, value, line: lineNumber };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 var external_fs_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_fs_, 2);
@@ -82821,7 +82974,7 @@ function rollbackSummary(report) {
         ],
         ['Bad version tagged', report.tagDone ? `ml-gitops.rolled-back=true on ${report.from}${report.tagged ? '' : ' (already)'}` : 'no'],
         ['Registry', report.registryLocation ?? '—'],
-        ['Argo CD', report.argocd],
+        ['Argo CD', [report.argocd, ...(report.argocdNotes ?? [])].join('; ')],
     ];
     return [`### rollback: ${report.model} ${report.from} → ${report.to} in ${report.environment}`, '', markdownTable(['', ''], rows), ''].join('\n');
 }
@@ -82834,6 +82987,8 @@ function rollbackSummary(report) {
  * runs and is healthy). One operation: a rerun resumes where a failed run stopped, and an identical second run
  * reports `already-rolled-back`.
  */
+
+
 
 
 
@@ -82880,16 +83035,23 @@ const rollback = (0,command/* defineCommand */.NB)({
         force: (0,command/* flag */.Jt)({ description: 'Roll back to a `to-version` the ledger never saw promoted there, or that was itself rolled back.', default: 'false' }),
         'max-attempts': (0,command/* number */.ai)({ description: 'How many times to try the push before giving up.', default: '10', integer: true, min: 1, max: 100 }),
         ...ARGOCD_INPUTS,
-        applications: (0,command/* list */.p_)({ description: 'Argo CD applications that run the environment, to wait for after the rollback commit.' }),
-        wait: (0,command/* flag */.Jt)({ description: 'With `server`: wait until Argo CD runs the rollback commit and it is healthy.', default: 'true' }),
+        applications: (0,command/* list */.p_)({ description: 'Argo CD applications that run the environment, to wait for after the rollback commit; `namespace/name` allowed.' }),
+        selector: (0,command/* text */.Qq)({ description: 'Instead of or besides `applications`: a Kubernetes label selector of those Applications.' }),
+        'children-of': (0,command/* text */.Qq)({ description: 'Instead of or besides `applications`: the app-of-apps parent whose child Applications run the environment.' }),
+        'app-namespace': (0,command/* text */.Qq)({ description: 'The namespace of the Applications, when they live outside the control plane\'s.' }),
+        project: (0,command/* text */.Qq)({ description: 'The Argo CD project of the applications.' }),
+        wait: (0,command/* flag */.Jt)({
+            description: 'With `server`: wait until Argo CD runs the rollback commit (or, after its own rollback, the target version) and it is healthy; an app with a manual sync policy is synced to the rollback commit.',
+            default: 'true',
+        }),
         timeout: (0,command/* number */.ai)({ description: 'Seconds to wait for Argo CD.', default: '600', min: 1, unit: 'seconds' }),
         'argocd-rollback': (0,command/* flag */.Jt)({
-            description: 'With `server`: first roll the applications back with the Argo CD rollback API to the history entry that ran the target version (faster recovery); refused while auto-sync is on.',
+            description: 'With `server`: roll the applications back with the Argo CD rollback API to the newest history entry that ran the target version (faster recovery); an app with auto-sync on, which Argo CD refuses to roll back, gets the rollback commit instead, with a warning.',
             default: 'false',
         }),
         'dry-run': (0,command/* flag */.Jt)({ description: 'Say what would happen and change nothing.', default: 'false' }),
     },
-    rules: [...ARGOCD_RULES, { kind: 'requires', inputs: ['argocd-rollback', 'server', 'applications'] }],
+    rules: [...ARGOCD_RULES, ...REGISTRY_RULES, { kind: 'requires', inputs: ['argocd-rollback', 'server'] }],
     outputs: {
         'from-version': { description: 'The version that was running (taken out of service).' },
         'to-version': { description: 'The version put back.' },
@@ -82899,6 +83061,13 @@ const rollback = (0,command/* defineCommand */.NB)({
         operation: { description: '`rolled-back`, `already-rolled-back` (nothing left to do) or `dry-run`.' },
     },
     async run(inputs, ctx) {
+        const appSelection = { applications: inputs.applications ?? [], selector: inputs.selector, childrenOf: inputs.childrenOf, appNamespace: inputs.appNamespace, project: inputs.project };
+        const hasApps = appSelection.applications.length > 0 || appSelection.selector !== undefined || appSelection.childrenOf !== undefined;
+        if (inputs.argocdRollback && !hasApps) {
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('argocd-rollback')} needs the applications to roll back: set ${(0,errors/* inputRef */.io)('applications')}, ${(0,errors/* inputRef */.io)('selector')} or ${(0,errors/* inputRef */.io)('children-of')}.`, {
+                input: 'applications',
+            });
+        }
         if (inputs.mode === 'pull-request') {
             throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('mode')} "pull-request" is not available in this release yet; use "push".`, { input: 'mode' });
         }
@@ -83011,29 +83180,41 @@ const rollback = (0,command/* defineCommand */.NB)({
         // 2. the registry: alias back, bad version tagged (each step skipped when already done, so a rerun completes it).
         if (registry !== undefined)
             await restoreRegistry(registry, inputs, choice, report, facts.runUrl, ctx);
-        // 3. the cluster: wait until Argo CD runs the rollback commit and it is healthy.
-        if (inputs.server !== undefined && inputs.applications !== undefined && inputs.applications.length > 0 && (inputs.wait || inputs.argocdRollback)) {
+        // 3. the cluster: Argo CD's own rollback where asked and possible, then wait until every app runs version `to` healthy.
+        if (inputs.server !== undefined && hasApps && (inputs.wait || inputs.argocdRollback)) {
             const client = await connectArgoCd(inputs, ctx);
             try {
-                if (inputs.argocdRollback)
-                    await argoRollback(client, inputs.applications, choice, ctx);
+                // Argo CD's rollback goes app by app, so the selector and the parent are resolved to names first.
+                const applications = inputs.argocdRollback ? (await resolveApplications(client, appSelection)).targets.map(targetName) : undefined;
+                const viaArgo = applications === undefined ? new Map() : await argoRollback(client, applications, choice, report, versionAtCommit(git, inputs), inputs, ctx);
                 if (inputs.wait && report.commit !== undefined) {
-                    const waited = await waitForApplications(client, {
-                        applications: inputs.applications,
-                        revision: report.commit,
-                        history: gitHistory(root, ctx),
+                    const common = {
+                        appNamespace: inputs.appNamespace,
+                        project: inputs.project,
                         health: true,
                         onSuspended: 'wait',
-                        sync: false,
                         prune: false,
                         refresh: 'normal',
                         timeoutMs: inputs.timeout * 1000,
+                        runId: `${facts.runUrl ?? 'ml-gitops'}#${(0,external_node_crypto_.randomUUID)().slice(0, 8)}`,
                         log: ctx.log,
-                    });
-                    report.argocd = waited.result;
-                    if (waited.result !== 'healthy') {
+                    };
+                    // Without Argo CD's rollback the selection goes to the wait as given (a selector's own stream).
+                    const viaGit = applications === undefined ? appSelection : { applications: applications.filter((name) => !viaArgo.has(name)) };
+                    const waits = await Promise.all([
+                        // An app with a manual sync policy is synced to the rollback commit: nobody else would start that sync.
+                        ...(applications === undefined || viaGit.applications.length > 0
+                            ? [waitForApplications(client, { ...common, ...viaGit, revision: report.commit, history: gitHistory(root, ctx), sync: true })]
+                            : []),
+                        // After Argo CD's rollback the app runs exactly the entry's revision (every later commit contains it, the bad
+                        // one too, so no descendant counts) and may show OutOfSync against the branch.
+                        ...[...viaArgo].map(([name, started]) => waitForApplications(client, { ...common, applications: [name], revision: started.revision, afterRollback: true, operationSince: started.requestedAt })),
+                    ]);
+                    const unready = waits.filter((waited) => waited.result !== 'healthy');
+                    report.argocd = unready.map((waited) => waited.result).sort((a, b) => SEVERITY.indexOf(a) - SEVERITY.indexOf(b))[0] ?? 'healthy';
+                    if (unready.length > 0) {
                         ctx.summary(rollbackSummary(report));
-                        throw new errors/* UserError */.yo(`The rollback to ${choice.to} is in git and the registry, but ${waited.failure ?? `Argo CD ended ${waited.result}`}`, {
+                        throw new errors/* UserError */.yo(`The rollback to ${choice.to} is in git and the registry, but ${unready.map((waited) => waited.failure ?? `Argo CD ended ${waited.result}.`).join(' ')}`, {
                             outputs: outputs(report, 'rolled-back'),
                         });
                     }
@@ -83048,26 +83229,67 @@ const rollback = (0,command/* defineCommand */.NB)({
         return outputs(report, didWork ? 'rolled-back' : 'already-rolled-back');
     },
 });
+/** The worst wait result first: what `argocd-result` reports when apps end differently. */
+const SEVERITY = ['failed', 'degraded', 'timeout', 'suspended', 'healthy'];
+/** The version of the model the ledger says ran in the environment at a commit (cached; undefined when unknown here). */
+function versionAtCommit(git, inputs) {
+    const cache = new Map();
+    return (sha) => {
+        let answer = cache.get(sha);
+        if (answer === undefined) {
+            answer = readLedger(git, { ref: sha, modelName: inputs.modelName, environment: inputs.environment }).then((entries) => promotionHistory(entries).current?.modelVersion, () => undefined);
+            cache.set(sha, answer);
+        }
+        return answer;
+    };
+}
 /**
- * Argo CD's own rollback to the history entry that ran the target version, before the git commit reaches the cluster.
- * Argo CD refuses it while auto-sync is on (and auto-sync would undo it at once), so such apps are left to the commit.
+ * Argo CD's own rollback of each app to its newest history entry that ran the target version (the ledger at the
+ * entry's commit says which version that was): faster than syncing the rollback commit. An app with auto-sync on is
+ * left to the rollback commit, with a warning: Argo CD refuses the rollback, and auto-sync would redeploy the bad
+ * commit right after it anyway, while it deploys the rollback commit by itself. An app whose history no longer holds
+ * such an entry is left to the commit too.
  */
-async function argoRollback(client, applications, choice, ctx) {
+async function argoRollback(client, applications, choice, report, versionAt, scope, ctx) {
+    const started = new Map();
+    const commit = report.commit === undefined ? 'the rollback commit' : `the rollback commit ${report.commit.slice(0, 12)}`;
+    const notes = [];
     for (const name of applications) {
-        const app = await client.get(name);
-        const automated = app.spec?.syncPolicy?.automated;
-        if (automated !== undefined && automated !== null && automated.enabled !== false) {
-            ctx.log.warning(`${name} syncs automatically, and Argo CD refuses a rollback while auto-sync is on (auto-sync would undo it anyway); the rollback commit brings version ${choice.to} back instead.`);
+        const ranTarget = async (entry) => {
+            for (const sha of [entry.revision, ...(entry.revisions ?? [])])
+                if (sha !== undefined && sha !== '' && (await versionAt(sha)) === choice.to)
+                    return true;
+            return false;
+        };
+        // `namespace/name` for an app outside the control plane's namespace, as the wait takes it.
+        const slash = name.indexOf('/');
+        const attempt = await tryArgoRollback(client, slash === -1 ? name : name.slice(slash + 1), ranTarget, {
+            appNamespace: slash === -1 ? scope.appNamespace : name.slice(0, slash),
+            project: scope.project,
+        });
+        if (attempt.kind === 'auto-sync') {
+            ctx.log.warning(`Argo CD application ${name} has auto-sync on, so Argo CD refuses to roll it back (and auto-sync would redeploy the bad commit right after); ${commit} brings version ${choice.to} back instead, through auto-sync.`);
+            notes.push(`${name}: auto-sync on, rolled back through git`);
             continue;
         }
-        const entry = [...(app.status?.history ?? [])].reverse().find((item) => choice.source !== undefined && item.revision === choice.source.sha);
-        if (entry === undefined) {
-            ctx.log.warning(`${name} keeps no history entry for the commit that deployed version ${choice.to}; the rollback commit brings it back instead.`);
+        if (attempt.kind === 'no-entry') {
+            ctx.log.warning(`Argo CD application ${name} keeps no history entry that ran version ${choice.to} (its history: ${describeHistory(attempt.app)}); ${commit} brings it back instead.`);
+            notes.push(`${name}: no history entry of ${choice.to}, rolled back through git`);
             continue;
         }
-        await client.rollback(name, { id: entry.id });
-        ctx.log.info(`Rolled ${name} back to its history entry ${entry.id} (version ${choice.to}) with Argo CD.`);
+        const revision = attempt.revision === undefined ? '' : ` (${attempt.revision.slice(0, 12)})`;
+        if (attempt.kind === 'already') {
+            ctx.log.info(`Argo CD application ${name} already runs history entry ${attempt.id}${revision}, which has version ${choice.to}.`);
+            started.set(name, { revision: attempt.revision, requestedAt: undefined });
+        }
+        else {
+            ctx.log.info(`Argo CD is rolling ${name} back to history entry ${attempt.id}${revision}, which ran version ${choice.to}; the app may show OutOfSync against its branch until its next sync deploys ${commit}.`);
+            started.set(name, { revision: attempt.revision, requestedAt: attempt.requestedAt });
+        }
+        notes.push(`${name}: Argo CD rollback to history entry ${attempt.id}`);
     }
+    report.argocdNotes = notes;
+    return started;
 }
 /** A rollback commit made by an earlier attempt of this same rollback (a rerun of the job, or the same CLI call). */
 function isOurEarlierAttempt(entry, inputs, runUrl) {
@@ -83128,7 +83350,7 @@ function outputs(report, operation) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4657);
-/* harmony import */ var _commands_rollback_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9430);
+/* harmony import */ var _commands_rollback_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9164);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 

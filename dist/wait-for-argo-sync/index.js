@@ -73015,6 +73015,7 @@ function schemaAt(schema, nodePath) {
     }
     return current === undefined ? undefined : unwrap(current);
 }
+/** The value at `nodePath` inside a parsed document, or undefined. */
 function valueAt(root, nodePath) {
     let value = root;
     for (const step of nodePath)
@@ -73027,6 +73028,7 @@ function pathText(nodePath) {
         return 'the top level';
     return nodePath.map((step, index) => (typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${String(step)}`)).join('');
 }
+/** A value as a sentence names it: `a mapping`, `null`, `string "x"`. */
 function describeValue(value) {
     if (value === undefined)
         return 'nothing';
@@ -75108,7 +75110,8 @@ function toArgoCdError(error, context) {
     });
     if (worded instanceof errors/* UserError */.yo && !(worded instanceof ArgoCdError)) {
         const status = error instanceof HttpError ? error.status : undefined;
-        return new ArgoCdError(worded.message, status === 401 ? 'unauthenticated' : 'other', {
+        const reason = status === 401 ? 'unauthenticated' : error instanceof NetworkError ? (isTlsCertificateCode(error.code) ? 'untrusted-certificate' : 'unreachable') : 'other';
+        return new ArgoCdError(worded.message, reason, {
             ...(status === undefined ? {} : { status }),
             input: worded.input,
             cause: error,
@@ -75162,6 +75165,17 @@ function parseArgoCdServer(server, options = {}) {
 
 
 const DEFAULT_REFRESH_TIMEOUT_MS = 10_000;
+/**
+ * Argo CD answers every call the actions make (reads, sync and rollback requests, sessions) in well under a second: a
+ * server that accepts the connection and stays silent for this long is not going to answer.
+ */
+const client_DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const client_DEFAULT_TOTAL_TIMEOUT_MS = 60_000;
+/**
+ * The watch's headers come with its first event (grpc-gateway flushes them with the first message), so a watch of apps
+ * that do not change may open late; a silent stream is covered by the caller's guard GETs.
+ */
+const STREAM_OPEN_TIMEOUT_MS = 120_000;
 const MAX_RECONNECT_DELAY_MS = 10_000;
 /** Argo CD wants exactly this on every request with a method other than GET. */
 const JSON_CONTENT_TYPE = { 'content-type': 'application/json' };
@@ -75191,8 +75205,8 @@ function createArgoCdClient(options) {
     const http = createHttpClient({
         baseUrl: address.baseUrl,
         headers,
-        requestTimeoutMs: options.requestTimeoutMs,
-        totalTimeoutMs: options.totalTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs ?? client_DEFAULT_REQUEST_TIMEOUT_MS,
+        totalTimeoutMs: options.totalTimeoutMs ?? client_DEFAULT_TOTAL_TIMEOUT_MS,
         retry: options.retry,
         onRequest: options.onRequest,
         dispatcher: options.dispatcher,
@@ -75233,7 +75247,7 @@ function createArgoCdClient(options) {
                 getOptions.onRefreshFallback?.(error instanceof HttpError ? (argoCdMessage(error.body) ?? `HTTP ${error.status}`) : error.reason);
             }
         }
-        return call({ method: 'GET', path: appPath(name), query, signal: getOptions.signal }, doing, name);
+        return call({ method: 'GET', path: appPath(name), query, signal: getOptions.signal, timeoutMs: getOptions.timeoutMs }, doing, name);
     }
     async function* watch(query, watchOptions = {}) {
         const signal = watchOptions.signal;
@@ -75261,6 +75275,7 @@ function createArgoCdClient(options) {
                         resourceVersion: query.name !== undefined || attempt === 0 ? lastVersion : undefined,
                     },
                     format: watchOptions.format,
+                    openTimeoutMs: Math.max(STREAM_OPEN_TIMEOUT_MS, options.requestTimeoutMs ?? 0),
                     idleTimeoutMs: watchOptions.idleTimeoutMs,
                     signal,
                 });
@@ -75303,6 +75318,9 @@ function createArgoCdClient(options) {
                 }
                 if (error instanceof NotJsonError)
                     throw toArgoCdError(error, { location, doing, inputs });
+                // A certificate the client does not trust will not become trusted by re-opening.
+                if (error instanceof NetworkError && isTlsCertificateCode(error.code))
+                    throw toArgoCdError(error, { location, doing, inputs });
                 if (!(error instanceof NetworkError) && !(error instanceof HttpError))
                     throw error;
                 failures += 1;
@@ -75343,6 +75361,7 @@ function createArgoCdClient(options) {
                     appNamespace: nonEmpty(listOptions.appNamespace),
                 },
                 signal: listOptions.signal,
+                timeoutMs: listOptions.timeoutMs,
             }, listOptions.selector === undefined ? 'listing applications' : `listing applications matching ${listOptions.selector}`);
             return answer?.items ?? [];
         },
@@ -75819,12 +75838,14 @@ function isAutoSyncEnabled(app) {
 
 
 
+
 const DEFAULT_GRACE_MS = 60_000;
 const GUARD_INTERVAL_MS = 60_000;
 const REFRESH_INTERVAL_MS = 10_000;
 const MAX_REFRESH_INTERVAL_MS = 60_000;
 const MISSING_POLL_MS = 5_000;
 const OPERATION_RETRY_MS = 1_000;
+const FIRST_CONTACT_MS = 30_000;
 const RUN_INFO = 'ml-gitops-run';
 const wait_short = (revision) => (revision === undefined || revision === '' ? 'no revision' : revision.slice(0, 12));
 function splitName(name, appNamespace) {
@@ -75868,6 +75889,54 @@ function time(text) {
     const parsed = Date.parse(text);
     return Number.isNaN(parsed) ? undefined : parsed;
 }
+/** `namespace/name` of a target, or its bare name (as the `applications` inputs take it). */
+function targetName(target) {
+    return target.namespace === undefined ? target.name : `${target.namespace}/${target.name}`;
+}
+/**
+ * The applications named, matching the selector, and the children of the app-of-apps parent (from its
+ * `status.resources[]`: since Argo CD 3 children carry no tracking label a selector could find); a UserError when the
+ * selector or the parent yields none, or nothing is asked for.
+ */
+async function resolveApplications(client, options, 
+/** The budget of each read (list, parent), retries included; default the client's. */
+timeoutMs) {
+    const targets = new Map();
+    const listed = new Map();
+    let reads = 0;
+    const add = (target) => {
+        if (!targets.has(targetKey(target)))
+            targets.set(targetKey(target), target);
+    };
+    for (const raw of options.applications)
+        add(splitName(raw, options.appNamespace));
+    if (options.selector !== undefined) {
+        reads++;
+        const found = await client.list({ selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project], timeoutMs });
+        if (found.length === 0 && options.applications.length === 0 && options.childrenOf === undefined) {
+            throw new errors/* UserError */.yo(`Argo CD at ${client.location} has no application matching the selector "${options.selector}" (or the token may not see them); check the selector against the Applications' labels (since Argo CD 3 the children of an app-of-apps carry no tracking label: name the parent instead).`);
+        }
+        for (const app of found) {
+            const target = { name: app.metadata.name, namespace: app.metadata.namespace === undefined || app.metadata.namespace === '' ? options.appNamespace : app.metadata.namespace };
+            add(target);
+            listed.set(targetKey(target), app);
+        }
+    }
+    if (options.childrenOf !== undefined) {
+        const parent = splitName(options.childrenOf, options.appNamespace);
+        reads++;
+        const app = await client.get(parent.name, { appNamespace: parent.namespace, project: options.project, timeoutMs });
+        const children = (app.status?.resources ?? []).filter((resource) => resource.kind === 'Application' && resource.name !== undefined);
+        if (children.length === 0) {
+            throw new errors/* UserError */.yo(`The Argo CD application ${options.childrenOf} lists no child Application in its status.resources, so there is nothing to wait for; check that it is an app-of-apps parent.`);
+        }
+        for (const child of children)
+            add({ name: child.name, namespace: child.namespace ?? parent.namespace });
+    }
+    if (targets.size === 0)
+        throw new errors/* UserError */.yo('No Argo CD application to wait for: name applications, a selector or an app-of-apps parent.');
+    return { targets: [...targets.values()], listed, reads };
+}
 /**
  * Waits for the applications; resolves with the result in every outcome except a failure to talk to Argo CD at all
  * (an ArgoCdError: bad token, unreachable server), which it throws.
@@ -75877,10 +75946,10 @@ async function waitForApplications(client, options) {
     const log = options.log;
     const started = clock.now();
     const deadline = started + options.timeoutMs;
-    const grace = options.notFoundGraceMs ?? DEFAULT_GRACE_MS;
+    const grace = options.notFoundGraceMs ?? Math.min(DEFAULT_GRACE_MS, options.timeoutMs / 2);
     const guardMs = options.guardIntervalMs ?? GUARD_INTERVAL_MS;
     const refreshMs = options.refreshIntervalMs ?? REFRESH_INTERVAL_MS;
-    const missingMs = options.missingPollMs ?? MISSING_POLL_MS;
+    const missingMs = options.missingPollMs ?? Math.max(50, Math.min(MISSING_POLL_MS, grace / 4));
     const requireHealth = options.health ?? true;
     const onSuspended = options.onSuspended ?? 'wait';
     const refreshMode = options.refresh ?? 'normal';
@@ -75888,38 +75957,21 @@ async function waitForApplications(client, options) {
     const revision = options.revision;
     const relations = new Map();
     const scope = { project: options.project };
+    const firstContactMs = options.firstContactMs ?? FIRST_CONTACT_MS;
+    /** The budget of a read before the server ever answered: bounded, and ending by the deadline with the real reason. */
+    const contactBudget = () => Math.max(1, Math.min(firstContactMs, deadline - clock.now()));
+    /** Whether the server has answered anything yet (a 403 "not found" counts): from then on, lost connections are retried. */
+    let reached = false;
     // 1. Which applications.
     const tracked = new Map();
-    const track = (target) => {
-        const id = targetKey(target);
-        if (!tracked.has(id)) {
-            tracked.set(id, { target, app: undefined, verdict: undefined, lastSeen: 0, lastRefresh: 0, refreshes: 0, missingSince: undefined, ourSyncAt: undefined, reading: false });
-        }
-    };
-    for (const raw of options.applications)
-        track(splitName(raw, options.appNamespace));
-    if (options.selector !== undefined) {
-        requests.gets++;
-        const found = await client.list({ selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] });
-        if (found.length === 0 && options.applications.length === 0 && options.childrenOf === undefined) {
-            throw new errors/* UserError */.yo(`Argo CD at ${client.location} has no application matching the selector "${options.selector}" (or the token may not see them); check the selector against the Applications' labels (since Argo CD 3 the children of an app-of-apps carry no tracking label: name the parent instead).`);
-        }
-        for (const app of found)
-            track({ name: app.metadata.name, namespace: app.metadata.namespace === undefined || app.metadata.namespace === '' ? options.appNamespace : app.metadata.namespace });
+    const found = await resolveApplications(client, options, contactBudget());
+    if (found.reads > 0)
+        reached = true;
+    requests.gets += found.reads;
+    for (const target of found.targets) {
+        tracked.set(targetKey(target), { target, app: undefined, verdict: undefined, lastSeen: 0, lastRefresh: 0, refreshes: 0, missingSince: undefined, ourSyncAt: undefined, reading: false });
     }
-    if (options.childrenOf !== undefined) {
-        const parent = splitName(options.childrenOf, options.appNamespace);
-        requests.gets++;
-        const app = await client.get(parent.name, { appNamespace: parent.namespace, ...scope });
-        const children = (app.status?.resources ?? []).filter((resource) => resource.kind === 'Application' && resource.name !== undefined);
-        if (children.length === 0) {
-            throw new errors/* UserError */.yo(`The Argo CD application ${options.childrenOf} lists no child Application in its status.resources, so there is nothing to wait for; check that it is an app-of-apps parent.`);
-        }
-        for (const child of children)
-            track({ name: child.name, namespace: child.namespace ?? parent.namespace });
-    }
-    if (tracked.size === 0)
-        throw new errors/* UserError */.yo('No Argo CD application to wait for: name applications, a selector or an app-of-apps parent.');
+    const listed = found.listed;
     /** How `candidate` relates to the revision waited for (cached per commit). */
     function relation(candidate) {
         if (revision === undefined || candidate === revision)
@@ -76081,25 +76133,38 @@ async function waitForApplications(client, options) {
             entry.lastRefresh = clock.now();
             entry.refreshes += 1;
         }
+        // Before the server ever answered, the read is not cut by the deadline (its own budget ends by then) so that
+        // the wait ends with why the server could not be read, not with "never read".
+        const firstContact = !reached;
         try {
             const app = await client.get(entry.target.name, {
                 appNamespace: entry.target.namespace,
                 ...scope,
                 ...(doRefresh ? { refresh: refreshMode } : {}),
                 onRefreshFallback: (reason) => log.info(`The refresh of ${entry.target.name} did not finish (${reason}); read it without one.`),
-                signal: stop.signal,
+                signal: firstContact ? options.signal : stop.signal,
+                ...(firstContact ? { timeoutMs: contactBudget() } : {}),
             });
+            reached = true;
             await consider(app);
         }
         catch (error) {
-            if (stop.signal.aborted)
+            if (firstContact ? options.signal?.aborted === true : stop.signal.aborted)
                 return;
+            if (isArgoCdError(error, 'unreachable') && !firstContact) {
+                // The server answered before: an API server restart or a network blip; the stream reconnects meanwhile.
+                const why = error.cause instanceof NetworkError ? error.cause.reason : error.message.replace(/\.$/, '');
+                log.info(`Argo CD did not answer the read of ${entry.target.name} (${why}); reading it again later.`);
+                entry.lastSeen = clock.now();
+                return;
+            }
             if (!isArgoCdError(error, 'not-found-or-denied') && !isArgoCdError(error, 'not-found'))
                 throw error;
+            reached = true;
             entry.missingSince ??= clock.now();
             entry.lastSeen = clock.now();
             if (clock.now() - entry.missingSince >= grace) {
-                describe(entry, { kind: 'failed', sentence: `${error.message.replace(/\.$/, '')}, still after ${Math.round(grace / 1000)} s` });
+                describe(entry, { kind: 'failed', sentence: stillMissing(client, entry.target, error.serverMessage ?? `HTTP ${error.status ?? '?'}`, clock.now() - entry.missingSince, options) });
             }
             else {
                 describe(entry, { kind: 'missing', why: 'not found or not permitted (yet)' });
@@ -76151,7 +76216,7 @@ async function waitForApplications(client, options) {
                     }
                     continue;
                 }
-                if (isArgoCdError(error) && error.reason !== 'unauthenticated' && error.reason !== 'other') {
+                if (isArgoCdError(error) && !['unauthenticated', 'unreachable', 'untrusted-certificate', 'other'].includes(error.reason)) {
                     // Sync window, auto-sync revision, permission: a clear failure of this app, reported with the others.
                     const why = error.reason === 'sync-window' ? ' (a sync window blocks manual syncs now; sync in an allowed window or ask an admin to allow manual sync)' : '';
                     describe(entry, { kind: 'failed', sentence: `${error.message.replace(/\.$/, '')}${why}` });
@@ -76189,8 +76254,12 @@ async function waitForApplications(client, options) {
         stop.abort();
     };
     try {
-        // 2. One GET per app; those that have not seen the revision are refreshed at once; then our syncs.
-        await Promise.all([...tracked.values()].map((entry) => read(entry, false)));
+        // 2. One GET per app (none for those the selector's list returned); those that have not seen the revision are
+        // refreshed at once; then our syncs.
+        await Promise.all([...tracked.values()].map((entry) => {
+            const app = listed.get(targetKey(entry.target));
+            return app === undefined ? read(entry, false) : consider(app);
+        }));
         if (revision !== undefined && outcome() === 'pending') {
             const stale = [...tracked.values()].filter((entry) => entry.verdict?.kind === 'waiting' && entry.verdict.needsRefresh);
             await Promise.all(stale.map((entry) => read(entry, true)));
@@ -76279,6 +76348,14 @@ async function waitForApplications(client, options) {
         sentence = `Argo CD application ${app?.name ?? ''} is Suspended at ${wait_short(app?.revision)} (${app?.detail ?? 'paused'}), and on-suspended is fail.`;
     }
     return { result, apps, failure: sentence, revision: apps[0]?.revision, durationMs: clock.now() - started, requests };
+}
+/** Why an app that never appeared failed, with what to check (the API answers 403 for a missing app and a hidden one alike). */
+function stillMissing(client, target, serverMessage, elapsedMs, options) {
+    const name = target.namespace === undefined ? target.name : `${target.namespace}/${target.name}`;
+    const seconds = elapsedMs < 10_000 ? (elapsedMs / 1000).toFixed(1) : String(Math.round(elapsedMs / 1000));
+    const scope = [target.namespace === undefined ? undefined : 'namespace', options.project === undefined ? undefined : 'project'].filter((item) => item !== undefined);
+    const waitingFor = options.revision === undefined ? '' : ` of waiting for ${wait_short(options.revision)}`;
+    return `Argo CD at ${client.location} still reports application ${name} as not found or not permitted after ${seconds} s${waitingFor} (${serverMessage}): check the name${scope.length > 0 ? ` and ${scope.join(' and ')}` : ''}, that the ApplicationSet or parent app meant to create it did, and that the token's RBAC lets it read the app`;
 }
 function report(entry, client) {
     const app = entry.app;

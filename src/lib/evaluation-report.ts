@@ -243,3 +243,39 @@ export function finiteOrNull(value: number | undefined): number | null {
 export function metricsForReport(values: Readonly<Record<string, number>>): ReportMetrics {
   return Object.fromEntries(Object.entries(values).map(([name, v]) => [name, finiteOrNull(v)]));
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rendering: the numbers and verdicts as evaluate-model's sentences and summary and the promotion PR body show them
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A metric value for people: five significant digits; `missing` for a value the report does not have. */
+export function formatValue(value: number | null | undefined, missing = 'undefined'): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return missing;
+  if (!Number.isFinite(value)) return String(value);
+  return String(Number(value.toPrecision(5)));
+}
+
+/** Like `formatValue`, with a `+` on positive values (deltas, improvements, interval bounds). */
+export function formatSigned(value: number | null | undefined, missing = 'undefined'): string {
+  const text = formatValue(value, missing);
+  return value !== null && value !== undefined && value > 0 ? `+${text}` : text;
+}
+
+/** A rule's requirement, `min_improvement 0.01`. */
+export function ruleText(rule: RuleResult): string {
+  return `${rule.kind} ${typeof rule.threshold === 'number' ? formatValue(rule.threshold) : rule.threshold}`;
+}
+
+/** A rule's interval, `[+0.01, +0.03] (95%)`; empty without one. */
+export function intervalText(rule: RuleResult): string {
+  if (rule.interval === null) return '';
+  return `[${formatSigned(rule.interval.lower)}, ${formatSigned(rule.interval.upper)}] (${formatValue(rule.interval.confidence * 100)}%)`;
+}
+
+export function passVerdict(passed: boolean): string {
+  return passed ? '✅ pass' : '❌ fail';
+}
+
+export function ruleVerdict(rule: RuleResult): string {
+  return rule.status === 'skipped' ? '⏭️ skipped' : passVerdict(rule.passed);
+}

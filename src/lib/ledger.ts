@@ -179,9 +179,13 @@ export interface ReadLedgerOptions {
   readonly maxCount?: number;
 }
 
-/** The ledger entries reachable from `ref`, newest first: commits that carry a `Model-Version` trailer. */
+/**
+ * The ledger entries reachable from `ref`, newest first: commits that carry a `Model-Version` trailer. Never a parent
+ * before its child (`--date-order`): after a merged rollback or promotion PR, the PR's commit and the base commit it
+ * was made on can share a timestamp, and the plain date walk could then show the older one first.
+ */
 export async function readLedger(git: GitClient, options: ReadLedgerOptions = {}): Promise<LedgerEntry[]> {
-  const args = ['log', '--no-color', '--format=%H%x1f%s%x1f%cI%x1f%(trailers:only,unfold)%x1e'];
+  const args = ['log', '--no-color', '--date-order', '--format=%H%x1f%s%x1f%cI%x1f%(trailers:only,unfold)%x1e'];
   if (options.maxCount !== undefined) args.push(`--max-count=${options.maxCount}`);
   args.push(options.ref ?? 'HEAD', '--', ...(options.paths ?? []));
   const out = await git.exec(args);

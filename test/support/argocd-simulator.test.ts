@@ -293,3 +293,78 @@ describe('Argo CD simulator', () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe('Argo CD simulator: what Argo CD shows of the workload', () => {
+  it('tracks the Deployment and Service of the chart a Helm-values folder is rendered with, the Deployment carrying the health and its message', async () => {
+    const repo = await createManifestRepo({ 'envs/good/values.yaml': modelValues(3) });
+    const sim = await startArgoCdSimulator({ ...fast, apps: [{ name: 'churn-good', repo: repo.bare, path: 'envs/good' }] });
+    sims.push(sim);
+    expect(status(sim.app('churn-good')!).resources).toEqual([
+      expect.objectContaining({ group: 'apps', kind: 'Deployment', namespace: 'churn-good', name: 'churn-good', health: { status: 'Healthy' } }),
+      expect.objectContaining({ group: '', kind: 'Service', namespace: 'churn-good', name: 'churn-good', health: { status: 'Healthy' } }),
+    ]);
+    sim.markBad(4, 'readiness probe failed: model 4 cannot load');
+    await repo.commit({ 'envs/good/values.yaml': modelValues(4) });
+    await sim.refresh('churn-good');
+    const degraded = await sim.waitFor('churn-good', (app) => status(app).health.status === 'Degraded');
+    expect(status(degraded).resources).toContainEqual(
+      expect.objectContaining({ kind: 'Deployment', name: 'churn-good', health: { status: 'Degraded', message: 'readiness probe failed: model 4 cannot load' } }),
+    );
+    const tree = (await (await fetch(`${sim.url}/api/v1/applications/churn-good/resource-tree`, { headers: { authorization: `Bearer ${sim.token}` } })).json()) as {
+      nodes: Record<string, unknown>[];
+    };
+    expect(tree.nodes).toContainEqual(expect.objectContaining({ kind: 'Deployment', name: 'churn-good', health: { status: 'Degraded', message: 'readiness probe failed: model 4 cannot load' } }));
+    expect(sim.violations).toEqual([]);
+  });
+
+  it('serves apps without resource health when told (a tree cache miss), the resource tree still carrying it', async () => {
+    const { repo, sim, call } = await setup((bare) => [{ name: 'churn-prod', repo: bare, path: 'envs/prod' }], { appsWithoutResourceHealth: true });
+    sim.markBad(2, 'readiness probe failed');
+    await repo.commit({ 'envs/prod/values.yaml': modelValues(2), 'envs/prod/serving.yaml': servingDeployment(2) });
+    await sim.refresh('churn-prod');
+    await sim.waitFor('churn-prod', (app) => status(app).health.status === 'Degraded');
+    const app = await call('GET', '/api/v1/applications/churn-prod');
+    expect(app.body.status.health.status).toBe('Degraded');
+    expect(app.body.status.resources).toContainEqual(expect.objectContaining({ kind: 'Deployment', name: 'churn-serving' }));
+    expect(app.body.status.resources.every((resource: Record<string, unknown>) => resource.health === undefined)).toBe(true);
+    const tree = await call('GET', '/api/v1/applications/churn-prod/resource-tree');
+    expect(tree.body.nodes).toContainEqual(expect.objectContaining({ kind: 'Deployment', name: 'churn-serving', health: { status: 'Degraded', message: 'readiness probe failed' } }));
+    expect(sim.violations).toEqual([]);
+  });
+
+  it('aborts a canary Rollout: Degraded with the Rollout\'s abort message while sync stays Synced at the new commit, also after a pause', async () => {
+    const { repo, sim } = await setup((bare) => [{ name: 'churn-prod', repo: bare, path: 'envs/prod' }]);
+    sim.markAborted(2);
+    const second = await repo.commit({ 'envs/prod/values.yaml': modelValues(2), 'envs/prod/serving.yaml': servingDeployment(2, 'churn-serving', 'Rollout') });
+    await sim.refresh('churn-prod');
+    const aborted = await sim.waitFor('churn-prod', (app) => status(app).health.status === 'Degraded');
+    expect(status(aborted).sync).toMatchObject({ status: 'Synced', revision: second });
+    expect(status(aborted).operationState).toMatchObject({ phase: 'Succeeded' });
+    expect(status(aborted).resources).toContainEqual(
+      expect.objectContaining({
+        group: 'argoproj.io',
+        kind: 'Rollout',
+        name: 'churn-serving',
+        health: { status: 'Degraded', message: 'RolloutAborted: Rollout aborted update to revision 2: Metric "success-rate" assessed Failed due to failed (1) > failureLimit (0)' },
+      }),
+    );
+
+    // A canary paused at a step (Suspended), then aborted by its analysis: the abort wins.
+    sim.markSuspended(3, 'CanaryPauseStep');
+    await repo.commit({ 'envs/prod/values.yaml': modelValues(3), 'envs/prod/serving.yaml': servingDeployment(3, 'churn-serving', 'Rollout') });
+    await sim.refresh('churn-prod');
+    await sim.waitFor('churn-prod', (app) => status(app).health.status === 'Suspended');
+    sim.markAborted(3, 'Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)');
+    const abortedAfterPause = await sim.waitFor('churn-prod', (app) => status(app).health.status === 'Degraded');
+    expect(status(abortedAfterPause).resources).toContainEqual(
+      expect.objectContaining({ kind: 'Rollout', health: { status: 'Degraded', message: 'RolloutAborted: Rollout aborted update to revision 3: Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)' } }),
+    );
+
+    // A Deployment has no rollout to abort: the mark does not apply to it.
+    sim.markAborted(4);
+    await repo.commit({ 'envs/prod/values.yaml': modelValues(4), 'envs/prod/serving.yaml': servingDeployment(4) });
+    await sim.refresh('churn-prod');
+    await sim.waitFor('churn-prod', (app) => status(app).history.length === 4 && status(app).health.status === 'Healthy');
+    expect(sim.violations).toEqual([]);
+  });
+});

@@ -3,15 +3,14 @@
  * .github/workflows/rollback.yml@v1, which checks out the manifest repository (a real bare git remote) and runs the
  * rollback action from dist/ against the file registry, all through nektos/act in host mode.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bumpManifest } from '../../src/commands/bump-manifest/index.ts';
 import { registerModel } from '../../src/commands/register-model/index.ts';
 import { createFileRegistry } from '../../src/lib/registry/file.ts';
-import { CHECKOUT, createCheckoutStub, createReleaseTree, ensureAct, GIT_BASE_ENV, OWN_REPOSITORY, runAct } from '../support/act.ts';
-import { createRemote, git, isolatedGitEnv, readTree, removeTempDirs, showFile, tempDir, cloneRemote } from '../support/git-repos.ts';
+import { createActSandbox, createCallerRepository, publishRepository, runAct, type ActSandbox } from '../support/act.ts';
+import { cloneRemote, createRemote, git, isolatedGitEnv, readTree, removeTempDirs, showFile, tempDir } from '../support/git-repos.ts';
 import { repoRoot } from '../support/python.ts';
 import { runCommand } from '../support/run-command.ts';
 
@@ -22,22 +21,18 @@ const FAKE_TOKEN = 'ghs_fake_manifests_token_for_act_0123456789';
 afterAll(removeTempDirs);
 
 describe('manual-rollback.yml through act', { timeout: 300_000 }, () => {
-  let work: string;
+  let sandbox: ActSandbox;
   beforeAll(async () => {
-    await ensureAct();
-    work = await tempDir('ml-gitops-act-');
+    sandbox = await createActSandbox(await tempDir('ml-gitops-act-'));
   }, 600_000);
 
   it('rolls production back from 3 to 2: git, registry alias and rolled-back tag', async () => {
     // The manifest repository acme/churn-manifests, with versions 1, 2 and 3 promoted by the real commands.
     const remote = await createRemote(await readTree(FIXTURE));
-    const gitBase = path.join(work, 'git');
-    await fs.mkdir(path.join(gitBase, 'acme'), { recursive: true });
-    const bare = path.join(gitBase, 'acme', 'churn-manifests.git');
-    await fs.rename(remote.bare, bare);
-    const moved = { ...remote, bare };
-    const clone = await cloneRemote(moved, 'promoter', bare);
-    const registryDir = path.join(work, 'registry');
+    const moved = await publishRepository(sandbox, 'acme/churn-manifests', remote);
+    const bare = moved.bare;
+    const clone = await cloneRemote(moved, 'promoter');
+    const registryDir = path.join(sandbox.dir, 'registry');
     const env = isolatedGitEnv(remote.home);
     for (const version of [1, 2, 3]) {
       await runCommand(registerModel, { 'model-name': 'churn', source: `s3://models/churn/${version}`, 'registry-uri': registryDir }, { env, workspace: clone });
@@ -49,25 +44,17 @@ describe('manual-rollback.yml through act', { timeout: 300_000 }, () => {
     }
 
     // The caller: a repository acme/churn-service holding the example workflow.
-    const caller = path.join(work, 'churn-service');
-    await fs.mkdir(path.join(caller, '.github', 'workflows'), { recursive: true });
-    await fs.copyFile(path.join(repoRoot, 'workflows-examples/manual-rollback.yml'), path.join(caller, '.github/workflows/manual-rollback.yml'));
-    await git(caller, ['init', '--quiet', '--initial-branch=main']);
-    await git(caller, ['remote', 'add', 'origin', 'https://github.com/acme/churn-service.git']);
-    await git(caller, ['add', '--all']);
-    await git(caller, ['commit', '--quiet', '--message', 'Caller']);
+    const caller = await createCallerRepository(sandbox, 'acme/churn-service', { examples: ['manual-rollback.yml'] });
 
     const started = Date.now();
     const result = await runAct({
+      ...sandbox.run,
       event: 'workflow_dispatch',
       workflow: '.github/workflows/manual-rollback.yml',
       cwd: caller,
-      cacheDir: path.join(work, 'act-cache'),
       inputs: { 'model-name': 'churn', environment: 'production', reason: 'accuracy fell to 0.62 in production' },
       vars: { MANIFESTS_REPOSITORY: 'acme/churn-manifests', MLFLOW_TRACKING_URI: pathToFileURL(registryDir).href },
       secrets: { MANIFESTS_TOKEN: FAKE_TOKEN },
-      env: { [GIT_BASE_ENV]: gitBase },
-      localRepositories: { [OWN_REPOSITORY]: await createReleaseTree(work), [CHECKOUT]: await createCheckoutStub(work) },
     });
     const context = `act exited ${result.code} after ${Date.now() - started} ms:\n${result.log.slice(-4000)}`;
     expect(result.code, context).toBe(0);

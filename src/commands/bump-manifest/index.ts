@@ -84,6 +84,7 @@ export const bumpManifest = defineCommand({
         allow: inputs.allowRolledBack,
         allowInput: 'allow-rolled-back',
         action: 'bump-manifest',
+        warn: (message) => ctx.log.warning(message),
       });
     }
     const source = await diskSource(root, PLAN_INPUTS.root);

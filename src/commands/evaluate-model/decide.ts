@@ -11,7 +11,7 @@
 import { byCodePoint } from '../../lib/text.ts';
 import { computeMetrics, metricInfo, pairedBootstrap, type Direction, type PredictionData, type Task } from '../../lib/metrics/index.ts';
 import { parseAmount, ruleBound, type MetricRule, type Policy, type Rule, type RuleKind, type Significance } from './policy.ts';
-import { finiteOrNull, metricsForReport, type GroupResult, type RuleResult, type SliceResult } from '../../lib/evaluation-report.ts';
+import { finiteOrNull, formatSigned, formatValue, metricsForReport, type GroupResult, type RuleResult, type SliceResult } from '../../lib/evaluation-report.ts';
 
 /** Name endings of lower-is-better metrics from the metrics files (latency_p95_ms, eval_loss, error_rate is not one). */
 const LOWER_IS_BETTER_ENDINGS = ['_ms', '_seconds', 'latency', 'loss', 'error'];
@@ -140,17 +140,6 @@ function bootstrapIntervals(
 }
 
 /** Up to 5 significant digits, as people read metrics. */
-export function formatValue(value: number | null | undefined): string {
-  if (value === null || value === undefined || Number.isNaN(value)) return 'undefined';
-  if (!Number.isFinite(value)) return String(value);
-  return String(Number(value.toPrecision(5)));
-}
-
-export function formatSigned(value: number | null | undefined): string {
-  const text = formatValue(value);
-  return value !== null && value !== undefined && value > 0 ? `+${text}` : text;
-}
-
 function decideRule(
   rule: MetricRule,
   id: string,

@@ -1,25 +1,7 @@
 /** The job summary of `evaluate-model`: a verdict line, the reason, the metrics table and the slices. */
 import { markdownTable } from '../../lib/report.ts';
-import { formatSigned, formatValue, metricDirection } from './decide.ts';
-import type { EvaluationReport, RuleResult } from '../../lib/evaluation-report.ts';
-
-function ruleText(rule: RuleResult): string {
-  const threshold = typeof rule.threshold === 'number' ? formatValue(rule.threshold) : rule.threshold;
-  return `${rule.kind} ${threshold}`;
-}
-
-function intervalText(rule: RuleResult): string {
-  if (rule.interval === null) return '';
-  return `[${formatSigned(rule.interval.lower)}, ${formatSigned(rule.interval.upper)}] (${formatValue(rule.interval.confidence * 100)}%)`;
-}
-
-function verdict(passed: boolean): string {
-  return passed ? '✅ pass' : '❌ fail';
-}
-
-function ruleVerdict(rule: RuleResult): string {
-  return rule.status === 'skipped' ? '⏭️ skipped' : verdict(rule.passed);
-}
+import { metricDirection } from './decide.ts';
+import { formatSigned, formatValue, intervalText, passVerdict, ruleText, ruleVerdict, type EvaluationReport } from '../../lib/evaluation-report.ts';
 
 /** One row per rule, then one per metric no rule mentions. */
 function metricRows(report: EvaluationReport): string[][] {
@@ -74,7 +56,7 @@ export function summaryMarkdown(report: EvaluationReport): string {
       return [
         slice.value,
         String(slice.rows),
-        slice.status === 'skipped' ? '➖ skipped (too few rows)' : verdict(slice.passed === true),
+        slice.status === 'skipped' ? '➖ skipped (too few rows)' : passVerdict(slice.passed === true),
         failed.map((rule) => `${rule.id}: ${rule.explanation}`).join('\n'),
       ];
     });

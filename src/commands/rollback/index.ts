@@ -4,15 +4,26 @@
  * version tagged as rolled back) and, when Argo CD inputs are given, in the cluster (waits until the rollback commit
  * runs and is healthy). One operation: a rerun resumes where a failed run stopped, and an identical second run
  * reports `already-rolled-back`.
+ *
+ * `mode: pull-request` writes the same edits as a rollback PR (src/lib/promotion-pr, as open-promotion-pr does) on
+ * `ml-gitops/rollback/<model>/<environment>`, and does at once only what must not wait for the review: the bad version
+ * is tagged as rolled back, so no promotion brings it back meanwhile. The alias stays on the running version and Argo
+ * CD has nothing to run until the PR is merged; running rollback again with the same inputs after the merge finds the
+ * rollback commit in the ledger and finishes those steps, as a rerun after a fault does.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { choice, defineCommand, flag, lines, list, number, text, type RunContext } from '../../lib/command.ts';
 import { ARGOCD_INPUTS, ARGOCD_RULES, connectArgoCd } from '../../lib/argocd/inputs.ts';
 import { gitHistory } from '../../lib/argocd/revision.ts';
-import { waitForApplications } from '../../lib/argocd/wait.ts';
+import { resolveApplications, targetName, waitForApplications, type WaitResultKind } from '../../lib/argocd/wait.ts';
 import type { ArgoCdClient } from '../../lib/argocd/client.ts';
+import { describeHistory, tryArgoRollback } from '../../lib/argocd/rollback.ts';
+import type { RevisionHistory } from '../../lib/argocd/types.ts';
 import { inputRef, UserError } from '../../lib/errors.ts';
 import { GitClient, parseIdentity } from '../../lib/git.ts';
+import type { GitHubClient } from '../../lib/github/index.ts';
+import { connectGitHub, GITHUB_REPOSITORY_INPUTS, optionalTokenInput } from '../../lib/github/inputs.ts';
 import { formatUpdate, promotionHistory, readLedger, type LedgerEntry, type LedgerUpdate } from '../../lib/ledger.ts';
 import {
   buildCommitMessage,
@@ -23,9 +34,11 @@ import {
   unifiedDiff,
   type PlanInputs,
   type PublishInputs,
+  type UpdateLine,
 } from '../../lib/manifest/index.ts';
+import { BRANCH_PREFIX, openPromotionPullRequest, type PromotionInputNames } from '../../lib/promotion-pr/index.ts';
 import { openRegistry, type ModelRegistry } from '../../lib/registry/index.ts';
-import { REGISTRY_INPUTS, registryOptions } from '../../lib/registry/inputs.ts';
+import { REGISTRY_INPUTS, REGISTRY_RULES, registryOptions } from '../../lib/registry/inputs.ts';
 import { rolledBackTags } from '../../lib/registry/rolled-back.ts';
 import { isRolledBack } from '../../lib/registry/tags.ts';
 import { runFacts } from '../../lib/run-facts.ts';
@@ -35,6 +48,22 @@ import { rollbackSummary, type RollbackReport } from './summary.ts';
 const PLAN_INPUTS: PlanInputs = { updates: 'updates', root: 'path' };
 const PUBLISH_INPUTS: PublishInputs = { ...PLAN_INPUTS, branch: 'branch', remote: 'remote', createBranch: 'create-branch', maxAttempts: 'max-attempts' };
 const DEFAULT_AUTHOR = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>';
+/** The rollback PR's sentences name rollback's inputs (it has no milestone, auto-merge or body of its own). */
+const PULL_REQUEST_INPUTS: PromotionInputNames = {
+  updates: 'updates',
+  headBranch: 'pull-request-branch',
+  base: 'branch',
+  branch: 'pull-request-branch',
+  body: 'reason',
+  milestone: 'mode',
+  autoMerge: 'mode',
+  autoMergeFallback: 'mode',
+};
+
+/** One rollback PR per model and environment, beside (not instead of) its promotion PRs. */
+export function rollbackBranchName(model: string, environment: string): string {
+  return `${BRANCH_PREFIX}rollback/${model}/${environment}`;
+}
 
 export const rollback = defineCommand({
   name: 'rollback',
@@ -59,35 +88,66 @@ export const rollback = defineCommand({
     ...REGISTRY_INPUTS,
     alias: text({ description: 'The registry alias to move back to the restored version, e.g. `champion`.' }),
     mode: choice(['push', 'pull-request'] as const, {
-      description: '`push` commits straight to `branch` (emergencies should not wait for review); `pull-request` opens a rollback PR instead.',
+      description:
+        '`push` commits straight to `branch` (emergencies should not wait for review); `pull-request` opens (or updates) a rollback PR into `branch` instead and tags the bad version as rolled back at once; the alias moves and Argo CD is waited for when rollback runs again after the merge.',
       default: 'push',
     }),
+    'pull-request-branch': text({
+      description: 'With `mode: pull-request`: the branch of the rollback PR.',
+      defaultDescription: '`ml-gitops/rollback/<model-name>/<environment>`',
+    }),
+    token: optionalTokenInput('With `mode: pull-request`: the GitHub token that opens the rollback PR (`contents: write`, `pull-requests: write`).'),
+    ...GITHUB_REPOSITORY_INPUTS,
     force: flag({ description: 'Roll back to a `to-version` the ledger never saw promoted there, or that was itself rolled back.', default: 'false' }),
     'max-attempts': number({ description: 'How many times to try the push before giving up.', default: '10', integer: true, min: 1, max: 100 }),
     ...ARGOCD_INPUTS,
-    applications: list({ description: 'Argo CD applications that run the environment, to wait for after the rollback commit.' }),
-    wait: flag({ description: 'With `server`: wait until Argo CD runs the rollback commit and it is healthy.', default: 'true' }),
+    applications: list({ description: 'Argo CD applications that run the environment, to wait for after the rollback commit; `namespace/name` allowed.' }),
+    selector: text({ description: 'Instead of or besides `applications`: a Kubernetes label selector of those Applications.' }),
+    'children-of': text({ description: 'Instead of or besides `applications`: the app-of-apps parent whose child Applications run the environment.' }),
+    'app-namespace': text({ description: 'The namespace of the Applications, when they live outside the control plane\'s.' }),
+    project: text({ description: 'The Argo CD project of the applications.' }),
+    wait: flag({
+      description: 'With `server`: wait until Argo CD runs the rollback commit (or, after its own rollback, the target version) and it is healthy; an app with a manual sync policy is synced to the rollback commit.',
+      default: 'true',
+    }),
     timeout: number({ description: 'Seconds to wait for Argo CD.', default: '600', min: 1, unit: 'seconds' }),
     'argocd-rollback': flag({
       description:
-        'With `server`: first roll the applications back with the Argo CD rollback API to the history entry that ran the target version (faster recovery); refused while auto-sync is on.',
+        'With `server`: roll the applications back with the Argo CD rollback API to the newest history entry that ran the target version (faster recovery); an app with auto-sync on, which Argo CD refuses to roll back, gets the rollback commit instead, with a warning.',
       default: 'false',
     }),
     'dry-run': flag({ description: 'Say what would happen and change nothing.', default: 'false' }),
   },
-  rules: [...ARGOCD_RULES, { kind: 'requires', inputs: ['argocd-rollback', 'server', 'applications'] }],
+  rules: [...ARGOCD_RULES, ...REGISTRY_RULES, { kind: 'requires', inputs: ['argocd-rollback', 'server'] }],
   outputs: {
     'from-version': { description: 'The version that was running (taken out of service).' },
     'to-version': { description: 'The version put back.' },
     'commit-sha': { description: 'The rollback commit (the existing one when the git part was already done).' },
     'alias-moved': { description: '`true` when the alias now points at `to-version` because of this run or an earlier attempt, else `false`.' },
     'argocd-result': { description: 'The Argo CD wait result (`healthy`, `degraded`, ...), or `skipped`.' },
-    operation: { description: '`rolled-back`, `already-rolled-back` (nothing left to do) or `dry-run`.' },
+    operation: {
+      description:
+        '`rolled-back`, `already-rolled-back` (nothing left to do), `pull-request` (the rollback waits in the open rollback PR: merge it, then run rollback again) or `dry-run`.',
+    },
+    'pull-request-number': { description: 'With `mode: pull-request`: the rollback PR (empty once the rollback is in `branch`).' },
+    'pull-request-url': { description: 'With `mode: pull-request`: the rollback PR\'s URL.' },
   },
   async run(inputs, ctx) {
-    if (inputs.mode === 'pull-request') {
-      throw new UserError(`${inputRef('mode')} "pull-request" is not available in this release yet; use "push".`, { input: 'mode' });
+    const appSelection = { applications: inputs.applications ?? [], selector: inputs.selector, childrenOf: inputs.childrenOf, appNamespace: inputs.appNamespace, project: inputs.project };
+    const hasApps = appSelection.applications.length > 0 || appSelection.selector !== undefined || appSelection.childrenOf !== undefined;
+    if (inputs.argocdRollback && !hasApps) {
+      throw new UserError(`${inputRef('argocd-rollback')} needs the applications to roll back: set ${inputRef('applications')}, ${inputRef('selector')} or ${inputRef('children-of')}.`, {
+        input: 'applications',
+      });
     }
+    // Refused before anything is read or written: a rollback PR needs the API.
+    const github =
+      inputs.mode === 'pull-request' && !inputs.dryRun
+        ? connectGitHub(inputs, ctx, {
+            baseInput: 'branch',
+            missingToken: `With ${inputRef('mode')} set to "pull-request", rollback opens its pull request through the GitHub API, which needs a token with contents: write and pull-requests: write: set ${inputRef('token')} (or GITHUB_TOKEN / GH_TOKEN in the environment), or set ${inputRef('mode')} to "push".`,
+          })
+        : undefined;
     const root = path.resolve(ctx.workspace, inputs.path ?? '.');
     const identity = parseIdentity(inputs.author, 'author');
     const facts = runFacts(ctx.env);
@@ -107,7 +167,7 @@ export const rollback = defineCommand({
     const history = await readHistory(tip);
     const current = history.current;
 
-    const reran = current !== undefined && isOurEarlierAttempt(current, inputs, facts.runUrl);
+    const reran = current !== undefined && isOurEarlierAttempt(current, inputs, facts.runUrl, inputs.mode === 'pull-request');
     const choice: RollbackChoice = reran
       ? { from: current.rollbackOf as string, to: current.modelVersion as string, updates: current.updates, source: current }
       : chooseRollback(history, {
@@ -154,6 +214,7 @@ export const rollback = defineCommand({
       registryLocation: registry?.location,
       argocd: 'skipped',
       dryRun: inputs.dryRun,
+      mode: inputs.mode,
     };
 
     if (inputs.dryRun) {
@@ -164,9 +225,24 @@ export const rollback = defineCommand({
       return outputs(report, 'dry-run');
     }
 
-    // 1. git: the rollback commit, unless an earlier attempt of this rollback made it.
+    // 1. git: the rollback commit, unless an earlier attempt of this rollback made it (or its PR was merged).
     if (reran) {
       report.commit = current.sha;
+    } else if (github !== undefined) {
+      const pending = await openRollbackPullRequest(github.gh, inputs, choice, updates, { branch, runUrl: facts.runUrl, ctx });
+      if (pending !== undefined) {
+        // Until the merge only the tag: the alias and the cluster follow the branch, which does not hold the rollback yet.
+        report.pullRequest = pending;
+        if (registry !== undefined) await restoreRegistry(registry, inputs, choice, report, facts.runUrl, ctx, { moveAlias: false });
+        if (inputs.server !== undefined && hasApps) {
+          report.argocdNotes = [`nothing to wait for until #${pending.number} is merged`];
+          ctx.log.info(`Argo CD is not waited for: it has nothing new to run until pull request #${pending.number} is merged; run rollback again after the merge to wait for it.`);
+        }
+        ctx.summary(rollbackSummary(report));
+        return outputs(report, 'pull-request');
+      }
+      ctx.log.warning(`${branch} already holds version ${choice.to}'s values; no rollback pull request was needed.`);
+      report.commit = tip;
     } else {
       const firstPlan = await replanAt();
       const result = await publishPlan({
@@ -209,28 +285,43 @@ export const rollback = defineCommand({
     // 2. the registry: alias back, bad version tagged (each step skipped when already done, so a rerun completes it).
     if (registry !== undefined) await restoreRegistry(registry, inputs, choice, report, facts.runUrl, ctx);
 
-    // 3. the cluster: wait until Argo CD runs the rollback commit and it is healthy.
-    if (inputs.server !== undefined && inputs.applications !== undefined && inputs.applications.length > 0 && (inputs.wait || inputs.argocdRollback)) {
+    // 3. the cluster: Argo CD's own rollback where asked and possible, then wait until every app runs version `to` healthy.
+    if (inputs.server !== undefined && hasApps && (inputs.wait || inputs.argocdRollback)) {
       const client = await connectArgoCd(inputs, ctx);
       try {
-        if (inputs.argocdRollback) await argoRollback(client, inputs.applications, choice, ctx);
+        // Argo CD's rollback goes app by app, so the selector and the parent are resolved to names first.
+        const applications = inputs.argocdRollback ? (await resolveApplications(client, appSelection)).targets.map(targetName) : undefined;
+        const viaArgo = applications === undefined ? new Map<string, StartedRollback>() : await argoRollback(client, applications, choice, report, versionAtCommit(git, inputs), inputs, ctx);
         if (inputs.wait && report.commit !== undefined) {
-          const waited = await waitForApplications(client, {
-            applications: inputs.applications,
-            revision: report.commit,
-            history: gitHistory(root, ctx),
+          const common = {
+            appNamespace: inputs.appNamespace,
+            project: inputs.project,
             health: true,
             onSuspended: 'wait',
-            sync: false,
             prune: false,
             refresh: 'normal',
             timeoutMs: inputs.timeout * 1000,
+            runId: `${facts.runUrl ?? 'ml-gitops'}#${randomUUID().slice(0, 8)}`,
             log: ctx.log,
-          });
-          report.argocd = waited.result;
-          if (waited.result !== 'healthy') {
+          } as const;
+          // Without Argo CD's rollback the selection goes to the wait as given (a selector's own stream).
+          const viaGit = applications === undefined ? appSelection : { applications: applications.filter((name) => !viaArgo.has(name)) };
+          const waits = await Promise.all([
+            // An app with a manual sync policy is synced to the rollback commit: nobody else would start that sync.
+            ...(applications === undefined || viaGit.applications.length > 0
+              ? [waitForApplications(client, { ...common, ...viaGit, revision: report.commit, history: gitHistory(root, ctx), sync: true })]
+              : []),
+            // After Argo CD's rollback the app runs exactly the entry's revision (every later commit contains it, the bad
+            // one too, so no descendant counts) and may show OutOfSync against the branch.
+            ...[...viaArgo].map(([name, started]) =>
+              waitForApplications(client, { ...common, applications: [name], revision: started.revision, afterRollback: true, operationSince: started.requestedAt }),
+            ),
+          ]);
+          const unready = waits.filter((waited) => waited.result !== 'healthy');
+          report.argocd = unready.map((waited) => waited.result).sort((a, b) => SEVERITY.indexOf(a) - SEVERITY.indexOf(b))[0] ?? 'healthy';
+          if (unready.length > 0) {
             ctx.summary(rollbackSummary(report));
-            throw new UserError(`The rollback to ${choice.to} is in git and the registry, but ${waited.failure ?? `Argo CD ended ${waited.result}`}`, {
+            throw new UserError(`The rollback to ${choice.to} is in git and the registry, but ${unready.map((waited) => waited.failure ?? `Argo CD ended ${waited.result}.`).join(' ')}`, {
               outputs: outputs(report, 'rolled-back'),
             });
           }
@@ -246,28 +337,89 @@ export const rollback = defineCommand({
   },
 });
 
-/**
- * Argo CD's own rollback to the history entry that ran the target version, before the git commit reaches the cluster.
- * Argo CD refuses it while auto-sync is on (and auto-sync would undo it at once), so such apps are left to the commit.
- */
-async function argoRollback(client: ArgoCdClient, applications: readonly string[], choice: RollbackChoice, ctx: RunContext): Promise<void> {
-  for (const name of applications) {
-    const app = await client.get(name);
-    const automated = app.spec?.syncPolicy?.automated;
-    if (automated !== undefined && automated !== null && automated.enabled !== false) {
-      ctx.log.warning(
-        `${name} syncs automatically, and Argo CD refuses a rollback while auto-sync is on (auto-sync would undo it anyway); the rollback commit brings version ${choice.to} back instead.`,
+/** The worst wait result first: what `argocd-result` reports when apps end differently. */
+const SEVERITY: readonly WaitResultKind[] = ['failed', 'degraded', 'timeout', 'suspended', 'healthy'];
+
+/** An app Argo CD rolls back (or already runs the target's history entry): the wait follows that entry's revision. */
+interface StartedRollback {
+  revision: string | undefined;
+  requestedAt: number | undefined;
+}
+
+/** The version of the model the ledger says ran in the environment at a commit (cached; undefined when unknown here). */
+function versionAtCommit(git: GitClient, inputs: { modelName: string; environment: string }): (sha: string) => Promise<string | undefined> {
+  const cache = new Map<string, Promise<string | undefined>>();
+  return (sha) => {
+    let answer = cache.get(sha);
+    if (answer === undefined) {
+      answer = readLedger(git, { ref: sha, modelName: inputs.modelName, environment: inputs.environment }).then(
+        (entries) => promotionHistory(entries).current?.modelVersion,
+        () => undefined,
       );
+      cache.set(sha, answer);
+    }
+    return answer;
+  };
+}
+
+/**
+ * Argo CD's own rollback of each app to its newest history entry that ran the target version (the ledger at the
+ * entry's commit says which version that was): faster than syncing the rollback commit. An app with auto-sync on is
+ * left to the rollback commit, with a warning: Argo CD refuses the rollback, and auto-sync would redeploy the bad
+ * commit right after it anyway, while it deploys the rollback commit by itself. An app whose history no longer holds
+ * such an entry is left to the commit too.
+ */
+async function argoRollback(
+  client: ArgoCdClient,
+  applications: readonly string[],
+  choice: RollbackChoice,
+  report: RollbackReport,
+  versionAt: (sha: string) => Promise<string | undefined>,
+  scope: { appNamespace: string | undefined; project: string | undefined },
+  ctx: RunContext,
+): Promise<Map<string, StartedRollback>> {
+  const started = new Map<string, StartedRollback>();
+  const commit = report.commit === undefined ? 'the rollback commit' : `the rollback commit ${report.commit.slice(0, 12)}`;
+  const notes: string[] = [];
+  for (const name of applications) {
+    const ranTarget = async (entry: RevisionHistory): Promise<boolean> => {
+      for (const sha of [entry.revision, ...(entry.revisions ?? [])]) if (sha !== undefined && sha !== '' && (await versionAt(sha)) === choice.to) return true;
+      return false;
+    };
+    // `namespace/name` for an app outside the control plane's namespace, as the wait takes it.
+    const slash = name.indexOf('/');
+    const attempt = await tryArgoRollback(client, slash === -1 ? name : name.slice(slash + 1), ranTarget, {
+      appNamespace: slash === -1 ? scope.appNamespace : name.slice(0, slash),
+      project: scope.project,
+    });
+    if (attempt.kind === 'auto-sync') {
+      ctx.log.warning(
+        `Argo CD application ${name} has auto-sync on, so Argo CD refuses to roll it back (and auto-sync would redeploy the bad commit right after); ${commit} brings version ${choice.to} back instead, through auto-sync.`,
+      );
+      notes.push(`${name}: auto-sync on, rolled back through git`);
       continue;
     }
-    const entry = [...(app.status?.history ?? [])].reverse().find((item) => choice.source !== undefined && item.revision === choice.source.sha);
-    if (entry === undefined) {
-      ctx.log.warning(`${name} keeps no history entry for the commit that deployed version ${choice.to}; the rollback commit brings it back instead.`);
+    if (attempt.kind === 'no-entry') {
+      ctx.log.warning(
+        `Argo CD application ${name} keeps no history entry that ran version ${choice.to} (its history: ${describeHistory(attempt.app)}); ${commit} brings it back instead.`,
+      );
+      notes.push(`${name}: no history entry of ${choice.to}, rolled back through git`);
       continue;
     }
-    await client.rollback(name, { id: entry.id });
-    ctx.log.info(`Rolled ${name} back to its history entry ${entry.id} (version ${choice.to}) with Argo CD.`);
+    const revision = attempt.revision === undefined ? '' : ` (${attempt.revision.slice(0, 12)})`;
+    if (attempt.kind === 'already') {
+      ctx.log.info(`Argo CD application ${name} already runs history entry ${attempt.id}${revision}, which has version ${choice.to}.`);
+      started.set(name, { revision: attempt.revision, requestedAt: undefined });
+    } else {
+      ctx.log.info(
+        `Argo CD is rolling ${name} back to history entry ${attempt.id}${revision}, which ran version ${choice.to}; the app may show OutOfSync against its branch until its next sync deploys ${commit}.`,
+      );
+      started.set(name, { revision: attempt.revision, requestedAt: attempt.requestedAt });
+    }
+    notes.push(`${name}: Argo CD rollback to history entry ${attempt.id}`);
   }
+  report.argocdNotes = notes;
+  return started;
 }
 
 /** A rollback commit made by an earlier attempt of this same rollback (a rerun of the job, or the same CLI call). */
@@ -275,15 +427,55 @@ function isOurEarlierAttempt(
   entry: LedgerEntry,
   inputs: { toVersion: string | undefined; reason: string | undefined },
   runUrl: string | undefined,
+  pullRequestMode: boolean,
 ): boolean {
   if (entry.kind !== 'rollback' || entry.modelVersion === undefined || entry.rollbackOf === undefined) return false;
   if (inputs.toVersion !== undefined) return entry.modelVersion === inputs.toVersion;
-  if (runUrl !== undefined && entry.workflowRun !== undefined) return stripAttempt(entry.workflowRun) === stripAttempt(runUrl);
-  return (entry.reason ?? '') === (inputs.reason?.trim() ?? '');
+  const sameReason = (entry.reason ?? '') === (inputs.reason?.trim() ?? '');
+  if (runUrl !== undefined && entry.workflowRun !== undefined) {
+    // A rollback PR is finished by a later run (after the merge), so there the same reason identifies it too.
+    return stripAttempt(entry.workflowRun) === stripAttempt(runUrl) || (pullRequestMode && sameReason);
+  }
+  return sameReason;
 }
 
 function stripAttempt(url: string): string {
   return url.replace(/\/attempts\/\d+$/, '');
+}
+
+/**
+ * Opens or updates the rollback PR into `branch`, through the promotion-PR library (so it carries the ledger trailers
+ * `Rollback-Of` and `Reason`, and a rerun writes nothing). Returns the PR, or undefined when `branch` already holds
+ * the target's values (nothing to review: the caller goes on as in push mode).
+ */
+async function openRollbackPullRequest(
+  gh: GitHubClient,
+  inputs: { modelName: string; environment: string; reason: string | undefined; pullRequestBranch: string | undefined },
+  choice: RollbackChoice,
+  updates: readonly UpdateLine[],
+  at: { branch: string; runUrl: string | undefined; ctx: RunContext },
+): Promise<NonNullable<RollbackReport['pullRequest']> | undefined> {
+  const outcome = await openPromotionPullRequest(gh, {
+    modelName: inputs.modelName,
+    modelVersion: choice.to,
+    environment: inputs.environment,
+    change: { kind: 'updates', updates, createMissing: false },
+    base: at.branch,
+    branch: inputs.pullRequestBranch ?? rollbackBranchName(inputs.modelName, inputs.environment),
+    rollbackOf: choice.from,
+    reason: inputs.reason,
+    runUrl: at.runUrl,
+    inputs: PULL_REQUEST_INPUTS,
+    log: at.ctx.log,
+  });
+  if (outcome.plan?.changed === false || outcome.pullRequest === undefined) return undefined;
+  const { number, url } = outcome.pullRequest;
+  at.ctx.log.info(
+    outcome.operation === 'unchanged'
+      ? `Rollback pull request #${number} is up to date (nothing written): ${url}`
+      : `Rollback pull request #${number} ${outcome.operation === 'created' ? 'opened' : 'updated'}: ${url}`,
+  );
+  return { number, url, operation: outcome.operation, branch: outcome.branch, superseded: outcome.superseded };
 }
 
 async function restoreRegistry(
@@ -293,9 +485,12 @@ async function restoreRegistry(
   report: RollbackReport,
   runUrl: string | undefined,
   ctx: RunContext,
+  options: { moveAlias: boolean } = { moveAlias: true },
 ): Promise<void> {
   const [target, bad] = await Promise.all([registry.getVersion(inputs.modelName, choice.to), registry.getVersion(inputs.modelName, choice.from)]);
-  if (inputs.alias !== undefined) {
+  if (inputs.alias !== undefined && !options.moveAlias) {
+    ctx.log.info(`Alias "${inputs.alias}" stays where it is until the rollback pull request is merged; run rollback again after the merge to move it to version ${choice.to}.`);
+  } else if (inputs.alias !== undefined) {
     if (target === undefined) {
       throw new UserError(
         `The manifests are rolled back, but ${registry.location} has no version ${choice.to} of model "${inputs.modelName}" to point ${inputRef('alias')} "${inputs.alias}" at; check the registry inputs and run again.`,
@@ -325,7 +520,7 @@ async function restoreRegistry(
   report.tagDone = true;
 }
 
-function outputs(report: RollbackReport, operation: 'rolled-back' | 'already-rolled-back' | 'dry-run') {
+function outputs(report: RollbackReport, operation: 'rolled-back' | 'already-rolled-back' | 'pull-request' | 'dry-run') {
   return {
     'from-version': report.from,
     'to-version': report.to,
@@ -333,5 +528,7 @@ function outputs(report: RollbackReport, operation: 'rolled-back' | 'already-rol
     'alias-moved': report.aliasDone === true,
     'argocd-result': report.argocd,
     operation,
+    'pull-request-number': report.pullRequest?.number ?? '',
+    'pull-request-url': report.pullRequest?.url ?? '',
   };
 }

@@ -5,7 +5,7 @@
  * timeout and a plain GET after it), int64 fields go as JSON numbers, and the watch stream is re-opened after a drop.
  */
 import type { Dispatcher } from 'undici';
-import { createHttpClient, HttpError, NetworkError, NotJsonError, type HttpClient, type HttpRequest, type RetryPolicy } from '../http.ts';
+import { createHttpClient, HttpError, isTlsCertificateCode, NetworkError, NotJsonError, type HttpClient, type HttpRequest, type RetryPolicy } from '../http.ts';
 import { sleep } from '../retry.ts';
 import { argoCdMessage, ArgoCdError, isArgoCdError, toArgoCdError, type ArgoCdInputNames } from './errors.ts';
 import { parseArgoCdServer } from './server.ts';
@@ -24,7 +24,9 @@ export interface ArgoCdClientOptions {
   caCert?: string | undefined;
   /** Environment for HTTPS_PROXY/HTTP_PROXY/NO_PROXY (a RunContext's env). */
   env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Per attempt: connecting and waiting for the answer's headers; default 30 s (Argo CD answers reads in milliseconds). */
   requestTimeoutMs?: number | undefined;
+  /** Per request, all attempts included; default 60 s. */
   totalTimeoutMs?: number | undefined;
   retry?: Partial<RetryPolicy> | undefined;
   /** The caller's input names, for messages. */
@@ -48,6 +50,8 @@ export interface GetOptions extends AppScope {
   /** Told when the refresh did not complete and a plain GET answered instead. */
   onRefreshFallback?: ((reason: string) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** The plain GET's budget, all attempts included, instead of the client's total timeout. */
+  timeoutMs?: number | undefined;
 }
 
 export interface ListOptions {
@@ -56,6 +60,8 @@ export interface ListOptions {
   projects?: readonly string[] | undefined;
   appNamespace?: string | undefined;
   signal?: AbortSignal | undefined;
+  /** The budget, all attempts included, instead of the client's total timeout. */
+  timeoutMs?: number | undefined;
 }
 
 export interface SyncOptions extends AppScope {
@@ -124,6 +130,17 @@ export interface ArgoCdClient {
 }
 
 const DEFAULT_REFRESH_TIMEOUT_MS = 10_000;
+/**
+ * Argo CD answers every call the actions make (reads, sync and rollback requests, sessions) in well under a second: a
+ * server that accepts the connection and stays silent for this long is not going to answer.
+ */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_TOTAL_TIMEOUT_MS = 60_000;
+/**
+ * The watch's headers come with its first event (grpc-gateway flushes them with the first message), so a watch of apps
+ * that do not change may open late; a silent stream is covered by the caller's guard GETs.
+ */
+const STREAM_OPEN_TIMEOUT_MS = 120_000;
 const MAX_RECONNECT_DELAY_MS = 10_000;
 /** Argo CD wants exactly this on every request with a method other than GET. */
 const JSON_CONTENT_TYPE = { 'content-type': 'application/json' };
@@ -155,8 +172,8 @@ export function createArgoCdClient(options: ArgoCdClientOptions): ArgoCdClient {
   const http: HttpClient = createHttpClient({
     baseUrl: address.baseUrl,
     headers,
-    requestTimeoutMs: options.requestTimeoutMs,
-    totalTimeoutMs: options.totalTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    totalTimeoutMs: options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS,
     retry: options.retry,
     onRequest: options.onRequest,
     dispatcher: options.dispatcher,
@@ -194,7 +211,7 @@ export function createArgoCdClient(options: ArgoCdClientOptions): ArgoCdClient {
         getOptions.onRefreshFallback?.(error instanceof HttpError ? (argoCdMessage(error.body) ?? `HTTP ${error.status}`) : (error as NetworkError).reason);
       }
     }
-    return call<Application>({ method: 'GET', path: appPath(name), query, signal: getOptions.signal }, doing, name);
+    return call<Application>({ method: 'GET', path: appPath(name), query, signal: getOptions.signal, timeoutMs: getOptions.timeoutMs }, doing, name);
   }
 
   async function* watch(query: WatchQuery, watchOptions: WatchOptions = {}): AsyncGenerator<WatchEvent> {
@@ -223,6 +240,7 @@ export function createArgoCdClient(options: ArgoCdClientOptions): ArgoCdClient {
             resourceVersion: query.name !== undefined || attempt === 0 ? lastVersion : undefined,
           },
           format: watchOptions.format,
+          openTimeoutMs: Math.max(STREAM_OPEN_TIMEOUT_MS, options.requestTimeoutMs ?? 0),
           idleTimeoutMs: watchOptions.idleTimeoutMs,
           signal,
         });
@@ -257,6 +275,8 @@ export function createArgoCdClient(options: ArgoCdClientOptions): ArgoCdClient {
           throw toArgoCdError(error, { location, doing, inputs });
         }
         if (error instanceof NotJsonError) throw toArgoCdError(error, { location, doing, inputs });
+        // A certificate the client does not trust will not become trusted by re-opening.
+        if (error instanceof NetworkError && isTlsCertificateCode(error.code)) throw toArgoCdError(error, { location, doing, inputs });
         if (!(error instanceof NetworkError) && !(error instanceof HttpError)) throw error;
         failures += 1;
         reason = error instanceof NetworkError ? error.reason : `HTTP ${error.status}`;
@@ -300,6 +320,7 @@ export function createArgoCdClient(options: ArgoCdClientOptions): ArgoCdClient {
             appNamespace: nonEmpty(listOptions.appNamespace),
           },
           signal: listOptions.signal,
+          timeoutMs: listOptions.timeoutMs,
         },
         listOptions.selector === undefined ? 'listing applications' : `listing applications matching ${listOptions.selector}`,
       );

@@ -4,7 +4,7 @@
  * everything else through the shared `serviceError`.
  */
 import { inputRef, UserError } from '../errors.ts';
-import { HttpError, serviceError } from '../http.ts';
+import { HttpError, isTlsCertificateCode, NetworkError, serviceError } from '../http.ts';
 
 /** What a caller may act on; `other` is everything it can only report. */
 export type ArgoCdErrorReason =
@@ -18,6 +18,10 @@ export type ArgoCdErrorReason =
   | 'no-operation'
   | 'unknown-history-id'
   | 'refresh-deadline'
+  /** No answer at all: connection refused, host not found, reset, or no answer in time (a restart heals it). */
+  | 'unreachable'
+  /** The TLS handshake failed on the server's certificate (waiting will not heal it; `ca-cert` or `insecure` will). */
+  | 'untrusted-certificate'
   | 'other';
 
 /** A UserError (one sentence for the user) that also says why, for callers that wait, retry or fall back. */
@@ -126,7 +130,9 @@ export function toArgoCdError(error: unknown, context: ArgoCdErrorContext): unkn
   });
   if (worded instanceof UserError && !(worded instanceof ArgoCdError)) {
     const status = error instanceof HttpError ? error.status : undefined;
-    return new ArgoCdError(worded.message, status === 401 ? 'unauthenticated' : 'other', {
+    const reason: ArgoCdErrorReason =
+      status === 401 ? 'unauthenticated' : error instanceof NetworkError ? (isTlsCertificateCode(error.code) ? 'untrusted-certificate' : 'unreachable') : 'other';
+    return new ArgoCdError(worded.message, reason, {
       ...(status === undefined ? {} : { status }),
       input: worded.input,
       cause: error,

@@ -4,10 +4,10 @@
  * Ready, per application, judged from one application object: every synced revision is `revision` or a descendant of
  * it (when the caller can tell, from a checkout's history; else equality only), sync Synced, health Healthy (unless
  * health is not required), no operation pending, the last operation finished and reconciled after it finished (and,
- * after our own sync, that operation is ours). One GET per app first (a ready app returns at once), then ONE watch
- * stream for all of them (a named watch for one app, the selector's for a selector, else one unfiltered stream
- * filtered here); a GET after a minute without news guards against a silent stream, and an app that has not seen the
- * revision yet is asked to refresh at a growing, bounded interval.
+ * after our own sync, that operation is ours). One GET per app first (a selector's list stands for it; a ready app
+ * returns at once), then ONE watch stream for all of them (a named watch for one app, the selector's for a selector,
+ * else one unfiltered stream filtered here); a GET after a minute without news guards against a silent stream, and
+ * an app that has not seen the revision yet is asked to refresh at a growing, bounded interval.
  *
  * It fails fast, in one sentence naming the app, the revision and the reason, on Degraded/Missing at the revision
  * (with the unhealthy resources), a failed operation (with the failed resources), a newer revision that does not
@@ -18,8 +18,9 @@ import type { Logger } from '../command.ts';
 import { UserError } from '../errors.ts';
 import { SYSTEM_CLOCK, type Clock } from '../retry.ts';
 import type { ArgoCdClient } from './client.ts';
+import { NetworkError } from '../http.ts';
 import { isArgoCdError } from './errors.ts';
-import { isAutoSyncEnabled, type Application } from './types.ts';
+import { isAutoSyncEnabled, type Application, type ApplicationTree, type HealthStatus } from './types.ts';
 
 export type WaitResultKind = 'healthy' | 'suspended' | 'degraded' | 'failed' | 'timeout';
 
@@ -54,7 +55,10 @@ export interface WaitOptions {
   readonly syncOptions?: readonly string[] | undefined;
   readonly refresh?: 'normal' | 'hard' | 'off' | undefined;
   readonly timeoutMs: number;
-  /** An app that answers "not found or not permitted" this long fails (an ApplicationSet may still be creating it). */
+  /**
+   * An app that answers "not found or not permitted" this long fails (an ApplicationSet may still be creating it);
+   * default 60 s, or half the timeout when that is shorter, so a short timeout still ends with the real reason.
+   */
   readonly notFoundGraceMs?: number | undefined;
   /** Put in `infos` of our sync, so that our operation is told apart from others. */
   readonly runId?: string | undefined;
@@ -66,7 +70,7 @@ export interface WaitOptions {
   readonly guardIntervalMs?: number | undefined;
   /** First interval between refreshes of an app that has not seen the revision (default 10 s, doubling up to 60 s). */
   readonly refreshIntervalMs?: number | undefined;
-  /** How often an app that is not found (yet) is looked up again (default 5 s). */
+  /** How often an app that is not found (yet) is looked up again (default 5 s, or a quarter of the grace period when shorter). */
   readonly missingPollMs?: number | undefined;
   /**
    * After Argo CD's own rollback (`rollbackToRevision`): the app stays OutOfSync against its branch, so the revision
@@ -78,6 +82,12 @@ export interface WaitOptions {
   readonly operationSince?: number | undefined;
   /** Before re-opening a dropped stream (default 1 s, as the argocd CLI). */
   readonly reconnectDelayMs?: number | undefined;
+  /**
+   * The budget of the first reads, retries included (default 30 s, and never past the timeout): a server that refuses
+   * the connection is retried for a few seconds (a restarting API server comes back), one that does not answer within
+   * this fails the wait with the reason. Once the server has answered, a lost connection is only logged and retried.
+   */
+  readonly firstContactMs?: number | undefined;
 }
 
 export interface AppReport {
@@ -122,13 +132,8 @@ type Verdict =
 
 type Relation = 'contains' | 'older' | 'unrelated' | 'unknown';
 
-interface Target {
-  name: string;
-  namespace: string | undefined;
-}
-
 interface Tracked {
-  target: Target;
+  target: ApplicationTarget;
   app: Application | undefined;
   verdict: Verdict | undefined;
   /** When it was last read (GET or event), for the guard. */
@@ -141,6 +146,8 @@ interface Tracked {
   ourSyncAt: number | undefined;
   /** A GET for it is in flight. */
   reading: boolean;
+  /** The unhealthy resources read from the resource tree, when the app object carried no resource health. */
+  treeUnhealthy: string[] | undefined;
 }
 
 const DEFAULT_GRACE_MS = 60_000;
@@ -149,16 +156,17 @@ const REFRESH_INTERVAL_MS = 10_000;
 const MAX_REFRESH_INTERVAL_MS = 60_000;
 const MISSING_POLL_MS = 5_000;
 const OPERATION_RETRY_MS = 1_000;
+const FIRST_CONTACT_MS = 30_000;
 const RUN_INFO = 'ml-gitops-run';
 
 const short = (revision: string | undefined): string => (revision === undefined || revision === '' ? 'no revision' : revision.slice(0, 12));
 
-function splitName(name: string, appNamespace: string | undefined): Target {
+function splitName(name: string, appNamespace: string | undefined): ApplicationTarget {
   const slash = name.indexOf('/');
   return slash === -1 ? { name, namespace: appNamespace } : { namespace: name.slice(0, slash), name: name.slice(slash + 1) };
 }
 
-function targetKey(target: Target): string {
+function targetKey(target: ApplicationTarget): string {
   return `${target.namespace ?? ''}/${target.name}`;
 }
 
@@ -181,9 +189,23 @@ function operationRevisions(app: Application): string[] {
 
 /** `kind/name: status (message)` of each resource whose health is neither Healthy nor Suspended. */
 export function unhealthyResources(app: Application): string[] {
-  return (app.status?.resources ?? [])
+  return unhealthyOf(app.status?.resources ?? []);
+}
+
+/** The same, of the nodes of a resource tree (where Argo CD keeps resource health since 3.0). */
+export function unhealthyNodes(tree: ApplicationTree): string[] {
+  return unhealthyOf(tree.nodes ?? []);
+}
+
+function unhealthyOf(resources: readonly { kind?: string | undefined; name?: string | undefined; health?: HealthStatus | undefined }[]): string[] {
+  return resources
     .filter((resource) => resource.health?.status !== undefined && !['Healthy', 'Suspended'].includes(resource.health.status))
     .map((resource) => `${resource.kind ?? '?'}/${resource.name ?? '?'}: ${resource.health?.status}${resource.health?.message ? ` (${resource.health.message})` : ''}`);
+}
+
+/** Whether any resource of the app object carries a health (Argo CD fills it in from the tree; a cache miss leaves it out). */
+function hasResourceHealth(app: Application): boolean {
+  return (app.status?.resources ?? []).some((resource) => resource.health?.status !== undefined);
 }
 
 function suspendedMessage(app: Application): string {
@@ -197,6 +219,72 @@ function time(text: string | undefined): number | undefined {
   return Number.isNaN(parsed) ? undefined : parsed;
 }
 
+/** An application to wait for: its name and, outside the control plane's namespace, its namespace. */
+export interface ApplicationTarget {
+  name: string;
+  namespace: string | undefined;
+}
+
+export interface ResolvedApplications {
+  /** Named ones first, then the selector's, then the parent's children; each once. */
+  targets: ApplicationTarget[];
+  /** The objects the selector's list returned, by target: they count as a first read. */
+  listed: Map<string, Application>;
+  /** Requests made (the list, the parent's GET). */
+  reads: number;
+}
+
+/** `namespace/name` of a target, or its bare name (as the `applications` inputs take it). */
+export function targetName(target: ApplicationTarget): string {
+  return target.namespace === undefined ? target.name : `${target.namespace}/${target.name}`;
+}
+
+/**
+ * The applications named, matching the selector, and the children of the app-of-apps parent (from its
+ * `status.resources[]`: since Argo CD 3 children carry no tracking label a selector could find); a UserError when the
+ * selector or the parent yields none, or nothing is asked for.
+ */
+export async function resolveApplications(
+  client: ArgoCdClient,
+  options: Pick<WaitOptions, 'applications' | 'selector' | 'childrenOf' | 'appNamespace' | 'project'>,
+  /** The budget of each read (list, parent), retries included; default the client's. */
+  timeoutMs?: number,
+): Promise<ResolvedApplications> {
+  const targets = new Map<string, ApplicationTarget>();
+  const listed = new Map<string, Application>();
+  let reads = 0;
+  const add = (target: ApplicationTarget): void => {
+    if (!targets.has(targetKey(target))) targets.set(targetKey(target), target);
+  };
+  for (const raw of options.applications) add(splitName(raw, options.appNamespace));
+  if (options.selector !== undefined) {
+    reads++;
+    const found = await client.list({ selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project], timeoutMs });
+    if (found.length === 0 && options.applications.length === 0 && options.childrenOf === undefined) {
+      throw new UserError(
+        `Argo CD at ${client.location} has no application matching the selector "${options.selector}" (or the token may not see them); check the selector against the Applications' labels (since Argo CD 3 the children of an app-of-apps carry no tracking label: name the parent instead).`,
+      );
+    }
+    for (const app of found) {
+      const target = { name: app.metadata.name, namespace: app.metadata.namespace === undefined || app.metadata.namespace === '' ? options.appNamespace : app.metadata.namespace };
+      add(target);
+      listed.set(targetKey(target), app);
+    }
+  }
+  if (options.childrenOf !== undefined) {
+    const parent = splitName(options.childrenOf, options.appNamespace);
+    reads++;
+    const app = await client.get(parent.name, { appNamespace: parent.namespace, project: options.project, timeoutMs });
+    const children = (app.status?.resources ?? []).filter((resource) => resource.kind === 'Application' && resource.name !== undefined);
+    if (children.length === 0) {
+      throw new UserError(`The Argo CD application ${options.childrenOf} lists no child Application in its status.resources, so there is nothing to wait for; check that it is an app-of-apps parent.`);
+    }
+    for (const child of children) add({ name: child.name as string, namespace: child.namespace ?? parent.namespace });
+  }
+  if (targets.size === 0) throw new UserError('No Argo CD application to wait for: name applications, a selector or an app-of-apps parent.');
+  return { targets: [...targets.values()], listed, reads };
+}
+
 /**
  * Waits for the applications; resolves with the result in every outcome except a failure to talk to Argo CD at all
  * (an ArgoCdError: bad token, unreachable server), which it throws.
@@ -206,10 +294,10 @@ export async function waitForApplications(client: ArgoCdClient, options: WaitOpt
   const log = options.log;
   const started = clock.now();
   const deadline = started + options.timeoutMs;
-  const grace = options.notFoundGraceMs ?? DEFAULT_GRACE_MS;
+  const grace = options.notFoundGraceMs ?? Math.min(DEFAULT_GRACE_MS, options.timeoutMs / 2);
   const guardMs = options.guardIntervalMs ?? GUARD_INTERVAL_MS;
   const refreshMs = options.refreshIntervalMs ?? REFRESH_INTERVAL_MS;
-  const missingMs = options.missingPollMs ?? MISSING_POLL_MS;
+  const missingMs = options.missingPollMs ?? Math.max(50, Math.min(MISSING_POLL_MS, grace / 4));
   const requireHealth = options.health ?? true;
   const onSuspended = options.onSuspended ?? 'wait';
   const refreshMode = options.refresh ?? 'normal';
@@ -217,37 +305,32 @@ export async function waitForApplications(client: ArgoCdClient, options: WaitOpt
   const revision = options.revision;
   const relations = new Map<string, Promise<Relation>>();
   const scope = { project: options.project };
+  const firstContactMs = options.firstContactMs ?? FIRST_CONTACT_MS;
+  /** The budget of a read before the server ever answered: bounded, and ending by the deadline with the real reason. */
+  const contactBudget = (): number => Math.max(1, Math.min(firstContactMs, deadline - clock.now()));
+  /** Whether the server has answered anything yet (a 403 "not found" counts): from then on, lost connections are retried. */
+  let reached = false;
 
   // 1. Which applications.
   const tracked = new Map<string, Tracked>();
-  const track = (target: Target): void => {
-    const id = targetKey(target);
-    if (!tracked.has(id)) {
-      tracked.set(id, { target, app: undefined, verdict: undefined, lastSeen: 0, lastRefresh: 0, refreshes: 0, missingSince: undefined, ourSyncAt: undefined, reading: false });
-    }
-  };
-  for (const raw of options.applications) track(splitName(raw, options.appNamespace));
-  if (options.selector !== undefined) {
-    requests.gets++;
-    const found = await client.list({ selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] });
-    if (found.length === 0 && options.applications.length === 0 && options.childrenOf === undefined) {
-      throw new UserError(
-        `Argo CD at ${client.location} has no application matching the selector "${options.selector}" (or the token may not see them); check the selector against the Applications' labels (since Argo CD 3 the children of an app-of-apps carry no tracking label: name the parent instead).`,
-      );
-    }
-    for (const app of found) track({ name: app.metadata.name, namespace: app.metadata.namespace === undefined || app.metadata.namespace === '' ? options.appNamespace : app.metadata.namespace });
+  const found = await resolveApplications(client, options, contactBudget());
+  if (found.reads > 0) reached = true;
+  requests.gets += found.reads;
+  for (const target of found.targets) {
+    tracked.set(targetKey(target), {
+      target,
+      app: undefined,
+      verdict: undefined,
+      lastSeen: 0,
+      lastRefresh: 0,
+      refreshes: 0,
+      missingSince: undefined,
+      ourSyncAt: undefined,
+      reading: false,
+      treeUnhealthy: undefined,
+    });
   }
-  if (options.childrenOf !== undefined) {
-    const parent = splitName(options.childrenOf, options.appNamespace);
-    requests.gets++;
-    const app = await client.get(parent.name, { appNamespace: parent.namespace, ...scope });
-    const children = (app.status?.resources ?? []).filter((resource) => resource.kind === 'Application' && resource.name !== undefined);
-    if (children.length === 0) {
-      throw new UserError(`The Argo CD application ${options.childrenOf} lists no child Application in its status.resources, so there is nothing to wait for; check that it is an app-of-apps parent.`);
-    }
-    for (const child of children) track({ name: child.name as string, namespace: child.namespace ?? parent.namespace });
-  }
-  if (tracked.size === 0) throw new UserError('No Argo CD application to wait for: name applications, a selector or an app-of-apps parent.');
+  const listed = found.listed;
 
   /** How `candidate` relates to the revision waited for (cached per commit). */
   function relation(candidate: string): Promise<Relation> {
@@ -338,7 +421,11 @@ export async function waitForApplications(client: ArgoCdClient, options: WaitOpt
     if (!requireHealth) return { kind: 'ready' };
     // Synced at our revision: the health is our deployment's.
     if (health === 'Degraded' || health === 'Missing') {
-      const resources = unhealthyResources(app);
+      let resources = unhealthyResources(app);
+      if (resources.length === 0 && !hasResourceHealth(app)) {
+        // The object came without resource health (Argo CD infers it from its tree cache, which can miss): the tree has it.
+        resources = await treeUnhealthy(entry);
+      }
       return {
         kind: 'degraded',
         sentence: `Argo CD application ${name} is ${health} at ${short(revisions[0])}${status.health?.message ? `: ${status.health.message}` : ''}${resources.length > 0 ? `; unhealthy resources: ${resources.join('; ')}` : ''}`,
@@ -347,6 +434,18 @@ export async function waitForApplications(client: ArgoCdClient, options: WaitOpt
     if (health === 'Healthy') return { kind: 'ready' };
     if (health === 'Suspended') return { kind: 'suspended', message: suspendedMessage(app) };
     return { kind: 'waiting', why: `health ${health ?? 'Unknown'}`, needsRefresh: false };
+  }
+
+  /** The unhealthy nodes of the app's resource tree (one request; none when it fails: the sentence goes out without them). */
+  async function treeUnhealthy(entry: Tracked): Promise<string[]> {
+    try {
+      requests.gets++;
+      entry.treeUnhealthy = unhealthyNodes(await client.resourceTree(entry.target.name, { appNamespace: entry.target.namespace, ...scope }));
+    } catch (error) {
+      if (isArgoCdError(error) || error instanceof NetworkError) entry.treeUnhealthy = [];
+      else throw error;
+    }
+    return entry.treeUnhealthy;
   }
 
   function entryFor(app: Application): Tracked | undefined {
@@ -393,22 +492,35 @@ export async function waitForApplications(client: ArgoCdClient, options: WaitOpt
       entry.lastRefresh = clock.now();
       entry.refreshes += 1;
     }
+    // Before the server ever answered, the read is not cut by the deadline (its own budget ends by then) so that
+    // the wait ends with why the server could not be read, not with "never read".
+    const firstContact = !reached;
     try {
       const app = await client.get(entry.target.name, {
         appNamespace: entry.target.namespace,
         ...scope,
         ...(doRefresh ? { refresh: refreshMode as 'normal' | 'hard' } : {}),
         onRefreshFallback: (reason) => log.info(`The refresh of ${entry.target.name} did not finish (${reason}); read it without one.`),
-        signal: stop.signal,
+        signal: firstContact ? options.signal : stop.signal,
+        ...(firstContact ? { timeoutMs: contactBudget() } : {}),
       });
+      reached = true;
       await consider(app);
     } catch (error) {
-      if (stop.signal.aborted) return;
+      if (firstContact ? options.signal?.aborted === true : stop.signal.aborted) return;
+      if (isArgoCdError(error, 'unreachable') && !firstContact) {
+        // The server answered before: an API server restart or a network blip; the stream reconnects meanwhile.
+        const why = error.cause instanceof NetworkError ? error.cause.reason : error.message.replace(/\.$/, '');
+        log.info(`Argo CD did not answer the read of ${entry.target.name} (${why}); reading it again later.`);
+        entry.lastSeen = clock.now();
+        return;
+      }
       if (!isArgoCdError(error, 'not-found-or-denied') && !isArgoCdError(error, 'not-found')) throw error;
+      reached = true;
       entry.missingSince ??= clock.now();
       entry.lastSeen = clock.now();
       if (clock.now() - entry.missingSince >= grace) {
-        describe(entry, { kind: 'failed', sentence: `${error.message.replace(/\.$/, '')}, still after ${Math.round(grace / 1000)} s` });
+        describe(entry, { kind: 'failed', sentence: stillMissing(client, entry.target, error.serverMessage ?? `HTTP ${error.status ?? '?'}`, clock.now() - entry.missingSince, options) });
       } else {
         describe(entry, { kind: 'missing', why: 'not found or not permitted (yet)' });
       }
@@ -456,7 +568,7 @@ export async function waitForApplications(client: ArgoCdClient, options: WaitOpt
           }
           continue;
         }
-        if (isArgoCdError(error) && error.reason !== 'unauthenticated' && error.reason !== 'other') {
+        if (isArgoCdError(error) && !['unauthenticated', 'unreachable', 'untrusted-certificate', 'other'].includes(error.reason)) {
           // Sync window, auto-sync revision, permission: a clear failure of this app, reported with the others.
           const why = error.reason === 'sync-window' ? ' (a sync window blocks manual syncs now; sync in an allowed window or ask an admin to allow manual sync)' : '';
           describe(entry, { kind: 'failed', sentence: `${error.message.replace(/\.$/, '')}${why}` });
@@ -493,8 +605,14 @@ export async function waitForApplications(client: ArgoCdClient, options: WaitOpt
   };
 
   try {
-    // 2. One GET per app; those that have not seen the revision are refreshed at once; then our syncs.
-    await Promise.all([...tracked.values()].map((entry) => read(entry, false)));
+    // 2. One GET per app (none for those the selector's list returned); those that have not seen the revision are
+    // refreshed at once; then our syncs.
+    await Promise.all(
+      [...tracked.values()].map((entry) => {
+        const app = listed.get(targetKey(entry.target));
+        return app === undefined ? read(entry, false) : consider(app);
+      }),
+    );
     if (revision !== undefined && outcome() === 'pending') {
       const stale = [...tracked.values()].filter((entry) => entry.verdict?.kind === 'waiting' && entry.verdict.needsRefresh);
       await Promise.all(stale.map((entry) => read(entry, true)));
@@ -579,6 +697,15 @@ export async function waitForApplications(client: ArgoCdClient, options: WaitOpt
   return { result, apps, failure: sentence, revision: apps[0]?.revision, durationMs: clock.now() - started, requests };
 }
 
+/** Why an app that never appeared failed, with what to check (the API answers 403 for a missing app and a hidden one alike). */
+function stillMissing(client: ArgoCdClient, target: ApplicationTarget, serverMessage: string, elapsedMs: number, options: WaitOptions): string {
+  const name = target.namespace === undefined ? target.name : `${target.namespace}/${target.name}`;
+  const seconds = elapsedMs < 10_000 ? (elapsedMs / 1000).toFixed(1) : String(Math.round(elapsedMs / 1000));
+  const scope = [target.namespace === undefined ? undefined : 'namespace', options.project === undefined ? undefined : 'project'].filter((item) => item !== undefined);
+  const waitingFor = options.revision === undefined ? '' : ` of waiting for ${short(options.revision)}`;
+  return `Argo CD at ${client.location} still reports application ${name} as not found or not permitted after ${seconds} s${waitingFor} (${serverMessage}): check the name${scope.length > 0 ? ` and ${scope.join(' and ')}` : ''}, that the ApplicationSet or parent app meant to create it did, and that the token's RBAC lets it read the app`;
+}
+
 function report(entry: Tracked, client: ArgoCdClient): AppReport {
   const app = entry.app;
   const verdict = entry.verdict;
@@ -614,7 +741,7 @@ function report(entry: Tracked, client: ArgoCdClient): AppReport {
     operationPhase: app?.status?.operationState?.phase,
     startedAt: app?.status?.operationState?.startedAt,
     finishedAt: app?.status?.operationState?.finishedAt,
-    unhealthy: app === undefined ? [] : unhealthyResources(app),
+    unhealthy: app === undefined ? [] : hasResourceHealth(app) ? unhealthyResources(app) : (entry.treeUnhealthy ?? []),
     state,
     detail,
     url: client.appUrl(entry.target.name, namespace),

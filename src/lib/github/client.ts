@@ -7,7 +7,7 @@
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { UserError } from '../errors.ts';
+import { inputRef, UserError } from '../errors.ts';
 import { SYSTEM_CLOCK, type Clock } from '../retry.ts';
 import { classify, readFailure, unexpectedFailure, userErrorFor, type FailureContext, type InputNames, type KnownFailure } from './errors.ts';
 import * as q from './queries.ts';
@@ -70,6 +70,9 @@ function toBase64(contents: string | Uint8Array): string {
 }
 
 const MERGE_METHOD_ENUM: Record<MergeMethod, string> = { merge: 'MERGE', squash: 'SQUASH', rebase: 'REBASE' };
+
+/** A 200 answer without GitHub's JSON (an HTML page). */
+class NotGitHubError extends Error {}
 
 /** A failure the client understood (a race, an expected outcome) and hands back as a value, plus the raw failure. */
 class Known {
@@ -146,9 +149,13 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     throttling,
   );
 
-  const graphqlOptions = options.graphqlUrl === undefined ? {} : { url: options.graphqlUrl };
+  // `url` may not be passed with the variables (@octokit/graphql refuses it): it is a default of the instance.
+  const graphqlClient = options.graphqlUrl === undefined ? octokit.graphql : octokit.graphql.defaults({ url: options.graphqlUrl });
   async function graphql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-    return octokit.graphql<T>(query, { ...graphqlOptions, ...variables });
+    const data = await graphqlClient<T>(query, variables);
+    // A proxy, a login page or a wrong URL answers 200 with HTML: Octokit then hands back no data at all.
+    if (data === null || typeof data !== 'object') throw new NotGitHubError();
+    return data;
   }
 
   function failureContext(action: string, needs: string | undefined, branch?: string): FailureContext {
@@ -168,6 +175,24 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       try {
         return await run();
       } catch (error) {
+        // A proxy, a login page, a wrong URL (github.com instead of api.github.com) answers HTML, whatever the status.
+        const answered = (error as { response?: { data?: unknown; status?: unknown } }).response;
+        const html = typeof answered?.data === 'string' && /^\s*</.test(answered.data);
+        if (error instanceof NotGitHubError || html) {
+          const input = options.inputs.apiUrl === undefined ? '' : ` (${inputRef(options.inputs.apiUrl)})`;
+          const status = html ? `HTTP ${String(answered?.status)} with an HTML page` : 'no JSON; an HTML page or a proxy?';
+          throw new UserError(`The server at ${options.apiUrl}${input} did not answer as GitHub's API does (${status}) when asked to ${context.action}: point it at the GitHub API, e.g. https://api.github.com or https://<host>/api/v3 for GitHub Enterprise Server.`, {
+            ...(options.inputs.apiUrl === undefined ? {} : { input: options.inputs.apiUrl }),
+          });
+        }
+        // Octokit reports a connection that failed (refused, DNS, TLS) as status 500 without a response.
+        const e = error as { name?: unknown; status?: unknown; response?: unknown; message?: unknown };
+        if (e.name === 'HttpError' && e.status === 500 && e.response === undefined) {
+          const input = options.inputs.apiUrl === undefined ? '' : `; check ${inputRef(options.inputs.apiUrl)}`;
+          throw new UserError(`Could not reach GitHub at ${options.apiUrl} to ${context.action}: ${String(e.message).split(options.token).join('***')}${input} and the network.`, {
+            ...(options.inputs.apiUrl === undefined ? {} : { input: options.inputs.apiUrl }),
+          });
+        }
         const failure = readFailure(error);
         if (failure === undefined) {
           if (error instanceof UserError) throw error;
@@ -235,6 +260,59 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       return lookup;
     },
 
+    async readPromotionState(input) {
+      const variables: Record<string, unknown> = {
+        owner,
+        name: repo,
+        head: input.head,
+        base: input.base,
+        headRef: `refs/heads/${input.head}`,
+        baseRef: `refs/heads/${input.base}`,
+        tracking: [input.trackingLabel],
+      };
+      input.files.forEach((path, i) => {
+        variables[`b${i}`] = `${input.base}:${path}`;
+        variables[`h${i}`] = `${input.head}:${path}`;
+      });
+      input.labels.forEach((label, i) => (variables[`l${i}`] = label));
+      type Blob = { text?: string | null; isBinary?: boolean } | null;
+      type Raw = RawRepository & {
+        headRef: { target: { oid: string; message?: string; parents?: { nodes: { oid: string }[] } } | null } | null;
+        baseRef: RawRef;
+        mergeQueue: { id: string } | null;
+        pullRequests: { nodes: RawPull[] };
+        tracked: { nodes: RawPull[] };
+        milestones: { nodes: { number: number; title: string }[] } | null;
+      } & Record<string, unknown>;
+      const result = await call({ action: 'look for the open pull request' }, () =>
+        graphql<{ viewer: { login: string }; repository: Raw | null }>(q.promotionStateQuery({ files: input.files.length, labels: input.labels.length }), variables),
+      );
+      if (result instanceof Known || result.repository === null) throw notFound();
+      const r = result.repository;
+      const text = (blob: unknown): string | undefined => {
+        const b = blob as Blob | undefined;
+        return b === null || b === undefined || b.isBinary || typeof b.text !== 'string' ? undefined : b.text;
+      };
+      const head = r.headRef?.target ?? undefined;
+      return {
+        repository: toRepositoryInfo(r),
+        headOid: head?.oid,
+        baseOid: r.baseRef?.target?.oid,
+        baseUsesMergeQueue: r.mergeQueue !== null,
+        pullRequest: r.pullRequests.nodes[0] === undefined ? undefined : toPullRequestInfo(r.pullRequests.nodes[0]),
+        viewerLogin: result.viewer.login,
+        headTip: head === undefined ? undefined : { oid: head.oid, message: head.message ?? '', parents: (head.parents?.nodes ?? []).map((p) => p.oid) },
+        baseFiles: new Map(input.files.map((path, i) => [path, text(r[`b${i}`])])),
+        headFiles: new Map(input.files.map((path, i) => [path, head === undefined ? undefined : text(r[`h${i}`])])),
+        existingLabels: input.labels.flatMap((_, i) => {
+          const label = r[`l${i}`] as { name: string } | null | undefined;
+          return label === null || label === undefined ? [] : [label.name];
+        }),
+        milestones: r.milestones?.nodes ?? [],
+        tracked: r.tracked.nodes.map(toPullRequestInfo),
+      };
+    },
+
     async listOpenPullRequestsByLabel(label, listOptions = {}) {
       const result = await call({ action: `list the open pull requests labelled ${label}` }, () =>
         graphql<{ repository: { pullRequests: { nodes: RawPull[] } } | null }>(q.PULL_REQUESTS_BY_LABEL_QUERY, { owner, name: repo, labels: [label], base: listOptions.base ?? null }),
@@ -295,6 +373,22 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       return !(created instanceof Known);
     },
 
+    async createLabel(name, color, description) {
+      const created = await call({ action: `create label ${name}`, needs: PR_WRITE, expected: ['label-exists'] }, () =>
+        octokit.rest.issues.createLabel({ owner, repo, name, color: color.replace(/^#/, ''), ...(description === undefined ? {} : { description }) }),
+      );
+      return !(created instanceof Known);
+    },
+
+    async updateIssue(number, fields) {
+      const given: { labels?: string[]; assignees?: string[]; milestone?: number | null } = {};
+      if (fields.labels !== undefined) given.labels = [...fields.labels];
+      if (fields.assignees !== undefined) given.assignees = [...fields.assignees];
+      if (fields.milestone !== undefined) given.milestone = fields.milestone;
+      if (Object.keys(given).length === 0) return;
+      await call({ action: `label and assign pull request #${number}`, needs: PR_WRITE, retryNodeLag: true }, () => octokit.rest.issues.update({ owner, repo, issue_number: number, ...given }));
+    },
+
     async requestReviewers(number, reviewers) {
       const users = [...(reviewers.users ?? [])];
       const teams = [...(reviewers.teams ?? [])];
@@ -336,10 +430,11 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     },
 
     async updateBranch(branch, sha, updateOptions = {}) {
-      const result = await call({ action: `update branch ${branch}`, needs: CONTENTS_WRITE, branch, expected: ['not-fast-forward'] }, () =>
+      const result = await call({ action: `update branch ${branch}`, needs: CONTENTS_WRITE, branch, expected: ['not-fast-forward', 'reference-update-failed'] }, () =>
         octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha, force: updateOptions.force ?? false }),
       );
-      return result instanceof Known ? { kind: 'not-fast-forward' } : { kind: 'updated' };
+      if (!(result instanceof Known)) return { kind: 'updated' };
+      return result.kind === 'reference-update-failed' ? { kind: 'update-failed' } : { kind: 'not-fast-forward' };
     },
 
     async deleteBranch(branch) {
@@ -474,7 +569,7 @@ interface RawPull {
   milestone: { number: number; title: string } | null;
   commits: {
     totalCount: number;
-    nodes: { commit: { oid: string; author: { name: string | null; email: string | null } | null; committer: { email: string | null; user: { login: string } | null } | null; signature: { isValid: boolean } | null } }[];
+    nodes: { commit: { oid: string; message?: string; author: { name: string | null; email: string | null } | null; committer: { email: string | null; user: { login: string } | null } | null; signature: { isValid: boolean } | null } }[];
   };
 }
 
@@ -501,6 +596,7 @@ function toPullRequestInfo(raw: RawPull): PullRequestInfo {
       ? undefined
       : {
           oid: last.oid,
+          message: last.message ?? '',
           authorName: last.author?.name ?? undefined,
           authorEmail: last.author?.email ?? undefined,
           committerLogin: last.committer?.user?.login ?? undefined,

@@ -113,6 +113,8 @@ export interface InputNames {
   readonly repository?: string;
   /** The input naming the base branch, when the command has one. */
   readonly base?: string;
+  /** The input naming the REST API URL, when the command has one. */
+  readonly apiUrl?: string;
 }
 
 export interface FailureContext {

@@ -17,7 +17,7 @@ export const PULL_REQUEST_FIELDS = `
   milestone { number title }
   commits(last: 1) {
     totalCount
-    nodes { commit { oid author { name email } committer { email user { login } } signature { isValid } } }
+    nodes { commit { oid message author { name email } committer { email user { login } } signature { isValid } } }
   }`;
 
 export const REPOSITORY_QUERY = `query RepositoryInfo($owner: String!, $name: String!) {
@@ -70,6 +70,41 @@ export function readFilesQuery(count: number): string {
   repository(owner: $owner, name: $name) {
     id
     ${fields}
+  }
+}`;
+}
+
+/**
+ * Everything open-promotion-pr needs to decide what to write, in ONE request: who the token is, the repository, both
+ * branch tips (the head commit's parents and message), the open PR from head into base, the open PRs carrying the
+ * promotion label (supersede candidates), the manifest files at both tips, which labels exist, the open milestones.
+ */
+export function promotionStateQuery(counts: { files: number; labels: number }): string {
+  const fileVariables = Array.from({ length: counts.files }, (_, i) => `$b${i}: String!, $h${i}: String!`);
+  const labelVariables = Array.from({ length: counts.labels }, (_, i) => `$l${i}: String!`);
+  const extra = [...fileVariables, ...labelVariables].map((v) => `, ${v}`).join('');
+  const files = Array.from(
+    { length: counts.files },
+    (_, i) => `b${i}: object(expression: $b${i}) { ... on Blob { text isBinary } }
+    h${i}: object(expression: $h${i}) { ... on Blob { text isBinary } }`,
+  ).join('\n    ');
+  const labels = Array.from({ length: counts.labels }, (_, i) => `l${i}: label(name: $l${i}) { name }`).join('\n    ');
+  return `query PromotionState($owner: String!, $name: String!, $head: String!, $base: String!, $headRef: String!, $baseRef: String!, $tracking: [String!]${extra}) {
+  viewer { login }
+  repository(owner: $owner, name: $name) {
+    ${REPOSITORY_FIELDS}
+    headRef: ref(qualifiedName: $headRef) { target { oid ... on Commit { message parents(first: 2) { nodes { oid } } } } }
+    baseRef: ref(qualifiedName: $baseRef) { target { oid } }
+    mergeQueue(branch: $base) { id }
+    pullRequests(headRefName: $head, baseRefName: $base, states: [OPEN], first: 5, orderBy: { field: CREATED_AT, direction: DESC }) {
+      nodes { ${PULL_REQUEST_FIELDS} }
+    }
+    tracked: pullRequests(labels: $tracking, states: [OPEN], first: 50, orderBy: { field: CREATED_AT, direction: DESC }) {
+      nodes { ${PULL_REQUEST_FIELDS} }
+    }
+    milestones(states: [OPEN], first: 100) { nodes { number title } }
+    ${files}
+    ${labels}
   }
 }`;
 }

@@ -28,6 +28,8 @@ export interface RepositoryInfo {
 
 export interface CommitSummary {
   readonly oid: string;
+  /** The full commit message (trailers included). */
+  readonly message: string;
   readonly authorName: string | undefined;
   readonly authorEmail: string | undefined;
   /** The GitHub login behind the committer, when GitHub knows it. */
@@ -91,6 +93,23 @@ export interface PullRequestLookup {
   readonly pullRequest: PullRequestInfo | undefined;
 }
 
+/** `readPromotionState`: the lookup plus what open-promotion-pr decides on, all from one request. */
+export interface PromotionState extends PullRequestLookup {
+  /** Who the token acts as (`github-actions[bot]` for the workflow's GITHUB_TOKEN). */
+  readonly viewerLogin: string;
+  /** The head branch's tip: its message and parents (undefined when the branch does not exist). */
+  readonly headTip: { readonly oid: string; readonly message: string; readonly parents: readonly string[] } | undefined;
+  /** path -> text at the base tip (undefined when missing or binary). */
+  readonly baseFiles: ReadonlyMap<string, string | undefined>;
+  /** path -> text at the head tip (undefined when missing, binary, or the branch does not exist). */
+  readonly headFiles: ReadonlyMap<string, string | undefined>;
+  /** The asked-for labels that exist in the repository (as GitHub spells them). */
+  readonly existingLabels: readonly string[];
+  readonly milestones: readonly { readonly number: number; readonly title: string }[];
+  /** Open PRs carrying the tracking label, newest first. */
+  readonly tracked: readonly PullRequestInfo[];
+}
+
 export interface CreatedPullRequest {
   readonly number: number;
   readonly id: string;
@@ -125,7 +144,11 @@ export type CommitFilesResult =
   | { readonly kind: 'stale-head'; readonly expectedHeadOid: string };
 
 export type CreateBranchResult = { readonly kind: 'created' } | { readonly kind: 'already-exists' };
-export type UpdateBranchResult = { readonly kind: 'updated' } | { readonly kind: 'not-fast-forward' };
+export type UpdateBranchResult =
+  | { readonly kind: 'updated' }
+  | { readonly kind: 'not-fast-forward' }
+  /** GitHub's sporadic "Reference update failed" (a concurrent update of the same ref): re-read and retry. */
+  | { readonly kind: 'update-failed' };
 
 export type EnableAutoMergeResult =
   | { readonly kind: 'enabled'; readonly method: MergeMethod }
@@ -165,6 +188,8 @@ export interface GitHubClient {
   readFiles(ref: string, paths: readonly string[]): Promise<Map<string, string | undefined>>;
   /** ONE GraphQL query: repository, both tips, merge queue, and the open PR from `head` into `base`. */
   findOpenPullRequest(options: { head: string; base: string }): Promise<PullRequestLookup>;
+  /** ONE GraphQL query: everything a promotion decides on (see PromotionState). */
+  readPromotionState(input: { head: string; base: string; files: readonly string[]; labels: readonly string[]; trackingLabel: string }): Promise<PromotionState>;
   /** Open PRs carrying `label` (into `base` when given), newest first. */
   listOpenPullRequestsByLabel(label: string, options?: { base?: string }): Promise<PullRequestInfo[]>;
   createPullRequest(input: { head: string; base: string; title: string; body: string; draft?: boolean; maintainerCanModify?: boolean }): Promise<CreatePullRequestResult>;
@@ -177,6 +202,10 @@ export interface GitHubClient {
   removeLabel(number: number, label: string): Promise<void>;
   /** Creates the label with this colour unless it exists (a concurrent creation is fine). Returns true when created. */
   ensureLabel(name: string, color: string, description?: string): Promise<boolean>;
+  /** Creates a label (no read first); false when it exists already (a concurrent creation is fine). */
+  createLabel(name: string, color: string, description?: string): Promise<boolean>;
+  /** Sets labels, assignees and milestone of an issue or PR in one request (they REPLACE what is there); nothing when none is given. */
+  updateIssue(number: number, fields: { labels?: readonly string[]; assignees?: readonly string[]; milestone?: number | null }): Promise<void>;
   requestReviewers(number: number, reviewers: { users?: readonly string[]; teams?: readonly string[] }): Promise<void>;
   removeRequestedReviewers(number: number, reviewers: { users?: readonly string[]; teams?: readonly string[] }): Promise<void>;
   addAssignees(number: number, logins: readonly string[]): Promise<void>;

@@ -51,10 +51,21 @@ export async function refuseRolledBackVersion(
   registry: ModelRegistry,
   name: string,
   version: string,
-  options: { allow: boolean; allowInput: string; action: string },
+  options: { allow: boolean; allowInput: string; action: string; versionInput?: string; warn?: (message: string) => void },
 ): Promise<ModelVersion | undefined> {
   const found = await registry.getVersion(name, version);
-  if (found === undefined || options.allow || !isRolledBack(found.tags)) return found;
+  if (found === undefined) {
+    // A registry that knows the model but not this version: most likely a typo, or a version registered elsewhere;
+    // either way the guard has nothing to check, which the user should hear about.
+    const known = await registry.listVersions(name);
+    if (known.length > 0 && options.warn !== undefined) {
+      options.warn(
+        `${registry.location} has versions of model "${name}" but not version ${version}, so ${options.action} cannot check whether it was rolled back; check ${inputRef(options.versionInput ?? 'model-version')}, or register the version first.`,
+      );
+    }
+    return undefined;
+  }
+  if (options.allow || !isRolledBack(found.tags)) return found;
   throw new UserError(
     `Version ${version} of model "${name}" is tagged ${ROLLED_BACK_TAG}=true${rolledBackDetails(found.tags)}, so ${options.action} will not promote it again: promote another version, or set ${inputRef(options.allowInput)} to true if it is fixed.`,
     { input: options.allowInput },

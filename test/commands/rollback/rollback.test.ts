@@ -8,7 +8,8 @@ import { GitClient } from '../../../src/lib/git.ts';
 import { promotionHistory, readLedger } from '../../../src/lib/ledger.ts';
 import { createFileRegistry } from '../../../src/lib/registry/file.ts';
 import { cloneRemote, createRemote, git, isolatedGitEnv, readTree, removeTempDirs, showFile, type RemoteRepository } from '../../support/git-repos.ts';
-import { startArgoCdSimulator } from '../../support/argocd-simulator/index.ts';
+import { createArgoCdClient } from '../../../src/lib/argocd/index.ts';
+import { startArgoCdSimulator, type ArgoCdSimulator } from '../../support/argocd-simulator/index.ts';
 import { commandError, runCommand } from '../../support/run-command.ts';
 
 afterAll(removeTempDirs);
@@ -218,6 +219,121 @@ describe('rollback', () => {
     } finally {
       await sim.close();
     }
+  });
+
+  describe('with argocd-rollback', () => {
+    const timings = { refreshDelayMs: 5, operationStartMs: 5, syncDurationMs: 20, progressingMs: 20, pollIntervalMs: 600_000 };
+    type Status = { sync: { status: string; revision: string }; health: { status: string }; history: { id: number; revision: string }[]; operationState?: { phase: string; operation: Record<string, unknown>; syncResult?: { revision: string } } };
+    const statusOf = (sim: ArgoCdSimulator) => sim.app('churn-production')?.status as unknown as Status;
+
+    /** Version 1 running healthy, then version 2 deployed and Degraded; answers the two promotion commits. */
+    async function degradedCluster(box: Sandbox, sim: ArgoCdSimulator, automated: boolean): Promise<{ good: string; bad: string }> {
+      const good = await git(box.remote.bare, ['rev-parse', 'main']);
+      sim.markBad(2, 'Back-off restarting failed container model-server');
+      const bad = await promote(box, 2);
+      if (automated) {
+        await sim.refresh('churn-production');
+      } else {
+        const client = createArgoCdClient({ server: sim.url, authToken: sim.token });
+        await client.get('churn-production', { refresh: 'normal' });
+        await client.sync('churn-production', { revision: bad });
+        await client.close();
+      }
+      await sim.waitFor('churn-production', (app) => (app.status as unknown as Status).health.status === 'Degraded' && (app.status as unknown as Status).history.at(-1)?.revision === bad);
+      return { good, bad };
+    }
+
+    async function cluster(box: Sandbox, automated: boolean): Promise<ArgoCdSimulator> {
+      await promote(box, 1);
+      return startArgoCdSimulator({
+        ...timings,
+        apps: [
+          { name: 'churn-production', repo: box.remote.bare, path: 'envs/production', automated, labels: { env: 'production' } },
+          // An app-of-apps parent listing it (its own sync and health do not matter here).
+          { name: 'production-root', repo: box.remote.bare, path: 'envs/production', automated: false, children: ['churn-production'] },
+        ],
+      });
+    }
+
+    const argo = (sim: ArgoCdSimulator, extra: Record<string, string | undefined> = {}) => ({ server: sim.url, 'auth-token': sim.token, applications: 'churn-production', timeout: '20', ...extra });
+    const posts = (sim: ArgoCdSimulator, what: 'rollback' | 'sync') => sim.requests.filter((request) => request.route === `POST /api/v1/applications/{name}/${what}`);
+
+    it('auto-sync off: Argo CD rolls the app back to the history entry that ran the target version, and the wait follows that operation', { timeout: 30_000 }, async () => {
+      const box = await sandbox();
+      const sim = await cluster(box, false);
+      try {
+        const { good } = await degradedCluster(box, sim, false);
+        // The app is found as the child of its app-of-apps parent, then rolled back by name.
+        const { outputs, ctx } = await roll(box, argo(sim, { applications: undefined, 'children-of': 'production-root', 'argocd-rollback': 'true' }));
+        expect(outputs).toMatchObject({ 'from-version': '2', 'to-version': '1', 'argocd-result': 'healthy', operation: 'rolled-back', 'alias-moved': true });
+        expect(posts(sim, 'rollback')).toHaveLength(1);
+        expect(posts(sim, 'sync').filter((request) => request.status === 200)).toHaveLength(1); // the test's own sync of version 2
+        const status = statusOf(sim);
+        // Entry 0 (version 1's promotion) redeployed with strategy apply by the token's user; a new history entry records it.
+        expect(status.operationState).toMatchObject({ phase: 'Succeeded', syncResult: { revision: good }, operation: { sync: { revision: good, syncStrategy: { apply: {} } }, initiatedBy: { username: 'admin' } } });
+        expect(status.history.map((entry) => entry.revision)).toEqual([good, expect.any(String), good]);
+        expect(status.health.status).toBe('Healthy');
+        // Argo CD's rollback leaves the app OutOfSync against its branch, whose tip is the rollback commit.
+        expect(status.sync).toMatchObject({ status: 'OutOfSync', revision: outputs['commit-sha'] });
+        expect(ctx.infos).toContain(
+          `Argo CD is rolling argocd/churn-production back to history entry 0 (${good.slice(0, 12)}), which ran version 1; the app may show OutOfSync against its branch until its next sync deploys the rollback commit ${(outputs['commit-sha'] as string).slice(0, 12)}.`,
+        );
+        expect(ctx.summaries.join('')).toContain('healthy; argocd/churn-production: Argo CD rollback to history entry 0');
+
+        // A second identical run finds the entry running already: no second rollback.
+        const again = await roll(box, argo(sim, { 'argocd-rollback': 'true' }));
+        expect(again.outputs).toMatchObject({ operation: 'already-rolled-back', 'argocd-result': 'healthy' });
+        expect(posts(sim, 'rollback')).toHaveLength(1);
+        expect(again.ctx.infos).toContain(`Argo CD application churn-production already runs history entry 2 (${good.slice(0, 12)}), which has version 1.`);
+        expect(sim.violations).toEqual([]);
+      } finally {
+        await sim.close();
+      }
+    });
+
+    it('auto-sync on: explains in one sentence that Argo CD refuses the rollback, and falls back to the rollback commit, which auto-sync deploys', { timeout: 30_000 }, async () => {
+      const box = await sandbox();
+      const sim = await cluster(box, true);
+      try {
+        await degradedCluster(box, sim, true);
+        const { outputs, ctx } = await roll(box, argo(sim, { 'argocd-rollback': 'true' }));
+        expect(outputs).toMatchObject({ 'from-version': '2', 'to-version': '1', 'argocd-result': 'healthy', operation: 'rolled-back' });
+        const commit = outputs['commit-sha'] as string;
+        expect(ctx.warnings).toEqual([
+          `Argo CD application churn-production has auto-sync on, so Argo CD refuses to roll it back (and auto-sync would redeploy the bad commit right after); the rollback commit ${commit.slice(0, 12)} brings version 1 back instead, through auto-sync.`,
+        ]);
+        // Not asked at all (it would be a 400), and not synced by hand either: auto-sync deployed the rollback commit.
+        expect(posts(sim, 'rollback')).toHaveLength(0);
+        expect(posts(sim, 'sync')).toHaveLength(0);
+        expect(statusOf(sim)).toMatchObject({ sync: { status: 'Synced', revision: commit }, health: { status: 'Healthy' }, operationState: { operation: { initiatedBy: { automated: true } } } });
+        expect(ctx.summaries.join('')).toContain('churn-production: auto-sync on, rolled back through git');
+        expect(sim.violations).toEqual([]);
+      } finally {
+        await sim.close();
+      }
+    });
+
+    it('refuses argocd-rollback without applications to roll back', async () => {
+      const box = await sandbox();
+      const error = await commandError(rollback, { 'model-name': 'churn', environment: 'production', server: 'argocd.example.com', 'auth-token': 't', 'argocd-rollback': 'true' }, { env: box.env, workspace: box.clone });
+      expect(error.message).toBe('Input "argocd-rollback" needs the applications to roll back: set input "applications", input "selector" or input "children-of".');
+    });
+
+    it('without argocd-rollback, an app found by selector with a manual sync policy is synced to the rollback commit', { timeout: 30_000 }, async () => {
+      const box = await sandbox();
+      const sim = await cluster(box, false);
+      try {
+        await degradedCluster(box, sim, false);
+        const { outputs } = await roll(box, argo(sim, { applications: undefined, selector: 'env=production' }));
+        expect(outputs).toMatchObject({ 'to-version': '1', 'argocd-result': 'healthy' });
+        expect(sim.requests.filter((request) => request.route === 'GET /api/v1/applications').map((request) => request.query.selector)).toEqual([['env=production']]);
+        expect(posts(sim, 'rollback')).toHaveLength(0);
+        expect(statusOf(sim)).toMatchObject({ sync: { status: 'Synced', revision: outputs['commit-sha'] }, health: { status: 'Healthy' }, operationState: { syncResult: { revision: outputs['commit-sha'] } } });
+        expect(sim.violations).toEqual([]);
+      } finally {
+        await sim.close();
+      }
+    });
   });
 
   it('dry-run changes nothing', async () => {

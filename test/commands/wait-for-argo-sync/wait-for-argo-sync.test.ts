@@ -3,6 +3,12 @@
  * post-deployment analysis, ONE real Prometheus per file scraping the model metrics the simulator serves for the
  * version each app runs (so a bad candidate fails on a metric regression, not only on Degraded).
  */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import https from 'node:https';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitForArgoSync } from '../../../src/commands/wait-for-argo-sync/index.ts';
 import type { UserError } from '../../../src/lib/errors.ts';
@@ -16,7 +22,9 @@ import {
   type ManifestRepo,
   type SimAppDefinition,
 } from '../../support/argocd-simulator/index.ts';
-import { removeTempDirs } from '../../support/git-repos.ts';
+import { removeTempDirs, tempDir } from '../../support/git-repos.ts';
+import { freePort } from '../../support/ports.ts';
+import { startTcpForwarder } from '../../support/tcp-forwarder.ts';
 import { startPrometheus, startTenantGateway, waitForSeries, type PrometheusServer, type TenantGateway } from '../../support/prometheus.ts';
 import { commandError, runCommand } from '../../support/run-command.ts';
 
@@ -91,6 +99,69 @@ describe('wait-for-argo-sync', () => {
     const error = await commandError(waitForArgoSync, { server: sim.url, 'auth-token': TOKEN, applications: 'churn-prod\nchurn-eu', revision: pushed, timeout: '2' });
     expect(error.outputs).toMatchObject({ result: 'timeout' });
     expect(error.message).toMatch(new RegExp(`^Argo CD did not run ${pushed.slice(0, 12)} healthy within 2 s: churn-eu is Synced/Healthy at [0-9a-f]{12} \\(at [0-9a-f]{12}, not yet at ${pushed.slice(0, 12)}\\)\\.$`));
+  });
+
+  it('waits for the children of an app-of-apps parent, read from its status.resources (they carry no label a selector could find)', async () => {
+    const { repo, sim } = await setup((bare) => [
+      prod(bare, { name: 'platform-root', children: ['churn-eu', 'churn-us'] }),
+      prod(bare, { name: 'churn-eu' }),
+      prod(bare, { name: 'churn-us' }),
+      prod(bare, { name: 'unrelated' }),
+    ]);
+    const pushed = await pushVersion(repo, 2);
+    const { outputs, ctx } = await runCommand(waitForArgoSync, { server: sim.url, 'auth-token': TOKEN, 'children-of': 'platform-root', revision: pushed });
+    expect(outputs).toMatchObject({ result: 'healthy', revision: pushed });
+    const apps = outputs.applications as { name: string; revision: string; health: string }[];
+    expect(apps.map((app) => app.name)).toEqual(['churn-eu', 'churn-us']);
+    expect(apps.every((app) => app.revision === pushed && app.health === 'Healthy')).toBe(true);
+    expect(ctx.summaries.join('\n')).toContain(`[churn-us](${sim.url}/applications/argocd/churn-us)`);
+    // The parent is read once for its children; the children share one unfiltered stream (never one per child).
+    expect(sim.requests.filter((request) => request.route === 'GET /api/v1/applications/{name}' && request.path.endsWith('/platform-root'))).toHaveLength(1);
+    expect(sim.streamsOpened).toBeLessThanOrEqual(1);
+
+    const childless = await commandError(waitForArgoSync, { server: sim.url, 'auth-token': TOKEN, 'children-of': 'churn-eu', revision: pushed });
+    expect(childless.message).toBe(
+      'The Argo CD application churn-eu lists no child Application in its status.resources, so there is nothing to wait for; check that it is an app-of-apps parent.',
+    );
+  });
+
+  it('fails an app that stays "not found or not permitted" (403) after the grace period, in one sentence', async () => {
+    const { repo, sim } = await setup((bare) => [prod(bare)]);
+    const head = await repo.head();
+    const started = Date.now();
+    // The grace period is 60 s, or half the timeout when that is shorter: here 1 s of a 2 s timeout.
+    const error = await commandError(waitForArgoSync, { server: sim.url, 'auth-token': TOKEN, applications: 'churn-prod\nchurn-ghost', revision: head, timeout: '2' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(error.outputs).toMatchObject({ result: 'failed' });
+    expect(error.message).toMatch(
+      new RegExp(
+        `^Argo CD at ${sim.url.replace(/\./g, '\\.')} still reports application churn-ghost as not found or not permitted after 1\\.\\d s of waiting for ${head.slice(0, 12)} \\(permission denied\\): check the name, that the ApplicationSet or parent app meant to create it did, and that the token's RBAC lets it read the app\\.$`,
+      ),
+    );
+    const ghost = (error.outputs?.applications as { name: string; state: string }[]).find((app) => app.name === 'churn-ghost');
+    expect(ghost).toMatchObject({ state: 'failed', sync: 'Unknown', health: 'Unknown' });
+    expect(sim.requests.filter((request) => request.path.endsWith('/churn-ghost') && request.status === 403).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('never puts the token in a log line, summary, output, error or URL, whether the wait succeeds, fails or is refused', async () => {
+    const { repo, sim } = await setup((bare) => [prod(bare), prod(bare, { name: 'churn-eu' })]);
+    sim.markBad(2, 'readiness probe failed');
+    const pushed = await pushVersion(repo, 2);
+    const header = 'X-Proxy-Secret: proxy-secret-5e1f0c';
+    const runs = [
+      await commandError(waitForArgoSync, { server: sim.url, 'auth-token': TOKEN, headers: header, applications: 'churn-prod', revision: pushed }, { env: {} }),
+      await commandError(waitForArgoSync, { server: sim.url, applications: 'churn-ghost', revision: pushed, timeout: '1' }, { env: { ARGOCD_AUTH_TOKEN: TOKEN } }),
+      await commandError(waitForArgoSync, { server: sim.url, 'auth-token': `${TOKEN}-revoked`, applications: 'churn-prod', revision: pushed }),
+    ];
+    expect(runs.map((error) => error.outputs?.result)).toEqual(['degraded', 'failed', undefined]);
+    expect(runs[2]?.message).toMatch(/^Argo CD at .* rejected the credentials/i);
+    const ok = await runCommand(waitForArgoSync, { server: sim.url, 'auth-token': TOKEN, headers: header, applications: 'churn-eu', revision: pushed, health: 'false' });
+    expect(ok.outputs.result).toBe('healthy');
+    expect(ok.ctx.secrets).toEqual(expect.arrayContaining([TOKEN, 'proxy-secret-5e1f0c']));
+    const seen = [...runs.map((error) => `${error.message}\n${JSON.stringify(error.outputs ?? {})}`), everything(ok.ctx, ok.outputs), ...sim.requests.map((request) => `${request.path}?${JSON.stringify(request.query)}`)].join('\n');
+    for (const secret of [TOKEN, 'proxy-secret-5e1f0c']) expect(seen).not.toContain(secret);
+    // The header did reach the server, and the token went only in the Authorization header.
+    expect(sim.requests.some((request) => request.headers['x-proxy-secret'] === 'proxy-secret-5e1f0c')).toBe(true);
   });
 
   it('refuses inputs that cannot work, naming them', async () => {
@@ -244,5 +315,158 @@ describe('wait-for-argo-sync with a post-deployment analysis (real Prometheus)',
     expect(outputs).toMatchObject({ result: 'healthy', analysis: 'successful' });
     const bad = await commandError(waitForArgoSync, { ...base('churn-bad', '4'), 'analysis-template': template });
     expect(bad.message).toBe('The post-deployment analysis failed: accuracy did not meet "result[0] >= 0.8" in 1 of 1 measurement (values 0.62).');
+  });
+});
+
+describe('wait-for-argo-sync: the unhealthy workload in the failure', () => {
+  it('names the Deployment of an app whose folder holds only Helm values, with its message, when a bad model version turns it Degraded', async () => {
+    const { repo, sim } = await setup((bare) => [{ name: 'churn-good', repo: bare, path: 'envs/good' }]);
+    sim.markBad(5, 'readiness probe failed: model 5 cannot load');
+    const pushed = await repo.commit({ 'envs/good/values.yaml': modelValues(5) }, 'Bump churn to 5');
+    const error = await commandError(waitForArgoSync, { server: sim.url, 'auth-token': TOKEN, applications: 'churn-good', revision: pushed }, { style: 'cli' });
+    expect(error.message).toBe(
+      `Argo CD application churn-good is Degraded at ${pushed.slice(0, 12)}; unhealthy resources: Deployment/churn-good: Degraded (readiness probe failed: model 5 cannot load).`,
+    );
+    expect(error.outputs).toMatchObject({ result: 'degraded', applications: [expect.objectContaining({ unhealthy: ['Deployment/churn-good: Degraded (readiness probe failed: model 5 cannot load)'] })] });
+  });
+
+  it.each(['wait', 'succeed', 'fail'] as const)('fails within one event on an aborted canary Rollout with the Rollout\'s message (on-suspended %s)', async (mode) => {
+    const { repo, sim } = await setup((bare) => [prod(bare)]);
+    sim.markAborted(2);
+    const pushed = await repo.commit({ 'envs/prod/values.yaml': modelValues(2), 'envs/prod/serving.yaml': servingDeployment(2, 'churn-serving', 'Rollout') }, 'Bump churn to 2');
+    // Where the simulator's request log stood when the app turned Degraded: the wait must make no request after it.
+    let requestsAtDegraded: number | undefined;
+    sim.onUpdate((_type, app) => {
+      if (requestsAtDegraded === undefined && (app.status.health as { status: string }).status === 'Degraded') requestsAtDegraded = sim.requests.length;
+    });
+    const error = await commandError(waitForArgoSync, { server: sim.url, 'auth-token': TOKEN, applications: 'churn-prod', revision: pushed, 'on-suspended': mode, timeout: '60' });
+    expect(error.message).toBe(
+      `Argo CD application churn-prod is Degraded at ${pushed.slice(0, 12)}; unhealthy resources: Rollout/churn-serving: Degraded (RolloutAborted: Rollout aborted update to revision 2: Metric "success-rate" assessed Failed due to failed (1) > failureLimit (0)).`,
+    );
+    expect(error.outputs).toMatchObject({ result: 'degraded', applications: [expect.objectContaining({ sync: 'Synced', health: 'Degraded', revision: pushed })] });
+    expect(requestsAtDegraded).toBeDefined();
+    expect(sim.requests.slice(requestsAtDegraded)).toEqual([]);
+    expect(sim.streamsOpened).toBe(1);
+  });
+});
+
+describe('wait-for-argo-sync against a server it cannot read', () => {
+  const SHA = '0123456789abcdef0123456789abcdef01234567';
+
+  /** Listens on a loopback port; answers `host:port` and a close that also ends open connections. */
+  async function serve(server: net.Server): Promise<{ address: string; close: () => Promise<void> }> {
+    const sockets = new Set<net.Socket>();
+    server.on('connection', (socket: net.Socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          server.close(() => resolve());
+        }),
+    };
+  }
+
+  it.concurrent('fails in seconds on a closed port, naming the server and --server, not after the timeout with "never read"', async () => {
+    const server = `127.0.0.1:${await freePort()}`;
+    const inputs = { server, plaintext: 'true', applications: 'churn', revision: SHA, 'auth-token': TOKEN };
+    const started = Date.now();
+    // The default timeout (600 s) and a timeout shorter than the retries (3 s) end alike: with the reason.
+    const [byDefault, shortTimeout, bySelector] = await Promise.all([
+      commandError(waitForArgoSync, inputs, { style: 'cli' }),
+      commandError(waitForArgoSync, { ...inputs, timeout: '3' }, { style: 'cli' }),
+      commandError(waitForArgoSync, { ...inputs, applications: undefined, selector: 'team=ml' }, { style: 'cli' }),
+    ]);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const refused = `Could not reach Argo CD at http://${server} while reading application churn (connection refused); check --server and that the server is running.`;
+    expect(byDefault.message).toBe(refused);
+    expect(shortTimeout.message).toBe(refused);
+    expect(bySelector.message).toBe(`Could not reach Argo CD at http://${server} while listing applications matching team=ml (connection refused); check --server and that the server is running.`);
+    expect(byDefault.input).toBe('server');
+  });
+
+  it.concurrent('names input "server" in Action mode, and an unknown host as such', async () => {
+    const server = `127.0.0.1:${await freePort()}`;
+    const [refused, unknown] = await Promise.all([
+      commandError(waitForArgoSync, { server: `http://${server}`, applications: 'churn', revision: SHA, 'auth-token': TOKEN }),
+      commandError(waitForArgoSync, { server: 'argocd.invalid', applications: 'churn', revision: SHA, 'auth-token': TOKEN }),
+    ]);
+    expect(refused.message).toBe(`Could not reach Argo CD at http://${server} while reading application churn (connection refused); check input "server" and that the server is running.`);
+    // `.invalid` never resolves (RFC 6761); a machine without a resolver says so instead.
+    expect(unknown.message).toMatch(
+      /^Could not reach Argo CD at https:\/\/argocd\.invalid while reading application churn \((host not found|host name lookup failed temporarily)\); check input "server" and that the server is running\.$/,
+    );
+  });
+
+  it.concurrent('a server that accepts the connection and never answers ends the wait with why, not with "never read"', async () => {
+    // A TCP server that accepts connections and never answers (a hung API server, a proxy that swallows requests).
+    const silent = await serve(net.createServer(() => undefined));
+    const server = silent.address;
+    const error = await commandError(waitForArgoSync, { server, plaintext: 'true', applications: 'churn', revision: SHA, 'auth-token': TOKEN, timeout: '2' }, { style: 'cli' }).finally(silent.close);
+    expect(error.message).toMatch(
+      new RegExp(`^Argo CD at http://${server.replace(/\./g, '\\.')} did not answer while reading application churn \\(no answer within the time budget \\(\\d+ ms\\)\\); check --server and that the server is reachable\\.$`),
+    );
+    expect(error.message).not.toContain('never read');
+  });
+
+  it.concurrent('a self-signed certificate fails at once naming --ca-cert and --insecure, and either fixes it', async (context) => {
+    const dir = await tempDir('argocd-tls-');
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    try {
+      await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    } catch (error) {
+      console.log(`skipped: openssl could not make a self-signed certificate (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+      context.skip();
+      return;
+    }
+    // Behind the certificate, an API that refuses every token: reaching it proves the handshake passed.
+    const server = https.createServer({ key: await readFile(key), cert: await readFile(cert) }, (_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'invalid session: token signature is invalid', code: 16, message: 'invalid session: token signature is invalid', details: [] }));
+    });
+    const { address, close } = await serve(server);
+    try {
+      const inputs = { server: address, applications: 'churn', revision: SHA, 'auth-token': TOKEN };
+      const started = Date.now();
+      const untrusted = await commandError(waitForArgoSync, inputs, { style: 'cli' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(untrusted.message).toBe(
+        `Could not connect securely to Argo CD at https://${address} while reading application churn: the server's TLS certificate is self-signed and not trusted (DEPTH_ZERO_SELF_SIGNED_CERT); pass its certificate authority with --ca-cert or set --insecure to skip verification.`,
+      );
+      const rejected = `Argo CD at https://${address} rejected the credentials while reading application churn (HTTP 401: invalid session: token signature is invalid); check --auth-token.`;
+      expect((await commandError(waitForArgoSync, { ...inputs, 'ca-cert': cert }, { style: 'cli' })).message).toBe(rejected);
+      expect((await commandError(waitForArgoSync, { ...inputs, insecure: 'true' }, { style: 'cli' })).message).toBe(rejected);
+    } finally {
+      await close();
+    }
+  });
+
+  it('keeps waiting through an API server restart in the middle of the wait: the stream reconnects and the wait succeeds', async () => {
+    const { repo, sim } = await setup((bare) => [prod(bare)], { progressingMs: 2_500 });
+    const target = new URL(sim.url);
+    const forwarder = await startTcpForwarder({ host: target.hostname, port: Number(target.port) });
+    const pushed = await pushVersion(repo, 2);
+    const run = runCommand(waitForArgoSync, { server: forwarder.url, 'auth-token': TOKEN, applications: 'churn-prod', revision: pushed, timeout: '60' }, { style: 'cli' });
+    const { outputs, ctx } = await (async () => {
+      try {
+        await sim.waitFor('churn-prod', (app) => (app.status.health as { status: string }).status === 'Progressing' && sim.openStreams === 1);
+        await forwarder.down();
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await forwarder.up();
+        return await run;
+      } finally {
+        await forwarder.close();
+      }
+    })();
+    expect(outputs).toMatchObject({ result: 'healthy', revision: pushed });
+    const reopened = ctx.infos.filter((line) => line.startsWith('The Argo CD watch stream was re-opened'));
+    expect(reopened.length).toBeGreaterThanOrEqual(1);
+    expect(reopened.some((line) => line.includes('connection refused'))).toBe(true);
+    expect(sim.streamsOpened).toBeGreaterThanOrEqual(2);
   });
 });

@@ -2,12 +2,14 @@
  * The shared wait against the Argo CD simulator (apps following REAL bare git repositories), with the manifest
  * repository's clone as the `path` history for descendant checks.
  */
+import net from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   AUTO_SYNC_TRAP,
   createArgoCdClient,
   findHistoryEntry,
   rollbackToRevision,
+  tryArgoRollback,
   waitForApplications,
   type ArgoCdClient,
   type WaitOptions,
@@ -26,6 +28,7 @@ import {
 } from '../../support/argocd-simulator/index.ts';
 import { testContext } from '../../support/context.ts';
 import { git, removeTempDirs } from '../../support/git-repos.ts';
+import { startTcpForwarder } from '../../support/tcp-forwarder.ts';
 
 const sims: ArgoCdSimulator[] = [];
 const clients: ArgoCdClient[] = [];
@@ -149,6 +152,19 @@ describe('waitForApplications: failing fast', () => {
     expect(result.apps[0]?.unhealthy).toEqual(['Deployment/churn-serving: Degraded (Deployment exceeded its progress deadline)']);
   });
 
+  it('reads the unhealthy resources from the resource tree when the app object carries no resource health (a tree cache miss)', async () => {
+    const { repo, sim, wait } = await setup((bare) => [prod(bare)], { appsWithoutResourceHealth: true });
+    sim.markBad(2, 'Deployment exceeded its progress deadline');
+    const pushed = await pushVersion(repo, 2);
+    const result = await wait({ applications: ['churn-prod'], revision: pushed });
+    expect(result.result).toBe('degraded');
+    expect(result.failure).toBe(
+      `Argo CD application churn-prod is Degraded at ${pushed.slice(0, 12)}; unhealthy resources: Deployment/churn-serving: Degraded (Deployment exceeded its progress deadline).`,
+    );
+    expect(result.apps[0]?.unhealthy).toEqual(['Deployment/churn-serving: Degraded (Deployment exceeded its progress deadline)']);
+    expect(sim.requestCount('GET /api/v1/applications/{name}/resource-tree')).toBe(1);
+  });
+
   it('accepts a Degraded app when health is not required (Synced is enough)', async () => {
     const { repo, sim, wait } = await setup((bare) => [prod(bare)]);
     sim.markBad(2);
@@ -184,7 +200,11 @@ describe('waitForApplications: failing fast', () => {
     const ghost = await wait({ applications: ['churn-ghost'], revision: head, notFoundGraceMs: 300 });
     expect(ghost.result).toBe('failed');
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(ghost.failure).toMatch(/has no application churn-ghost or does not let the token see it \(HTTP 403: permission denied\).*still after 0 s/);
+    expect(ghost.failure).toMatch(
+      new RegExp(
+        `^Argo CD at http://127\\.0\\.0\\.1:\\d+ still reports application churn-ghost as not found or not permitted after 0\\.\\d s of waiting for ${head.slice(0, 12)} \\(permission denied\\): check the name, that the ApplicationSet or parent app meant to create it did, and that the token's RBAC lets it read the app\\.$`,
+      ),
+    );
   });
 });
 
@@ -206,16 +226,38 @@ describe('waitForApplications: the stream', () => {
     expect(lines).toContain('churn-prod is Suspended: CanaryPauseStep (waiting for it to resume).');
   });
 
+  it('a GET after the guard interval catches what a silent stream never sends', async () => {
+    const { repo, sim, wait, lines } = await setup((bare) => [prod(bare)]);
+    const pushed = await pushVersion(repo, 2);
+    // The stream opens and stays open, but carries nothing (a buffering proxy): only the guard GET can see the change.
+    sim.silenceStreams(true);
+    const started = Date.now();
+    const result = await wait({ applications: ['churn-prod'], revision: pushed, guardIntervalMs: 400, refreshIntervalMs: 60_000 });
+    expect(result.result).toBe('healthy');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(sim.streamsOpened).toBe(1);
+    expect(lines.some((line) => line.startsWith('The Argo CD watch stream was re-opened'))).toBe(false);
+    const streamAt = sim.requests.findIndex((request) => request.route === 'GET /api/v1/stream/applications');
+    const guardReads = sim.requests.slice(streamAt + 1).filter((request) => request.route === 'GET /api/v1/applications/{name}' && request.query.refresh === undefined);
+    expect(streamAt).toBeGreaterThan(-1);
+    expect(guardReads.length).toBeGreaterThanOrEqual(1);
+    expect(result.requests.streams).toBe(1);
+  });
+
   it('waits for 50 apps found by a selector over ONE stream', async () => {
     const names = Array.from({ length: 50 }, (_, index) => `churn-${String(index).padStart(2, '0')}`);
     const { repo, sim, wait } = await setup((bare) => [...names.map((name) => prod(bare, { name, labels: { team: 'ml' } })), prod(bare, { name: 'other' })]);
+    // Already running the revision: the selector's list is the only request.
+    const running = await wait({ selector: 'team=ml', revision: await repo.head() });
+    expect(running).toMatchObject({ result: 'healthy', requests: { gets: 1, syncs: 0, streams: 0 } });
+    expect(sim.requests).toHaveLength(1);
     const pushed = await pushVersion(repo, 2);
     const result = await wait({ selector: 'team=ml', revision: pushed, timeoutMs: 20_000 });
     expect(result.result).toBe('healthy');
     expect(result.apps.map((app) => app.name).sort()).toEqual(names);
     expect(result.apps.every((app) => app.revision === pushed)).toBe(true);
     expect(sim.streamsOpened).toBeLessThanOrEqual(1);
-    const streams = sim.requests.filter((request) => request.route === 'GET /api/v1/stream/applications');
+    const streams = sim.requests.slice(1).filter((request) => request.route === 'GET /api/v1/stream/applications');
     expect(streams.length).toBeLessThanOrEqual(1);
     if (streams.length === 1) expect(streams[0]?.query.selector).toEqual(['team=ml']);
     // One list, one GET and at most a couple of refreshes per app: no polling loop per app.
@@ -246,6 +288,71 @@ describe('waitForApplications: on-suspended', () => {
     const failed = await wait({ applications: ['churn-prod'], revision: pushed, onSuspended: 'fail' });
     expect(failed.result).toBe('suspended');
     expect(failed.failure).toBe(`Argo CD application churn-prod is Suspended at ${pushed.slice(0, 12)} (CanaryPauseStep), and on-suspended is fail.`);
+  });
+});
+
+describe('waitForApplications: an aborted canary', () => {
+  it('waits through the pause of a canary (on-suspended wait), then fails at once when its analysis aborts it, with the Rollout\'s message', async () => {
+    const { repo, sim, wait, lines } = await setup((bare) => [prod(bare)]);
+    sim.markSuspended(2, 'CanaryPauseStep');
+    const pushed = await repo.commit({ 'envs/prod/values.yaml': modelValues(2), 'envs/prod/serving.yaml': servingDeployment(2, 'churn-serving', 'Rollout') }, 'Bump churn to 2');
+    const waiting = wait({ applications: ['churn-prod'], revision: pushed, onSuspended: 'wait', timeoutMs: 30_000 });
+    await until(() => lines.includes('churn-prod is Suspended: CanaryPauseStep (waiting for it to resume).'));
+    sim.markAborted(2, 'Metric "success-rate" assessed Failed due to failed (3) > failureLimit (2)');
+    const result = await waiting;
+    expect(result.result).toBe('degraded');
+    expect(result.failure).toBe(
+      `Argo CD application churn-prod is Degraded at ${pushed.slice(0, 12)}; unhealthy resources: Rollout/churn-serving: Degraded (RolloutAborted: Rollout aborted update to revision 2: Metric "success-rate" assessed Failed due to failed (3) > failureLimit (2)).`,
+    );
+    expect(result.requests.streams).toBe(1);
+  });
+});
+
+describe('waitForApplications: a server that cannot be read', () => {
+  it('bounds the first read of a server that accepts connections and never answers, however long the timeout', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const client = createArgoCdClient({ server: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, authToken: 't0ken-xyz', retry: { initialDelayMs: 5, jitterMs: 0 } });
+    clients.push(client);
+    try {
+      const error = await waitForApplications(client, { applications: ['churn-prod'], timeoutMs: 600_000, firstContactMs: 300, log: { info: () => undefined } }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ reason: 'unreachable', message: expect.stringMatching(/^Argo CD at http:\/\/127\.0\.0\.1:\d+ did not answer while reading application churn-prod \(no answer within the time budget \(\d+ ms\)\)/) });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('once the server answered, a read that finds it down is logged and tried again while the stream reconnects', async () => {
+    const repo = await createManifestRepo({ 'envs/prod/values.yaml': modelValues(1), 'envs/prod/serving.yaml': servingDeployment(1) });
+    const sim = await startArgoCdSimulator({ ...fast, progressingMs: 2_000, apps: [prod(repo.bare)] });
+    sims.push(sim);
+    const target = new URL(sim.url);
+    const forwarder = await startTcpForwarder({ host: target.hostname, port: Number(target.port) });
+    try {
+      const client = createArgoCdClient({ server: forwarder.url, authToken: sim.token, retry: { initialDelayMs: 5, jitterMs: 0 } });
+      clients.push(client);
+      const lines: string[] = [];
+      const pushed = await pushVersion(repo, 2);
+      const waiting = waitForApplications(client, {
+        applications: ['churn-prod'],
+        revision: pushed,
+        timeoutMs: 20_000,
+        guardIntervalMs: 100,
+        reconnectDelayMs: 50,
+        log: { info: (message) => void lines.push(message) },
+      });
+      await sim.waitFor('churn-prod', (app) => (app.status.health as { status: string }).status === 'Progressing' && sim.openStreams === 1);
+      await forwarder.down();
+      await until(() => lines.some((line) => line === 'Argo CD did not answer the read of churn-prod (connection refused); reading it again later.'));
+      await forwarder.up();
+      const result = await waiting;
+      expect(result.result).toBe('healthy');
+      expect(lines.some((line) => line.startsWith('The Argo CD watch stream was re-opened'))).toBe(true);
+    } finally {
+      await forwarder.close();
+    }
   });
 });
 
@@ -308,6 +415,27 @@ describe("Argo CD's rollback", () => {
     const result = await wait({ applications: ['churn-prod'], revision: good, afterRollback: true, operationSince: since, history: history(repo) });
     expect(result.result).toBe('healthy');
     expect((await client.get('churn-prod')).status?.operationState?.syncResult?.revision).toBe(good);
+  });
+
+  it('takes auto-sync turned on between the read and the request (Argo CD answers 400) for the auto-sync trap, not a failure', async () => {
+    const { repo, sim, client, wait } = await setup((bare) => [prod(bare, { automated: false })]);
+    const good = await repo.head();
+    const bad = await pushVersion(repo, 2);
+    expect((await wait({ applications: ['churn-prod'], revision: bad, sync: true })).result).toBe('healthy');
+    const attempt = await tryArgoRollback(client, 'churn-prod', async (entry) => {
+      if (entry.revision !== good) return false;
+      // Someone (a parent app's sync, an ApplicationSet) turns auto-sync back on meanwhile.
+      const answer = await fetch(`${sim.url}/api/v1/applications/churn-prod`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${sim.token}` },
+        body: JSON.stringify({ name: 'churn-prod', patch: JSON.stringify({ spec: { syncPolicy: { automated: { prune: true } } } }), patchType: 'merge' }),
+      });
+      expect(answer.status).toBe(200);
+      return true;
+    });
+    expect(attempt.kind).toBe('auto-sync');
+    const refused = sim.requests.filter((request) => request.route === 'POST /api/v1/applications/{name}/rollback');
+    expect(refused.map((request) => request.status)).toEqual([400]);
   });
 
   it('explains the auto-sync trap in one sentence', async () => {

@@ -36,7 +36,13 @@ function scalar(value: unknown): string | undefined {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
 
-export function render(files: ReadonlyMap<string, string>, defaultNamespace: string): Rendered {
+/**
+ * `release` is the Helm release name (Argo CD's default: the app's name). A folder that holds only Helm values (a
+ * `model:` block, no Kubernetes object) stands for the serving chart rendered with them, as in a multi-source app whose
+ * chart comes from a chart repository and whose values come from this folder: the chart's Deployment and Service,
+ * named after the release, are what Argo CD tracks, and the Deployment carries the health.
+ */
+export function render(files: ReadonlyMap<string, string>, defaultNamespace: string, release?: string): Rendered {
   const documents: unknown[] = [];
   for (const [name, text] of files) {
     if (!/\.ya?ml$/.test(name)) continue;
@@ -72,6 +78,12 @@ export function render(files: ReadonlyMap<string, string>, defaultNamespace: str
     const [group, version] = record.apiVersion.includes('/') ? (record.apiVersion.split('/') as [string, string]) : ['', record.apiVersion];
     if (record.kind === 'Kustomization') continue;
     resources.push({ group, version, kind: record.kind, namespace: typeof metadata.namespace === 'string' ? metadata.namespace : defaultNamespace, name: metadata.name });
+  }
+  if (resources.length === 0 && valuesVersion !== undefined && release !== undefined) {
+    resources.push(
+      { group: 'apps', version: 'v1', kind: 'Deployment', namespace: defaultNamespace, name: release },
+      { group: '', version: 'v1', kind: 'Service', namespace: defaultNamespace, name: release },
+    );
   }
   return { modelVersion, modelName, resources, documents };
 }

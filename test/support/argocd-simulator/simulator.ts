@@ -60,6 +60,8 @@ interface SimApp {
   obj: AppObject;
   /** What the API serves: the working copy as of the last change recorded (`bump`), so no reader sees half a step. */
   snapshot: AppObject | undefined;
+  /** `status.resources` (health included) as of the last change recorded: what the resource tree shows. */
+  treeResources: Json[];
   deployed: Deployment | undefined;
   /** The target revisions last resolved (branch tips). */
   target: string[];
@@ -100,6 +102,8 @@ export class ArgoCdSimulator {
   /** Watch connections open right now, and opened in all. */
   openStreams = 0;
   streamsOpened = 0;
+  /** TCP connections accepted in all (keep-alive connections carry many requests). */
+  connectionsOpened = 0;
   url = '';
   readonly token: string;
 
@@ -114,10 +118,12 @@ export class ArgoCdSimulator {
   private readonly users: Record<string, string>;
   private readonly bad = new Map<string, string>();
   private readonly suspended = new Map<string, string>();
+  private readonly aborted = new Map<string, string>();
   private readonly syncFails = new Map<string, string>();
   private healthRules: HealthRule[] = [];
   private metricsTable: ModelMetrics;
   private resourceVersion = 100;
+  private silent = false;
   private server: http.Server | undefined;
   private readonly basePath: string;
 
@@ -130,6 +136,7 @@ export class ArgoCdSimulator {
     for (const [version, message] of Object.entries(options.bad ?? {})) this.bad.set(version, message);
     for (const [version, message] of Object.entries(options.suspended ?? {})) this.suspended.set(version, message);
     for (const [version, message] of Object.entries(options.syncFails ?? {})) this.syncFails.set(version, message);
+    for (const [version, message] of Object.entries(options.aborted ?? {})) this.aborted.set(version, message);
     if (options.healthRule !== undefined) this.healthRules.push(options.healthRule);
     this.metricsTable = options.metrics ?? {};
     this.basePath = (options.basePath ?? '').replace(/\/+$/, '');
@@ -142,6 +149,7 @@ export class ArgoCdSimulator {
   async start(): Promise<this> {
     const server = http.createServer((req, res) => void this.handle(req, res));
     server.on('connection', (socket) => {
+      this.connectionsOpened += 1;
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
@@ -219,6 +227,7 @@ export class ArgoCdSimulator {
       multiSource,
       obj,
       snapshot: undefined,
+      treeResources: [],
       deployed: undefined,
       target: [],
       lastFailedRevision: undefined,
@@ -277,8 +286,19 @@ export class ArgoCdSimulator {
     this.syncFails.set(String(version), message);
   }
 
+  /**
+   * Argo Rollouts aborts the canary of this model version (a failed analysis run, or `kubectl argo rollouts abort`):
+   * the Rollout turns Degraded with its abort message (`RolloutAborted: Rollout aborted update to revision N: ...`,
+   * N the Rollout's revision) while sync stays Synced at the new commit. Only apps whose workload is a Rollout; it wins
+   * over a pause (a canary paused at a step, then aborted).
+   */
+  markAborted(version: string | number, message = 'Metric "success-rate" assessed Failed due to failed (1) > failureLimit (0)'): void {
+    this.aborted.set(String(version), message);
+    this.reevaluate();
+  }
+
   clearMarks(version: string | number): void {
-    for (const marks of [this.bad, this.suspended, this.syncFails]) marks.delete(String(version));
+    for (const marks of [this.bad, this.suspended, this.aborted, this.syncFails]) marks.delete(String(version));
     this.reevaluate();
   }
 
@@ -311,6 +331,14 @@ export class ArgoCdSimulator {
     const count = this.watchers.size;
     for (const watcher of this.watchers) watcher.response.socket?.destroy();
     return count;
+  }
+
+  /**
+   * While true, watch connections stay open (new ones too) but carry nothing: a proxy that buffers the chunked
+   * response, or a server whose informer stalled. Only a GET sees changes meanwhile.
+   */
+  silenceStreams(silent: boolean): void {
+    this.silent = silent;
   }
 
   /** Sends an in-band stream error (`{"error": {...}}`) on every open watch, then ends them. */
@@ -413,6 +441,10 @@ export class ArgoCdSimulator {
     this.resourceVersion += 1;
     app.obj.metadata.resourceVersion = String(this.resourceVersion);
     app.snapshot = clone(app.obj);
+    app.treeResources = clone((app.obj.status.resources as Json[] | undefined) ?? []);
+    if (this.options.appsWithoutResourceHealth === true) {
+      for (const resource of (app.snapshot.status.resources as Json[] | undefined) ?? []) delete resource.health;
+    }
     this.check('v1alpha1Application', app.snapshot, `state of ${app.key}`);
     this.broadcast(type, app.snapshot);
   }
@@ -497,7 +529,7 @@ export class ArgoCdSimulator {
     const sync = operation.sync as Json;
     const revisions = app.multiSource ? ((sync.revisions as string[] | undefined) ?? app.target) : [(sync.revision as string | undefined) ?? app.target[0]!];
     const files = await this.filesOf(app, revisions);
-    const rendered = render(files, app.obj.spec.destination ? String((app.obj.spec.destination as Json).namespace) : 'default');
+    const rendered = render(files, app.obj.spec.destination ? String((app.obj.spec.destination as Json).namespace) : 'default', app.def.name);
     const failure = rendered.modelVersion === undefined ? undefined : this.syncFails.get(rendered.modelVersion);
     const finishedAt = now();
     const resources = rendered.resources.map((resource) => ({
@@ -568,7 +600,7 @@ export class ArgoCdSimulator {
   /** Makes `revisions` the running state (without an operation for the initial state). */
   private async deploy(app: SimApp, revisions: string[], initiatedBy: Json, at: string, initial = true): Promise<void> {
     const files = await this.filesOf(app, revisions);
-    const rendered = render(files, String((app.obj.spec.destination as Json).namespace));
+    const rendered = render(files, String((app.obj.spec.destination as Json).namespace), app.def.name);
     app.deployed = { revisions, modelName: rendered.modelName, modelVersion: rendered.modelVersion, rendered };
     if (initial) {
       this.recordHistory(app, revisions, { initiatedBy }, at, at);
@@ -594,6 +626,10 @@ export class ArgoCdSimulator {
     }
     const version = deployed.modelVersion;
     if (version !== undefined && this.bad.has(version)) return { status: 'Degraded', message: this.bad.get(version) };
+    if (version !== undefined && this.aborted.has(version) && workload(deployed.rendered.resources)?.kind === 'Rollout') {
+      // The Rollout's revision counts its pod template changes: one per deployment of the app here.
+      return { status: 'Degraded', message: `RolloutAborted: Rollout aborted update to revision ${app.nextHistoryId}: ${this.aborted.get(version)}` };
+    }
     if (version !== undefined && this.suspended.has(version)) return { status: 'Suspended', message: this.suspended.get(version) };
     for (const document of deployed.rendered.documents) {
       const record = document as { kind?: unknown; spec?: { paused?: unknown } };
@@ -962,11 +998,12 @@ export class ArgoCdSimulator {
     if (automated !== undefined && automated.enabled !== false) {
       throw new ApiError(400, GRPC.FailedPrecondition, 'rollback cannot be initiated when auto-sync is enabled');
     }
+    // As the server (server/application/application.go): auto-sync, then the history id, then the running operation.
+    const entry = (app.obj.status.history as Json[]).find((item) => item.id === request.id);
+    if (entry === undefined) throw new ApiError(400, GRPC.InvalidArgument, `application ${app.def.name} does not have deployment with id ${String(request.id)}`);
     if (app.obj.operation !== undefined || this.operationRunning(app)) {
       throw new ApiError(400, GRPC.FailedPrecondition, 'another operation is already in progress');
     }
-    const entry = (app.obj.status.history as Json[]).find((item) => item.id === request.id);
-    if (entry === undefined) throw new ApiError(400, GRPC.InvalidArgument, `application ${app.def.name} does not have deployment with id ${String(request.id)}`);
     this.requestOperation(app, {
       sync: {
         ...(app.multiSource ? { revisions: entry.revisions, sources: entry.sources } : { revision: entry.revision, source: entry.source }),
@@ -1027,9 +1064,8 @@ export class ArgoCdSimulator {
   }
 
   private resourceTree(app: SimApp): Json {
-    const resources = (app.snapshot?.status.resources as Json[] | undefined) ?? [];
     return {
-      nodes: resources.map((resource) => ({
+      nodes: app.treeResources.map((resource) => ({
         group: resource.group,
         version: resource.version,
         kind: resource.kind,
@@ -1058,7 +1094,7 @@ export class ArgoCdSimulator {
       write: (type, app) => {
         const key = `${app.metadata.namespace}/${app.metadata.name}`;
         // Identical repeats are dropped.
-        if (type !== 'DELETED' && watcher.lastSent.get(key) === app.metadata.resourceVersion) return;
+        if (this.silent || (type !== 'DELETED' && watcher.lastSent.get(key) === app.metadata.resourceVersion)) return;
         watcher.lastSent.set(key, app.metadata.resourceVersion);
         const event = { result: { type, application: app } };
         this.check('v1alpha1ApplicationWatchEvent', event.result, 'watch event');

@@ -89,6 +89,15 @@ export interface ArgoCdSimulatorOptions {
   bad?: Record<string, string>;
   suspended?: Record<string, string>;
   syncFails?: Record<string, string>;
+  /** Model versions whose canary Rollout is aborted (Degraded), with the analysis message (see `markAborted`). */
+  aborted?: Record<string, string>;
   healthRule?: HealthRule;
   metrics?: ModelMetrics;
+  /**
+   * Serve Applications (GET, list, watch) without `status.resources[].health`, as an API server whose resource tree
+   * cache missed: since Argo CD 3.0 the controller stores resource health only in the tree and the API server fills it
+   * in from its cache (`inferResourcesStatusHealth`; older servers did not on a refreshing GET, argo-cd #24832). The
+   * resource tree still has it.
+   */
+  appsWithoutResourceHealth?: boolean;
 }
