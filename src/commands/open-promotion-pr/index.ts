@@ -4,18 +4,18 @@
  * rollback opens its PRs the same way); this file is the schema and the wiring.
  */
 import path from 'node:path';
-import { choice, defineCommand, flag, lines, list, text, type InputSpec } from '../../lib/command.ts';
+import { choice, defineCommand, flag, lines, list, text } from '../../lib/command.ts';
 import { inputRef, UserError } from '../../lib/errors.ts';
 import { readEvaluationReport } from '../../lib/evaluation-report.ts';
 import type { GitHubRequestEvent } from '../../lib/github/index.ts';
 import { connectGitHub, GITHUB_REPOSITORY_INPUTS, requiredTokenInput } from '../../lib/github/inputs.ts';
 import { checkTemplate, MESSAGE_PLACEHOLDERS, parseUpdates } from '../../lib/manifest/index.ts';
-import { defaultBranchName, openPromotionPullRequest, type PromotionInputNames } from '../../lib/promotion-pr/index.ts';
+import { branchInput, branchProblem, defaultBranchName, openPromotionPullRequest, type PromotionInputNames } from '../../lib/promotion-pr/index.ts';
 import { openRegistry } from '../../lib/registry/index.ts';
 import { REGISTRY_INPUTS, REGISTRY_RULES, registryOptions } from '../../lib/registry/inputs.ts';
 import { refuseRolledBackVersion } from '../../lib/registry/rolled-back.ts';
 import { runFacts } from '../../lib/run-facts.ts';
-import { branchProblem, summaryMarkdown, TOKEN_WARNING } from './summary.ts';
+import { summaryMarkdown, TOKEN_WARNING } from './summary.ts';
 
 const INPUT_NAMES: PromotionInputNames = {
   updates: 'updates',
@@ -27,18 +27,6 @@ const INPUT_NAMES: PromotionInputNames = {
   autoMerge: 'auto-merge',
   autoMergeFallback: 'auto-merge-fallback',
 };
-
-/** A text input holding a branch name, refused while parsing when git would refuse the name. */
-function branchInput(spec: InputSpec<string | undefined>): InputSpec<string | undefined> {
-  return {
-    ...spec,
-    parse: (raw: string) => {
-      const problem = branchProblem(raw);
-      if (problem !== undefined) throw new Error(problem);
-      return spec.parse(raw);
-    },
-  };
-}
 
 export const openPromotionPr = defineCommand({
   name: 'open-promotion-pr',
@@ -71,7 +59,10 @@ export const openPromotionPr = defineCommand({
     reviewers: list({ description: 'Logins to request a review from; someone who already reviewed is not asked again.' }),
     'team-reviewers': list({ description: 'Team slugs to request a review from (needs a token that can read the organisation\'s teams).' }),
     milestone: text({ description: 'The milestone, by title or number.' }),
-    draft: flag({ description: 'Open the PR as a draft (set at creation only).', default: 'false' }),
+    draft: flag({
+      description:
+        'Open the PR as a draft (`true`) or ready for review (`false`); when set, a later run converts the open PR to match. Leave it empty to open it ready for review and keep the draft state people set afterwards.',
+    }),
     'auto-merge': choice(['off', 'merge', 'squash', 'rebase'] as const, {
       description: 'Enable GitHub auto-merge with this method, or add the PR to the merge queue when the base branch has one.',
       default: 'off',

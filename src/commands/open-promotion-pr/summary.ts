@@ -1,4 +1,4 @@
-/** The job summary of open-promotion-pr, its GITHUB_TOKEN warning, and the branch-name check of its inputs. */
+/** The job summary of open-promotion-pr and its GITHUB_TOKEN warning. */
 import { inputRef } from '../../lib/errors.ts';
 import type { GitHubRequestEvent } from '../../lib/github/index.ts';
 import type { PromotionOutcome } from '../../lib/promotion-pr/index.ts';
@@ -6,16 +6,6 @@ import { markdownTable } from '../../lib/report.ts';
 
 export const TOKEN_WARNING =
   `The token is the workflow's GITHUB_TOKEN: pull requests and commits it creates start no workflow runs, so required checks never start on the promotion PR. Pass a GitHub App installation token (actions/create-github-app-token) or a personal access token in ${inputRef('token')} instead.`;
-
-/** Why git would refuse `name` as a branch name (git check-ref-format), or undefined when it is valid. */
-export function branchProblem(name: string): string | undefined {
-  // eslint-disable-next-line no-control-regex -- git refuses control characters in ref names
-  if (/[\s~^:?*[\\\x00-\x1f\x7f]/.test(name)) return 'contains a character git refuses in a branch name (space, ~ ^ : ? * [ \\ or a control character)';
-  if (name.includes('..') || name.includes('@{') || name === '@') return 'contains ".." or "@{", which git refuses in a branch name';
-  if (name.startsWith('/') || name.endsWith('/') || name.includes('//') || name.endsWith('.') || name.startsWith('-')) return 'is not a valid branch name (it starts or ends with "/", "." or "-", or has "//")';
-  if (name.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))) return 'has a part starting with "." or ending with ".lock", which git refuses';
-  return undefined;
-}
 
 const OPERATION_TEXT: Record<PromotionOutcome['operation'], string> = {
   created: 'opened',

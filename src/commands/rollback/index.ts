@@ -36,7 +36,7 @@ import {
   type PublishInputs,
   type UpdateLine,
 } from '../../lib/manifest/index.ts';
-import { BRANCH_PREFIX, openPromotionPullRequest, type PromotionInputNames } from '../../lib/promotion-pr/index.ts';
+import { BRANCH_PREFIX, branchInput, branchProblem, openPromotionPullRequest, type PromotionInputNames } from '../../lib/promotion-pr/index.ts';
 import { openRegistry, type ModelRegistry } from '../../lib/registry/index.ts';
 import { REGISTRY_INPUTS, REGISTRY_RULES, registryOptions } from '../../lib/registry/inputs.ts';
 import { rolledBackTags } from '../../lib/registry/rolled-back.ts';
@@ -92,10 +92,12 @@ export const rollback = defineCommand({
         '`push` commits straight to `branch` (emergencies should not wait for review); `pull-request` opens (or updates) a rollback PR into `branch` instead and tags the bad version as rolled back at once; the alias moves and Argo CD is waited for when rollback runs again after the merge.',
       default: 'push',
     }),
-    'pull-request-branch': text({
-      description: 'With `mode: pull-request`: the branch of the rollback PR.',
-      defaultDescription: '`ml-gitops/rollback/<model-name>/<environment>`',
-    }),
+    'pull-request-branch': branchInput(
+      text({
+        description: 'With `mode: pull-request`: the branch of the rollback PR.',
+        defaultDescription: '`ml-gitops/rollback/<model-name>/<environment>`',
+      }),
+    ),
     token: optionalTokenInput('With `mode: pull-request`: the GitHub token that opens the rollback PR (`contents: write`, `pull-requests: write`).'),
     ...GITHUB_REPOSITORY_INPUTS,
     force: flag({ description: 'Roll back to a `to-version` the ledger never saw promoted there, or that was itself rolled back.', default: 'false' }),
@@ -455,13 +457,21 @@ async function openRollbackPullRequest(
   updates: readonly UpdateLine[],
   at: { branch: string; runUrl: string | undefined; ctx: RunContext },
 ): Promise<NonNullable<RollbackReport['pullRequest']> | undefined> {
+  const branch = inputs.pullRequestBranch ?? rollbackBranchName(inputs.modelName, inputs.environment);
+  const problem = branchProblem(branch);
+  if (problem !== undefined) {
+    throw new UserError(
+      `The rollback branch "${branch}" ${problem}: it is made of ${inputRef('model-name')} and ${inputRef('environment')}; set ${inputRef('pull-request-branch')} to a valid branch name.`,
+      { input: 'pull-request-branch' },
+    );
+  }
   const outcome = await openPromotionPullRequest(gh, {
     modelName: inputs.modelName,
     modelVersion: choice.to,
     environment: inputs.environment,
     change: { kind: 'updates', updates, createMissing: false },
     base: at.branch,
-    branch: inputs.pullRequestBranch ?? rollbackBranchName(inputs.modelName, inputs.environment),
+    branch,
     rollbackOf: choice.from,
     reason: inputs.reason,
     runUrl: at.runUrl,

@@ -48,7 +48,7 @@ export function rollbackSummary(report: RollbackReport): string {
     [
       'Commit',
       report.dryRun
-        ? 'dry run: nothing written'
+        ? `dry run: nothing written${report.mode === 'pull-request' ? ' (a run would open a rollback pull request)' : ''}`
         : pr !== undefined
           ? `in pull request [#${pr.number}](${pr.url}) (${code(pr.branch)} → ${code(report.branch)}): ${PR_OPERATION[pr.operation]}${pr.superseded.length > 0 ? `; superseded ${pr.superseded.map((n) => `#${n}`).join(', ')}` : ''}`
           : report.commit === undefined

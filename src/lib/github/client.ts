@@ -9,7 +9,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { inputRef, UserError } from '../errors.ts';
 import { SYSTEM_CLOCK, type Clock } from '../retry.ts';
-import { classify, readFailure, unexpectedFailure, userErrorFor, type FailureContext, type InputNames, type KnownFailure } from './errors.ts';
+import { classify, readFailure, reviewRefusalSentence, unexpectedFailure, userErrorFor, type FailureContext, type InputNames, type KnownFailure } from './errors.ts';
 import * as q from './queries.ts';
 import type {
   CommitFilesInput,
@@ -20,6 +20,8 @@ import type {
   PullRequestLookup,
   RepositoryInfo,
   RepositoryRef,
+  ReviewRefusal,
+  ReviewRequestOutcome,
 } from './types.ts';
 
 export interface GitHubRequestEvent {
@@ -158,8 +160,16 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     return data;
   }
 
-  function failureContext(action: string, needs: string | undefined, branch?: string): FailureContext {
-    return { action, needs, repository: nameWithOwner, ...(branch === undefined ? {} : { branch }), inputs: options.inputs, secrets: [options.token] };
+  function failureContext(action: string, needs: string | undefined, branch?: string, subject?: string): FailureContext {
+    return {
+      action,
+      needs,
+      repository: nameWithOwner,
+      ...(branch === undefined ? {} : { branch }),
+      ...(subject === undefined ? {} : { subject }),
+      inputs: options.inputs,
+      secrets: [options.token],
+    };
   }
 
   /**
@@ -167,7 +177,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
    * the eventual-consistency 422 is retried on the schedule; the rest become UserErrors, one sentence each.
    */
   async function call<T>(
-    context: { action: string; needs?: string; branch?: string; expected?: readonly KnownFailure[]; retryNodeLag?: boolean },
+    context: { action: string; needs?: string; branch?: string; subject?: string; expected?: readonly KnownFailure[]; retryNodeLag?: boolean },
     run: () => Promise<T>,
   ): Promise<T | Known> {
     const delays = context.retryNodeLag ? (options.nodeLagDelaysMs ?? [1000, 2000]) : [];
@@ -206,13 +216,24 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
           continue;
         }
         if (kind !== undefined && context.expected?.includes(kind)) return new Known(kind, failure.messages);
-        throw userErrorFor(failure, failureContext(context.action, context.needs, context.branch)) ?? unexpectedFailure(failure, failureContext(context.action, context.needs, context.branch));
+        const where = failureContext(context.action, context.needs, context.branch, context.subject);
+        throw userErrorFor(failure, where) ?? unexpectedFailure(failure, where);
       }
     }
   }
 
   const PR_WRITE = 'pull-requests: write';
   const CONTENTS_WRITE = 'contents: write';
+  const ISSUES_WRITE = 'issues: write';
+  const REVIEW_REFUSALS: readonly KnownFailure[] = ['team-not-visible', 'review-from-author', 'not-collaborator'];
+
+  /** One review request; a refusal comes back as its reason. */
+  async function requestReview(number: number, users: readonly string[], teams: readonly string[]): Promise<ReviewRefusal | undefined> {
+    const result = await call({ action: `request reviewers on pull request #${number}`, needs: PR_WRITE, expected: REVIEW_REFUSALS, retryNodeLag: true }, () =>
+      octokit.rest.pulls.requestReviewers({ owner, repo, pull_number: number, ...(users.length > 0 ? { reviewers: [...users] } : {}), ...(teams.length > 0 ? { team_reviewers: [...teams] } : {}) }),
+    );
+    return result instanceof Known ? (result.kind as ReviewRefusal) : undefined;
+  }
 
   const client: GitHubClient = {
     repository: { owner, repo },
@@ -367,14 +388,14 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     async ensureLabel(name, color, description) {
       const existing = await call({ action: `read label ${name}`, expected: ['not-found'] }, () => octokit.rest.issues.getLabel({ owner, repo, name }));
       if (!(existing instanceof Known)) return false;
-      const created = await call({ action: `create label ${name}`, needs: PR_WRITE, expected: ['label-exists'] }, () =>
+      const created = await call({ action: `create label ${name}`, needs: ISSUES_WRITE, subject: name, expected: ['label-exists'] }, () =>
         octokit.rest.issues.createLabel({ owner, repo, name, color: color.replace(/^#/, ''), ...(description === undefined ? {} : { description }) }),
       );
       return !(created instanceof Known);
     },
 
     async createLabel(name, color, description) {
-      const created = await call({ action: `create label ${name}`, needs: PR_WRITE, expected: ['label-exists'] }, () =>
+      const created = await call({ action: `create label ${name}`, needs: ISSUES_WRITE, subject: name, expected: ['label-exists'] }, () =>
         octokit.rest.issues.createLabel({ owner, repo, name, color: color.replace(/^#/, ''), ...(description === undefined ? {} : { description }) }),
       );
       return !(created instanceof Known);
@@ -392,10 +413,19 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     async requestReviewers(number, reviewers) {
       const users = [...(reviewers.users ?? [])];
       const teams = [...(reviewers.teams ?? [])];
-      if (users.length === 0 && teams.length === 0) return;
-      await call({ action: `request reviewers on pull request #${number}`, needs: PR_WRITE, retryNodeLag: true }, () =>
-        octokit.rest.pulls.requestReviewers({ owner, repo, pull_number: number, ...(users.length > 0 ? { reviewers: users } : {}), ...(teams.length > 0 ? { team_reviewers: teams } : {}) }),
-      );
+      const outcome: { requested: { users: string[]; teams: string[] }; refused: ReviewRequestOutcome['refused'][number][] } = { requested: { users: [], teams: [] }, refused: [] };
+      if (users.length === 0 && teams.length === 0) return outcome;
+      const refusal = await requestReview(number, users, teams);
+      if (refusal === undefined) return { requested: { users, teams }, refused: [] };
+      // GitHub refuses the whole request and does not say which reviewer it minds: ask for each one on its own, so
+      // the others are still requested and the warning names the one refused (a few requests, on this path only).
+      const each = [...users.map((name) => ({ name, team: false })), ...teams.map((name) => ({ name, team: true }))];
+      for (const reviewer of each) {
+        const reason = each.length === 1 ? refusal : await requestReview(number, reviewer.team ? [] : [reviewer.name], reviewer.team ? [reviewer.name] : []);
+        if (reason === undefined) (reviewer.team ? outcome.requested.teams : outcome.requested.users).push(reviewer.name);
+        else outcome.refused.push({ ...reviewer, reason, sentence: reviewRefusalSentence(reason, reviewer.name, { repository: nameWithOwner, inputs: options.inputs }) });
+      }
+      return outcome;
     },
 
     async removeRequestedReviewers(number, reviewers) {
@@ -485,6 +515,11 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
 
     async disableAutoMerge(pullRequestId) {
       await call({ action: 'disable auto-merge', needs: PR_WRITE }, () => graphql(q.DISABLE_AUTO_MERGE_MUTATION, { input: { pullRequestId } }));
+    },
+
+    async setDraft(pullRequestId, draft) {
+      const action = draft ? 'convert the pull request to a draft' : 'mark the pull request ready for review';
+      await call({ action, needs: PR_WRITE, retryNodeLag: true }, () => graphql(draft ? q.CONVERT_TO_DRAFT_MUTATION : q.READY_FOR_REVIEW_MUTATION, { input: { pullRequestId } }));
     },
 
     async enqueue(input) {

@@ -83,13 +83,24 @@ export type KnownFailure =
   | 'requires-merge-queue'
   | 'head-moved'
   | 'not-mergeable'
-  | 'not-found';
+  | 'not-found'
+  /** A team reviewer the token cannot see (the workflow's GITHUB_TOKEN never can; an App token needs Members: read). */
+  | 'team-not-visible'
+  /** The reviewer is the pull request's author (the token's own identity, when it opened the PR). */
+  | 'review-from-author'
+  /** A reviewer who is not a collaborator of the repository (or a team without access to it). */
+  | 'not-collaborator';
 
 export function classify(failure: GitHubFailure): KnownFailure | undefined {
   if (failure.types.includes('STALE_DATA') || has(failure, 'Expected branch to point to')) return 'stale-head';
   if (has(failure, 'A pull request already exists for')) return 'already-exists';
   if (has(failure, 'No commits between')) return 'no-commits';
+  // The same words name a team the token cannot load (ids `T_…`, legacy `MDQ6VGVhbT…` = "04:Team…") and a pull request
+  // GitHub does not show yet right after its creation (`PR_…`): only the second goes away by waiting.
+  if (/global id of '(?:T_|MDQ6VGVhbT)/.test(failure.messages.join('\n'))) return 'team-not-visible';
   if (has(failure, 'Could not resolve to a node with the global id of')) return 'node-not-yet-visible';
+  if (has(failure, 'Review cannot be requested from pull request author')) return 'review-from-author';
+  if (has(failure, 'Reviews may only be requested from collaborators')) return 'not-collaborator';
   if (has(failure, 'Reference already exists')) return 'reference-exists';
   if (has(failure, 'Reference does not exist')) return 'reference-missing';
   if (has(failure, 'Update is not a fast forward')) return 'not-fast-forward';
@@ -115,6 +126,10 @@ export interface InputNames {
   readonly base?: string;
   /** The input naming the REST API URL, when the command has one. */
   readonly apiUrl?: string;
+  /** The inputs listing labels, reviewers and team reviewers (default `labels`, `reviewers`, `team-reviewers`). */
+  readonly labels?: string;
+  readonly reviewers?: string;
+  readonly teamReviewers?: string;
 }
 
 export interface FailureContext {
@@ -124,6 +139,8 @@ export interface FailureContext {
   readonly needs: string | undefined;
   readonly repository: string;
   readonly branch?: string;
+  /** What the call was about (a label name, a reviewer), for sentences. */
+  readonly subject?: string;
   readonly inputs: InputNames;
   /** Values never to show (the token). */
   readonly secrets: readonly string[];
@@ -167,6 +184,17 @@ export function userErrorFor(failure: GitHubFailure, context: FailureContext): U
       `GitHub refused to ${context.action}: ${branch} of ${repo} is protected against direct writes; write to an unprotected branch and merge through a pull request, or allow the token's identity in the branch protection rule.`,
     );
   }
+  // Before the general permission sentence: which label, and that creating it once by hand is a fix too.
+  if (has(failure, 'You do not have permission to create labels')) {
+    const labels = context.inputs.labels ?? 'labels';
+    return new UserError(
+      maskSecrets(
+        `The token in ${token} may not create labels in ${repo}, and ${context.subject === undefined ? 'a label the pull request should carry' : `the label ${context.subject}`} (${inputRef(labels)}) does not exist there yet: create it once by hand (Issues > Labels > New label), or give the token \`issues: write\` (in the workflow: \`permissions: { issues: write }\`).`,
+        context.secrets,
+      ),
+      { input: labels },
+    );
+  }
   const forbidden = failure.status === 403 || failure.types.includes('FORBIDDEN');
   if (forbidden && (has(failure, 'Resource not accessible by') || has(failure, 'must have') || has(failure, 'permission'))) {
     const permission = permissionFromHeader(failure.acceptedPermissions) ?? context.needs;
@@ -184,13 +212,37 @@ export function userErrorFor(failure: GitHubFailure, context: FailureContext): U
   if (has(failure, 'body is too long')) {
     return make(`GitHub refused to ${context.action}: the text is longer than GitHub's 65,536 character limit; shorten it.`);
   }
-  if (has(failure, 'Review cannot be requested from pull request author')) {
-    return make(`GitHub refused to ${context.action}: the pull request's author (the identity of the token in ${token}) cannot be requested as a reviewer; leave that login out of the reviewers.`);
-  }
-  if (has(failure, 'Reviews may only be requested from collaborators')) {
-    return make(`GitHub refused to ${context.action}: reviewers must be collaborators of ${repo} (teams: teams with access to it); fix the reviewer list.`);
+  const refusal = classify(failure);
+  if (refusal === 'team-not-visible' || refusal === 'review-from-author' || refusal === 'not-collaborator') {
+    const sentence = `GitHub refused to ${context.action}: ${reviewRefusalSentence(refusal, context.subject, context)}`;
+    const input = refusal === 'team-not-visible' ? (context.inputs.teamReviewers ?? 'team-reviewers') : (context.inputs.reviewers ?? 'reviewers');
+    return new UserError(maskSecrets(sentence, context.secrets), { input });
   }
   return undefined;
+}
+
+/**
+ * Why GitHub would not request a review from `name` (undefined when GitHub did not say who), and the fix, as a clause:
+ * "Skipped reviewer x: <clause>" in open-promotion-pr's warning, "GitHub refused to ...: <clause>" as an error.
+ */
+export function reviewRefusalSentence(
+  reason: 'team-not-visible' | 'review-from-author' | 'not-collaborator',
+  name: string | undefined,
+  context: Pick<FailureContext, 'repository' | 'inputs'>,
+): string {
+  const token = inputRef(context.inputs.token);
+  const reviewers = inputRef(context.inputs.reviewers ?? 'reviewers');
+  const teams = inputRef(context.inputs.teamReviewers ?? 'team-reviewers');
+  switch (reason) {
+    case 'team-not-visible': {
+      const which = name === undefined ? `a team of ${teams}` : `${name.includes(',') ? 'the teams' : 'the team'} ${name} (${teams})`;
+      return `the token in ${token} cannot see ${which} ("Could not resolve to a node with the global id of ..."): teams belong to the organisation, which the workflow's GITHUB_TOKEN can never read; pass a personal access token with the \`repo\` scope, or a GitHub App token with the organisation permission "Members: read", in ${token}, or leave ${teams} empty.`;
+    }
+    case 'review-from-author':
+      return `${name === undefined ? `a login in ${reviewers}` : `${name} (${reviewers})`} is the author of the pull request (the token in ${token} is the author of the pull requests it opens), and GitHub does not let authors review their own pull requests; leave ${name ?? 'that login'} out of ${reviewers}.`;
+    case 'not-collaborator':
+      return `${name === undefined ? `a login in ${reviewers} or a team in ${teams}` : name} is not a collaborator of ${context.repository}, and GitHub requests reviews only from collaborators (and teams with access to the repository); fix the name, or give ${name ?? 'it'} access to ${context.repository}.`;
+  }
 }
 
 /** A GitHub failure nobody can fix from the inputs: still one sentence with GitHub's own words, never the token. */

@@ -56,6 +56,14 @@ export const DISABLE_AUTO_MERGE_MUTATION = `mutation DisableAutoMerge($input: Di
   disablePullRequestAutoMerge(input: $input) { pullRequest { id } }
 }`;
 
+export const CONVERT_TO_DRAFT_MUTATION = `mutation ConvertToDraft($input: ConvertPullRequestToDraftInput!) {
+  convertPullRequestToDraft(input: $input) { pullRequest { id isDraft } }
+}`;
+
+export const READY_FOR_REVIEW_MUTATION = `mutation MarkReadyForReview($input: MarkPullRequestReadyForReviewInput!) {
+  markPullRequestReadyForReview(input: $input) { pullRequest { id isDraft } }
+}`;
+
 export const ENQUEUE_MUTATION = `mutation Enqueue($input: EnqueuePullRequestInput!) {
   enqueuePullRequest(input: $input) { mergeQueueEntry { id position } }
 }`;

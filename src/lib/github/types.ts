@@ -166,6 +166,16 @@ export type MergeResult =
   | { readonly kind: 'requires-merge-queue' }
   | { readonly kind: 'not-mergeable'; readonly reason: string };
 
+/** Why GitHub would not request a review from one reviewer. */
+export type ReviewRefusal = 'team-not-visible' | 'review-from-author' | 'not-collaborator';
+
+export interface ReviewRequestOutcome {
+  /** The reviewers GitHub now shows as requested (of those asked for). */
+  readonly requested: { readonly users: readonly string[]; readonly teams: readonly string[] };
+  /** Those GitHub refused, each with the sentence saying why and what to do. */
+  readonly refused: readonly { readonly name: string; readonly team: boolean; readonly reason: ReviewRefusal; readonly sentence: string }[];
+}
+
 export interface TokenIdentity {
   readonly login: string;
   /** The workflow's GITHUB_TOKEN (`github-actions[bot]`): its pushes and PRs start no workflow runs. */
@@ -206,7 +216,11 @@ export interface GitHubClient {
   createLabel(name: string, color: string, description?: string): Promise<boolean>;
   /** Sets labels, assignees and milestone of an issue or PR in one request (they REPLACE what is there); nothing when none is given. */
   updateIssue(number: number, fields: { labels?: readonly string[]; assignees?: readonly string[]; milestone?: number | null }): Promise<void>;
-  requestReviewers(number: number, reviewers: { users?: readonly string[]; teams?: readonly string[] }): Promise<void>;
+  /**
+   * Requests reviews. A reviewer GitHub refuses (a team the token cannot see, the author, a non-collaborator) does not
+   * stop the others: the request is retried one reviewer at a time and the refused ones are reported, not thrown.
+   */
+  requestReviewers(number: number, reviewers: { users?: readonly string[]; teams?: readonly string[] }): Promise<ReviewRequestOutcome>;
   removeRequestedReviewers(number: number, reviewers: { users?: readonly string[]; teams?: readonly string[] }): Promise<void>;
   addAssignees(number: number, logins: readonly string[]): Promise<void>;
   /** Milestone number by title (open milestones), or undefined. */
@@ -221,6 +235,8 @@ export interface GitHubClient {
   commitFiles(input: CommitFilesInput): Promise<CommitFilesResult>;
   enableAutoMerge(input: { pullRequestId: string; method: MergeMethod; expectedHeadOid?: string }): Promise<EnableAutoMergeResult>;
   disableAutoMerge(pullRequestId: string): Promise<void>;
+  /** GraphQL convertPullRequestToDraft / markPullRequestReadyForReview. */
+  setDraft(pullRequestId: string, draft: boolean): Promise<void>;
   enqueue(input: { pullRequestId: string; expectedHeadOid?: string }): Promise<EnqueueResult>;
   merge(input: { number: number; method: MergeMethod; sha?: string }): Promise<MergeResult>;
   tokenIdentity(): Promise<TokenIdentity>;

@@ -2,3 +2,4 @@
 export * from './promote.ts';
 export { promotionBody, readMarker, evaluationSection, BODY_LIMIT, type PromotionFacts, type PromotionMarker } from './body.ts';
 export { revisionSource, updatePaths, repositoryPath } from './source.ts';
+export { branchInput, branchProblem } from './branch.ts';

@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { inputRef, UserError } from '../errors.ts';
 import type { EvaluationReport } from '../evaluation-report.ts';
+import { reviewRefusalSentence } from '../github/errors.ts';
 import type { GitHubClient, MergeMethod, PromotionState, PullRequestInfo } from '../github/index.ts';
 import { parseTrailers, TRAILERS } from '../ledger.ts';
 import { buildCommitMessage, buildPlan, previousVersion, unifiedDiff, type Plan, type UpdateLine } from '../manifest/index.ts';
@@ -26,6 +27,8 @@ export const TRACKING_LABEL = 'ml-gitops';
 export const TRACKING_LABEL_COLOR = '0e8a16';
 /** The colour of the labels of the `labels` input that do not exist yet. */
 export const LABEL_COLOR = 'bfd4f2';
+/** Who the workflow's GITHUB_TOKEN acts as. */
+const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
 /** Promotion branches ml-gitops made (and may delete when superseded) live under this prefix. */
 export const BRANCH_PREFIX = 'ml-gitops/';
 
@@ -48,6 +51,10 @@ export interface PromotionInputNames {
   readonly milestone: string;
   readonly autoMerge: string;
   readonly autoMergeFallback: string;
+  /** Default `token`, `reviewers`, `team-reviewers`. */
+  readonly token?: string;
+  readonly reviewers?: string;
+  readonly teamReviewers?: string;
 }
 
 export type PromotionChange =
@@ -250,18 +257,22 @@ export async function openPromotionPullRequest(gh: GitHubClient, request: Promot
   const head = headSha as string;
 
   // --- labels (created with a colour when missing), assignees, milestone, title, body, reviewers ---
+  // A refusal from here on (a label the token may not create) fails the step with the PR in the outputs: it exists,
+  // and the next run, with the fix, completes it.
+  const keep = keepPullRequest({ number, url, headSha: head, branch, operation: created !== undefined ? 'created' : 'updated' });
   for (const label of wantedLabels.filter((name) => lacks(state.existingLabels, name))) {
     const color = sameName(label, TRACKING_LABEL) ? TRACKING_LABEL_COLOR : LABEL_COLOR;
-    if (await gh.createLabel(label, color, sameName(label, TRACKING_LABEL) ? 'Promotion pull request managed by ml-gitops' : undefined)) changes.push(`created label ${label}`);
+    if (await keep(gh.createLabel(label, color, sameName(label, TRACKING_LABEL) ? 'Promotion pull request managed by ml-gitops' : undefined))) changes.push(`created label ${label}`);
   }
   if (created !== undefined) {
-    await gh.updateIssue(created.number, {
+    await keep(gh.updateIssue(created.number, {
       labels: wantedLabels,
       ...(request.assignees?.length ? { assignees: request.assignees } : {}),
       ...(milestone === undefined ? {} : { milestone }),
-    });
-    const reviewers = (request.reviewers ?? []).filter((login) => !sameName(login, state.viewerLogin.replace(/\[bot\]$/, '')) && !sameName(login, state.viewerLogin));
-    await gh.requestReviewers(created.number, { users: reviewers, teams: request.teamReviewers ?? [] });
+    }));
+    // The token opened the PR, so it is the author: GitHub refuses to ask it for a review.
+    const author = state.viewerLogin;
+    await requestReviews(gh, request, state, { number, author, users: request.reviewers ?? [], teams: request.teamReviewers ?? [], warn, changes: undefined });
   } else {
     const existing = pull as PullRequestInfo;
     const title = request.title ?? defaultTitle(request);
@@ -273,7 +284,7 @@ export async function openPromotionPullRequest(gh: GitHubClient, request: Promot
     }
     const addLabels = wantedLabels.filter((label) => lacks(existing.labels, label));
     if (addLabels.length > 0) {
-      await gh.addLabels(number, addLabels);
+      await keep(gh.addLabels(number, addLabels));
       changes.push(`added ${plural(addLabels.length, 'label')} ${addLabels.join(', ')}`);
     }
     const addAssignees = (request.assignees ?? []).filter((login) => lacks(existing.assignees, login));
@@ -287,16 +298,12 @@ export async function openPromotionPullRequest(gh: GitHubClient, request: Promot
     }
     // A review already given is never re-requested: requesting it again would reset it to "pending" for the reviewer.
     const reviewed = existing.latestReviews.map((review) => review.login);
-    const users = (request.reviewers ?? []).filter(
-      (login) => lacks(existing.requestedReviewers, login) && lacks(reviewed, login) && !sameName(login, existing.author ?? '') && !sameName(login, state.viewerLogin),
-    );
+    const users = (request.reviewers ?? []).filter((login) => lacks(existing.requestedReviewers, login) && lacks(reviewed, login));
     const teams = (request.teamReviewers ?? []).filter((slug) => lacks(existing.requestedTeams, slug));
-    if (users.length + teams.length > 0) {
-      await gh.requestReviewers(number, { users, teams });
-      changes.push(`requested ${[...users, ...teams].join(', ')}`);
-    }
+    await requestReviews(gh, request, state, { number, author: existing.author, users, teams, warn, changes });
     if (request.draft !== undefined && request.draft !== existing.isDraft) {
-      log.info(`Pull request #${number} is ${existing.isDraft ? 'a draft' : 'ready for review'}; the draft state is set when the pull request is opened and left as people set it afterwards.`);
+      await gh.setDraft(existing.id, request.draft);
+      changes.push(request.draft ? `converted #${number} to a draft` : `marked #${number} ready for review`);
     }
   }
 
@@ -485,6 +492,62 @@ async function supersede(
     }
   }
   return closed;
+}
+
+/** Both name the same account (GitHub shows an App's bot `x[bot]` as `x` in some places). */
+function isLogin(login: string, other: string | undefined): boolean {
+  const bare = (name: string): string => name.replace(/\[bot\]$/i, '');
+  return other !== undefined && sameName(bare(login), bare(other));
+}
+
+/**
+ * Requests the reviews; a reviewer GitHub would refuse is skipped with a warning (a promotion does not fail because
+ * one reviewer is the bot itself, or cannot be seen), never silently. Known refusals are not even sent: the author
+ * (the token's own login on a PR it opened), and team reviewers with the workflow's GITHUB_TOKEN, which has no
+ * organisation permission and can never see a team.
+ */
+async function requestReviews(
+  gh: GitHubClient,
+  request: PromotionRequest,
+  state: PromotionState,
+  at: { number: number; author: string | undefined; users: readonly string[]; teams: readonly string[]; warn: (message: string) => void; changes: string[] | undefined },
+): Promise<void> {
+  const names = request.inputs;
+  const context = {
+    repository: `${gh.repository.owner}/${gh.repository.repo}`,
+    inputs: { token: names.token ?? 'token', reviewers: names.reviewers ?? 'reviewers', teamReviewers: names.teamReviewers ?? 'team-reviewers' },
+  };
+  const users = at.users.filter((login) => {
+    if (!isLogin(login, at.author)) return true;
+    at.warn(`Skipped reviewer ${login}: ${reviewRefusalSentence('review-from-author', login, context)}`);
+    return false;
+  });
+  let teams = at.teams;
+  if (teams.length > 0 && state.viewerLogin === GITHUB_ACTIONS_LOGIN) {
+    at.warn(`Skipped team reviewers ${teams.join(', ')}: ${reviewRefusalSentence('team-not-visible', teams.join(', '), context)}`);
+    teams = [];
+  }
+  if (users.length + teams.length === 0) return;
+  const outcome = await gh.requestReviewers(at.number, { users, teams });
+  for (const refused of outcome.refused) at.warn(`Skipped ${refused.team ? 'team reviewer' : 'reviewer'} ${refused.name}: ${refused.sentence}`);
+  const requested = [...outcome.requested.users, ...outcome.requested.teams];
+  if (requested.length > 0) at.changes?.push(`requested ${requested.join(', ')}`);
+}
+
+/** Rethrows a UserError with the PR in its outputs, so a failing step still names the PR it opened or updated. */
+function keepPullRequest(pr: { number: number; url: string; headSha: string; branch: string; operation: Operation }): <T>(promise: Promise<T>) => Promise<T> {
+  return async (promise) => {
+    try {
+      return await promise;
+    } catch (error) {
+      if (!(error instanceof UserError) || error.outputs !== undefined) throw error;
+      throw new UserError(error.message, {
+        ...(error.input === undefined ? {} : { input: error.input }),
+        cause: error,
+        outputs: { 'pull-request-number': pr.number, 'pull-request-url': pr.url, 'pull-request-head-sha': pr.headSha, operation: pr.operation, branch: pr.branch },
+      });
+    }
+  };
 }
 
 const MERGEABLE_NOW = new Set(['CLEAN', 'HAS_HOOKS', 'UNSTABLE']);

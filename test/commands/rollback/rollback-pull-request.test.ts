@@ -204,7 +204,25 @@ describe('rollback mode: pull-request', () => {
     seen.push(bump.message, alias.message, pr.message);
   });
 
-  it('refuses pull-request mode without a token, before anything is written', async () => {
+  it('reads a merged rollback PR as the current ledger entry even when its commit and the base commit share a timestamp', async () => {
+    const remote = await createRemote({ 'values.yaml': 'version: 3\n' });
+    const work = await cloneRemote(remote, 'ledger');
+    const at = { GIT_COMMITTER_DATE: '2026-12-01T10:00:00Z', GIT_AUTHOR_DATE: '2026-12-01T10:00:00Z' };
+    const env = { ...isolatedGitEnv(remote.home), GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@example.test', GIT_COMMITTER_NAME: 'A', GIT_COMMITTER_EMAIL: 'a@example.test', ...at };
+    const commit = (message: string) => git(work, ['commit', '--quiet', '--allow-empty', '--message', message], env);
+    await commit('Bump churn to 3\n\nModel-Name: churn\nModel-Version: 3\nEnvironment: production\n');
+    await git(work, ['checkout', '--quiet', '-b', PR_BRANCH], env);
+    await commit('Roll back churn from 3 to 2\n\nModel-Name: churn\nModel-Version: 2\nEnvironment: production\nRollback-Of: 3\n');
+    await git(work, ['checkout', '--quiet', 'main'], env);
+    await git(work, ['merge', '--quiet', '--no-ff', '--message', 'Merge pull request #1', PR_BRANCH], env);
+    const entries = await readLedger(new GitClient({ cwd: work, env }), { modelName: 'churn', environment: 'production' });
+    expect(entries.map((entry) => [entry.kind, entry.modelVersion])).toEqual([
+      ['rollback', '2'],
+      ['promotion', '3'],
+    ]);
+  });
+
+  it('refuses pull-request mode without a token, and a rollback branch git would refuse, before anything is written', async () => {
     const box = await sandbox([1, 2]);
     const mainBefore = await git(box.remote.bare, ['rev-parse', 'main']);
     const env = { ...githubEnv(box, '60'), GITHUB_TOKEN: '' };
@@ -214,6 +232,12 @@ describe('rollback mode: pull-request', () => {
     );
     const cli = await commandError(rollback, { ...INPUTS, 'registry-uri': box.registryDir }, { env, workspace: box.clone, style: 'cli' });
     expect(cli.message).toContain('set --token (or GITHUB_TOKEN / GH_TOKEN in the environment), or set --mode to "push".');
+    const branch = await commandError(rollback, { ...INPUTS, 'registry-uri': box.registryDir, 'pull-request-branch': 'roll back' }, { env: githubEnv(box, '61'), workspace: box.clone });
+    expect(branch.message).toBe('Input "pull-request-branch" contains a character git refuses in a branch name (space, ~ ^ : ? * [ \\ or a control character) (got "roll back").');
+    seen.push(error.message, cli.message, branch.message);
+    // A dry run needs no token: it reads the ledger and shows the diff.
+    const dry = await runCommand(rollback, { ...INPUTS, 'registry-uri': box.registryDir, 'dry-run': 'true' }, { env, workspace: box.clone });
+    expect(dry.outputs).toMatchObject({ operation: 'dry-run', 'from-version': '2', 'to-version': '1', 'pull-request-number': '' });
     expect(await git(box.remote.bare, ['rev-parse', 'main'])).toBe(mainBefore);
     expect(box.standIn.requests).toEqual([]);
     expect((await registry(box).getVersion('churn', '2'))?.tags['ml-gitops.rolled-back']).toBeUndefined();

@@ -14,6 +14,8 @@ const TOKENS = {
   readOnly: 'ghs_readOnlyTokenForClientTests002',
   app: 'ghs_appTokenWithoutWorkflows000003',
   pat: 'ghp_personalTokenForClientTests0004',
+  prOnly: 'ghs_pullRequestsOnlyTokenClient0005',
+  appWithMembers: 'ghs_appTokenWithOrgMembersRead0006',
 };
 
 let standIn: GitHubStandIn;
@@ -69,10 +71,13 @@ beforeAll(async () => {
   standIn = await startGitHubStandIn({
     repos: { 'acme/manifests': bare },
     tokens: [
-      { token: TOKENS.actions, login: 'github-actions[bot]', permissions: { contents: 'write', 'pull-requests': 'write' } },
+      { token: TOKENS.actions, login: 'github-actions[bot]', permissions: { contents: 'write', 'pull-requests': 'write', issues: 'write' } },
       { token: TOKENS.readOnly, login: 'github-actions[bot]', permissions: { contents: 'read', 'pull-requests': 'read' } },
       { token: TOKENS.app, login: 'ml-gitops-app[bot]', permissions: { contents: 'write', 'pull-requests': 'write' } },
       { token: TOKENS.pat, login: 'octocat' },
+      // Labels: pull-requests write lets it label, not create labels (that takes issues: write).
+      { token: TOKENS.prOnly, login: 'github-actions[bot]', permissions: { contents: 'write', 'pull-requests': 'write', issues: 'read' } },
+      { token: TOKENS.appWithMembers, login: 'promoter[bot]', permissions: { contents: 'write', 'pull-requests': 'write', issues: 'write', members: 'read' } },
     ],
   });
 });
@@ -335,6 +340,85 @@ describe('error sentences', () => {
     } finally {
       standIn.settings('acme/manifests', { protectedBranches: [] });
     }
+  });
+
+  it('names labels and the fix when the token may not create a missing label', async () => {
+    const { gh } = client({ token: TOKENS.prOnly });
+    await promotionBranch(client().gh, 'labels-denied');
+    const created = await gh.createPullRequest({ head: 'labels-denied', base: 'main', title: 't', body: '' });
+    if (created.kind !== 'created') throw new Error(created.kind);
+    const fix = 'create it once by hand (Issues > Labels > New label), or give the token `issues: write` (in the workflow: `permissions: { issues: write }`).';
+    expect(await sentence(gh.createLabel('needs-review', 'bfd4f2'))).toBe(
+      `The token in input "token" may not create labels in acme/manifests, and the label needs-review (input "labels") does not exist there yet: ${fix}`,
+    );
+    // Adding a label the repository lacks creates it: refused the same way, with GitHub's 403.
+    expect(await sentence(gh.addLabels(created.pullRequest.number, ['needs-review']))).toBe(
+      `The token in input "token" may not create labels in acme/manifests, and a label the pull request should carry (input "labels") does not exist there yet: ${fix}`,
+    );
+    const refused = standIn.requests.at(-1);
+    expect(refused).toMatchObject({ operationId: 'issues/add-labels', status: 403 });
+    // A label that exists is added with pull-requests: write alone.
+    standIn.addLabel('acme/manifests', 'needs-review');
+    await gh.addLabels(created.pullRequest.number, ['needs-review']);
+    expect(standIn.pulls('acme/manifests').find((p) => p.number === created.pullRequest.number)?.labels).toEqual(['needs-review']);
+  });
+
+  it('requests the reviewers GitHub accepts and reports, one sentence each, those it refuses', async () => {
+    standIn.settings('acme/manifests', { teams: ['ml-platform'], collaborators: ['alice', 'carol'] });
+    try {
+      const { gh, events } = client();
+      await promotionBranch(gh, 'reviewers');
+      const created = await gh.createPullRequest({ head: 'reviewers', base: 'main', title: 't', body: '' });
+      if (created.kind !== 'created') throw new Error(created.kind);
+      const number = created.pullRequest.number;
+
+      // The workflow's GITHUB_TOKEN cannot see a team: GitHub's "Could not resolve to a node", never retried as lag.
+      const before = events.length;
+      const logged = logs.length;
+      const teams = await gh.requestReviewers(number, { users: ['alice'], teams: ['ml-platform'] });
+      expect(teams.requested).toEqual({ users: ['alice'], teams: [] });
+      expect(teams.refused).toHaveLength(1);
+      expect(teams.refused[0]).toMatchObject({ name: 'ml-platform', team: true, reason: 'team-not-visible' });
+      expect(renderInputRefs(teams.refused[0]?.sentence ?? '', 'action')).toBe(
+        'the token in input "token" cannot see the team ml-platform (input "team-reviewers") ("Could not resolve to a node with the global id of ..."): teams belong to the organisation, which the workflow\'s GITHUB_TOKEN can never read; pass a personal access token with the `repo` scope, or a GitHub App token with the organisation permission "Members: read", in input "token", or leave input "team-reviewers" empty.',
+      );
+      expect(events.length - before).toBe(3); // both, then each on its own
+      expect(logs.slice(logged).some((line) => line.includes('does not show the new pull request yet'))).toBe(false);
+
+      // The author (the token's own login) and a stranger are refused; carol is still requested.
+      const people = await gh.requestReviewers(number, { users: ['github-actions[bot]', 'mallory', 'carol'] });
+      expect(people.requested.users).toEqual(['carol']);
+      expect(people.refused.map((r) => `${r.name}:${r.reason}`)).toEqual(['github-actions[bot]:review-from-author', 'mallory:not-collaborator']);
+      expect(renderInputRefs(people.refused[1]?.sentence ?? '', 'action')).toBe(
+        'mallory is not a collaborator of acme/manifests, and GitHub requests reviews only from collaborators (and teams with access to the repository); fix the name, or give mallory access to acme/manifests.',
+      );
+      const pull = standIn.pulls('acme/manifests').find((p) => p.number === number);
+      expect(pull?.requestedReviewers).toEqual(['alice', 'carol']);
+      expect(pull?.requestedTeams).toEqual([]);
+
+      // An App token with the organisation's Members: read requests the team.
+      const app = await client({ token: TOKENS.appWithMembers }).gh.requestReviewers(number, { teams: ['ml-platform'] });
+      expect(app).toEqual({ requested: { users: [], teams: ['ml-platform'] }, refused: [] });
+    } finally {
+      standIn.settings('acme/manifests', { teams: [], collaborators: undefined });
+    }
+  });
+
+  it('converts a pull request to a draft and marks it ready for review (GraphQL)', async () => {
+    const { gh, events } = client();
+    await promotionBranch(gh, 'drafts');
+    const created = await gh.createPullRequest({ head: 'drafts', base: 'main', title: 't', body: '', draft: true });
+    if (created.kind !== 'created') throw new Error(created.kind);
+    const pull = standIn.pulls('acme/manifests').find((p) => p.number === created.pullRequest.number);
+    const before = events.length;
+    await gh.setDraft(created.pullRequest.id, false);
+    expect(pull?.draft).toBe(false);
+    await gh.setDraft(created.pullRequest.id, true);
+    expect(pull?.draft).toBe(true);
+    expect(events.slice(before).map((e) => `${e.operationName}:${e.write}`)).toEqual(['MarkReadyForReview:true', 'ConvertToDraft:true']);
+    expect(await sentence(client({ token: TOKENS.readOnly }).gh.setDraft(created.pullRequest.id, false))).toContain(
+      'may not mark the pull request ready for review in acme/manifests: grant it `pull-requests: write`',
+    );
   });
 
   it('names the repository input when the repository is not there', async () => {

@@ -15,6 +15,8 @@ export const TOKENS = {
   readOnly: 'ghs_promotionReadOnlyToken0000000003',
   prRead: 'ghs_promotionContentsOnlyToken000004',
   pat: 'ghp_promotionPersonalToken00000000005',
+  /** pull-requests: write but issues: read: it may label a PR, not create a label. */
+  noLabelCreation: 'ghs_promotionNoLabelCreationToken006',
 };
 export const TOKEN_CONFIGS: TokenConfig[] = [
   { token: TOKENS.actions, login: 'github-actions[bot]', permissions: { contents: 'write', 'pull-requests': 'write', issues: 'write' } },
@@ -22,6 +24,7 @@ export const TOKEN_CONFIGS: TokenConfig[] = [
   { token: TOKENS.readOnly, login: 'github-actions[bot]', permissions: { contents: 'read', 'pull-requests': 'read' } },
   { token: TOKENS.prRead, login: 'github-actions[bot]', permissions: { contents: 'write', 'pull-requests': 'read', issues: 'read' } },
   { token: TOKENS.pat, login: 'octocat' },
+  { token: TOKENS.noLabelCreation, login: 'github-actions[bot]', permissions: { contents: 'write', 'pull-requests': 'write', issues: 'read' } },
 ];
 
 export const VALUES = 'image:\n  repository: ghcr.io/acme/churn # the serving image\nmodel:\n  name: churn\n  version: "6" # promoted by ml-gitops\n';

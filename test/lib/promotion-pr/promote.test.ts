@@ -252,6 +252,81 @@ describe('body, labels, reviewers', () => {
     expect(pull.labels).toContain('hold');
   });
 
+  it('sets the draft state only where it differs, and leaves it as people set it when draft is not given', async () => {
+    const f = await fixture();
+    const created = await openPromotionPullRequest(f.client().gh, promotion({ draft: true }).request);
+    expect(created.operation).toBe('created');
+    const pull = f.standIn.pulls(REPO)[0];
+    expect(pull?.draft).toBe(true);
+
+    // Same inputs: nothing written.
+    let before = f.standIn.requests.length;
+    expect((await openPromotionPullRequest(f.client().gh, promotion({ draft: true }).request)).operation).toBe('unchanged');
+    expect(f.standIn.counts(before)).toMatchObject({ total: 1, writes: 0 });
+
+    // draft: false marks it ready for review (one GraphQL mutation), and back.
+    before = f.standIn.requests.length;
+    const ready = await openPromotionPullRequest(f.client().gh, promotion({ draft: false }).request);
+    expect(ready).toMatchObject({ operation: 'updated', changes: ['marked #1 ready for review'] });
+    expect(pull?.draft).toBe(false);
+    expect(f.standIn.counts(before)).toMatchObject({ writes: 1, byRoute: { 'graphql mutation markPullRequestReadyForReview': 1 } });
+    before = f.standIn.requests.length;
+    expect((await openPromotionPullRequest(f.client().gh, promotion({ draft: false }).request)).operation).toBe('unchanged');
+    expect(f.standIn.counts(before).writes).toBe(0);
+    expect((await openPromotionPullRequest(f.client().gh, promotion({ draft: true }).request)).changes).toEqual(['converted #1 to a draft']);
+    expect(pull?.draft).toBe(true);
+
+    // Not given: a person's choice stands.
+    before = f.standIn.requests.length;
+    expect((await openPromotionPullRequest(f.client().gh, promotion().request)).operation).toBe('unchanged');
+    expect(f.standIn.counts(before).writes).toBe(0);
+    expect(pull?.draft).toBe(true);
+  });
+
+  it('skips, with a warning naming team-reviewers and the token fix, the team reviewers a GITHUB_TOKEN cannot request', async () => {
+    const f = await fixture({ teams: ['ml-platform'] });
+    const run = promotion({ reviewers: ['alice'], teamReviewers: ['ml-platform'] });
+    const outcome = await openPromotionPullRequest(f.client().gh, run.request);
+    expect(outcome.operation).toBe('created');
+    const warning =
+      'Skipped team reviewers ml-platform: the token in input "token" cannot see the team ml-platform (input "team-reviewers") ("Could not resolve to a node with the global id of ..."): teams belong to the organisation, which the workflow\'s GITHUB_TOKEN can never read; pass a personal access token with the `repo` scope, or a GitHub App token with the organisation permission "Members: read", in input "token", or leave input "team-reviewers" empty.';
+    expect(run.warnings.map((w) => renderInputRefs(w, 'action'))).toEqual([warning]);
+    expect(outcome.warnings).toEqual(run.warnings);
+    expect(f.standIn.pulls(REPO)[0]).toMatchObject({ requestedReviewers: ['alice'], requestedTeams: [], labels: ['ml-gitops'] });
+    // Known in advance for the GITHUB_TOKEN: no doomed request, so a rerun still writes nothing.
+    expect(f.standIn.requests.filter((r) => r.operationId === 'pulls/request-reviewers')).toHaveLength(1);
+    const before = f.standIn.requests.length;
+    const rerun = promotion({ reviewers: ['alice'], teamReviewers: ['ml-platform'] });
+    expect((await openPromotionPullRequest(f.client().gh, rerun.request)).operation).toBe('unchanged');
+    expect(f.standIn.counts(before).writes).toBe(0);
+    expect(rerun.warnings).toHaveLength(1);
+
+    // An App token without the organisation's "Members: read" meets GitHub's refusal itself: same sentence, PR kept.
+    const app = promotion({ modelVersion: '8', lines: ['envs/prod/values.yaml:model.version=8'], reviewers: ['carol'], teamReviewers: ['ml-platform'] });
+    const updated = await openPromotionPullRequest(f.client(TOKENS.app).gh, app.request);
+    expect(updated.operation).toBe('updated');
+    expect(app.warnings.map((w) => renderInputRefs(w, 'action'))).toEqual([
+      expect.stringMatching(/^Skipped team reviewer ml-platform: the token in input "token" cannot see the team ml-platform \(input "team-reviewers"\)/),
+    ]);
+    expect(f.standIn.pulls(REPO)[0]?.requestedReviewers).toEqual(['alice', 'carol']);
+  });
+
+  it('skips, with a warning, a reviewer who is the token itself or no collaborator, and requests the others', async () => {
+    const f = await fixture({ collaborators: ['alice', 'carol'] });
+    const run = promotion({ reviewers: ['github-actions[bot]', 'alice', 'mallory'] });
+    const outcome = await openPromotionPullRequest(f.client().gh, run.request);
+    expect(outcome.operation).toBe('created');
+    expect(run.warnings.map((w) => renderInputRefs(w, 'action'))).toEqual([
+      'Skipped reviewer github-actions[bot]: github-actions[bot] (input "reviewers") is the author of the pull request (the token in input "token" is the author of the pull requests it opens), and GitHub does not let authors review their own pull requests; leave github-actions[bot] out of input "reviewers".',
+      'Skipped reviewer mallory: mallory is not a collaborator of acme/manifests, and GitHub requests reviews only from collaborators (and teams with access to the repository); fix the name, or give mallory access to acme/manifests.',
+    ]);
+    expect(f.standIn.pulls(REPO)[0]?.requestedReviewers).toEqual(['alice']);
+    // On a PR it did not open, the token's own login is requested like anyone else's; the author never is.
+    const rerun = promotion({ reviewers: ['github-actions', 'carol'] });
+    expect((await openPromotionPullRequest(f.client().gh, rerun.request)).changes).toEqual(['requested carol']);
+    expect(rerun.warnings.map((w) => renderInputRefs(w, 'action'))).toEqual([expect.stringMatching(/^Skipped reviewer github-actions: github-actions \(input "reviewers"\) is the author/)]);
+  });
+
   it('sets the milestone by title and names the open ones when the title is unknown', async () => {
     const f = await fixture();
     f.standIn.addMilestone(REPO, 'Q3 models');
@@ -337,6 +412,28 @@ describe('error sentences', () => {
     const text = await failure(openPromotionPullRequest(f.client(TOKENS.app).gh, promotion({ lines: ['.github/workflows/deploy.yml:env.MODEL_VERSION=7'] }).request));
     expect(text).toMatch(/^The change touches the workflow file \.github\/workflows\/deploy\.yml, which the token in input "token" may not write/);
     expect(await f.tip(BRANCH)).toBeUndefined();
+  });
+
+  it('names labels and the fix when a label is missing and the token may not create labels; the PR stays in the outputs', async () => {
+    const f = await fixture();
+    const error = await openPromotionPullRequest(f.client(TOKENS.noLabelCreation).gh, promotion({ labels: ['promotion'], reviewers: ['alice'] }).request).then(
+      () => undefined,
+      (e: unknown) => e as UserError,
+    );
+    expect(error).toBeInstanceOf(UserError);
+    expect(renderInputRefs(error?.message ?? '', 'action')).toBe(
+      'The token in input "token" may not create labels in acme/manifests, and the label ml-gitops (input "labels") does not exist there yet: create it once by hand (Issues > Labels > New label), or give the token `issues: write` (in the workflow: `permissions: { issues: write }`).',
+    );
+    expect(error?.input).toBe('labels');
+    expect(error?.outputs).toMatchObject({ 'pull-request-number': 1, 'pull-request-url': 'https://github.com/acme/manifests/pull/1', operation: 'created', branch: BRANCH });
+    errorsSeen.push(error?.message ?? '');
+    expect(f.standIn.pulls(REPO)).toHaveLength(1);
+    // Labels created by hand once: the next run, same token, completes the PR.
+    f.standIn.addLabel(REPO, 'ml-gitops', '0e8a16');
+    f.standIn.addLabel(REPO, 'promotion');
+    const rerun = await openPromotionPullRequest(f.client(TOKENS.noLabelCreation).gh, promotion({ labels: ['promotion'], reviewers: ['alice'] }).request);
+    expect(rerun).toMatchObject({ operation: 'updated', changes: ['added 2 labels ml-gitops, promotion', 'requested alice'] });
+    expect(f.standIn.pulls(REPO)[0]).toMatchObject({ labels: ['ml-gitops', 'promotion'], requestedReviewers: ['alice'] });
   });
 
   it('names the base input when the base branch is missing, and refuses head == base', async () => {

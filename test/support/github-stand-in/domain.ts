@@ -18,13 +18,16 @@ export class DomainError extends Error {
   /** GraphQL error type: FORBIDDEN, NOT_FOUND, STALE_DATA, UNPROCESSABLE ... */
   readonly type: string;
   readonly validation: ValidationItem[] | undefined;
+  /** REST `errors` sent beside `message` as they are (GitHub sends plain strings in some of them). */
+  readonly errors: unknown[] | undefined;
   readonly headers: Record<string, string>;
 
-  constructor(status: number, type: string, message: string, options: { validation?: ValidationItem[]; headers?: Record<string, string> } = {}) {
+  constructor(status: number, type: string, message: string, options: { validation?: ValidationItem[]; errors?: unknown[]; headers?: Record<string, string> } = {}) {
     super(message);
     this.status = status;
     this.type = type;
     this.validation = options.validation;
+    this.errors = options.errors;
     this.headers = options.headers ?? {};
   }
 }
@@ -45,6 +48,28 @@ export function requirePermission(token: TokenState, level: Access, ...alternati
   if (alternatives.some((permission) => RANK[access(token, permission)] >= RANK[level])) return;
   const accepted = alternatives.map((permission) => `${permission.replace('-', '_')}=${level}`).join('; ');
   throw new DomainError(403, 'FORBIDDEN', 'Resource not accessible by integration', { headers: { 'x-accepted-github-permissions': accepted } });
+}
+
+/**
+ * Creating a label, explicitly (POST /labels) or by adding a label the repository lacks, takes `issues: write` from an
+ * App token (GITHUB_TOKEN included); a personal access token with `repo` may. GitHub refuses with 403.
+ */
+export function refuseLabelCreation(token: TokenState): void {
+  if (token.permissions === undefined || access(token, 'issues') === 'write') return;
+  throw new DomainError(403, 'FORBIDDEN', 'You do not have permission to create labels on this repository.', {
+    errors: [{ resource: 'Repository', field: 'label', code: 'unauthorized' }],
+  });
+}
+
+/**
+ * Team reviewers are organisation data: the workflow's GITHUB_TOKEN has no organisation permission at all, and an App
+ * token needs "Members: read". Without it GitHub cannot load the team and answers as for an unknown node.
+ */
+export function refuseTeamLookup(token: TokenState, repo: RepoState, slug: string): void {
+  if (token.permissions !== undefined && (token.isActions || access(token, 'members') === 'none')) {
+    const id = `T_kwDO${Buffer.from(`standin-team:${repo.owner}/${slug}`).toString('base64url')}`;
+    throw new DomainError(422, 'UNPROCESSABLE', 'Validation Failed', { errors: [`Could not resolve to a node with the global id of '${id}'.`] });
+  }
 }
 
 export async function headSha(repo: RepoState, pull: PullState): Promise<string> {

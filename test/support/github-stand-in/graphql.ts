@@ -517,6 +517,19 @@ function pullById(core: Core, id: unknown): { repo: RepoState; pull: PullState }
   return { repo: target.repo, pull };
 }
 
+/** convertPullRequestToDraft / markPullRequestReadyForReview: the draft state of an open PR (a no-op when it is so already). */
+function setDraft(args: Args, ctx: Context, draft: boolean): Record<string, unknown> {
+  const input = args.input as { pullRequestId: string; clientMutationId?: string | null };
+  requirePermission(ctx.token, 'write', 'pull-requests');
+  const { repo, pull } = pullById(ctx.core, input.pullRequestId);
+  if (pull.state !== 'open') throw new DomainError(422, 'UNPROCESSABLE', `Pull request #${pull.number} is closed.`);
+  if (pull.draft !== draft) {
+    pull.draft = draft;
+    pull.updatedAt = new Date().toISOString();
+  }
+  return { clientMutationId: input.clientMutationId ?? null, pullRequest: pullNode(ctx.core, repo, pull) };
+}
+
 function rootValue(): Record<string, unknown> {
   return {
     viewer: (_args: Args, ctx: Context) => viewerNode(ctx.core, ctx.token),
@@ -601,6 +614,9 @@ function rootValue(): Record<string, unknown> {
       pull.autoMerge = null;
       return { clientMutationId: input.clientMutationId ?? null, pullRequest: pullNode(ctx.core, repo, pull), actor: actorNode(ctx.core, ctx.token.login) };
     },
+
+    convertPullRequestToDraft: (args: Args, ctx: Context) => setDraft(args, ctx, true),
+    markPullRequestReadyForReview: (args: Args, ctx: Context) => setDraft(args, ctx, false),
 
     enqueuePullRequest: async (args: Args, ctx: Context) => {
       const input = args.input as { pullRequestId: string; expectedHeadOid?: string | null; jump?: boolean | null; clientMutationId?: string | null };

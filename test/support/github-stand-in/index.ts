@@ -299,7 +299,10 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
       reply = {
         status: error.status,
         headers: error.headers,
-        body: error.validation !== undefined ? validationError(error.validation) : basicError(error.message, error.headers['x-documentation-url'] ?? 'https://docs.github.com/rest', error.status),
+        body:
+          error.validation !== undefined
+            ? validationError(error.validation)
+            : { ...basicError(error.message, error.headers['x-documentation-url'] ?? 'https://docs.github.com/rest', error.status), ...(error.errors === undefined ? {} : { errors: error.errors }) },
       };
     }
     const wrong = validateResponse(route.template, route.method, reply.status, reply.body ?? null);
@@ -312,7 +315,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
 
   async function runGraphQLWithFaults(token: TokenState, payload: { query?: unknown; variables?: unknown; operationName?: unknown }) {
     // Faults and hooks address GraphQL by root field (`createCommitOnBranch`); peek at the document to find it.
-    const fields = typeof payload.query === 'string' ? [...payload.query.matchAll(/\b(createCommitOnBranch|enablePullRequestAutoMerge|disablePullRequestAutoMerge|enqueuePullRequest|mergePullRequest|addLabelsToLabelable|repository|node|viewer)\b/g)].map((m) => m[1] as string) : [];
+    const fields = typeof payload.query === 'string' ? [...payload.query.matchAll(/\b(createCommitOnBranch|enablePullRequestAutoMerge|disablePullRequestAutoMerge|enqueuePullRequest|mergePullRequest|addLabelsToLabelable|convertPullRequestToDraft|markPullRequestReadyForReview|repository|node|viewer)\b/g)].map((m) => m[1] as string) : [];
     for (const field of new Set(fields)) await runHooks(field);
     for (const field of new Set(fields)) {
       const failure = takeFailure(field);

@@ -10,7 +10,9 @@ import {
   headSha,
   mergePull,
   pullFacts,
+  refuseLabelCreation,
   refuseProtected,
+  refuseTeamLookup,
   requirePermission,
   verifiedCommits,
 } from './domain.ts';
@@ -88,6 +90,11 @@ function labelsReply(core: Core, repo: RepoState, pull: PullState): RestReply {
     const label = repo.labels.get(name.toLowerCase());
     return label === undefined ? [] : [shape.label(core.shapes, repo, label)];
   }));
+}
+
+/** Refuses (before anything changes) when `names` holds a label the repository lacks and the token may not create it. */
+function checkLabelNames(token: TokenState, repo: RepoState, names: readonly string[]): void {
+  if (names.some((name) => !repo.labels.has(name.toLowerCase()))) refuseLabelCreation(token);
 }
 
 function addLabelNames(core: Core, repo: RepoState, pull: PullState, names: readonly string[]): void {
@@ -348,6 +355,7 @@ export const routes: Route[] = [
       if (reviewers.some((login) => login.toLowerCase() === pull.user.toLowerCase())) {
         invalid([{ resource: 'PullRequest', code: 'custom', message: 'Review cannot be requested from pull request author.' }]);
       }
+      for (const slug of teams) if (repo.settings.teams.includes(slug)) refuseTeamLookup(call.token, repo, slug);
       const strangers = reviewers.filter((login) => !isCollaborator(repo, login));
       const unknownTeams = teams.filter((slug) => !repo.settings.teams.includes(slug));
       if (strangers.length > 0 || unknownTeams.length > 0) {
@@ -390,6 +398,7 @@ export const routes: Route[] = [
       const repo = call.repo;
       const pull = pullOf(call, 'issue_number');
       const input = (call.body ?? {}) as { title?: string; body?: string; state?: 'open' | 'closed'; milestone?: number | string | null; labels?: string[]; assignees?: string[] };
+      if (input.labels !== undefined) checkLabelNames(call.token, repo, input.labels);
       if (input.milestone !== undefined) {
         if (input.milestone === null) pull.milestone = null;
         else {
@@ -423,6 +432,7 @@ export const routes: Route[] = [
       requirePermission(call.token, 'write', 'issues', 'pull-requests');
       const pull = pullOf(call, 'issue_number');
       checkNodeVisible(pull);
+      checkLabelNames(call.token, call.repo, (call.body as { labels: string[] }).labels);
       addLabelNames(core, call.repo, pull, (call.body as { labels: string[] }).labels);
       touch(pull);
       return labelsReply(core, call.repo, pull);
@@ -437,6 +447,7 @@ export const routes: Route[] = [
       requirePermission(call.token, 'write', 'issues', 'pull-requests');
       const pull = pullOf(call, 'issue_number');
       checkNodeVisible(pull);
+      checkLabelNames(call.token, call.repo, ((call.body ?? {}) as { labels?: string[] }).labels ?? []);
       pull.labels = [];
       addLabelNames(core, call.repo, pull, ((call.body ?? {}) as { labels?: string[] }).labels ?? []);
       touch(pull);
@@ -476,6 +487,7 @@ export const routes: Route[] = [
     write: true,
     async handle(call, core) {
       requirePermission(call.token, 'write', 'issues', 'pull-requests');
+      refuseLabelCreation(call.token);
       const { name, color, description } = call.body as { name: string; color?: string; description?: string };
       if (call.repo.labels.has(name.toLowerCase())) invalid([{ resource: 'Label', code: 'already_exists', field: 'name' }]);
       if (color !== undefined && !/^[0-9a-fA-F]{6}$/.test(color)) invalid([{ resource: 'Label', code: 'invalid', field: 'color' }]);

@@ -5,7 +5,8 @@
  */
 import { GitStore, type Identity } from './git-store.ts';
 
-export type Permission = 'contents' | 'pull-requests' | 'issues' | 'workflows' | 'metadata' | 'deployments' | 'statuses';
+/** Repository permissions, and `members` (the organisation's "Members" permission, which reading teams needs). */
+export type Permission = 'contents' | 'pull-requests' | 'issues' | 'workflows' | 'metadata' | 'deployments' | 'statuses' | 'members';
 export type Access = 'none' | 'read' | 'write';
 
 export interface TokenConfig {
