@@ -221,6 +221,45 @@ describe('REST', () => {
     expect(await tip('wf')).toBe(main);
   });
 
+  it('refuses to create labels without issues: write (explicitly or by adding a missing one), with GitHub\'s 403', async () => {
+    await branchWithCommit('labels-403');
+    const created = await octokit().rest.pulls.create({ ...R, head: 'labels-403', base: 'main', title: 'labels' });
+    const refusal = {
+      status: 403,
+      response: { data: { message: 'You do not have permission to create labels on this repository.', errors: [{ resource: 'Repository', field: 'label', code: 'unauthorized' }] } },
+    };
+    await expect(octokit(TOKENS.noWorkflows).rest.issues.addLabels({ ...R, issue_number: created.data.number, labels: ['brand-new'] })).rejects.toMatchObject(refusal);
+    await expect(octokit(TOKENS.noWorkflows).rest.issues.setLabels({ ...R, issue_number: created.data.number, labels: ['brand-new'] })).rejects.toMatchObject(refusal);
+    await expect(octokit(TOKENS.noWorkflows).rest.issues.update({ ...R, issue_number: created.data.number, labels: ['brand-new'], title: 'changed' })).rejects.toMatchObject(refusal);
+    await expect(octokit(TOKENS.noWorkflows).rest.issues.createLabel({ ...R, name: 'brand-new', color: 'ededed' })).rejects.toMatchObject(refusal);
+    // Nothing changed; a label that exists is added with pull-requests: write alone, and a PAT creates labels.
+    expect(standIn.pulls('acme/manifests').find((p) => p.number === created.data.number)).toMatchObject({ title: 'labels', labels: [] });
+    await octokit(TOKENS.pat).rest.issues.createLabel({ ...R, name: 'brand-new', color: 'ededed' });
+    const labelled = await octokit(TOKENS.noWorkflows).rest.issues.addLabels({ ...R, issue_number: created.data.number, labels: ['brand-new'] });
+    expect(labelled.data.map((l) => l.name)).toEqual(['brand-new']);
+  });
+
+  it('refuses team reviewers to the GITHUB_TOKEN and to an App without Members: read, as GitHub does', async () => {
+    await branchWithCommit('team-review');
+    const created = await octokit().rest.pulls.create({ ...R, head: 'team-review', base: 'main', title: 'teams' });
+    standIn.settings('acme/manifests', { teams: ['ml-platform'] });
+    try {
+      for (const token of [TOKENS.actions, TOKENS.noWorkflows]) {
+        const error = await octokit(token)
+          .rest.pulls.requestReviewers({ ...R, pull_number: created.data.number, reviewers: ['alice'], team_reviewers: ['ml-platform'] })
+          .then(() => undefined, (e: { status: number; message: string; response: { data: { errors: unknown[] } } }) => e);
+        expect(error?.status).toBe(422);
+        expect(error?.message).toMatch(/^Validation Failed: "Could not resolve to a node with the global id of 'T_kwDO[\w-]+'\."/);
+        expect(error?.response.data.errors).toEqual([expect.stringMatching(/^Could not resolve to a node with the global id of 'T_/)]);
+      }
+      expect(standIn.pulls('acme/manifests').find((p) => p.number === created.data.number)).toMatchObject({ requestedReviewers: [], requestedTeams: [] });
+      await octokit(TOKENS.pat).rest.pulls.requestReviewers({ ...R, pull_number: created.data.number, team_reviewers: ['ml-platform'] });
+      expect(standIn.pulls('acme/manifests').find((p) => p.number === created.data.number)?.requestedTeams).toEqual(['ml-platform']);
+    } finally {
+      standIn.settings('acme/manifests', { teams: [] });
+    }
+  });
+
   it('refuses writes to a protected branch', async () => {
     standIn.settings('acme/manifests', { protectedBranches: ['main'] });
     try {
@@ -392,6 +431,31 @@ describe('GraphQL', () => {
     const merged = await octokit().rest.pulls.get({ ...R, pull_number: created.data.number });
     expect(merged.data).toMatchObject({ merged: true, state: 'closed' });
     expect(await git(bare, ['show', `${merged.data.merge_commit_sha}:envs/prod/values.yaml`])).toBe('image: auto');
+  });
+});
+
+describe('draft state', () => {
+  it('converts a pull request to a draft and marks it ready for review, executed against the schema', async () => {
+    await branchWithCommit('draft-state');
+    const created = await octokit().rest.pulls.create({ ...R, head: 'draft-state', base: 'main', title: 'draft', draft: true });
+    const id = created.data.node_id;
+    const ready = await octokit().graphql<{ markPullRequestReadyForReview: { pullRequest: { isDraft: boolean; mergeStateStatus: string } } }>(
+      `mutation($input: MarkPullRequestReadyForReviewInput!) { markPullRequestReadyForReview(input: $input) { pullRequest { isDraft mergeStateStatus } } }`,
+      { input: { pullRequestId: id } },
+    );
+    expect(ready.markPullRequestReadyForReview.pullRequest).toEqual({ isDraft: false, mergeStateStatus: 'CLEAN' });
+    expect((await octokit().rest.pulls.get({ ...R, pull_number: created.data.number })).data.draft).toBe(false);
+    const draft = await octokit().graphql<{ convertPullRequestToDraft: { pullRequest: { isDraft: boolean; mergeStateStatus: string } } }>(
+      `mutation($input: ConvertPullRequestToDraftInput!) { convertPullRequestToDraft(input: $input) { pullRequest { isDraft mergeStateStatus } } }`,
+      { input: { pullRequestId: id } },
+    );
+    expect(draft.convertPullRequestToDraft.pullRequest).toEqual({ isDraft: true, mergeStateStatus: 'DRAFT' });
+    // Read-only tokens and unknown ids are refused in GitHub's shape.
+    const denied = await rawGraphQL(`mutation($input: MarkPullRequestReadyForReviewInput!) { markPullRequestReadyForReview(input: $input) { pullRequest { id } } }`, { input: { pullRequestId: id } }, TOKENS.readOnly);
+    expect(denied.body).toMatchObject({ data: { markPullRequestReadyForReview: null }, errors: [{ type: 'FORBIDDEN', path: ['markPullRequestReadyForReview'] }] });
+    const unknown = await rawGraphQL(`mutation($input: ConvertPullRequestToDraftInput!) { convertPullRequestToDraft(input: $input) { pullRequest { id } } }`, { input: { pullRequestId: 'PR_kwDOnope' } });
+    expect(unknown.body.errors?.[0]).toMatchObject({ type: 'NOT_FOUND', message: "Could not resolve to a node with the global id of 'PR_kwDOnope'." });
+    expect(standIn.pulls('acme/manifests').find((p) => p.number === created.data.number)?.draft).toBe(true);
   });
 });
 

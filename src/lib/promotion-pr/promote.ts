@@ -259,7 +259,7 @@ export async function openPromotionPullRequest(gh: GitHubClient, request: Promot
   // --- labels (created with a colour when missing), assignees, milestone, title, body, reviewers ---
   // A refusal from here on (a label the token may not create) fails the step with the PR in the outputs: it exists,
   // and the next run, with the fix, completes it.
-  const keep = keepPullRequest({ number, url, headSha: head, branch, operation: created !== undefined ? 'created' : 'updated' });
+  const keep = keepPullRequest({ number, url, headSha: head, branch, operation: () => (created !== undefined ? 'created' : changes.length > 0 ? 'updated' : 'unchanged') });
   for (const label of wantedLabels.filter((name) => lacks(state.existingLabels, name))) {
     const color = sameName(label, TRACKING_LABEL) ? TRACKING_LABEL_COLOR : LABEL_COLOR;
     if (await keep(gh.createLabel(label, color, sameName(label, TRACKING_LABEL) ? 'Promotion pull request managed by ml-gitops' : undefined))) changes.push(`created label ${label}`);
@@ -535,7 +535,7 @@ async function requestReviews(
 }
 
 /** Rethrows a UserError with the PR in its outputs, so a failing step still names the PR it opened or updated. */
-function keepPullRequest(pr: { number: number; url: string; headSha: string; branch: string; operation: Operation }): <T>(promise: Promise<T>) => Promise<T> {
+function keepPullRequest(pr: { number: number; url: string; headSha: string; branch: string; operation: () => Operation }): <T>(promise: Promise<T>) => Promise<T> {
   return async (promise) => {
     try {
       return await promise;
@@ -544,7 +544,7 @@ function keepPullRequest(pr: { number: number; url: string; headSha: string; bra
       throw new UserError(error.message, {
         ...(error.input === undefined ? {} : { input: error.input }),
         cause: error,
-        outputs: { 'pull-request-number': pr.number, 'pull-request-url': pr.url, 'pull-request-head-sha': pr.headSha, operation: pr.operation, branch: pr.branch },
+        outputs: { 'pull-request-number': pr.number, 'pull-request-url': pr.url, 'pull-request-head-sha': pr.headSha, operation: pr.operation(), branch: pr.branch },
       });
     }
   };

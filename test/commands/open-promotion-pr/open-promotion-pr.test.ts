@@ -96,6 +96,31 @@ describe('open-promotion-pr', () => {
     expect(rerun.ctx.summaries.join('\n')).toContain('GitHub API: 1 request (1 read, 0 write).');
   });
 
+  it('stays green with a warning in the job summary when the GITHUB_TOKEN cannot request team-reviewers; draft follows the input', async () => {
+    f.standIn.settings(REPO, { teams: ['ml-platform'] });
+    const result = await run({ ...INPUTS, reviewers: 'alice', 'team-reviewers': 'ml-platform', draft: 'true' });
+    expect(result.outputs).toMatchObject({ operation: 'created', 'pull-request-number': 1 });
+    const summary = result.ctx.summaries.join('\n');
+    expect(summary).toContain('> ⚠️ Skipped team reviewers ml-platform: the token in input "token" cannot see the team ml-platform (input "team-reviewers")');
+    expect(summary).toContain('GitHub App token with the organisation permission "Members: read"');
+    expect(f.standIn.pulls(REPO)[0]).toMatchObject({ draft: true, requestedReviewers: ['alice'], requestedTeams: [] });
+    // draft: false marks it ready; an empty draft leaves it as it is.
+    expect((await run({ ...INPUTS, draft: 'false' })).outputs).toMatchObject({ operation: 'updated' });
+    expect(f.standIn.pulls(REPO)[0]?.draft).toBe(false);
+    f.standIn.pulls(REPO)[0]!.draft = true;
+    expect((await run(INPUTS)).outputs).toMatchObject({ operation: 'unchanged' });
+    expect(f.standIn.pulls(REPO)[0]?.draft).toBe(true);
+  });
+
+  it('fails naming labels when the token may not create a missing label, with the PR it opened in the outputs', async () => {
+    const error = await commandError(openPromotionPr, { ...INPUTS, labels: 'promotion' }, { env: env({ GITHUB_TOKEN: TOKENS.noLabelCreation }), workspace });
+    seen.push(error.message);
+    expect(error.message).toBe(
+      'The token in input "token" may not create labels in acme/manifests, and the label ml-gitops (input "labels") does not exist there yet: create it once by hand (Issues > Labels > New label), or give the token `issues: write` (in the workflow: `permissions: { issues: write }`).',
+    );
+    expect(error.outputs).toMatchObject({ 'pull-request-number': 1, operation: 'created', branch: 'ml-gitops/promote/churn/prod' });
+  });
+
   it('does not warn with an App or personal token', async () => {
     const result = await run(INPUTS, { GITHUB_TOKEN: TOKENS.pat });
     expect(result.ctx.warnings).toEqual([]);

@@ -321,7 +321,7 @@ describe('body, labels, reviewers', () => {
       'Skipped reviewer mallory: mallory is not a collaborator of acme/manifests, and GitHub requests reviews only from collaborators (and teams with access to the repository); fix the name, or give mallory access to acme/manifests.',
     ]);
     expect(f.standIn.pulls(REPO)[0]?.requestedReviewers).toEqual(['alice']);
-    // On a PR it did not open, the token's own login is requested like anyone else's; the author never is.
+    // The author is never asked, however its login is spelled (GitHub shows `github-actions[bot]` as `github-actions`).
     const rerun = promotion({ reviewers: ['github-actions', 'carol'] });
     expect((await openPromotionPullRequest(f.client().gh, rerun.request)).changes).toEqual(['requested carol']);
     expect(rerun.warnings.map((w) => renderInputRefs(w, 'action'))).toEqual([expect.stringMatching(/^Skipped reviewer github-actions: github-actions \(input "reviewers"\) is the author/)]);
