@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { formatOutput, parseInputs, type AnyCommand, type Logger, type OutputValue, type RunContext } from './lib/command.ts';
-import { bugReport, isUserError, renderInputRefs, type SourceLocation } from './lib/errors.ts';
+import { bugReport, isUserError, renderInputRefs, UserError, type SourceLocation } from './lib/errors.ts';
+import { didYouMean } from './lib/suggest.ts';
 
 /** Messages name inputs the way a workflow author writes them: `input "x"`. */
 const render = (text: string): string => renderInputRefs(text, 'action');
@@ -74,16 +75,43 @@ export function reportActionError(error: unknown, workspace: string): void {
 }
 
 function writeOutputs(outputs: Record<string, unknown>): void {
-  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, formatOutput(value as OutputValue));
+  try {
+    for (const [name, value] of Object.entries(outputs)) core.setOutput(name, formatOutput(value as OutputValue));
+  } catch (error) {
+    // The runner's own file: a step run by hand (or a container without the mount) may point it nowhere.
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message.replace(/^Missing file at path: .*/, 'no such file').replace(/\.$/, '') : String(error);
+    throw new UserError(`The step's outputs cannot be written to GITHUB_OUTPUT (${process.env.GITHUB_OUTPUT ?? 'unset'}): ${why}; point GITHUB_OUTPUT at a writable file, as the runner does.`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The runner passes every `with:` key as `INPUT_<KEY>` whether the action declares it or not, so a misspelt input
+ * (`model_name`, `reviewer`) would be dropped without a word and its default used instead.
+ */
+function warnUnknownInputs(command: AnyCommand, env: NodeJS.ProcessEnv, log: Logger): void {
+  const names = Object.keys(command.inputs as Record<string, unknown>);
+  const known = new Set(names.map((name) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`));
+  for (const key of Object.keys(env).sort()) {
+    if (!key.startsWith('INPUT_') || known.has(key)) continue;
+    const name = key.slice('INPUT_'.length).toLowerCase();
+    log.warning(`${command.name} has no input "${name}"${didYouMean(name, names)}, so its value is ignored; check the step's \`with:\` keys against the action's inputs.`);
+  }
 }
 
 /** Runs one command as a GitHub Action step. */
-export async function runAction(command: AnyCommand, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function runAction(command: AnyCommand, env: NodeJS.ProcessEnv = process.env, options: { warnUnknownInputs?: boolean } = {}): Promise<void> {
   const { context, summaryParts } = actionContext(env);
+  // The root action declares every command's inputs and says itself which ones the chosen command ignores.
+  if (options.warnUnknownInputs ?? true) warnUnknownInputs(command, env, context.log);
   try {
     const inputs = parseInputs(
       command,
       (name) => {
+        // An input the step does not give at all is undefined, one given empty is '' (the messages tell them apart).
+        if (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] === undefined) return undefined;
         const kind = command.inputs[name]?.kind;
         return kind === 'lines' || kind === 'list' ? core.getInput(name, { trimWhitespace: false }) : core.getInput(name);
       },
@@ -92,7 +120,13 @@ export async function runAction(command: AnyCommand, env: NodeJS.ProcessEnv = pr
     );
     writeOutputs(await command.run(inputs, context));
   } catch (error) {
-    if (isUserError(error) && error.outputs !== undefined) writeOutputs(error.outputs);
+    if (isUserError(error) && error.outputs !== undefined) {
+      try {
+        writeOutputs(error.outputs);
+      } catch (outputError) {
+        core.warning(outputError instanceof Error ? outputError.message : String(outputError));
+      }
+    }
     reportActionError(error, context.workspace);
   } finally {
     try {

@@ -30,6 +30,12 @@ export function parseCliArgs(command: AnyCommand, argv: readonly string[]): Pars
   let help = false;
   const inputs = command.inputs as Record<string, InputSpec<unknown>>;
   const add = (name: string, value: string): void => {
+    const input = inputs[name];
+    if (values.has(name) && input?.kind !== 'lines' && input?.kind !== 'list') {
+      // Joined, two values would reach the input as one text with a line break, and fail (or pass) confusingly.
+      const shown = input?.secret ? '' : ` (${JSON.stringify(values.get(name)?.[0])} and ${JSON.stringify(value)})`;
+      throw new UserError(`--${name} is given twice${shown}; give it once.`, { input: name });
+    }
     values.set(name, [...(values.get(name) ?? []), value]);
   };
   for (let index = 0; index < argv.length; index++) {
@@ -70,7 +76,8 @@ export function parseCliArgs(command: AnyCommand, argv: readonly string[]): Pars
       continue;
     }
     if (next === undefined) {
-      throw new UserError(`--${name} of ${command.name} needs a value: --${name} <value>.`, { input: name });
+      const placeholder = input.kind === 'choice' ? `<${(input.choices ?? []).join('|')}>` : '<value>';
+      throw new UserError(`--${name} of ${command.name} needs a value: --${name} ${placeholder}.`, { input: name });
     }
     add(name, next);
     index++;

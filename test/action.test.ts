@@ -40,6 +40,14 @@ describe('GitHub Action adapter', () => {
     expect(run.stdout).toContain('::error::The echo was refused by policy.');
   });
 
+  it('refuses a GITHUB_OUTPUT it cannot write in one sentence, not as a bug with a stack', () => {
+    const run = runActionScript(SCRIPT, { message: 'hi' }, { env: { GITHUB_OUTPUT: '/nonexistent-dir/output' } });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('::error::The step\'s outputs cannot be written to GITHUB_OUTPUT (/nonexistent-dir/output): no such file; point GITHUB_OUTPUT at a writable file, as the runner does.');
+    expect(run.stdout).not.toContain('bug');
+    expect(run.stdout).not.toMatch(/%0A\s+at /);
+  });
+
   it('marks an unexpected error as a bug', () => {
     const run = runActionScript(SCRIPT, { message: 'hi', crash: 'true' });
     expect(run.status).toBe(1);

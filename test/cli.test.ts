@@ -49,6 +49,13 @@ describe('ml-gitops CLI', () => {
     expect(result.stderr).toBe('error: --repeat-count must be a whole number (got "x").\n');
   });
 
+  it('refuses a single-valued option given twice (never joining the values), without showing a secret', async () => {
+    const twice = await cli(['echo', '--message', 'hi', '--repeat-count', '1', '--repeat-count', '2.5']);
+    expect(twice.stderr).toBe('error: --repeat-count is given twice ("1" and "2.5"); give it once.\n');
+    const secret = await cli(['echo', '--message', 'hi', '--token', 'hunter22', '--token', 'hunter33']);
+    expect(secret.stderr).toBe('error: --token is given twice; give it once.\n');
+  });
+
   it('falls back to an environment variable for an empty input and documents it in --help', async () => {
     let stdout = '';
     const io: CliIo = { stdout: (t) => void (stdout += t), stderr: () => undefined, env: { ECHO_TOKEN: 'from-env-123' }, cwd: process.cwd() };

@@ -47270,11 +47270,14 @@ function getIDToken(aud) {
 var lib_command = __nccwpck_require__(946);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: ./src/lib/suggest.ts
+var suggest = __nccwpck_require__(3553);
 ;// CONCATENATED MODULE: ./src/action.ts
 /**
  * The GitHub Action adapter: inputs from `INPUT_*` (as the runner sets them), outputs to `$GITHUB_OUTPUT`, markdown
  * to `$GITHUB_STEP_SUMMARY`, user errors as `::error file=…,line=…::` annotations and exit code 1.
  */
+
 
 
 
@@ -47345,22 +47348,58 @@ function reportActionError(error, workspace) {
     process.exitCode = 1;
 }
 function writeOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs))
-        setOutput(name, (0,lib_command/* formatOutput */.V$)(value));
+    try {
+        for (const [name, value] of Object.entries(outputs))
+            setOutput(name, (0,lib_command/* formatOutput */.V$)(value));
+    }
+    catch (error) {
+        // The runner's own file: a step run by hand (or a container without the mount) may point it nowhere.
+        const code = error?.code;
+        const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message.replace(/^Missing file at path: .*/, 'no such file').replace(/\.$/, '') : String(error);
+        throw new errors/* UserError */.yo(`The step's outputs cannot be written to GITHUB_OUTPUT (${process.env.GITHUB_OUTPUT ?? 'unset'}): ${why}; point GITHUB_OUTPUT at a writable file, as the runner does.`, {
+            cause: error,
+        });
+    }
+}
+/**
+ * The runner passes every `with:` key as `INPUT_<KEY>` whether the action declares it or not, so a misspelt input
+ * (`model_name`, `reviewer`) would be dropped without a word and its default used instead.
+ */
+function warnUnknownInputs(command, env, log) {
+    const names = Object.keys(command.inputs);
+    const known = new Set(names.map((name) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`));
+    for (const key of Object.keys(env).sort()) {
+        if (!key.startsWith('INPUT_') || known.has(key))
+            continue;
+        const name = key.slice('INPUT_'.length).toLowerCase();
+        log.warning(`${command.name} has no input "${name}"${(0,suggest/* didYouMean */.a)(name, names)}, so its value is ignored; check the step's \`with:\` keys against the action's inputs.`);
+    }
 }
 /** Runs one command as a GitHub Action step. */
-async function runAction(command, env = process.env) {
+async function runAction(command, env = process.env, options = {}) {
     const { context, summaryParts } = actionContext(env);
+    // The root action declares every command's inputs and says itself which ones the chosen command ignores.
+    if (options.warnUnknownInputs ?? true)
+        warnUnknownInputs(command, env, context.log);
     try {
         const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => {
+            // An input the step does not give at all is undefined, one given empty is '' (the messages tell them apart).
+            if (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] === undefined)
+                return undefined;
             const kind = command.inputs[name]?.kind;
             return kind === 'lines' || kind === 'list' ? getInput(name, { trimWhitespace: false }) : getInput(name);
         }, (value) => core_setSecret(value), env);
         writeOutputs(await command.run(inputs, context));
     }
     catch (error) {
-        if ((0,errors/* isUserError */.iU)(error) && error.outputs !== undefined)
-            writeOutputs(error.outputs);
+        if ((0,errors/* isUserError */.iU)(error) && error.outputs !== undefined) {
+            try {
+                writeOutputs(error.outputs);
+            }
+            catch (outputError) {
+                warning(outputError instanceof Error ? outputError.message : String(outputError));
+            }
+        }
         reportActionError(error, context.workspace);
     }
     finally {
@@ -47376,7 +47415,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 3839:
+/***/ 5022:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48186,6 +48225,10 @@ function parseUpdateLine(line, lineNumber, input = 'updates') {
     if (value === '') {
         // What `${{ steps.x.outputs.verison }}` renders to: pushing it would empty the field on the live branch.
         fail(`${where} ("${line.trim()}") has an empty value, which is what a mistyped expression such as \${{ steps.x.outputs.version }} renders to; give the value, or write "" to set an empty string on purpose.`);
+    }
+    if (/\$\{\{.*\}\}/.test(value)) {
+        // An expression the runner never evaluated (in a file, a script, or quoted for the shell) would ship as the value.
+        fail(`${where} ("${line.trim()}") has a value that is an unevaluated GitHub Actions expression; pass the updates through an action input (the runner evaluates \${{ }} there) or put the value itself.`);
     }
     const quoted = decodeQuoted(value, where, fail);
     if (quoted !== undefined) {
@@ -49416,36 +49459,8 @@ function renderCreated(value, version = '1.2') {
     return inferred === undefined ? stringIn('PLAIN', value.text, false) : typed(inferred, version, false);
 }
 
-// EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
-var mod = __nccwpck_require__(1916);
-;// CONCATENATED MODULE: ./src/lib/suggest.ts
-
-/**
- * The candidate closest to `word`, when it is close enough to be what the user meant (a typo, not another word).
- * Used for "did you mean" hints on unknown keys, inputs, metrics and selectors.
- */
-function closestMatch(word, candidates) {
-    let best;
-    let bestDistance = Number.POSITIVE_INFINITY;
-    const lowered = word.toLowerCase();
-    for (const candidate of candidates) {
-        const d = (0,mod/* distance */.Io)(lowered, candidate.toLowerCase());
-        if (d < bestDistance) {
-            best = candidate;
-            bestDistance = d;
-        }
-    }
-    if (best === undefined)
-        return undefined;
-    const tolerance = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
-    return bestDistance <= tolerance ? best : undefined;
-}
-/** ` (did you mean "x"?)` or the empty string, ready to append to a sentence. */
-function didYouMean(word, candidates) {
-    const match = closestMatch(word, candidates);
-    return match === undefined ? '' : ` (did you mean "${match}"?)`;
-}
-
+// EXTERNAL MODULE: ./src/lib/suggest.ts
+var suggest = __nccwpck_require__(3553);
 ;// CONCATENATED MODULE: ./src/lib/yaml-edit/resolve.ts
 /**
  * Finding the node a selector names in a parsed YAML file, with errors that say where the path stops and what is
@@ -49557,7 +49572,7 @@ function attemptInDocument(locator, selector, documentIndex) {
                     map,
                     keys: segments.slice(depth).every((s) => s.kind === 'key') ? segments.slice(depth).map((s) => s.key) : [],
                     depth,
-                    error: () => locator.error(`${sel} does not exist in ${file}: ${here} has no key \`${segment.key}\`${didYouMean(segment.key, keys)}; its keys are ${listNames(keys)}${merge}.`, offset),
+                    error: () => locator.error(`${sel} does not exist in ${file}: ${here} has no key \`${segment.key}\`${(0,suggest/* didYouMean */.a)(segment.key, keys)}; its keys are ${listNames(keys)}${merge}.`, offset),
                 };
             }
             current = pair.value;
@@ -49591,7 +49606,7 @@ function attemptInDocument(locator, selector, documentIndex) {
                         matches.push(index);
                 });
                 if (matches.length === 0) {
-                    return failed(depth, () => `${sel} does not exist in ${file}: no item of ${here} has ${segment.field}=${segment.value}${didYouMean(segment.value, values)}; the items' ${segment.field} values are ${listNames(values)}.`, offset);
+                    return failed(depth, () => `${sel} does not exist in ${file}: no item of ${here} has ${segment.field}=${segment.value}${(0,suggest/* didYouMean */.a)(segment.value, values)}; the items' ${segment.field} values are ${listNames(values)}.`, offset);
                 }
                 if (matches.length > 1) {
                     return failed(depth + 1, () => `${sel} is ambiguous in ${file}: items ${matches.join(', ')} of ${here} all have ${segment.field}=${segment.value}; select one by index instead, e.g. \`${pathText(selector, depth)}[${matches[0]}]\`.`, offset);
@@ -49664,7 +49679,7 @@ function resolveSelector(locator, selector, allowMissing) {
         const matching = identities.filter((c) => c.id?.kind === wanted.kind && c.id.name === wanted.name).map((c) => c.index);
         if (matching.length === 0) {
             const known = identities.flatMap((c) => (c.id === undefined ? [] : [`${c.id.kind}/${c.id.name}`]));
-            throw locator.error(`${sel}: ${parsed.file} has no document with kind ${wanted.kind} and metadata.name ${wanted.name}${didYouMean(`${wanted.kind}/${wanted.name}`, known)}; its documents are ${listNames(known)}.`, undefined);
+            throw locator.error(`${sel}: ${parsed.file} has no document with kind ${wanted.kind} and metadata.name ${wanted.name}${(0,suggest/* didYouMean */.a)(`${wanted.kind}/${wanted.name}`, known)}; its documents are ${listNames(known)}.`, undefined);
         }
         if (matching.length > 1) {
             throw locator.error(`${sel} is ambiguous: ${parsed.file} has ${matching.length} documents ${wanted.kind}/${wanted.name} (${matching.map((i) => describeDocument(parsed, i)).join(', ')}); edit the file by hand.`, undefined);
@@ -50465,7 +50480,7 @@ function checkTemplate(template, input) {
     for (const match of template.matchAll(/\{([^{}]*)\}/g)) {
         const name = match[1] ?? '';
         if (!MESSAGE_PLACEHOLDERS.includes(name)) {
-            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(input)} uses the unknown placeholder {${name}}${didYouMean(name, MESSAGE_PLACEHOLDERS)}; the placeholders are ${MESSAGE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}.`, { input });
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(input)} uses the unknown placeholder {${name}}${(0,suggest/* didYouMean */.a)(name, MESSAGE_PLACEHOLDERS)}; the placeholders are ${MESSAGE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}.`, { input });
         }
     }
 }
@@ -51424,6 +51439,11 @@ async function publishPlan(options) {
     if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(options.remote) && !/^ssh:\/\/[^/:@]+@/i.test(options.remote)) {
         throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(inputs.remote)} contains credentials in its URL; name a configured remote (e.g. origin) and let actions/checkout store the token.`, { input: inputs.remote });
     }
+    if (options.push && !/[:/\\]/.test(options.remote) && (await git.remoteUrl(options.remote)) === undefined) {
+        // A typo in a remote name reads to git as a path, and fails as "not a git repository".
+        const remotes = (await git.run(['remote'])).stdout.split('\n').filter((name) => name !== '');
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(inputs.remote)} "${options.remote}" is not a remote of the checkout${(0,suggest/* didYouMean */.a)(options.remote, remotes)}; ${remotes.length === 0 ? 'it has none, so give a URL' : `its remotes are ${remotes.join(', ')}`}.`, { input: inputs.remote });
+    }
     const target = { remote: options.remote, branch };
     let switchedFrom;
     let result;
@@ -51478,7 +51498,7 @@ async function missingBranchError(git, target, inputs) {
     const branches = listed.exitCode === 0 ? listed.stdout.split('\n').map((line) => line.split('refs/heads/')[1]?.trim()).filter((name) => !!name) : [];
     // A swapped pair of letters (`mian`) is the typical branch typo; Levenshtein counts it twice, so look for it too.
     const sorted = (name) => [...name].sort().join('');
-    const guess = closestMatch(target.branch, branches) ?? branches.find((name) => name.length === target.branch.length && sorted(name) === sorted(target.branch));
+    const guess = (0,suggest/* closestMatch */.h)(target.branch, branches) ?? branches.find((name) => name.length === target.branch.length && sorted(name) === sorted(target.branch));
     const hint = guess === undefined ? '' : ` (did you mean "${guess}"?)`;
     return new errors/* UserError */.yo(`The branch "${target.branch}" does not exist on ${target.remote}${hint}, so nothing was pushed: check ${(0,errors/* inputRef */.io)(inputs.branch)}, or set ${(0,errors/* inputRef */.io)(inputs.createBranch)} to true to create it.`, { input: inputs.branch });
 }
@@ -52360,6 +52380,9 @@ function describeNetworkFailure(code, message, timeoutMs) {
             return `the server's TLS certificate is not valid for this host name (${code})`;
         case 'CERT_HAS_EXPIRED':
             return `the server's TLS certificate has expired (${code})`;
+        case 'ERR_SSL_WRONG_VERSION_NUMBER':
+            // OpenSSL's words for an https:// request answered in plain http.
+            return `the server does not speak TLS at this address; if it serves plain http, write http:// (${code})`;
         default:
             if (errors_isTlsCertificateCode(code))
                 return `the server's TLS certificate is not trusted (${code})`;
@@ -53332,6 +53355,7 @@ var external_node_url_ = __nccwpck_require__(3136);
 
 
 
+
 const ACCEPTED_FORMS = 'an http(s):// MLflow tracking server URL, a file://<dir> URI, or a directory path relative to the workspace';
 /** MLflow tracking URIs that name a hosted service rather than a location (the Databricks workspace registries). */
 const SERVICE_WORDS = new Set(['databricks', 'databricks-uc']);
@@ -53375,7 +53399,24 @@ function resolveRegistryTarget(options) {
             : external_node_path_default().resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
         return { kind: 'file', directory };
     }
-    return { kind: 'file', directory: external_node_path_default().resolve(options.workspace, uri) };
+    const directory = external_node_path_default().resolve(options.workspace, uri);
+    const host = hostLike(uri);
+    if (host !== undefined && !(0,external_node_fs_namespaceObject.existsSync)(directory)) {
+        // `mlflow.example.com` without its scheme would silently become a new, empty file registry of that name.
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('registry-uri')} ${JSON.stringify(uri)} looks like a server's address, but without http(s):// it names a file registry directory, and none exists there; write https://${uri} for an MLflow server, or ./${uri} to create a file registry.`, { input: 'registry-uri' });
+    }
+    return { kind: 'file', directory };
+}
+const HOST_SUFFIXES = new Set(['com', 'net', 'org', 'io', 'dev', 'ai', 'app', 'cloud', 'internal', 'local', 'lan', 'corp', 'example']);
+/** The host of a value written like `host.domain[:port][/path]`, not like a directory; undefined otherwise. */
+function hostLike(uri) {
+    const first = uri.split('/')[0] ?? '';
+    const match = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+(:\d+)?$/i.exec(first);
+    if (match === null)
+        return undefined;
+    const labels = first.replace(/:\d+$/, '').split('.');
+    const suffix = (labels.at(-1) ?? '').toLowerCase();
+    return match[1] !== undefined || labels.length >= 3 || HOST_SUFFIXES.has(suffix) ? first : undefined;
 }
 /** The credentials the inputs give; a token wins over a user name and password. */
 function resolveAuth(options) {
@@ -53776,7 +53817,7 @@ function finish(ctx, facts, diff) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7147);
-/* harmony import */ var _commands_bump_manifest_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3839);
+/* harmony import */ var _commands_bump_manifest_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5022);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 
@@ -53863,7 +53904,9 @@ function flag(options) {
 }
 /** A number, optionally an integer, within bounds. */
 function number(options) {
-    let schema = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig({ message: `must be ${options.integer ? 'a whole number' : 'a number'}` });
+    // `10m` or `5min` for a number of seconds: say the unit, since the text does not parse.
+    const of = options.unit ? ` of ${options.unit}` : '';
+    let schema = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig({ message: `must be ${options.integer ? 'a whole number' : 'a number'}${of}` });
     if (options.integer)
         schema = schema.int({ message: 'must be a whole number' });
     const unit = options.unit ? ` ${options.unit}` : '';
@@ -53921,6 +53964,8 @@ function parseInputs(command, raw, setSecret, env = {}) {
     const given = new Set();
     for (const [name, input] of Object.entries(command.inputs)) {
         let value = raw(name);
+        // Given, but empty: in a workflow, an expression that is not set (a secret this run cannot read) renders as ''.
+        const givenEmpty = value !== undefined && value.trim() === '';
         if (value !== undefined && input.kind !== 'lines' && input.kind !== 'list')
             value = value.trim();
         let origin = (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name);
@@ -53938,7 +53983,10 @@ function parseInputs(command, raw, setSecret, env = {}) {
         if (value === undefined || value.trim() === '') {
             if (input.required) {
                 const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} is required by ${command.name}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
+                const problem = givenEmpty
+                    ? `was given an empty value (what an unset variable such as \${{ secrets.NAME }} or "$NAME" gives), but ${command.name} requires it`
+                    : `is required by ${command.name}`;
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} ${problem}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
                     input: name,
                 });
             }
@@ -54079,6 +54127,44 @@ function renderInputRefs(text, style) {
         const opensSentence = before.trim() === '' || /[.!?]\s+$/.test(before) || /\n\s*$/.test(before);
         return `${opensSentence ? 'Input' : 'input'} "${name}"`;
     });
+}
+
+
+/***/ }),
+
+/***/ 3553:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   a: () => (/* binding */ didYouMean),
+/* harmony export */   h: () => (/* binding */ closestMatch)
+/* harmony export */ });
+/* harmony import */ var fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1916);
+
+/**
+ * The candidate closest to `word`, when it is close enough to be what the user meant (a typo, not another word).
+ * Used for "did you mean" hints on unknown keys, inputs, metrics and selectors.
+ */
+function closestMatch(word, candidates) {
+    let best;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    const lowered = word.toLowerCase();
+    for (const candidate of candidates) {
+        const d = (0,fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__/* .distance */ .Io)(lowered, candidate.toLowerCase());
+        if (d < bestDistance) {
+            best = candidate;
+            bestDistance = d;
+        }
+    }
+    if (best === undefined)
+        return undefined;
+    const tolerance = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
+    return bestDistance <= tolerance ? best : undefined;
+}
+/** ` (did you mean "x"?)` or the empty string, ready to append to a sentence. */
+function didYouMean(word, candidates) {
+    const match = closestMatch(word, candidates);
+    return match === undefined ? '' : ` (did you mean "${match}"?)`;
 }
 
 

@@ -44766,11 +44766,14 @@ function getIDToken(aud) {
 var lib_command = __nccwpck_require__(946);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: ./src/lib/suggest.ts
+var suggest = __nccwpck_require__(3553);
 ;// CONCATENATED MODULE: ./src/action.ts
 /**
  * The GitHub Action adapter: inputs from `INPUT_*` (as the runner sets them), outputs to `$GITHUB_OUTPUT`, markdown
  * to `$GITHUB_STEP_SUMMARY`, user errors as `::error file=…,line=…::` annotations and exit code 1.
  */
+
 
 
 
@@ -44841,22 +44844,58 @@ function reportActionError(error, workspace) {
     process.exitCode = 1;
 }
 function writeOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs))
-        setOutput(name, (0,lib_command/* formatOutput */.V$)(value));
+    try {
+        for (const [name, value] of Object.entries(outputs))
+            setOutput(name, (0,lib_command/* formatOutput */.V$)(value));
+    }
+    catch (error) {
+        // The runner's own file: a step run by hand (or a container without the mount) may point it nowhere.
+        const code = error?.code;
+        const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message.replace(/^Missing file at path: .*/, 'no such file').replace(/\.$/, '') : String(error);
+        throw new errors/* UserError */.yo(`The step's outputs cannot be written to GITHUB_OUTPUT (${process.env.GITHUB_OUTPUT ?? 'unset'}): ${why}; point GITHUB_OUTPUT at a writable file, as the runner does.`, {
+            cause: error,
+        });
+    }
+}
+/**
+ * The runner passes every `with:` key as `INPUT_<KEY>` whether the action declares it or not, so a misspelt input
+ * (`model_name`, `reviewer`) would be dropped without a word and its default used instead.
+ */
+function warnUnknownInputs(command, env, log) {
+    const names = Object.keys(command.inputs);
+    const known = new Set(names.map((name) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`));
+    for (const key of Object.keys(env).sort()) {
+        if (!key.startsWith('INPUT_') || known.has(key))
+            continue;
+        const name = key.slice('INPUT_'.length).toLowerCase();
+        log.warning(`${command.name} has no input "${name}"${(0,suggest/* didYouMean */.a)(name, names)}, so its value is ignored; check the step's \`with:\` keys against the action's inputs.`);
+    }
 }
 /** Runs one command as a GitHub Action step. */
-async function runAction(command, env = process.env) {
+async function runAction(command, env = process.env, options = {}) {
     const { context, summaryParts } = actionContext(env);
+    // The root action declares every command's inputs and says itself which ones the chosen command ignores.
+    if (options.warnUnknownInputs ?? true)
+        warnUnknownInputs(command, env, context.log);
     try {
         const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => {
+            // An input the step does not give at all is undefined, one given empty is '' (the messages tell them apart).
+            if (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] === undefined)
+                return undefined;
             const kind = command.inputs[name]?.kind;
             return kind === 'lines' || kind === 'list' ? getInput(name, { trimWhitespace: false }) : getInput(name);
         }, (value) => core_setSecret(value), env);
         writeOutputs(await command.run(inputs, context));
     }
     catch (error) {
-        if ((0,errors/* isUserError */.iU)(error) && error.outputs !== undefined)
-            writeOutputs(error.outputs);
+        if ((0,errors/* isUserError */.iU)(error) && error.outputs !== undefined) {
+            try {
+                writeOutputs(error.outputs);
+            }
+            catch (outputError) {
+                warning(outputError instanceof Error ? outputError.message : String(outputError));
+            }
+        }
         reportActionError(error, context.workspace);
     }
     finally {
@@ -44872,7 +44911,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 4855:
+/***/ 8313:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45023,8 +45062,10 @@ async function readEvaluationReport(file, display = file, input = 'evaluation-re
     try {
         text = await readFile(file, 'utf8');
     }
-    catch {
-        throw new UserError(`The evaluation report "${display}" does not exist; ${fix}.`, { input });
+    catch (error) {
+        const code = error.code;
+        const problem = code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'cannot be read (permission denied)' : 'does not exist';
+        throw new UserError(`The evaluation report "${display}" ${problem}; ${fix}.`, { input });
     }
     let data;
     try {
@@ -45037,6 +45078,13 @@ async function readEvaluationReport(file, display = file, input = 'evaluation-re
         });
     }
     const version = data?.schemaVersion;
+    if (version === undefined) {
+        // Some other JSON file (a metrics dump, another tool's report): no version to compare.
+        throw new UserError(`The evaluation report "${display}" has no schemaVersion, so it is not a report of evaluate-model; ${fix}.`, {
+            input,
+            location: { file: display },
+        });
+    }
     if (version !== REPORT_SCHEMA_VERSION) {
         throw new UserError(`The evaluation report "${display}" has schemaVersion ${JSON.stringify(version)}, but this version of ml-gitops reads version ${REPORT_SCHEMA_VERSION}; produce it with the same ml-gitops release.`, { input, location: { file: display } });
     }
@@ -47293,6 +47341,8 @@ function isInside(file, directory) {
     return relative !== '' && !relative.startsWith('..') && !external_node_path_default().isAbsolute(relative);
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
 // EXTERNAL MODULE: ./src/lib/text.ts
@@ -47304,6 +47354,7 @@ var lib_text = __nccwpck_require__(9112);
  * URI is given. The environment fallbacks (`MLFLOW_TRACKING_URI`, `MLFLOW_TRACKING_TOKEN`, ...) are declared on the
  * inputs and applied by `parseInputs`, so nothing here reads the environment.
  */
+
 
 
 
@@ -47352,7 +47403,24 @@ function resolveRegistryTarget(options) {
             : external_node_path_default().resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
         return { kind: 'file', directory };
     }
-    return { kind: 'file', directory: external_node_path_default().resolve(options.workspace, uri) };
+    const directory = external_node_path_default().resolve(options.workspace, uri);
+    const host = hostLike(uri);
+    if (host !== undefined && !(0,external_node_fs_namespaceObject.existsSync)(directory)) {
+        // `mlflow.example.com` without its scheme would silently become a new, empty file registry of that name.
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('registry-uri')} ${JSON.stringify(uri)} looks like a server's address, but without http(s):// it names a file registry directory, and none exists there; write https://${uri} for an MLflow server, or ./${uri} to create a file registry.`, { input: 'registry-uri' });
+    }
+    return { kind: 'file', directory };
+}
+const HOST_SUFFIXES = new Set(['com', 'net', 'org', 'io', 'dev', 'ai', 'app', 'cloud', 'internal', 'local', 'lan', 'corp', 'example']);
+/** The host of a value written like `host.domain[:port][/path]`, not like a directory; undefined otherwise. */
+function hostLike(uri) {
+    const first = uri.split('/')[0] ?? '';
+    const match = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+(:\d+)?$/i.exec(first);
+    if (match === null)
+        return undefined;
+    const labels = first.replace(/:\d+$/, '').split('.');
+    const suffix = (labels.at(-1) ?? '').toLowerCase();
+    return match[1] !== undefined || labels.length >= 3 || HOST_SUFFIXES.has(suffix) ? first : undefined;
 }
 /** The credentials the inputs give; a token wins over a user name and password. */
 function resolveAuth(options) {
@@ -47423,40 +47491,10 @@ function registryOptions(inputs, context) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-// EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
-var mod = __nccwpck_require__(1916);
-;// CONCATENATED MODULE: ./src/lib/suggest.ts
-
-/**
- * The candidate closest to `word`, when it is close enough to be what the user meant (a typo, not another word).
- * Used for "did you mean" hints on unknown keys, inputs, metrics and selectors.
- */
-function closestMatch(word, candidates) {
-    let best;
-    let bestDistance = Number.POSITIVE_INFINITY;
-    const lowered = word.toLowerCase();
-    for (const candidate of candidates) {
-        const d = (0,mod/* distance */.Io)(lowered, candidate.toLowerCase());
-        if (d < bestDistance) {
-            best = candidate;
-            bestDistance = d;
-        }
-    }
-    if (best === undefined)
-        return undefined;
-    const tolerance = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
-    return bestDistance <= tolerance ? best : undefined;
-}
-/** ` (did you mean "x"?)` or the empty string, ready to append to a sentence. */
-function suggest_didYouMean(word, candidates) {
-    const match = closestMatch(word, candidates);
-    return match === undefined ? '' : ` (did you mean "${match}"?)`;
-}
-
+// EXTERNAL MODULE: ./src/lib/suggest.ts
+var suggest = __nccwpck_require__(3553);
 ;// CONCATENATED MODULE: ./src/lib/yaml-locate.ts
 /**
  * Reading a user's YAML file (or inline YAML) so that every problem names the file and the line: syntax errors, and
@@ -47733,6 +47771,9 @@ function loadPolicy(input, workspace) {
         if ((0,external_node_fs_namespaceObject.existsSync)(candidatePath) && (0,external_node_fs_namespaceObject.statSync)(candidatePath).isFile()) {
             return parsePolicy((0,external_node_fs_namespaceObject.readFileSync)(candidatePath, 'utf8'), text, text);
         }
+        if (text !== '' && (0,external_node_fs_namespaceObject.existsSync)(candidatePath) && (0,external_node_fs_namespaceObject.statSync)(candidatePath).isDirectory()) {
+            throw new errors/* UserError */.yo(`The policy path "${text}" is a directory, not a file; set ${(0,errors/* inputRef */.io)('policy')} to the YAML file itself.`, { input: 'policy' });
+        }
         const document = (0,dist/* parseDocument */.Tp)(text);
         if (document.errors.length > 0 || !(0,dist/* isMap */.jh)(document.contents)) {
             throw new errors/* UserError */.yo(`The policy file "${text}" does not exist; set ${(0,errors/* inputRef */.io)('policy')} to an existing YAML file (relative to the workspace) or to the policy's YAML itself.`, { input: 'policy' });
@@ -47824,7 +47865,7 @@ function firstIssue(issues, root, prefix = []) {
     if (issue.code === 'unrecognized_keys') {
         const key = issue.keys[0];
         const allowed = allowedKeys(issuePath, valueAt(root, issuePath));
-        const hint = suggest_didYouMean(key, allowed);
+        const hint = (0,suggest/* didYouMean */.a)(key, allowed);
         return {
             path: toPath(issuePath),
             keyPath: toPath([...issuePath, key]),
@@ -48390,6 +48431,9 @@ function describeNetworkFailure(code, message, timeoutMs) {
             return `the server's TLS certificate is not valid for this host name (${code})`;
         case 'CERT_HAS_EXPIRED':
             return `the server's TLS certificate has expired (${code})`;
+        case 'ERR_SSL_WRONG_VERSION_NUMBER':
+            // OpenSSL's words for an https:// request answered in plain http.
+            return `the server does not speak TLS at this address; if it serves plain http, write http:// (${code})`;
         default:
             if (errors_isTlsCertificateCode(code))
                 return `the server's TLS certificate is not trusted (${code})`;
@@ -49537,7 +49581,12 @@ async function readMetricsFile(file, workspace, input) {
     try {
         text = await (0,promises_.readFile)(external_node_path_default().resolve(workspace, file), 'utf8');
     }
-    catch {
+    catch (error) {
+        const code = error.code;
+        if (code === 'EISDIR')
+            throw new errors/* UserError */.yo(`The metrics path "${file}" is a directory, not a file; set ${(0,errors/* inputRef */.io)(input)} to the JSON file itself.`, { input });
+        if (code === 'EACCES' || code === 'EPERM')
+            throw new errors/* UserError */.yo(`The metrics file "${file}" cannot be read (permission denied); check ${(0,errors/* inputRef */.io)(input)} and the file's permissions.`, { input });
         throw new errors/* UserError */.yo(`The metrics file "${file}" does not exist; check ${(0,errors/* inputRef */.io)(input)} (relative paths are resolved against the workspace).`, { input });
     }
     let data;
@@ -49615,7 +49664,7 @@ function checkPolicyMetrics(loaded, task, candidateExtra, championExtra, sliceCo
                     : `the ${task} metrics are ${taskMetrics.join(', ')}${known.length > taskMetrics.length
                         ? `, and the metrics files add ${known.slice(taskMetrics.length).join(', ')}`
                         : `, and the files of ${(0,errors/* inputRef */.io)('candidate-metrics')} and ${(0,errors/* inputRef */.io)('champion-metrics')} can add more`}`;
-                fail(`uses the unknown metric "${rule.metric}"${suggest_didYouMean(rule.metric, allowed)}; ${extraNote}.`, [...rulePath, 'metric']);
+                fail(`uses the unknown metric "${rule.metric}"${(0,suggest/* didYouMean */.a)(rule.metric, allowed)}; ${extraNote}.`, [...rulePath, 'metric']);
             }
             const bound = ruleBound(rule);
             if (!('kind' in bound)) {
@@ -49891,6 +49940,16 @@ function numberFromText(text) {
         return text.startsWith('-') ? -Infinity : Infinity;
     return undefined;
 }
+/**
+ * Why a header read as one column holds several names: a tab-separated file named `.csv`, or a European-locale export
+ * (Excel, pandas with `sep=';'`) separated by semicolons.
+ */
+function separatorHint(name) {
+    if (name.includes('\t'))
+        return ' (separated by tabs: name the file .tsv, or write it with commas)';
+    const other = [';', '|'].find((character) => name.includes(character));
+    return other === undefined ? '' : ` (separated by "${other}", which CSV does not use: write the file with commas, or tabs as TSV)`;
+}
 /** Finds each requested column in the header; a missing one is an error unless optional. */
 function matchColumns(source, header, requests) {
     const present = [];
@@ -49901,7 +49960,8 @@ function matchColumns(source, header, requests) {
             if (request.optional)
                 continue;
             const found = header.map((name) => `"${name}"`).join(', ');
-            throw new errors/* UserError */.yo(`The predictions file ${source.display} has no column "${request.name}" (named by ${(0,errors/* inputRef */.io)(request.input)})${suggest_didYouMean(request.name, header)}; its columns are ${found}.`, { input: request.input, location: { file: source.display, line: 1 } });
+            const separator = header.length === 1 ? separatorHint(header[0] ?? '') : '';
+            throw new errors/* UserError */.yo(`The predictions file ${source.display} has no column "${request.name}" (named by ${(0,errors/* inputRef */.io)(request.input)})${(0,suggest/* didYouMean */.a)(request.name, header)}; its columns are ${found}${separator}.`, { input: request.input, location: { file: source.display, line: 1 } });
         }
         present.push(request);
         indexes.push(index);
@@ -50017,7 +50077,7 @@ async function* lineBlocks(source, gzip) {
                 yield carry;
         }
         catch (error) {
-            throw new errors/* UserError */.yo(`The predictions file ${source.display} starts like gzip but cannot be decompressed (${error.message}); compress it again with gzip.`, {
+            throw new errors/* UserError */.yo(`The predictions file ${source.display} (${(0,errors/* inputRef */.io)('predictions')}) starts like gzip but cannot be decompressed (${error.message}), so it is cut short or corrupt; compress it again with gzip.`, {
                 input: 'predictions',
                 location: { file: source.display },
             });
@@ -53036,7 +53096,7 @@ function warnAboutClasses(data, predictionsFile, warn) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7147);
-/* harmony import */ var _commands_evaluate_model_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4855);
+/* harmony import */ var _commands_evaluate_model_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8313);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 
@@ -53123,7 +53183,9 @@ function flag(options) {
 }
 /** A number, optionally an integer, within bounds. */
 function number(options) {
-    let schema = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig({ message: `must be ${options.integer ? 'a whole number' : 'a number'}` });
+    // `10m` or `5min` for a number of seconds: say the unit, since the text does not parse.
+    const of = options.unit ? ` of ${options.unit}` : '';
+    let schema = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig({ message: `must be ${options.integer ? 'a whole number' : 'a number'}${of}` });
     if (options.integer)
         schema = schema.int({ message: 'must be a whole number' });
     const unit = options.unit ? ` ${options.unit}` : '';
@@ -53181,6 +53243,8 @@ function parseInputs(command, raw, setSecret, env = {}) {
     const given = new Set();
     for (const [name, input] of Object.entries(command.inputs)) {
         let value = raw(name);
+        // Given, but empty: in a workflow, an expression that is not set (a secret this run cannot read) renders as ''.
+        const givenEmpty = value !== undefined && value.trim() === '';
         if (value !== undefined && input.kind !== 'lines' && input.kind !== 'list')
             value = value.trim();
         let origin = (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name);
@@ -53198,7 +53262,10 @@ function parseInputs(command, raw, setSecret, env = {}) {
         if (value === undefined || value.trim() === '') {
             if (input.required) {
                 const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} is required by ${command.name}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
+                const problem = givenEmpty
+                    ? `was given an empty value (what an unset variable such as \${{ secrets.NAME }} or "$NAME" gives), but ${command.name} requires it`
+                    : `is required by ${command.name}`;
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} ${problem}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
                     input: name,
                 });
             }
@@ -53339,6 +53406,44 @@ function renderInputRefs(text, style) {
         const opensSentence = before.trim() === '' || /[.!?]\s+$/.test(before) || /\n\s*$/.test(before);
         return `${opensSentence ? 'Input' : 'input'} "${name}"`;
     });
+}
+
+
+/***/ }),
+
+/***/ 3553:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   a: () => (/* binding */ didYouMean)
+/* harmony export */ });
+/* unused harmony export closestMatch */
+/* harmony import */ var fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1916);
+
+/**
+ * The candidate closest to `word`, when it is close enough to be what the user meant (a typo, not another word).
+ * Used for "did you mean" hints on unknown keys, inputs, metrics and selectors.
+ */
+function closestMatch(word, candidates) {
+    let best;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    const lowered = word.toLowerCase();
+    for (const candidate of candidates) {
+        const d = (0,fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__/* .distance */ .Io)(lowered, candidate.toLowerCase());
+        if (d < bestDistance) {
+            best = candidate;
+            bestDistance = d;
+        }
+    }
+    if (best === undefined)
+        return undefined;
+    const tolerance = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
+    return bestDistance <= tolerance ? best : undefined;
+}
+/** ` (did you mean "x"?)` or the empty string, ready to append to a sentence. */
+function didYouMean(word, candidates) {
+    const match = closestMatch(word, candidates);
+    return match === undefined ? '' : ` (did you mean "${match}"?)`;
 }
 
 

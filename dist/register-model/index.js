@@ -5,6 +5,156 @@ const __dirname = __mlGitopsDirname(__filename);
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
+/***/ 1916:
+/***/ ((__unused_webpack_module, exports) => {
+
+var __webpack_unused_export__;
+
+__webpack_unused_export__ = true;
+exports.Io = __webpack_unused_export__ = void 0;
+var peq = new Uint32Array(0x10000);
+var myers_32 = function (a, b) {
+    var n = a.length;
+    var m = b.length;
+    var lst = 1 << (n - 1);
+    var pv = -1;
+    var mv = 0;
+    var sc = n;
+    var i = n;
+    while (i--) {
+        peq[a.charCodeAt(i)] |= 1 << i;
+    }
+    for (i = 0; i < m; i++) {
+        var eq = peq[b.charCodeAt(i)];
+        var xv = eq | mv;
+        eq |= ((eq & pv) + pv) ^ pv;
+        mv |= ~(eq | pv);
+        pv &= eq;
+        if (mv & lst) {
+            sc++;
+        }
+        if (pv & lst) {
+            sc--;
+        }
+        mv = (mv << 1) | 1;
+        pv = (pv << 1) | ~(xv | mv);
+        mv &= xv;
+    }
+    i = n;
+    while (i--) {
+        peq[a.charCodeAt(i)] = 0;
+    }
+    return sc;
+};
+var myers_x = function (b, a) {
+    var n = a.length;
+    var m = b.length;
+    var mhc = [];
+    var phc = [];
+    var hsize = Math.ceil(n / 32);
+    var vsize = Math.ceil(m / 32);
+    for (var i = 0; i < hsize; i++) {
+        phc[i] = -1;
+        mhc[i] = 0;
+    }
+    var j = 0;
+    for (; j < vsize - 1; j++) {
+        var mv_1 = 0;
+        var pv_1 = -1;
+        var start_1 = j * 32;
+        var vlen_1 = Math.min(32, m) + start_1;
+        for (var k = start_1; k < vlen_1; k++) {
+            peq[b.charCodeAt(k)] |= 1 << k;
+        }
+        for (var i = 0; i < n; i++) {
+            var eq = peq[a.charCodeAt(i)];
+            var pb = (phc[(i / 32) | 0] >>> i) & 1;
+            var mb = (mhc[(i / 32) | 0] >>> i) & 1;
+            var xv = eq | mv_1;
+            var xh = ((((eq | mb) & pv_1) + pv_1) ^ pv_1) | eq | mb;
+            var ph = mv_1 | ~(xh | pv_1);
+            var mh = pv_1 & xh;
+            if ((ph >>> 31) ^ pb) {
+                phc[(i / 32) | 0] ^= 1 << i;
+            }
+            if ((mh >>> 31) ^ mb) {
+                mhc[(i / 32) | 0] ^= 1 << i;
+            }
+            ph = (ph << 1) | pb;
+            mh = (mh << 1) | mb;
+            pv_1 = mh | ~(xv | ph);
+            mv_1 = ph & xv;
+        }
+        for (var k = start_1; k < vlen_1; k++) {
+            peq[b.charCodeAt(k)] = 0;
+        }
+    }
+    var mv = 0;
+    var pv = -1;
+    var start = j * 32;
+    var vlen = Math.min(32, m - start) + start;
+    for (var k = start; k < vlen; k++) {
+        peq[b.charCodeAt(k)] |= 1 << k;
+    }
+    var score = m;
+    for (var i = 0; i < n; i++) {
+        var eq = peq[a.charCodeAt(i)];
+        var pb = (phc[(i / 32) | 0] >>> i) & 1;
+        var mb = (mhc[(i / 32) | 0] >>> i) & 1;
+        var xv = eq | mv;
+        var xh = ((((eq | mb) & pv) + pv) ^ pv) | eq | mb;
+        var ph = mv | ~(xh | pv);
+        var mh = pv & xh;
+        score += (ph >>> (m - 1)) & 1;
+        score -= (mh >>> (m - 1)) & 1;
+        if ((ph >>> 31) ^ pb) {
+            phc[(i / 32) | 0] ^= 1 << i;
+        }
+        if ((mh >>> 31) ^ mb) {
+            mhc[(i / 32) | 0] ^= 1 << i;
+        }
+        ph = (ph << 1) | pb;
+        mh = (mh << 1) | mb;
+        pv = mh | ~(xv | ph);
+        mv = ph & xv;
+    }
+    for (var k = start; k < vlen; k++) {
+        peq[b.charCodeAt(k)] = 0;
+    }
+    return score;
+};
+var distance = function (a, b) {
+    if (a.length < b.length) {
+        var tmp = b;
+        b = a;
+        a = tmp;
+    }
+    if (b.length === 0) {
+        return a.length;
+    }
+    if (a.length <= 32) {
+        return myers_32(a, b);
+    }
+    return myers_x(a, b);
+};
+exports.Io = distance;
+var closest = function (str, arr) {
+    var min_distance = Infinity;
+    var min_index = 0;
+    for (var i = 0; i < arr.length; i++) {
+        var dist = distance(str, arr[i]);
+        if (dist < min_distance) {
+            min_distance = dist;
+            min_index = i;
+        }
+    }
+    return arr[min_index];
+};
+__webpack_unused_export__ = closest;
+
+
+/***/ }),
+
 /***/ 3964:
 /***/ ((module) => {
 
@@ -41650,7 +41800,7 @@ function writeFileSync (filename, data, options) {
 
 /***/ }),
 
-/***/ 7147:
+/***/ 5860:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44616,11 +44766,42 @@ function getIDToken(aud) {
 var lib_command = __nccwpck_require__(946);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
+var mod = __nccwpck_require__(1916);
+;// CONCATENATED MODULE: ./src/lib/suggest.ts
+
+/**
+ * The candidate closest to `word`, when it is close enough to be what the user meant (a typo, not another word).
+ * Used for "did you mean" hints on unknown keys, inputs, metrics and selectors.
+ */
+function closestMatch(word, candidates) {
+    let best;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    const lowered = word.toLowerCase();
+    for (const candidate of candidates) {
+        const d = (0,mod/* distance */.Io)(lowered, candidate.toLowerCase());
+        if (d < bestDistance) {
+            best = candidate;
+            bestDistance = d;
+        }
+    }
+    if (best === undefined)
+        return undefined;
+    const tolerance = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
+    return bestDistance <= tolerance ? best : undefined;
+}
+/** ` (did you mean "x"?)` or the empty string, ready to append to a sentence. */
+function didYouMean(word, candidates) {
+    const match = closestMatch(word, candidates);
+    return match === undefined ? '' : ` (did you mean "${match}"?)`;
+}
+
 ;// CONCATENATED MODULE: ./src/action.ts
 /**
  * The GitHub Action adapter: inputs from `INPUT_*` (as the runner sets them), outputs to `$GITHUB_OUTPUT`, markdown
  * to `$GITHUB_STEP_SUMMARY`, user errors as `::error file=…,line=…::` annotations and exit code 1.
  */
+
 
 
 
@@ -44691,22 +44872,58 @@ function reportActionError(error, workspace) {
     process.exitCode = 1;
 }
 function writeOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs))
-        setOutput(name, (0,lib_command/* formatOutput */.V$)(value));
+    try {
+        for (const [name, value] of Object.entries(outputs))
+            setOutput(name, (0,lib_command/* formatOutput */.V$)(value));
+    }
+    catch (error) {
+        // The runner's own file: a step run by hand (or a container without the mount) may point it nowhere.
+        const code = error?.code;
+        const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message.replace(/^Missing file at path: .*/, 'no such file').replace(/\.$/, '') : String(error);
+        throw new errors/* UserError */.yo(`The step's outputs cannot be written to GITHUB_OUTPUT (${process.env.GITHUB_OUTPUT ?? 'unset'}): ${why}; point GITHUB_OUTPUT at a writable file, as the runner does.`, {
+            cause: error,
+        });
+    }
+}
+/**
+ * The runner passes every `with:` key as `INPUT_<KEY>` whether the action declares it or not, so a misspelt input
+ * (`model_name`, `reviewer`) would be dropped without a word and its default used instead.
+ */
+function warnUnknownInputs(command, env, log) {
+    const names = Object.keys(command.inputs);
+    const known = new Set(names.map((name) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`));
+    for (const key of Object.keys(env).sort()) {
+        if (!key.startsWith('INPUT_') || known.has(key))
+            continue;
+        const name = key.slice('INPUT_'.length).toLowerCase();
+        log.warning(`${command.name} has no input "${name}"${didYouMean(name, names)}, so its value is ignored; check the step's \`with:\` keys against the action's inputs.`);
+    }
 }
 /** Runs one command as a GitHub Action step. */
-async function runAction(command, env = process.env) {
+async function runAction(command, env = process.env, options = {}) {
     const { context, summaryParts } = actionContext(env);
+    // The root action declares every command's inputs and says itself which ones the chosen command ignores.
+    if (options.warnUnknownInputs ?? true)
+        warnUnknownInputs(command, env, context.log);
     try {
         const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => {
+            // An input the step does not give at all is undefined, one given empty is '' (the messages tell them apart).
+            if (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] === undefined)
+                return undefined;
             const kind = command.inputs[name]?.kind;
             return kind === 'lines' || kind === 'list' ? getInput(name, { trimWhitespace: false }) : getInput(name);
         }, (value) => core_setSecret(value), env);
         writeOutputs(await command.run(inputs, context));
     }
     catch (error) {
-        if ((0,errors/* isUserError */.iU)(error) && error.outputs !== undefined)
-            writeOutputs(error.outputs);
+        if ((0,errors/* isUserError */.iU)(error) && error.outputs !== undefined) {
+            try {
+                writeOutputs(error.outputs);
+            }
+            catch (outputError) {
+                warning(outputError instanceof Error ? outputError.message : String(outputError));
+            }
+        }
         reportActionError(error, context.workspace);
     }
     finally {
@@ -44722,7 +44939,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 9756:
+/***/ 3303:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45664,6 +45881,9 @@ function describeNetworkFailure(code, message, timeoutMs) {
             return `the server's TLS certificate is not valid for this host name (${code})`;
         case 'CERT_HAS_EXPIRED':
             return `the server's TLS certificate has expired (${code})`;
+        case 'ERR_SSL_WRONG_VERSION_NUMBER':
+            // OpenSSL's words for an https:// request answered in plain http.
+            return `the server does not speak TLS at this address; if it serves plain http, write http:// (${code})`;
         default:
             if (errors_isTlsCertificateCode(code))
                 return `the server's TLS certificate is not trusted (${code})`;
@@ -46622,6 +46842,8 @@ function createMlflowRegistry(options) {
     };
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
 ;// CONCATENATED MODULE: ./src/lib/registry/target.ts
@@ -46631,6 +46853,7 @@ var external_node_url_ = __nccwpck_require__(3136);
  * URI is given. The environment fallbacks (`MLFLOW_TRACKING_URI`, `MLFLOW_TRACKING_TOKEN`, ...) are declared on the
  * inputs and applied by `parseInputs`, so nothing here reads the environment.
  */
+
 
 
 
@@ -46679,7 +46902,24 @@ function resolveRegistryTarget(options) {
             : external_node_path_default().resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
         return { kind: 'file', directory };
     }
-    return { kind: 'file', directory: external_node_path_default().resolve(options.workspace, uri) };
+    const directory = external_node_path_default().resolve(options.workspace, uri);
+    const host = hostLike(uri);
+    if (host !== undefined && !(0,external_node_fs_namespaceObject.existsSync)(directory)) {
+        // `mlflow.example.com` without its scheme would silently become a new, empty file registry of that name.
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('registry-uri')} ${JSON.stringify(uri)} looks like a server's address, but without http(s):// it names a file registry directory, and none exists there; write https://${uri} for an MLflow server, or ./${uri} to create a file registry.`, { input: 'registry-uri' });
+    }
+    return { kind: 'file', directory };
+}
+const HOST_SUFFIXES = new Set(['com', 'net', 'org', 'io', 'dev', 'ai', 'app', 'cloud', 'internal', 'local', 'lan', 'corp', 'example']);
+/** The host of a value written like `host.domain[:port][/path]`, not like a directory; undefined otherwise. */
+function hostLike(uri) {
+    const first = uri.split('/')[0] ?? '';
+    const match = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+(:\d+)?$/i.exec(first);
+    if (match === null)
+        return undefined;
+    const labels = first.replace(/:\d+$/, '').split('.');
+    const suffix = (labels.at(-1) ?? '').toLowerCase();
+    return match[1] !== undefined || labels.length >= 3 || HOST_SUFFIXES.has(suffix) ? first : undefined;
 }
 /** The credentials the inputs give; a token wins over a user name and password. */
 function resolveAuth(options) {
@@ -46937,8 +47177,10 @@ async function readEvaluationReport(file, display = file, input = 'evaluation-re
     try {
         text = await (0,promises_.readFile)(file, 'utf8');
     }
-    catch {
-        throw new errors/* UserError */.yo(`The evaluation report "${display}" does not exist; ${fix}.`, { input });
+    catch (error) {
+        const code = error.code;
+        const problem = code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'cannot be read (permission denied)' : 'does not exist';
+        throw new errors/* UserError */.yo(`The evaluation report "${display}" ${problem}; ${fix}.`, { input });
     }
     let data;
     try {
@@ -46951,6 +47193,13 @@ async function readEvaluationReport(file, display = file, input = 'evaluation-re
         });
     }
     const version = data?.schemaVersion;
+    if (version === undefined) {
+        // Some other JSON file (a metrics dump, another tool's report): no version to compare.
+        throw new errors/* UserError */.yo(`The evaluation report "${display}" has no schemaVersion, so it is not a report of evaluate-model; ${fix}.`, {
+            input,
+            location: { file: display },
+        });
+    }
     if (version !== REPORT_SCHEMA_VERSION) {
         throw new errors/* UserError */.yo(`The evaluation report "${display}" has schemaVersion ${JSON.stringify(version)}, but this version of ml-gitops reads version ${REPORT_SCHEMA_VERSION}; produce it with the same ml-gitops release.`, { input, location: { file: display } });
     }
@@ -47965,8 +48214,8 @@ function workspaceRelative(file, workspace) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7147);
-/* harmony import */ var _commands_register_model_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9756);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5860);
+/* harmony import */ var _commands_register_model_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3303);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 
@@ -48054,7 +48303,9 @@ function flag(options) {
 }
 /** A number, optionally an integer, within bounds. */
 function number(options) {
-    let schema = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig({ message: `must be ${options.integer ? 'a whole number' : 'a number'}` });
+    // `10m` or `5min` for a number of seconds: say the unit, since the text does not parse.
+    const of = options.unit ? ` of ${options.unit}` : '';
+    let schema = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig({ message: `must be ${options.integer ? 'a whole number' : 'a number'}${of}` });
     if (options.integer)
         schema = schema.int({ message: 'must be a whole number' });
     const unit = options.unit ? ` ${options.unit}` : '';
@@ -48112,6 +48363,8 @@ function parseInputs(command, raw, setSecret, env = {}) {
     const given = new Set();
     for (const [name, input] of Object.entries(command.inputs)) {
         let value = raw(name);
+        // Given, but empty: in a workflow, an expression that is not set (a secret this run cannot read) renders as ''.
+        const givenEmpty = value !== undefined && value.trim() === '';
         if (value !== undefined && input.kind !== 'lines' && input.kind !== 'list')
             value = value.trim();
         let origin = (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name);
@@ -48129,7 +48382,10 @@ function parseInputs(command, raw, setSecret, env = {}) {
         if (value === undefined || value.trim() === '') {
             if (input.required) {
                 const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} is required by ${command.name}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
+                const problem = givenEmpty
+                    ? `was given an empty value (what an unset variable such as \${{ secrets.NAME }} or "$NAME" gives), but ${command.name} requires it`
+                    : `is required by ${command.name}`;
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} ${problem}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
                     input: name,
                 });
             }

@@ -49641,11 +49641,14 @@ function getIDToken(aud) {
 var lib_command = __nccwpck_require__(946);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: ./src/lib/suggest.ts
+var suggest = __nccwpck_require__(3553);
 ;// CONCATENATED MODULE: ./src/action.ts
 /**
  * The GitHub Action adapter: inputs from `INPUT_*` (as the runner sets them), outputs to `$GITHUB_OUTPUT`, markdown
  * to `$GITHUB_STEP_SUMMARY`, user errors as `::error file=…,line=…::` annotations and exit code 1.
  */
+
 
 
 
@@ -49716,22 +49719,58 @@ function reportActionError(error, workspace) {
     process.exitCode = 1;
 }
 function writeOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs))
-        setOutput(name, (0,lib_command/* formatOutput */.V$)(value));
+    try {
+        for (const [name, value] of Object.entries(outputs))
+            setOutput(name, (0,lib_command/* formatOutput */.V$)(value));
+    }
+    catch (error) {
+        // The runner's own file: a step run by hand (or a container without the mount) may point it nowhere.
+        const code = error?.code;
+        const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message.replace(/^Missing file at path: .*/, 'no such file').replace(/\.$/, '') : String(error);
+        throw new errors/* UserError */.yo(`The step's outputs cannot be written to GITHUB_OUTPUT (${process.env.GITHUB_OUTPUT ?? 'unset'}): ${why}; point GITHUB_OUTPUT at a writable file, as the runner does.`, {
+            cause: error,
+        });
+    }
+}
+/**
+ * The runner passes every `with:` key as `INPUT_<KEY>` whether the action declares it or not, so a misspelt input
+ * (`model_name`, `reviewer`) would be dropped without a word and its default used instead.
+ */
+function warnUnknownInputs(command, env, log) {
+    const names = Object.keys(command.inputs);
+    const known = new Set(names.map((name) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`));
+    for (const key of Object.keys(env).sort()) {
+        if (!key.startsWith('INPUT_') || known.has(key))
+            continue;
+        const name = key.slice('INPUT_'.length).toLowerCase();
+        log.warning(`${command.name} has no input "${name}"${(0,suggest/* didYouMean */.a)(name, names)}, so its value is ignored; check the step's \`with:\` keys against the action's inputs.`);
+    }
 }
 /** Runs one command as a GitHub Action step. */
-async function runAction(command, env = process.env) {
+async function runAction(command, env = process.env, options = {}) {
     const { context, summaryParts } = actionContext(env);
+    // The root action declares every command's inputs and says itself which ones the chosen command ignores.
+    if (options.warnUnknownInputs ?? true)
+        warnUnknownInputs(command, env, context.log);
     try {
         const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => {
+            // An input the step does not give at all is undefined, one given empty is '' (the messages tell them apart).
+            if (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] === undefined)
+                return undefined;
             const kind = command.inputs[name]?.kind;
             return kind === 'lines' || kind === 'list' ? getInput(name, { trimWhitespace: false }) : getInput(name);
         }, (value) => core_setSecret(value), env);
         writeOutputs(await command.run(inputs, context));
     }
     catch (error) {
-        if ((0,errors/* isUserError */.iU)(error) && error.outputs !== undefined)
-            writeOutputs(error.outputs);
+        if ((0,errors/* isUserError */.iU)(error) && error.outputs !== undefined) {
+            try {
+                writeOutputs(error.outputs);
+            }
+            catch (outputError) {
+                warning(outputError instanceof Error ? outputError.message : String(outputError));
+            }
+        }
         reportActionError(error, context.workspace);
     }
     finally {
@@ -49747,7 +49786,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 3234:
+/***/ 4976:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -49760,6 +49799,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
@@ -50003,6 +50044,9 @@ function describeNetworkFailure(code, message, timeoutMs) {
             return `the server's TLS certificate is not valid for this host name (${code})`;
         case 'CERT_HAS_EXPIRED':
             return `the server's TLS certificate has expired (${code})`;
+        case 'ERR_SSL_WRONG_VERSION_NUMBER':
+            // OpenSSL's words for an https:// request answered in plain http.
+            return `the server does not speak TLS at this address; if it serves plain http, write http:// (${code})`;
         default:
             if (isTlsCertificateCode(code))
                 return `the server's TLS certificate is not trusted (${code})`;
@@ -50667,8 +50711,10 @@ function toArgoCdError(error, context) {
     if (worded instanceof errors/* UserError */.yo && !(worded instanceof ArgoCdError)) {
         const status = error instanceof HttpError ? error.status : undefined;
         const reason = status === 401 ? 'unauthenticated' : error instanceof NetworkError ? (isTlsCertificateCode(error.code) ? 'untrusted-certificate' : 'unreachable') : 'other';
+        const serverMessage = error instanceof HttpError ? argoCdMessage(error.body) : undefined;
         return new ArgoCdError(worded.message, reason, {
             ...(status === undefined ? {} : { status }),
+            ...(serverMessage === undefined ? {} : { serverMessage }),
             input: worded.input,
             cause: error,
         });
@@ -50961,8 +51007,8 @@ function createArgoCdClient(options) {
             return call({ method: 'GET', path: appPath(name, '/resource-tree'), query: scopeQuery(scope) }, `reading the resource tree of application ${name}`, name);
         },
         watch: (query, watchOptions) => ({ [Symbol.asyncIterator]: () => watch(query, watchOptions) }),
-        async createSession(username, password) {
-            const answer = await call({ method: 'POST', path: 'api/v1/session', body: { username, password }, idempotent: true }, `creating a session for user ${username}`);
+        async createSession(username, password, sessionOptions = {}) {
+            const answer = await call({ method: 'POST', path: 'api/v1/session', body: { username, password }, idempotent: true, timeoutMs: sessionOptions.timeoutMs }, `creating a session for user ${username}`);
             if (answer?.token === undefined || answer.token === '') {
                 throw new ArgoCdError(`Argo CD at ${location} answered the session request for user ${username} without a token.`, 'other');
             }
@@ -50971,17 +51017,21 @@ function createArgoCdClient(options) {
         close: () => http.close(),
     };
 }
-/** A client with a session token for `username` (the password is sent once, to POST /api/v1/session). */
+/**
+ * A client with a session token for `username` (the password is sent once, to POST /api/v1/session);
+ * `loginTimeoutMs` bounds the login, all attempts included (default the client's total timeout).
+ */
 async function connectWithPassword(options) {
-    const { username, password, ...rest } = options;
+    const { username, password, loginTimeoutMs, onSessionToken, ...rest } = options;
     const anonymous = createArgoCdClient({ ...rest, authToken: undefined });
     let token;
     try {
-        token = await anonymous.createSession(username, password);
+        token = await anonymous.createSession(username, password, { timeoutMs: loginTimeoutMs });
     }
     finally {
         await anonymous.close();
     }
+    onSessionToken?.(token);
     return createArgoCdClient({ ...rest, authToken: token });
 }
 
@@ -50990,6 +51040,8 @@ async function connectWithPassword(options) {
  * The Argo CD connection inputs every command that talks to Argo CD shares (wait-for-argo-sync, rollback), declared
  * once so their names, env fallbacks and docs cannot drift apart, and the connection made from them.
  */
+
+
 
 
 
@@ -51035,10 +51087,20 @@ function caCertText(value, workspace) {
     if (!(0,external_node_fs_namespaceObject.existsSync)(file)) {
         throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('ca-cert')} is neither PEM text nor an existing file (${value}); give the CA certificate itself or its path.`, { input: 'ca-cert' });
     }
-    return (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
+    if (!(0,external_node_fs_namespaceObject.statSync)(file).isFile()) {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('ca-cert')} names a directory (${value}), not a file; give the CA certificate file itself (PEM) or its text.`, { input: 'ca-cert' });
+    }
+    const text = (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
+    if (!text.includes('-----BEGIN')) {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('ca-cert')} names a file with no PEM certificate in it (${value}); give a file holding -----BEGIN CERTIFICATE----- blocks.`, { input: 'ca-cert' });
+    }
+    return text;
 }
-/** A client for the server the inputs name, logged in with the token or a session for the account. */
-async function connectArgoCd(inputs, ctx) {
+/**
+ * A client for the server the inputs name, logged in with the token or a session for the account; `loginTimeoutMs`
+ * bounds the login (a caller with a timeout passes what is left of it).
+ */
+async function connectArgoCd(inputs, ctx, connect = {}) {
     if (inputs.server === undefined) {
         throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('server')} is required to talk to Argo CD (or set ARGOCD_SERVER).`, { input: 'server' });
     }
@@ -51061,8 +51123,16 @@ async function connectArgoCd(inputs, ctx) {
         inputs: { server: 'server', authToken: 'auth-token', caCert: 'ca-cert', insecure: 'insecure', appNamespace: 'app-namespace', project: 'project' },
     };
     if (inputs.username !== undefined && inputs.password !== undefined) {
-        const client = await connectWithPassword({ ...options, username: inputs.username, password: inputs.password });
-        return client;
+        try {
+            return await connectWithPassword({ ...options, username: inputs.username, password: inputs.password, loginTimeoutMs: connect.loginTimeoutMs, onSessionToken: (token) => ctx.setSecret(token) });
+        }
+        catch (error) {
+            // The login's 401 is about the account, not a token.
+            if (isArgoCdError(error, 'unauthenticated')) {
+                throw new errors/* UserError */.yo(`Argo CD at ${parseArgoCdServer(inputs.server, { plaintext: inputs.plaintext }).display} refused the login of user ${inputs.username} (HTTP ${error.status ?? 401}${error.serverMessage === undefined ? '' : `: ${error.serverMessage}`}); check ${(0,errors/* inputRef */.io)('username')} and ${(0,errors/* inputRef */.io)('password')}.`, { input: 'password', cause: error });
+            }
+            throw error;
+        }
     }
     return createArgoCdClient(options);
 }
@@ -51884,7 +51954,7 @@ async function waitForApplications(client, options) {
             const entries = [...tracked.values()];
             const only = entries.length === 1 ? entries[0]?.target : undefined;
             const query = only !== undefined
-                ? { name: only.name, appNamespace: only.namespace }
+                ? { name: only.name, appNamespace: only.namespace, projects: options.project === undefined ? undefined : [options.project] }
                 : options.selector !== undefined && options.applications.length === 0 && options.childrenOf === undefined
                     ? { selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] }
                     : { appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] };
@@ -57741,6 +57811,14 @@ function promotionStateQuery(counts) {
 
 
 
+/**
+ * GitHub ends any API request it takes more than 10 s to process, so an attempt still unanswered after twice that is a
+ * server that will never answer (a proxy or firewall swallowing the connection): without a limit the run hangs until
+ * the job's own timeout, hours later.
+ */
+const github_client_DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+/** Retries of a 5xx answer or a failed connection (the retry plugin's backoff: 1, 4, 9 s). */
+const SERVER_ERROR_RETRIES = 3;
 const NO_LOG = { info: () => undefined, warning: () => undefined, debug: () => undefined };
 function toBase64(contents) {
     return Buffer.from(typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents).toString('base64');
@@ -57764,6 +57842,7 @@ function createGitHubClient(options) {
     const clock = options.clock ?? SYSTEM_CLOCK;
     const unit = options.retryAfterUnitMs ?? 1000;
     const rateLimitRetries = options.rateLimitRetries ?? 3;
+    const requestTimeoutMs = options.requestTimeoutMs ?? github_client_DEFAULT_REQUEST_TIMEOUT_MS;
     const { owner, repo } = options.repository;
     const nameWithOwner = `${owner}/${repo}`;
     // Registered before the retry and throttling plugins, so it sits innermost: it sees every attempt, retries too.
@@ -57782,12 +57861,14 @@ function createGitHubClient(options) {
             };
             log.debug(`GitHub ${event.method} ${event.route}${operationName === undefined ? '' : ` (${operationName})`}`);
             options.onRequest?.(event);
+            // A fresh limit per attempt: the retry plugin retries a timed-out attempt like any 5xx.
+            request.request = { ...request.request, signal: AbortSignal.timeout(requestTimeoutMs) };
         });
         return {};
     };
     const octokit = getOctokit(options.token, {
         baseUrl: options.apiUrl.replace(/\/+$/, ''),
-        retry: { retries: 3, retryAfterBaseValue: unit },
+        retry: { retries: SERVER_ERROR_RETRIES, retryAfterBaseValue: unit },
         throttle: {
             retryAfterBaseValue: unit,
             fallbackSecondaryRateRetryAfter: 60,
@@ -57859,7 +57940,9 @@ function createGitHubClient(options) {
                 const e = error;
                 if (e.name === 'HttpError' && e.status === 500 && e.response === undefined) {
                     const input = options.inputs.apiUrl === undefined ? '' : `; check ${(0,errors/* inputRef */.io)(options.inputs.apiUrl)}`;
-                    throw new errors/* UserError */.yo(`Could not reach GitHub at ${options.apiUrl} to ${context.action}: ${String(e.message).split(options.token).join('***')}${input} and the network.`, {
+                    const timedOut = error.cause?.name === 'TimeoutError';
+                    const why = timedOut ? `no answer within ${requestTimeoutMs / 1000} s, in each of ${SERVER_ERROR_RETRIES + 1} attempts` : String(e.message).split(options.token).join('***');
+                    throw new errors/* UserError */.yo(`Could not reach GitHub at ${options.apiUrl} to ${context.action}: ${why}${input} and the network.`, {
                         ...(options.inputs.apiUrl === undefined ? {} : { input: options.inputs.apiUrl }),
                     });
                 }
@@ -58992,6 +59075,10 @@ function parseUpdateLine(line, lineNumber, input = 'updates') {
     if (value === '') {
         // What `${{ steps.x.outputs.verison }}` renders to: pushing it would empty the field on the live branch.
         fail(`${where} ("${line.trim()}") has an empty value, which is what a mistyped expression such as \${{ steps.x.outputs.version }} renders to; give the value, or write "" to set an empty string on purpose.`);
+    }
+    if (/\$\{\{.*\}\}/.test(value)) {
+        // An expression the runner never evaluated (in a file, a script, or quoted for the shell) would ship as the value.
+        fail(`${where} ("${line.trim()}") has a value that is an unevaluated GitHub Actions expression; pass the updates through an action input (the runner evaluates \${{ }} there) or put the value itself.`);
     }
     const quoted = decodeQuoted(value, where, fail);
     if (quoted !== undefined) {
@@ -60213,36 +60300,8 @@ function renderCreated(value, version = '1.2') {
     return inferred === undefined ? stringIn('PLAIN', value.text, false) : typed(inferred, version, false);
 }
 
-// EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
-var mod = __nccwpck_require__(1916);
-;// CONCATENATED MODULE: ./src/lib/suggest.ts
-
-/**
- * The candidate closest to `word`, when it is close enough to be what the user meant (a typo, not another word).
- * Used for "did you mean" hints on unknown keys, inputs, metrics and selectors.
- */
-function closestMatch(word, candidates) {
-    let best;
-    let bestDistance = Number.POSITIVE_INFINITY;
-    const lowered = word.toLowerCase();
-    for (const candidate of candidates) {
-        const d = (0,mod/* distance */.Io)(lowered, candidate.toLowerCase());
-        if (d < bestDistance) {
-            best = candidate;
-            bestDistance = d;
-        }
-    }
-    if (best === undefined)
-        return undefined;
-    const tolerance = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
-    return bestDistance <= tolerance ? best : undefined;
-}
-/** ` (did you mean "x"?)` or the empty string, ready to append to a sentence. */
-function suggest_didYouMean(word, candidates) {
-    const match = closestMatch(word, candidates);
-    return match === undefined ? '' : ` (did you mean "${match}"?)`;
-}
-
+// EXTERNAL MODULE: ./src/lib/suggest.ts
+var suggest = __nccwpck_require__(3553);
 ;// CONCATENATED MODULE: ./src/lib/yaml-edit/resolve.ts
 /**
  * Finding the node a selector names in a parsed YAML file, with errors that say where the path stops and what is
@@ -60354,7 +60413,7 @@ function attemptInDocument(locator, selector, documentIndex) {
                     map,
                     keys: segments.slice(depth).every((s) => s.kind === 'key') ? segments.slice(depth).map((s) => s.key) : [],
                     depth,
-                    error: () => locator.error(`${sel} does not exist in ${file}: ${here} has no key \`${segment.key}\`${suggest_didYouMean(segment.key, keys)}; its keys are ${listNames(keys)}${merge}.`, offset),
+                    error: () => locator.error(`${sel} does not exist in ${file}: ${here} has no key \`${segment.key}\`${(0,suggest/* didYouMean */.a)(segment.key, keys)}; its keys are ${listNames(keys)}${merge}.`, offset),
                 };
             }
             current = pair.value;
@@ -60388,7 +60447,7 @@ function attemptInDocument(locator, selector, documentIndex) {
                         matches.push(index);
                 });
                 if (matches.length === 0) {
-                    return failed(depth, () => `${sel} does not exist in ${file}: no item of ${here} has ${segment.field}=${segment.value}${suggest_didYouMean(segment.value, values)}; the items' ${segment.field} values are ${listNames(values)}.`, offset);
+                    return failed(depth, () => `${sel} does not exist in ${file}: no item of ${here} has ${segment.field}=${segment.value}${(0,suggest/* didYouMean */.a)(segment.value, values)}; the items' ${segment.field} values are ${listNames(values)}.`, offset);
                 }
                 if (matches.length > 1) {
                     return failed(depth + 1, () => `${sel} is ambiguous in ${file}: items ${matches.join(', ')} of ${here} all have ${segment.field}=${segment.value}; select one by index instead, e.g. \`${pathText(selector, depth)}[${matches[0]}]\`.`, offset);
@@ -60461,7 +60520,7 @@ function resolveSelector(locator, selector, allowMissing) {
         const matching = identities.filter((c) => c.id?.kind === wanted.kind && c.id.name === wanted.name).map((c) => c.index);
         if (matching.length === 0) {
             const known = identities.flatMap((c) => (c.id === undefined ? [] : [`${c.id.kind}/${c.id.name}`]));
-            throw locator.error(`${sel}: ${parsed.file} has no document with kind ${wanted.kind} and metadata.name ${wanted.name}${suggest_didYouMean(`${wanted.kind}/${wanted.name}`, known)}; its documents are ${listNames(known)}.`, undefined);
+            throw locator.error(`${sel}: ${parsed.file} has no document with kind ${wanted.kind} and metadata.name ${wanted.name}${(0,suggest/* didYouMean */.a)(`${wanted.kind}/${wanted.name}`, known)}; its documents are ${listNames(known)}.`, undefined);
         }
         if (matching.length > 1) {
             throw locator.error(`${sel} is ambiguous: ${parsed.file} has ${matching.length} documents ${wanted.kind}/${wanted.name} (${matching.map((i) => describeDocument(parsed, i)).join(', ')}); edit the file by hand.`, undefined);
@@ -61984,6 +62043,11 @@ async function publishPlan(options) {
     if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(options.remote) && !/^ssh:\/\/[^/:@]+@/i.test(options.remote)) {
         throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(inputs.remote)} contains credentials in its URL; name a configured remote (e.g. origin) and let actions/checkout store the token.`, { input: inputs.remote });
     }
+    if (options.push && !/[:/\\]/.test(options.remote) && (await git.remoteUrl(options.remote)) === undefined) {
+        // A typo in a remote name reads to git as a path, and fails as "not a git repository".
+        const remotes = (await git.run(['remote'])).stdout.split('\n').filter((name) => name !== '');
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)(inputs.remote)} "${options.remote}" is not a remote of the checkout${(0,suggest/* didYouMean */.a)(options.remote, remotes)}; ${remotes.length === 0 ? 'it has none, so give a URL' : `its remotes are ${remotes.join(', ')}`}.`, { input: inputs.remote });
+    }
     const target = { remote: options.remote, branch };
     let switchedFrom;
     let result;
@@ -62038,7 +62102,7 @@ async function missingBranchError(git, target, inputs) {
     const branches = listed.exitCode === 0 ? listed.stdout.split('\n').map((line) => line.split('refs/heads/')[1]?.trim()).filter((name) => !!name) : [];
     // A swapped pair of letters (`mian`) is the typical branch typo; Levenshtein counts it twice, so look for it too.
     const sorted = (name) => [...name].sort().join('');
-    const guess = closestMatch(target.branch, branches) ?? branches.find((name) => name.length === target.branch.length && sorted(name) === sorted(target.branch));
+    const guess = (0,suggest/* closestMatch */.h)(target.branch, branches) ?? branches.find((name) => name.length === target.branch.length && sorted(name) === sorted(target.branch));
     const hint = guess === undefined ? '' : ` (did you mean "${guess}"?)`;
     return new errors/* UserError */.yo(`The branch "${target.branch}" does not exist on ${target.remote}${hint}, so nothing was pushed: check ${(0,errors/* inputRef */.io)(inputs.branch)}, or set ${(0,errors/* inputRef */.io)(inputs.createBranch)} to true to create it.`, { input: inputs.branch });
 }
@@ -62067,8 +62131,6 @@ async function restore(log, git, head, switchedFrom) {
 
 
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./node_modules/write-file-atomic/lib/index.js
 var write_file_atomic_lib = __nccwpck_require__(238);
 var write_file_atomic_lib_default = /*#__PURE__*/__nccwpck_require__.n(write_file_atomic_lib);
@@ -62200,8 +62262,10 @@ async function readEvaluationReport(file, display = file, input = 'evaluation-re
     try {
         text = await readFile(file, 'utf8');
     }
-    catch {
-        throw new UserError(`The evaluation report "${display}" does not exist; ${fix}.`, { input });
+    catch (error) {
+        const code = error.code;
+        const problem = code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'cannot be read (permission denied)' : 'does not exist';
+        throw new UserError(`The evaluation report "${display}" ${problem}; ${fix}.`, { input });
     }
     let data;
     try {
@@ -62214,6 +62278,13 @@ async function readEvaluationReport(file, display = file, input = 'evaluation-re
         });
     }
     const version = data?.schemaVersion;
+    if (version === undefined) {
+        // Some other JSON file (a metrics dump, another tool's report): no version to compare.
+        throw new UserError(`The evaluation report "${display}" has no schemaVersion, so it is not a report of evaluate-model; ${fix}.`, {
+            input,
+            location: { file: display },
+        });
+    }
     if (version !== REPORT_SCHEMA_VERSION) {
         throw new UserError(`The evaluation report "${display}" has schemaVersion ${JSON.stringify(version)}, but this version of ml-gitops reads version ${REPORT_SCHEMA_VERSION}; produce it with the same ml-gitops release.`, { input, location: { file: display } });
     }
@@ -64160,6 +64231,7 @@ var external_node_url_ = __nccwpck_require__(3136);
 
 
 
+
 const ACCEPTED_FORMS = 'an http(s):// MLflow tracking server URL, a file://<dir> URI, or a directory path relative to the workspace';
 /** MLflow tracking URIs that name a hosted service rather than a location (the Databricks workspace registries). */
 const SERVICE_WORDS = new Set(['databricks', 'databricks-uc']);
@@ -64203,7 +64275,24 @@ function resolveRegistryTarget(options) {
             : external_node_path_default().resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
         return { kind: 'file', directory };
     }
-    return { kind: 'file', directory: external_node_path_default().resolve(options.workspace, uri) };
+    const directory = external_node_path_default().resolve(options.workspace, uri);
+    const host = hostLike(uri);
+    if (host !== undefined && !(0,external_node_fs_namespaceObject.existsSync)(directory)) {
+        // `mlflow.example.com` without its scheme would silently become a new, empty file registry of that name.
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('registry-uri')} ${JSON.stringify(uri)} looks like a server's address, but without http(s):// it names a file registry directory, and none exists there; write https://${uri} for an MLflow server, or ./${uri} to create a file registry.`, { input: 'registry-uri' });
+    }
+    return { kind: 'file', directory };
+}
+const HOST_SUFFIXES = new Set(['com', 'net', 'org', 'io', 'dev', 'ai', 'app', 'cloud', 'internal', 'local', 'lan', 'corp', 'example']);
+/** The host of a value written like `host.domain[:port][/path]`, not like a directory; undefined otherwise. */
+function hostLike(uri) {
+    const first = uri.split('/')[0] ?? '';
+    const match = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+(:\d+)?$/i.exec(first);
+    if (match === null)
+        return undefined;
+    const labels = first.replace(/:\d+$/, '').split('.');
+    const suffix = (labels.at(-1) ?? '').toLowerCase();
+    return match[1] !== undefined || labels.length >= 3 || HOST_SUFFIXES.has(suffix) ? first : undefined;
 }
 /** The credentials the inputs give; a token wins over a user name and password. */
 function resolveAuth(options) {
@@ -64540,6 +64629,7 @@ function rollbackSummary(report) {
 
 
 
+
 const PLAN_INPUTS = { updates: 'updates', root: 'path' };
 const PUBLISH_INPUTS = { ...PLAN_INPUTS, branch: 'branch', remote: 'remote', createBranch: 'create-branch', maxAttempts: 'max-attempts' };
 const DEFAULT_AUTHOR = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>';
@@ -64639,6 +64729,10 @@ const rollback = (0,command/* defineCommand */.NB)({
         const identity = parseIdentity(inputs.author, 'author');
         const facts = runFacts(ctx.env);
         const git = new git_GitClient({ cwd: root, env: ctx.env, identity });
+        // git cannot even start in a directory that is not there (its error would blame the git executable).
+        if (!(await isDirectory(root))) {
+            throw new errors/* UserError */.yo(`The directory ${root} given by ${(0,errors/* inputRef */.io)('path')} does not exist; check out the manifest repository there, or point ${(0,errors/* inputRef */.io)('path')} at the checkout.`, { input: 'path' });
+        }
         if ((await git.topLevel()) === undefined) {
             throw new errors/* UserError */.yo(`The directory ${root} given by ${(0,errors/* inputRef */.io)('path')} is not a git checkout; check out the manifest repository there.`, { input: 'path' });
         }
@@ -64647,9 +64741,12 @@ const rollback = (0,command/* defineCommand */.NB)({
             throw new errors/* UserError */.yo(`The checkout is on a detached HEAD; set ${(0,errors/* inputRef */.io)('branch')} to the branch to roll back.`, { input: 'branch' });
         }
         // The ledger as the remote has it now: a promotion pushed since the checkout counts.
-        const tip = (await git.fetchBranch(inputs.remote, branch)) ?? (await git.tryRevParse('HEAD'));
-        if (tip === undefined)
-            throw new errors/* UserError */.yo(`The branch "${branch}" exists neither on ${inputs.remote} nor locally; check ${(0,errors/* inputRef */.io)('branch')}.`, { input: 'branch' });
+        // The rollback lands on the remote's branch (pushed, or as the PR's base), so a branch it lacks is refused before
+        // a ledger is read from some other branch.
+        const tip = await git.fetchBranch(inputs.remote, branch);
+        if (tip === undefined) {
+            throw new errors/* UserError */.yo(`The branch "${branch}" does not exist on ${inputs.remote}, so it has no ledger to roll back; check ${(0,errors/* inputRef */.io)('branch')} (and ${(0,errors/* inputRef */.io)('remote')}).`, { input: 'branch' });
+        }
         const readHistory = async (ref) => promotionHistory(await readLedger(git, { ref, modelName: inputs.modelName, environment: inputs.environment }));
         const history = await readHistory(tip);
         const current = history.current;
@@ -64707,12 +64804,18 @@ const rollback = (0,command/* defineCommand */.NB)({
             report.commit = current.sha;
         }
         else if (github !== undefined) {
-            const pending = await openRollbackPullRequest(github.gh, inputs, choice, updates, { branch, runUrl: facts.runUrl, ctx });
+            // Until the merge only the tag: the alias and the cluster follow the branch, which does not hold the rollback yet.
+            // The tag comes first, so that whatever happens to the pull request, nothing promotes the bad version again.
+            if (registry !== undefined)
+                await restoreRegistry(registry, inputs, choice, report, facts.runUrl, ctx, { moveAlias: false });
+            const pending = await openRollbackPullRequest(github.gh, inputs, choice, updates, { branch, runUrl: facts.runUrl, ctx }).catch((error) => {
+                // The library's outputs are open-promotion-pr's, not rollback's: a failed rollback step reports only its own.
+                throw (0,errors/* isUserError */.iU)(error) && error.outputs !== undefined
+                    ? new errors/* UserError */.yo(error.message, { location: error.location, input: error.input, title: error.title, cause: error })
+                    : error;
+            });
             if (pending !== undefined) {
-                // Until the merge only the tag: the alias and the cluster follow the branch, which does not hold the rollback yet.
                 report.pullRequest = pending;
-                if (registry !== undefined)
-                    await restoreRegistry(registry, inputs, choice, report, facts.runUrl, ctx, { moveAlias: false });
                 if (inputs.server !== undefined && hasApps) {
                     report.argocdNotes = [`nothing to wait for until #${pending.number} is merged`];
                     ctx.log.info(`Argo CD is not waited for: it has nothing new to run until pull request #${pending.number} is merged; run rollback again after the merge to wait for it.`);
@@ -64940,6 +65043,11 @@ async function restoreRegistry(registry, inputs, choice, report, runUrl, ctx, op
         }
         report.aliasDone = true;
     }
+    if (bad === undefined && inputs.alias === undefined && (await registry.listVersions(inputs.modelName)).length === 0) {
+        // No registry in use for this model (e.g. the default file registry, never written): nothing to tag, nothing to say.
+        ctx.log.info(`${registry.location} holds no versions of model "${inputs.modelName}"; no registry tag is written.`);
+        return;
+    }
     if (bad === undefined) {
         ctx.log.warning(`${registry.location} has no version ${choice.from} of model "${inputs.modelName}", so it is not tagged as rolled back and a later promotion of it will not be refused; point ${(0,errors/* inputRef */.io)('registry-uri')} at the registry that holds it.`);
         return;
@@ -64963,6 +65071,9 @@ function outputs(report, operation) {
         'pull-request-url': report.pullRequest?.url ?? '',
     };
 }
+async function isDirectory(directory) {
+    return (0,promises_.stat)(directory).then((info) => info.isDirectory(), () => false);
+}
 
 
 /***/ }),
@@ -64972,7 +65083,7 @@ function outputs(report, operation) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3901);
-/* harmony import */ var _commands_rollback_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3234);
+/* harmony import */ var _commands_rollback_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4976);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 
@@ -65061,7 +65172,9 @@ function flag(options) {
 }
 /** A number, optionally an integer, within bounds. */
 function number(options) {
-    let schema = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig({ message: `must be ${options.integer ? 'a whole number' : 'a number'}` });
+    // `10m` or `5min` for a number of seconds: say the unit, since the text does not parse.
+    const of = options.unit ? ` of ${options.unit}` : '';
+    let schema = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig({ message: `must be ${options.integer ? 'a whole number' : 'a number'}${of}` });
     if (options.integer)
         schema = schema.int({ message: 'must be a whole number' });
     const unit = options.unit ? ` ${options.unit}` : '';
@@ -65119,6 +65232,8 @@ function parseInputs(command, raw, setSecret, env = {}) {
     const given = new Set();
     for (const [name, input] of Object.entries(command.inputs)) {
         let value = raw(name);
+        // Given, but empty: in a workflow, an expression that is not set (a secret this run cannot read) renders as ''.
+        const givenEmpty = value !== undefined && value.trim() === '';
         if (value !== undefined && input.kind !== 'lines' && input.kind !== 'list')
             value = value.trim();
         let origin = (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name);
@@ -65136,7 +65251,10 @@ function parseInputs(command, raw, setSecret, env = {}) {
         if (value === undefined || value.trim() === '') {
             if (input.required) {
                 const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} is required by ${command.name}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
+                const problem = givenEmpty
+                    ? `was given an empty value (what an unset variable such as \${{ secrets.NAME }} or "$NAME" gives), but ${command.name} requires it`
+                    : `is required by ${command.name}`;
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} ${problem}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
                     input: name,
                 });
             }
@@ -65277,6 +65395,44 @@ function renderInputRefs(text, style) {
         const opensSentence = before.trim() === '' || /[.!?]\s+$/.test(before) || /\n\s*$/.test(before);
         return `${opensSentence ? 'Input' : 'input'} "${name}"`;
     });
+}
+
+
+/***/ }),
+
+/***/ 3553:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   a: () => (/* binding */ didYouMean),
+/* harmony export */   h: () => (/* binding */ closestMatch)
+/* harmony export */ });
+/* harmony import */ var fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1916);
+
+/**
+ * The candidate closest to `word`, when it is close enough to be what the user meant (a typo, not another word).
+ * Used for "did you mean" hints on unknown keys, inputs, metrics and selectors.
+ */
+function closestMatch(word, candidates) {
+    let best;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    const lowered = word.toLowerCase();
+    for (const candidate of candidates) {
+        const d = (0,fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__/* .distance */ .Io)(lowered, candidate.toLowerCase());
+        if (d < bestDistance) {
+            best = candidate;
+            bestDistance = d;
+        }
+    }
+    if (best === undefined)
+        return undefined;
+    const tolerance = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
+    return bestDistance <= tolerance ? best : undefined;
+}
+/** ` (did you mean "x"?)` or the empty string, ready to append to a sentence. */
+function didYouMean(word, candidates) {
+    const match = closestMatch(word, candidates);
+    return match === undefined ? '' : ` (did you mean "${match}"?)`;
 }
 
 

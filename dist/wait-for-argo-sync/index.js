@@ -44544,11 +44544,14 @@ function getIDToken(aud) {
 var lib_command = __nccwpck_require__(946);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: ./src/lib/suggest.ts
+var suggest = __nccwpck_require__(3553);
 ;// CONCATENATED MODULE: ./src/action.ts
 /**
  * The GitHub Action adapter: inputs from `INPUT_*` (as the runner sets them), outputs to `$GITHUB_OUTPUT`, markdown
  * to `$GITHUB_STEP_SUMMARY`, user errors as `::error file=…,line=…::` annotations and exit code 1.
  */
+
 
 
 
@@ -44619,22 +44622,58 @@ function reportActionError(error, workspace) {
     process.exitCode = 1;
 }
 function writeOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs))
-        setOutput(name, (0,lib_command/* formatOutput */.V$)(value));
+    try {
+        for (const [name, value] of Object.entries(outputs))
+            setOutput(name, (0,lib_command/* formatOutput */.V$)(value));
+    }
+    catch (error) {
+        // The runner's own file: a step run by hand (or a container without the mount) may point it nowhere.
+        const code = error?.code;
+        const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message.replace(/^Missing file at path: .*/, 'no such file').replace(/\.$/, '') : String(error);
+        throw new errors/* UserError */.yo(`The step's outputs cannot be written to GITHUB_OUTPUT (${process.env.GITHUB_OUTPUT ?? 'unset'}): ${why}; point GITHUB_OUTPUT at a writable file, as the runner does.`, {
+            cause: error,
+        });
+    }
+}
+/**
+ * The runner passes every `with:` key as `INPUT_<KEY>` whether the action declares it or not, so a misspelt input
+ * (`model_name`, `reviewer`) would be dropped without a word and its default used instead.
+ */
+function warnUnknownInputs(command, env, log) {
+    const names = Object.keys(command.inputs);
+    const known = new Set(names.map((name) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`));
+    for (const key of Object.keys(env).sort()) {
+        if (!key.startsWith('INPUT_') || known.has(key))
+            continue;
+        const name = key.slice('INPUT_'.length).toLowerCase();
+        log.warning(`${command.name} has no input "${name}"${(0,suggest/* didYouMean */.a)(name, names)}, so its value is ignored; check the step's \`with:\` keys against the action's inputs.`);
+    }
 }
 /** Runs one command as a GitHub Action step. */
-async function runAction(command, env = process.env) {
+async function runAction(command, env = process.env, options = {}) {
     const { context, summaryParts } = actionContext(env);
+    // The root action declares every command's inputs and says itself which ones the chosen command ignores.
+    if (options.warnUnknownInputs ?? true)
+        warnUnknownInputs(command, env, context.log);
     try {
         const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => {
+            // An input the step does not give at all is undefined, one given empty is '' (the messages tell them apart).
+            if (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] === undefined)
+                return undefined;
             const kind = command.inputs[name]?.kind;
             return kind === 'lines' || kind === 'list' ? getInput(name, { trimWhitespace: false }) : getInput(name);
         }, (value) => core_setSecret(value), env);
         writeOutputs(await command.run(inputs, context));
     }
     catch (error) {
-        if ((0,errors/* isUserError */.iU)(error) && error.outputs !== undefined)
-            writeOutputs(error.outputs);
+        if ((0,errors/* isUserError */.iU)(error) && error.outputs !== undefined) {
+            try {
+                writeOutputs(error.outputs);
+            }
+            catch (outputError) {
+                warning(outputError instanceof Error ? outputError.message : String(outputError));
+            }
+        }
         reportActionError(error, context.workspace);
     }
     finally {
@@ -44650,7 +44689,7 @@ async function runAction(command, env = process.env) {
 
 /***/ }),
 
-/***/ 6980:
+/***/ 3771:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44661,6 +44700,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
@@ -44668,835 +44709,8 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 var command = __nccwpck_require__(946);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
-var schemas = __nccwpck_require__(8816);
-;// CONCATENATED MODULE: ./src/lib/analysis/duration.ts
-/** Durations as Prometheus, Argo and Go write them: `500ms`, `30s`, `1m`, `1h`, `1m30s`. */
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-/** Milliseconds, or undefined when `text` is not a duration. */
-function parseDuration(text) {
-    const trimmed = text.trim();
-    if (!DURATION_PATTERN.test(trimmed))
-        return undefined;
-    let total = 0;
-    for (const [, amount, unit] of trimmed.matchAll(PART))
-        total += Number(amount) * (UNIT_MS[unit] ?? 0);
-    return Math.round(total);
-}
-/** `90000` -> `1m30s`, `500` -> `500ms`: how a duration is shown back to the user. */
-function formatDuration(ms) {
-    if (ms < 1_000)
-        return `${ms}ms`;
-    const parts = [];
-    let rest = ms;
-    for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1_000]]) {
-        const whole = Math.floor(rest / size);
-        if (whole > 0)
-            parts.push(`${whole}${unit}`);
-        rest -= whole * size;
-    }
-    if (rest > 0)
-        parts.push(`${rest}ms`);
-    return parts.join('');
-}
-
-;// CONCATENATED MODULE: ./src/lib/analysis/schema.ts
-/**
- * The ml-gitops analysis YAML (the `analysis` input of wait-for-argo-sync):
- *
- * ```yaml
- * interval: 30s        # between measurements
- * count: 10            # measurements per metric; the bake window is interval × count
- * inconclusive: fail   # when a query returns no data: fail | pass
- * metrics:
- *   - name: accuracy
- *     query: avg(ml_model_accuracy{model="{model}", version="{version}"})
- *     min: 0.8
- *     failure-limit: 1   # failed measurements tolerated before the analysis fails
- * ```
- */
-
-
-const durationSchema = schemas/* string */.YjP({ message: 'must be a duration such as "30s", "1m" or "500ms"' })
-    .regex(DURATION_PATTERN, { message: 'must be a duration such as "30s", "1m" or "500ms"' });
-const analysisMetricSchema = schemas/* strictObject */.rej({
-    name: schemas/* string */.YjP()
-        .min(1, { message: 'must not be empty' })
-        .describe('How reports and messages name the metric, e.g. accuracy, p95-latency, error-rate.'),
-    query: schemas/* string */.YjP()
-        .min(1, { message: 'must not be empty' })
-        .describe('PromQL returning one number (a scalar or a one-element vector); {model}, {version}, {environment} and {revision} are filled in.'),
-    min: schemas/* number */.aig().optional().describe('Each measurement must be at least this.'),
-    max: schemas/* number */.aig().optional().describe('Each measurement must be at most this.'),
-    'failure-limit': schemas/* number */.aig()
-        .int({ message: 'must be a whole number' })
-        .min(0, { message: 'must not be negative' })
-        .default(0)
-        .describe('Failed measurements tolerated; one more fails the analysis at once.'),
-})
-    .refine((metric) => metric.min !== undefined || metric.max !== undefined, {
-    message: 'needs a threshold: set "min", "max" or both',
-})
-    .refine((metric) => metric.min === undefined || metric.max === undefined || metric.min <= metric.max, {
-    message: '"min" must not be greater than "max"',
-})
-    .describe('One metric measured over the bake window.');
-const analysisSchema = schemas/* strictObject */.rej({
-    interval: durationSchema.describe('Time between measurements, e.g. "30s" or "1m".'),
-    count: schemas/* number */.aig({ message: 'must be a whole number' })
-        .int({ message: 'must be a whole number' })
-        .min(1, { message: 'must be at least 1' })
-        .max(10_000, { message: 'must be at most 10000' })
-        .describe('Measurements per metric; the bake window is interval × count.'),
-    inconclusive: schemas/* enum */.k5n(['fail', 'pass'])
-        .default('fail')
-        .describe('What a metric whose query returns no data (or NaN) means: fail the analysis, or let it pass.'),
-    metrics: schemas/* array */.YOg(analysisMetricSchema)
-        .min(1, { message: 'must list at least one metric' })
-        .describe('The metrics to watch; every one must stay within its thresholds.'),
-})
-    .superRefine((analysis, context) => {
-    const seen = new Set();
-    analysis.metrics.forEach((metric, index) => {
-        if (seen.has(metric.name)) {
-            context.addIssue({ code: 'custom', path: ['metrics', index, 'name'], message: `"${metric.name}" is the name of an earlier metric too; give each metric its own name` });
-        }
-        seen.add(metric.name);
-    });
-})
-    .describe('The post-deployment analysis of wait-for-argo-sync: Prometheus queries over a bake window.');
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-// EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
-var mod = __nccwpck_require__(1916);
-;// CONCATENATED MODULE: ./src/lib/suggest.ts
-
-/**
- * The candidate closest to `word`, when it is close enough to be what the user meant (a typo, not another word).
- * Used for "did you mean" hints on unknown keys, inputs, metrics and selectors.
- */
-function closestMatch(word, candidates) {
-    let best;
-    let bestDistance = Number.POSITIVE_INFINITY;
-    const lowered = word.toLowerCase();
-    for (const candidate of candidates) {
-        const d = (0,mod/* distance */.Io)(lowered, candidate.toLowerCase());
-        if (d < bestDistance) {
-            best = candidate;
-            bestDistance = d;
-        }
-    }
-    if (best === undefined)
-        return undefined;
-    const tolerance = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
-    return bestDistance <= tolerance ? best : undefined;
-}
-/** ` (did you mean "x"?)` or the empty string, ready to append to a sentence. */
-function didYouMean(word, candidates) {
-    const match = closestMatch(word, candidates);
-    return match === undefined ? '' : ` (did you mean "${match}"?)`;
-}
-
-;// CONCATENATED MODULE: ./src/lib/yaml-locate.ts
-/**
- * Reading a user's YAML file (or inline YAML) so that every problem names the file and the line: syntax errors, and
- * zod issues traced back to the node they are about, with a did-you-mean for unknown keys. The evaluation policy's
- * loader shares `nodeOffset` with it.
- */
-
-
-
-
-function describeWhere(origin, position) {
-    if (origin.file === undefined)
-        return position === undefined ? `the inline ${origin.noun}` : `line ${position.line} of the inline ${origin.noun}`;
-    return position === undefined ? origin.file : `${origin.file}:${position.line}:${position.column}`;
-}
-function toLocation(origin, position) {
-    if (origin.file === undefined)
-        return undefined;
-    return position === undefined ? { file: origin.file } : { file: origin.file, line: position.line, column: position.column };
-}
-/** Offset of the node at `path`; for a path ending in a mapping key, the key itself; the deepest node found. */
-function nodeOffset(document, nodePath) {
-    let node = document.contents;
-    let offset = node?.range?.[0];
-    for (const step of nodePath) {
-        if ((0,dist/* isMap */.jh)(node)) {
-            const pair = node.items.find((item) => (0,dist/* isPair */.tO)(item) && (0,dist/* isScalar */.jn)(item.key) && String(item.key.value) === String(step));
-            if (pair === undefined)
-                return offset;
-            offset = pair.key.range?.[0] ?? offset;
-            node = pair.value;
-        }
-        else if ((0,dist/* isSeq */.oP)(node) && typeof step === 'number') {
-            node = node.items[step];
-            offset = node?.range?.[0] ?? offset;
-        }
-        else {
-            return offset;
-        }
-    }
-    return offset;
-}
-/**
- * Parses every document of `text` (a syntax error is a UserError naming the line); answers one LocatedYaml per
- * document, empty documents dropped.
- */
-function parseYamlDocuments(text, origin) {
-    const lineCounter = new dist/* LineCounter */.HN();
-    const documents = (0,dist/* parseAllDocuments */.hR)(text, { lineCounter, prettyErrors: true });
-    const list = Array.isArray(documents) ? documents : [];
-    const make = (document) => {
-        const position = (nodePath) => {
-            const offset = nodeOffset(document, nodePath);
-            if (offset === undefined)
-                return undefined;
-            const at = lineCounter.linePos(offset);
-            return { line: at.line, column: at.col };
-        };
-        return {
-            origin,
-            value: document.toJS(),
-            document,
-            position,
-            where: (nodePath) => describeWhere(origin, position(nodePath)),
-            location: (nodePath) => toLocation(origin, position(nodePath)),
-            error: (nodePath, rest) => new errors/* UserError */.yo(`The ${origin.noun} at ${describeWhere(origin, position(nodePath))} ${rest}`, {
-                input: origin.input,
-                ...(toLocation(origin, position(nodePath)) === undefined ? {} : { location: toLocation(origin, position(nodePath)) }),
-            }),
-        };
-    };
-    for (const document of list) {
-        const syntaxError = document.errors[0];
-        if (syntaxError === undefined)
-            continue;
-        const at = syntaxError.linePos?.[0];
-        const position = at === undefined ? undefined : { line: at.line, column: at.col };
-        const reason = (syntaxError.message.split('\n')[0] ?? syntaxError.message).replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
-        throw new errors/* UserError */.yo(`The ${origin.noun} at ${describeWhere(origin, position)} is not valid YAML: ${reason}; fix the YAML syntax there.`, {
-            input: origin.input,
-            ...(toLocation(origin, position) === undefined ? {} : { location: toLocation(origin, position) }),
-        });
-    }
-    return list.filter((document) => document.contents !== null).map(make);
-}
-/** The single document of `text` (an empty text is an empty mapping's worth: `value` undefined). */
-function parseYamlDocument(text, origin) {
-    const documents = parseYamlDocuments(text, origin);
-    if (documents.length > 1) {
-        throw documents[1].error([], `is a second YAML document; keep one document (no "---" separators) in the ${origin.noun}.`);
-    }
-    return documents[0] ?? parseYamlDocuments('{}', origin)[0];
-}
-// ---------------------------------------------------------------------------------------------------------------
-// zod issues
-// ---------------------------------------------------------------------------------------------------------------
-/** The schema of the value at `nodePath` inside `schema`, unwrapping optional/default/pipe; undefined when lost. */
-function schemaAt(schema, nodePath) {
-    let current = schema;
-    const unwrap = (s) => {
-        for (let i = 0; i < 10; i++) {
-            const def = s._zod.def;
-            if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault' || def.type === 'readonly') && def.innerType)
-                s = def.innerType;
-            else if (def.type === 'pipe' && def.in)
-                s = def.in;
-            else
-                break;
-        }
-        return s;
-    };
-    for (const step of nodePath) {
-        if (current === undefined)
-            return undefined;
-        current = unwrap(current);
-        if (current instanceof schemas/* ZodObject */.bvH)
-            current = current.shape[String(step)];
-        else if (current instanceof schemas/* ZodArray */.naA)
-            current = current.element;
-        else
-            return undefined;
-    }
-    return current === undefined ? undefined : unwrap(current);
-}
-/** The value at `nodePath` inside a parsed document, or undefined. */
-function valueAt(root, nodePath) {
-    let value = root;
-    for (const step of nodePath)
-        value = value?.[step];
-    return value;
-}
-/** `metrics[1].failure-limit` */
-function pathText(nodePath) {
-    if (nodePath.length === 0)
-        return 'the top level';
-    return nodePath.map((step, index) => (typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${String(step)}`)).join('');
-}
-/** A value as a sentence names it: `a mapping`, `null`, `string "x"`. */
-function describeValue(value) {
-    if (value === undefined)
-        return 'nothing';
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return 'a list';
-    if (typeof value === 'object')
-        return 'a mapping';
-    return `${typeof value} ${JSON.stringify(value)}`;
-}
-/** The first issue of a failed parse of `root` by `schema`, as a sentence ending; unknown keys get a did-you-mean. */
-function describeZodIssue(issues, root, schema) {
-    // A misspelt key also leaves the real key missing: report the spelling, which the did-you-mean fixes.
-    const issue = (issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? issues[0]);
-    const issuePath = issue.path.map((step) => (typeof step === 'number' ? step : String(step)));
-    if (issue.code === 'unrecognized_keys') {
-        const key = issue.keys[0];
-        const at = schemaAt(schema, issuePath);
-        const allowed = at instanceof schemas/* ZodObject */.bvH ? Object.keys(at.shape) : [];
-        const hint = didYouMean(key, allowed);
-        const list = allowed.length > 0 ? `; the keys allowed there are ${allowed.map((k) => `"${k}"`).join(', ')}` : '; remove it';
-        return { path: [...issuePath, key], message: `has an unknown key "${key}" in ${pathText(issuePath)}${hint}${list}.` };
-    }
-    const value = valueAt(root, issuePath);
-    const last = issuePath[issuePath.length - 1];
-    const field = typeof last === 'string' ? `"${last}"` : 'the value';
-    let problem = issue.message.replace(/^Invalid input: /, '');
-    if (issue.code === 'invalid_type' && value === undefined)
-        problem = `${field} is missing`;
-    else if (issue.code === 'invalid_type' && !issue.message.startsWith('Invalid input'))
-        problem = `${field} ${issue.message}, not ${describeValue(value)}`;
-    else if (issue.code === 'invalid_type')
-        problem = `${field} must be a ${issue.expected}, not ${describeValue(value)}`;
-    else if (issue.code === 'custom')
-        problem = issue.message;
-    else if (issue.code === 'invalid_value' && 'values' in issue)
-        problem = `${field} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${describeValue(value)}`;
-    else
-        problem = `${field} ${problem.charAt(0).toLowerCase()}${problem.slice(1)}`;
-    return { path: issuePath, message: `has an invalid ${pathText(issuePath)}: ${problem.replace(/\.$/, '')}.` };
-}
-/** Validates the document's value with `schema`, throwing a UserError located at the first issue's node. */
-function parseWithSchema(yaml, schema) {
-    const result = schema.safeParse(yaml.value ?? {});
-    if (result.success)
-        return result.data;
-    const described = describeZodIssue(result.error.issues, yaml.value, schema);
-    throw yaml.error(described.path, described.message);
-}
-
-;// CONCATENATED MODULE: ./src/lib/analysis/load.ts
-/**
- * The `analysis` input: a YAML file (relative to the workspace) or the YAML itself, by the evaluation policy's rule:
- * a value with a line break is inline YAML; a single line is a path when such a file exists, inline YAML when it
- * parses to a mapping, and a missing file otherwise. Every problem names the file (or the inline analysis) and line.
- */
-
-
-
-
-
-
-
-/** Reads the input as a file when it names one, else as inline YAML; answers the text and the file (if any). */
-function readYamlInput(input, workspace, inputName, noun) {
-    const text = input.trim();
-    if (!text.includes('\n')) {
-        const candidate = external_node_path_default().resolve(workspace, text);
-        if ((0,external_node_fs_namespaceObject.existsSync)(candidate) && (0,external_node_fs_namespaceObject.statSync)(candidate).isFile())
-            return { text: (0,external_node_fs_namespaceObject.readFileSync)(candidate, 'utf8'), file: text };
-        const document = (0,dist/* parseDocument */.Tp)(text);
-        if (document.errors.length > 0 || !(0,dist/* isMap */.jh)(document.contents)) {
-            throw new errors/* UserError */.yo(`The ${noun} file "${text}" does not exist; set ${(0,errors/* inputRef */.io)(inputName)} to an existing YAML file (relative to the workspace) or to the ${noun}'s YAML itself.`, { input: inputName });
-        }
-    }
-    return { text: input, file: undefined };
-}
-/** Resolves and validates the `analysis` input. */
-function loadAnalysis(input, workspace, options = {}) {
-    const inputName = options.input ?? 'analysis';
-    const { text, file } = readYamlInput(input, workspace, inputName, 'analysis');
-    return parseAnalysis(text, file, inputName);
-}
-/** Parses and validates analysis YAML; `file` is the file as given, undefined for inline YAML. */
-function parseAnalysis(text, file, inputName = 'analysis') {
-    const yaml = parseYamlDocument(text, { noun: 'analysis', file, input: inputName });
-    if (yaml.value !== undefined && yaml.value !== null && (typeof yaml.value !== 'object' || Array.isArray(yaml.value))) {
-        throw yaml.error([], 'is not a mapping; write it as keys such as "interval:", "count:" and "metrics:".');
-    }
-    const analysis = parseWithSchema(yaml, analysisSchema);
-    return { analysis, plan: planAnalysis(analysis, yaml), file };
-}
-function planAnalysis(analysis, yaml) {
-    const intervalMs = parseDuration(analysis.interval);
-    if (intervalMs < 1)
-        throw yaml.error(['interval'], 'has an interval of 0; set "interval" to a duration such as "30s".');
-    return {
-        display: yaml.origin.file ?? 'the inline analysis',
-        input: yaml.origin.input,
-        inconclusive: analysis.inconclusive,
-        metrics: analysis.metrics.map((metric, index) => ({
-            name: metric.name,
-            query: metric.query,
-            placeholders: true,
-            check: { kind: 'threshold', ...(metric.min === undefined ? {} : { min: metric.min }), ...(metric.max === undefined ? {} : { max: metric.max }) },
-            intervalMs,
-            count: analysis.count,
-            initialDelayMs: 0,
-            failureLimit: metric['failure-limit'],
-            inconclusiveLimit: 0,
-            consecutiveErrorLimit: 0,
-            dryRun: false,
-            where: yaml.where(['metrics', index]),
-        })),
-    };
-}
-
-// EXTERNAL MODULE: ./node_modules/jexl/dist/Jexl.js
-var Jexl = __nccwpck_require__(3889);
-var Jexl_default = /*#__PURE__*/__nccwpck_require__.n(Jexl);
-;// CONCATENATED MODULE: ./src/lib/analysis/conditions.ts
-/**
- * An AnalysisTemplate's `successCondition` / `failureCondition`, evaluated with jexl (a maintained expression
- * library; no parser of our own). Argo Rollouts evaluates them with expr-lang; the subset real templates use means the
- * same here:
- * - `result` is the query's values: `result[0]`, `len(result)`; a lone value also compares as itself
- *   (`result >= 0.8`, `isNaN(result)`), as Argo's scalar result does;
- * - `&&` / `and`, `||` / `or` (`&&` binding tighter, as in expr), `!` / `not`, comparisons, arithmetic, `? :`;
- * - Argo's functions `isNaN`, `isInf`, `isNil`, `default`, `asInt`, `asFloat`.
- * Reading a value the query did not return (`result[0]` of an empty answer) makes the measurement inconclusive (no
- * data) rather than comparing `undefined`; `len(result) == 0 || result[0] >= 0.95` still reads as written.
- */
-
-/** The condition read a value the query did not return. */
-class NoDataError extends Error {
-    name = 'NoDataError';
-}
-/** The condition is not an expression, or does not answer true or false. */
-class ConditionError extends Error {
-    name = 'ConditionError';
-}
-/** The one value of `result` passed to a function (`isNaN(result)`); reading it goes through the proxy's checks. */
-function single(value, fn) {
-    if (!Array.isArray(value))
-        return value;
-    if (value.length > 1)
-        throw new ConditionError(`${fn}() got ${value.length} values; pass one, e.g. ${fn}(result[0])`);
-    return value[Symbol.toPrimitive]?.() ?? value[0];
-}
-function createLanguage() {
-    const language = new (Jexl_default()).Jexl();
-    const elements = language._grammar.elements;
-    // expr (and every C-like language) binds && tighter than ||; jexl gives both the same precedence.
-    const and = elements['&&'];
-    const or = elements['||'];
-    and.precedence = 11;
-    elements.and = { ...and };
-    elements.or = { ...or };
-    elements.not = { ...elements['!'] };
-    language.addFunctions({
-        len: (value) => (Array.isArray(value) || typeof value === 'string' ? value.length : 0),
-        isNaN: (value) => Number.isNaN(single(value, 'isNaN')),
-        isInf: (value) => {
-            const number = single(value, 'isInf');
-            return number === Number.POSITIVE_INFINITY || number === Number.NEGATIVE_INFINITY;
-        },
-        isNil: (value) => value === undefined || value === null,
-        default: (value, fallback) => (value === undefined || value === null ? fallback : value),
-        asInt: (value) => Math.trunc(Number(single(value, 'asInt'))),
-        asFloat: (value) => Number(single(value, 'asFloat')),
-    });
-    return language;
-}
-const language = createLanguage();
-/**
- * `result` for a condition: the values, where a missing index is no data (not `undefined`) and the whole list used
- * as a number is its one value.
- */
-function resultValue(values, state) {
-    // jexl re-wraps errors thrown while it evaluates: remember ours so that evaluate() can throw them as they were.
-    const raise = (error) => {
-        state.thrown = error;
-        throw error;
-    };
-    return new Proxy([...values], {
-        get(target, property, receiver) {
-            if (typeof property === 'string' && /^\d+$/.test(property) && Number(property) >= target.length) {
-                raise(new NoDataError(`result[${property}] is not there: the query returned ${target.length} value${target.length === 1 ? '' : 's'}`));
-            }
-            if (property === Symbol.toPrimitive) {
-                return () => {
-                    if (target.length === 0)
-                        raise(new NoDataError('the query returned no data'));
-                    if (target.length > 1)
-                        raise(new ConditionError(`result holds ${target.length} values; compare one of them, e.g. result[0]`));
-                    return target[0];
-                };
-            }
-            return Reflect.get(target, property, receiver);
-        },
-    });
-}
-/** Compiles a condition; a syntax error is a ConditionError with jexl's words. */
-function compileCondition(source) {
-    let expression;
-    try {
-        expression = language.compile(source);
-    }
-    catch (error) {
-        throw new ConditionError(error instanceof Error ? error.message : String(error));
-    }
-    return {
-        source,
-        evaluate(values) {
-            let outcome;
-            const state = {};
-            try {
-                outcome = expression.evalSync({ result: resultValue(values, state) });
-            }
-            catch (error) {
-                if (state.thrown !== undefined)
-                    throw state.thrown;
-                if (error instanceof NoDataError || error instanceof ConditionError)
-                    throw error;
-                throw new ConditionError(error instanceof Error ? error.message : String(error));
-            }
-            if (typeof outcome !== 'boolean') {
-                throw new ConditionError(`it answered ${JSON.stringify(outcome) ?? String(outcome)}, not true or false`);
-            }
-            return outcome;
-        },
-    };
-}
-/**
- * Argo Rollouts' rule: with only a success condition, not meeting it fails; with only a failure condition, not
- * meeting it succeeds; with both, meeting neither is inconclusive; with neither, every measurement succeeds. The
- * failure condition is looked at first.
- */
-function evaluateConditions(values, success, failure) {
-    if (success === undefined && failure === undefined)
-        return 'successful';
-    let failed = failure === undefined ? undefined : failure.evaluate(values);
-    let succeeded = success === undefined ? undefined : success.evaluate(values);
-    if (failed === undefined)
-        failed = !succeeded;
-    if (succeeded === undefined)
-        succeeded = !failed;
-    if (failed)
-        return 'failed';
-    if (succeeded)
-        return 'successful';
-    return 'inconclusive';
-}
-
-;// CONCATENATED MODULE: ./src/lib/analysis/template.ts
-/**
- * An Argo Rollouts AnalysisTemplate (or ClusterAnalysisTemplate) as the analysis, so teams reuse what they already
- * run in the cluster. Supported: `spec.args` (`{{args.NAME}}` filled from the caller's values, else the arg's
- * `value`), and per metric `interval`, `count`, `initialDelay`, `failureLimit`, `inconclusiveLimit`,
- * `consecutiveErrorLimit`, `successCondition` / `failureCondition` (see conditions.ts), `provider.prometheus.query`,
- * `.address` and `.timeout`; `spec.dryRun` (the metric is measured and reported but does not decide); and
- * `spec.measurementRetention`, accepted without effect (every measurement is reported). Everything else that Argo
- * knows is refused with a sentence saying what to do instead (see REFUSED below); keys Argo does not know are refused
- * with a did-you-mean.
- */
-
-
-
-
-
-
-
-const TEMPLATE_KINDS = ['AnalysisTemplate', 'ClusterAnalysisTemplate'];
-const API_VERSION = 'argoproj.io/v1alpha1';
-/** Argo's int-or-string fields (`count: 3`, `count: "{{args.count}}"`), after the args are filled in. */
-const intOrString = schemas/* union */.KCZ([schemas/* number */.aig(), schemas/* string */.YjP()]);
-const prometheusSchema = schemas/* strictObject */.rej({
-    address: schemas/* string */.YjP().optional(),
-    query: schemas/* string */.YjP().min(1, { message: 'must not be empty' }),
-    timeout: intOrString.optional(),
-    insecure: schemas/* boolean */.zMY().optional(),
-    headers: schemas/* array */.YOg(schemas/* unknown */.L5J()).optional(),
-    authentication: schemas/* unknown */.L5J().optional(),
-    rangeQuery: schemas/* unknown */.L5J().optional(),
-});
-const metricSchema = schemas/* strictObject */.rej({
-    name: schemas/* string */.YjP().min(1, { message: 'must not be empty' }),
-    interval: durationSchema.optional(),
-    initialDelay: durationSchema.optional(),
-    count: intOrString.optional(),
-    successCondition: schemas/* string */.YjP().optional(),
-    failureCondition: schemas/* string */.YjP().optional(),
-    failureLimit: intOrString.optional(),
-    inconclusiveLimit: intOrString.optional(),
-    consecutiveErrorLimit: intOrString.optional(),
-    consecutiveSuccessLimit: intOrString.optional(),
-    provider: schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* unknown */.L5J()),
-});
-const argSchema = schemas/* strictObject */.rej({
-    name: schemas/* string */.YjP().min(1, { message: 'must not be empty' }),
-    value: schemas/* string */.YjP().optional(),
-    valueFrom: schemas/* unknown */.L5J().optional(),
-});
-const specSchema = schemas/* strictObject */.rej({
-    args: schemas/* array */.YOg(argSchema).optional(),
-    metrics: schemas/* array */.YOg(metricSchema).min(1, { message: 'must list at least one metric' }),
-    dryRun: schemas/* array */.YOg(schemas/* strictObject */.rej({ metricName: schemas/* string */.YjP().min(1) })).optional(),
-    measurementRetention: schemas/* array */.YOg(schemas/* strictObject */.rej({ metricName: schemas/* string */.YjP().min(1), limit: schemas/* number */.aig().int() })).optional(),
-});
-const templateSchema = schemas/* looseObject */._H3({
-    apiVersion: schemas/* string */.YjP(),
-    kind: schemas/* string */.YjP(),
-    metadata: schemas/* looseObject */._H3({ name: schemas/* string */.YjP().optional() }).optional(),
-    spec: specSchema,
-});
-/** AnalysisTemplate features refused, with what to do instead (the command's docs list them). */
-const REFUSED_TEMPLATE_FEATURES = {
-    'providers other than prometheus': 'rewrite the metric as a Prometheus query, or leave it to Argo Rollouts in the cluster',
-    'args[].valueFrom (secretKeyRef, fieldRef)': 'pass the value as an argument; secrets and fields of the cluster cannot be read from CI',
-    'provider.prometheus.authentication (sigv4, oauth2)': `use ${(0,errors/* inputRef */.io)('prometheus-token')}`,
-    'provider.prometheus.headers': `use ${(0,errors/* inputRef */.io)('prometheus-headers')}`,
-    'provider.prometheus.insecure: true': 'give the server a certificate the runner trusts (NODE_EXTRA_CA_CERTS)',
-    'provider.prometheus.rangeQuery': 'use an instant query, e.g. avg_over_time(...[5m])',
-    consecutiveSuccessLimit: 'use count and failureLimit',
-    'interval without count (runs forever)': 'set count: the analysis must end for the workflow to go on',
-};
-/** Loads an AnalysisTemplate file (or inline YAML) and fills its args from `args` (else the args' own values). */
-function loadAnalysisTemplate(input, args = {}, options = {}) {
-    const inputName = options.input ?? 'analysis-template';
-    const { text, file } = readYamlInput(input, options.workspace ?? process.cwd(), inputName, 'analysis template');
-    return parseAnalysisTemplate(text, file, args, { ...options, input: inputName });
-}
-function parseAnalysisTemplate(text, file, args = {}, options = {}) {
-    const origin = { noun: 'analysis template', file, input: options.input ?? 'analysis-template' };
-    const documents = parseYamlDocuments(text, origin);
-    const yaml = pickTemplate(documents, options.name, origin);
-    const raw = yaml.value;
-    if (raw.apiVersion !== API_VERSION) {
-        throw yaml.error(['apiVersion'], `has apiVersion ${JSON.stringify(raw.apiVersion ?? null)}; an Argo Rollouts template has apiVersion: ${API_VERSION}.`);
-    }
-    const spec = (raw.spec ?? {});
-    const declared = validate(yaml, ['spec', 'args'], spec.args ?? [], schemas/* array */.YOg(argSchema));
-    const values = resolveArgs(declared, args);
-    // Argo fills the args into the metrics before reading them: `count: "{{args.count}}"` is a number afterwards.
-    const metricsRaw = substitute(yaml, ['spec', 'metrics'], spec.metrics, values, declared);
-    const template = validate(yaml, [], { ...raw, spec: { ...spec, metrics: metricsRaw } }, templateSchema);
-    const dryRun = template.spec.dryRun ?? [];
-    const metrics = template.spec.metrics.map((metric, index) => planMetric(yaml, metric, ['spec', 'metrics', index], dryRun.some((entry) => matchesMetricName(entry.metricName, metric.name))));
-    const seen = new Set();
-    template.spec.metrics.forEach((metric, index) => {
-        if (seen.has(metric.name))
-            throw yaml.error(['spec', 'metrics', index, 'name'], `has a second metric named "${metric.name}"; give each metric its own name.`);
-        seen.add(metric.name);
-    });
-    return {
-        plan: { display: file ?? 'the inline analysis template', input: origin.input, inconclusive: options.inconclusive ?? 'fail', metrics },
-        name: template.metadata?.name,
-        kind: template.kind,
-        file,
-        addresses: [...new Set(metrics.map((m) => m.address).filter((a) => a !== undefined))],
-    };
-}
-function pickTemplate(documents, name, origin) {
-    const kindOf = (doc) => doc.value?.kind;
-    const templates = documents.filter((doc) => TEMPLATE_KINDS.includes(kindOf(doc)));
-    const where = origin.file ?? 'the inline analysis template';
-    if (templates.length === 0) {
-        const first = documents[0];
-        const kind = first === undefined ? undefined : kindOf(first);
-        const found = kind === undefined ? 'no kind' : `kind ${JSON.stringify(kind)}`;
-        if (first !== undefined)
-            throw first.error(['kind'], `has ${found}; it must be an Argo Rollouts AnalysisTemplate or ClusterAnalysisTemplate (kind: AnalysisTemplate).`);
-        throw new errors/* UserError */.yo(`The analysis template ${where} is empty; give it an Argo Rollouts AnalysisTemplate.`, { input: origin.input });
-    }
-    if (name !== undefined) {
-        const named = templates.find((doc) => doc.value.metadata?.name === name);
-        if (named === undefined) {
-            throw new errors/* UserError */.yo(`The analysis template ${where} has no template named "${name}"; its templates are ${templates.map((doc) => JSON.stringify(doc.value.metadata?.name ?? null)).join(', ')}.`, {
-                input: origin.input,
-            });
-        }
-        return named;
-    }
-    if (templates.length > 1) {
-        throw templates[1].error(['kind'], `is a second analysis template in the file; keep one template per file.`);
-    }
-    return templates[0];
-}
-/** Validates `value` (found at `at` in the document) with `schema`; an issue is located in the original YAML. */
-function validate(yaml, at, value, schema) {
-    const result = schema.safeParse(value);
-    if (result.success)
-        return result.data;
-    const described = describeZodIssue(result.error.issues, value, schema);
-    throw yaml.error([...at, ...described.path], described.message);
-}
-/** The value of each declared arg: the caller's, else the template's own; undefined when neither is there. */
-function resolveArgs(declared, given) {
-    const values = new Map();
-    for (const arg of declared)
-        values.set(arg.name, given[arg.name] ?? arg.value);
-    return values;
-}
-const REFERENCE = /\{\{\s*([^{}]*?)\s*\}\}/g;
-/** A deep copy of `value` with `{{args.NAME}}` filled in every string; other references are refused. */
-function substitute(yaml, at, value, args, declared) {
-    if (typeof value === 'string') {
-        return value.replace(REFERENCE, (_match, reference) => {
-            const argName = /^args\.(.+)$/.exec(reference)?.[1];
-            if (argName === undefined) {
-                throw yaml.error(at, `uses {{${reference}}}; only {{args.NAME}} references are filled in outside the cluster.`);
-            }
-            if (!args.has(argName)) {
-                const names = declared.map((arg) => `"${arg.name}"`).join(', ');
-                throw yaml.error(at, `uses {{args.${argName}}}, but spec.args declares no argument "${argName}"${names === '' ? '' : ` (it declares ${names})`}; add it to spec.args.`);
-            }
-            const argValue = args.get(argName);
-            if (argValue === undefined) {
-                const arg = declared.find((item) => item.name === argName);
-                const fromCluster = arg?.valueFrom !== undefined ? ' takes its value from the cluster (valueFrom), which CI cannot read, and' : '';
-                throw yaml.error(at, `uses {{args.${argName}}}, but the argument "${argName}"${fromCluster} has no value; give it a "value:" in spec.args or pass it as an argument.`);
-            }
-            return argValue;
-        });
-    }
-    if (Array.isArray(value))
-        return value.map((item, index) => substitute(yaml, [...at, index], item, args, declared));
-    if (value !== null && typeof value === 'object') {
-        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(yaml, [...at, key], item, args, declared)]));
-    }
-    return value;
-}
-/** Argo matches dryRun names as regular expressions (`.*` for all); a plain name matches itself. */
-function matchesMetricName(pattern, name) {
-    if (pattern === name)
-        return true;
-    try {
-        return new RegExp(pattern).test(name);
-    }
-    catch {
-        return false;
-    }
-}
-function wholeNumber(yaml, at, value, fallback, field) {
-    if (value === undefined)
-        return fallback;
-    const number = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
-    if (!Number.isInteger(number) || number < 0) {
-        throw yaml.error(at, `has ${field} ${JSON.stringify(value)}; it must be a whole number of 0 or more.`);
-    }
-    return number;
-}
-function planMetric(yaml, metric, at, dryRun) {
-    const providers = Object.keys(metric.provider);
-    if (providers.length !== 1) {
-        throw yaml.error([...at, 'provider'], `has ${providers.length === 0 ? 'no provider' : `${providers.length} providers (${providers.join(', ')})`}; give the metric exactly one: prometheus.`);
-    }
-    const providerName = providers[0];
-    if (providerName !== 'prometheus') {
-        throw yaml.error([...at, 'provider', providerName], `uses the "${providerName}" provider; ml-gitops measures prometheus metrics only: ${REFUSED_TEMPLATE_FEATURES['providers other than prometheus']}.`);
-    }
-    const providerAt = [...at, 'provider', 'prometheus'];
-    const prometheus = validate(yaml, providerAt, metric.provider.prometheus ?? {}, prometheusSchema);
-    if (prometheus.authentication !== undefined) {
-        throw yaml.error([...providerAt, 'authentication'], `sets authentication, which cannot be used outside the cluster; ${REFUSED_TEMPLATE_FEATURES['provider.prometheus.authentication (sigv4, oauth2)']} instead.`);
-    }
-    if (prometheus.headers !== undefined && prometheus.headers.length > 0) {
-        throw yaml.error([...providerAt, 'headers'], `sets headers; ${REFUSED_TEMPLATE_FEATURES['provider.prometheus.headers']} instead, so that they are masked.`);
-    }
-    if (prometheus.insecure === true) {
-        throw yaml.error([...providerAt, 'insecure'], `sets insecure: true, and ml-gitops always verifies TLS; ${REFUSED_TEMPLATE_FEATURES['provider.prometheus.insecure: true']}.`);
-    }
-    if (prometheus.rangeQuery !== undefined) {
-        throw yaml.error([...providerAt, 'rangeQuery'], `sets rangeQuery, which is not supported; ${REFUSED_TEMPLATE_FEATURES['provider.prometheus.rangeQuery']}.`);
-    }
-    if (metric.consecutiveSuccessLimit !== undefined) {
-        throw yaml.error([...at, 'consecutiveSuccessLimit'], `sets consecutiveSuccessLimit, which is not supported; ${REFUSED_TEMPLATE_FEATURES.consecutiveSuccessLimit}.`);
-    }
-    const intervalMs = metric.interval === undefined ? 0 : parseDuration(metric.interval);
-    const count = wholeNumber(yaml, [...at, 'count'], metric.count, metric.interval === undefined ? 1 : Number.NaN, 'count');
-    if (Number.isNaN(count)) {
-        throw yaml.error([...at, 'interval'], `sets an interval without a count, which Argo runs until the rollout ends; ${REFUSED_TEMPLATE_FEATURES['interval without count (runs forever)']}, e.g. count: 10.`);
-    }
-    if (count < 1)
-        throw yaml.error([...at, 'count'], 'has count 0; set count to 1 or more.');
-    if (count > 1 && intervalMs === 0)
-        throw yaml.error([...at, 'count'], `has count ${count} without an interval; set interval, e.g. interval: 30s.`);
-    const compile = (field) => {
-        const source = metric[field];
-        if (source === undefined)
-            return;
-        try {
-            compileCondition(source);
-        }
-        catch (error) {
-            if (!(error instanceof ConditionError))
-                throw error;
-            throw yaml.error([...at, field], `has a ${field} that is not an expression (${error.message}); write it as Argo does, e.g. result[0] >= 0.95.`);
-        }
-    };
-    compile('successCondition');
-    compile('failureCondition');
-    const timeout = prometheus.timeout === undefined ? undefined : wholeNumber(yaml, [...providerAt, 'timeout'], prometheus.timeout, 0, 'timeout');
-    return {
-        name: metric.name,
-        query: prometheus.query,
-        placeholders: false,
-        check: {
-            kind: 'condition',
-            ...(metric.successCondition === undefined ? {} : { successCondition: metric.successCondition }),
-            ...(metric.failureCondition === undefined ? {} : { failureCondition: metric.failureCondition }),
-        },
-        intervalMs,
-        count,
-        initialDelayMs: metric.initialDelay === undefined ? 0 : parseDuration(metric.initialDelay),
-        failureLimit: wholeNumber(yaml, [...at, 'failureLimit'], metric.failureLimit, 0, 'failureLimit'),
-        inconclusiveLimit: wholeNumber(yaml, [...at, 'inconclusiveLimit'], metric.inconclusiveLimit, 0, 'inconclusiveLimit'),
-        // Argo's default: four errors in a row are tolerated.
-        consecutiveErrorLimit: wholeNumber(yaml, [...at, 'consecutiveErrorLimit'], metric.consecutiveErrorLimit, 4, 'consecutiveErrorLimit'),
-        dryRun,
-        ...(prometheus.address === undefined ? {} : { address: prometheus.address }),
-        ...(timeout === undefined || timeout === 0 ? {} : { queryTimeoutSeconds: timeout }),
-        where: yaml.where(at),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/lib/analysis/placeholders.ts
-/**
- * `{model}`, `{version}`, `{environment}`, `{revision}` in the queries of the analysis YAML, so that a query can
- * target the version just deployed. Only these four words are placeholders: every other brace is PromQL's own
- * (`{model="churn"}`).
- */
-
-/** The input each placeholder comes from, for the message when it is missing. */
-const PLACEHOLDER_INPUTS = {
-    model: 'model-name',
-    version: 'model-version',
-    environment: 'environment',
-    revision: 'revision',
-};
-const PLACEHOLDER = /\{(model|version|environment|revision)\}/g;
-/** The placeholders `text` uses. */
-function placeholdersIn(text) {
-    return [...new Set([...text.matchAll(PLACEHOLDER)].map((match) => match[1]))];
-}
-/** `query` with its placeholders filled; a placeholder without a value is a UserError naming the metric and input. */
-function fillPlaceholders(query, values, metric) {
-    return query.replace(PLACEHOLDER, (_match, name) => {
-        const value = values[name];
-        if (value === undefined || value === '') {
-            throw new errors/* UserError */.yo(`The query of metric "${metric.name}" (${metric.where}) uses {${name}}, but no value was given for it; set ${(0,errors/* inputRef */.io)(PLACEHOLDER_INPUTS[name])} or remove {${name}} from the query.`, { input: PLACEHOLDER_INPUTS[name] });
-        }
-        return value;
-    });
-}
-
+// EXTERNAL MODULE: ./src/lib/suggest.ts
+var suggest = __nccwpck_require__(3553);
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
 ;// CONCATENATED MODULE: ./src/lib/retry.ts
@@ -45731,6 +44945,9 @@ function describeNetworkFailure(code, message, timeoutMs) {
             return `the server's TLS certificate is not valid for this host name (${code})`;
         case 'CERT_HAS_EXPIRED':
             return `the server's TLS certificate has expired (${code})`;
+        case 'ERR_SSL_WRONG_VERSION_NUMBER':
+            // OpenSSL's words for an https:// request answered in plain http.
+            return `the server does not speak TLS at this address; if it serves plain http, write http:// (${code})`;
         default:
             if (isTlsCertificateCode(code))
                 return `the server's TLS certificate is not trusted (${code})`;
@@ -46308,6 +45525,900 @@ function serviceError(error, context) {
 
 
 
+
+;// CONCATENATED MODULE: ./src/lib/argocd/errors.ts
+/**
+ * Argo CD's failures in one place: its error bodies (`{error, code, message}` and the stream's
+ * `{error: {grpc_code, http_code, message}}`), the refusals a caller acts on (each with a `reason`), and the wording of
+ * everything else through the shared `serviceError`.
+ */
+
+
+/** A UserError (one sentence for the user) that also says why, for callers that wait, retry or fall back. */
+class ArgoCdError extends errors/* UserError */.yo {
+    reason;
+    /** The HTTP status, when the server answered. */
+    status;
+    /** Argo CD's own message, without the gRPC prefix. */
+    serverMessage;
+    constructor(message, reason, options = {}) {
+        super(message, { input: options.input, cause: options.cause });
+        this.reason = reason;
+        this.status = options.status;
+        this.serverMessage = options.serverMessage;
+    }
+}
+function isArgoCdError(error, reason) {
+    return error instanceof ArgoCdError && (reason === undefined || error.reason === reason);
+}
+/** Argo CD's message in an error body (`rpc error: code = X desc = ` prefixes removed). */
+function argoCdMessage(body) {
+    if (typeof body !== 'object' || body === null)
+        return typeof body === 'string' && body.trim() !== '' ? body.trim() : undefined;
+    const record = body;
+    const nested = typeof record.error === 'object' && record.error !== null ? record.error.message : undefined;
+    const raw = [record.message, record.error, nested].find((value) => typeof value === 'string' && value.trim() !== '');
+    return raw?.replace(/^(rpc error: code = \w+ desc = )+/, '').trim();
+}
+const KNOWN = [
+    { status: 400, pattern: /another operation is already in progress/i, reason: 'operation-in-progress' },
+    { status: 400, pattern: /rollback cannot be initiated when auto-sync is enabled/i, reason: 'auto-sync-enabled' },
+    { status: 400, pattern: /^Cannot sync to .*auto-sync currently set to/i, reason: 'auto-sync-revision' },
+    { status: 403, pattern: /blocked by sync window/i, reason: 'sync-window' },
+    { status: 400, pattern: /No operation is in progress/i, reason: 'no-operation' },
+    { status: 400, pattern: /does not have deployment with id/i, reason: 'unknown-history-id' },
+    { status: 500, pattern: /refresh deadline exceeded/i, reason: 'refresh-deadline' },
+];
+/** An ArgoCdError for any failure of a call (a UserError or a bug passes through unchanged). */
+function toArgoCdError(error, context) {
+    if (error instanceof errors/* UserError */.yo)
+        return error;
+    const inputs = context.inputs ?? {};
+    const { location, doing } = context;
+    if (error instanceof HttpError) {
+        const message = argoCdMessage(error.body);
+        const detail = message === undefined ? `HTTP ${error.status}` : `HTTP ${error.status}: ${message}`;
+        const known = message === undefined ? undefined : KNOWN.find((item) => item.status === error.status && item.pattern.test(message));
+        if (known !== undefined) {
+            return new ArgoCdError(`Argo CD at ${location} refused ${doing} (${detail}).`, known.reason, { status: error.status, serverMessage: message, cause: error });
+        }
+        const scope = [inputs.appNamespace, inputs.project].filter((name) => name !== undefined).map(errors/* inputRef */.io);
+        const scopeHint = scope.length === 0 ? '' : ` (and ${scope.join(' and ')})`;
+        if (error.status === 403 && context.app !== undefined && !(error.contentType ?? '').includes('html')) {
+            // The API answers 403 both for a missing application and for one the token may not see.
+            const token = inputs.authToken === undefined ? 'the token' : `the token of ${(0,errors/* inputRef */.io)(inputs.authToken)}`;
+            return new ArgoCdError(`Argo CD at ${location} has no application ${context.app} or does not let ${token} see it (${detail}) while ${doing}; check the application name${scopeHint} and the token's RBAC permissions.`, 'not-found-or-denied', { status: 403, serverMessage: message, input: inputs.authToken, cause: error });
+        }
+        if (error.status === 404 && context.app !== undefined && error.contentType === 'application/json') {
+            return new ArgoCdError(`Argo CD at ${location} has no application ${context.app} (${detail}) while ${doing}; check the application name${scopeHint}.`, 'not-found', {
+                status: 404,
+                serverMessage: message,
+                cause: error,
+            });
+        }
+        if (error.status === 415) {
+            return new ArgoCdError(`Argo CD at ${location} refused the request's content type (${detail}) while ${doing}; a proxy in between may rewrite the Content-Type header, which Argo CD requires to be exactly application/json.`, 'other', { status: 415, serverMessage: message, cause: error });
+        }
+    }
+    const worded = serviceError(error, {
+        service: 'Argo CD',
+        doing,
+        location,
+        input: inputs.server,
+        authInput: inputs.authToken,
+        tlsInputs: { ...(inputs.caCert === undefined ? {} : { caCert: inputs.caCert }), ...(inputs.insecure === undefined ? {} : { insecure: inputs.insecure }) },
+        describeBody: argoCdMessage,
+    });
+    if (worded instanceof errors/* UserError */.yo && !(worded instanceof ArgoCdError)) {
+        const status = error instanceof HttpError ? error.status : undefined;
+        const reason = status === 401 ? 'unauthenticated' : error instanceof NetworkError ? (isTlsCertificateCode(error.code) ? 'untrusted-certificate' : 'unreachable') : 'other';
+        const serverMessage = error instanceof HttpError ? argoCdMessage(error.body) : undefined;
+        return new ArgoCdError(worded.message, reason, {
+            ...(status === undefined ? {} : { status }),
+            ...(serverMessage === undefined ? {} : { serverMessage }),
+            input: worded.input,
+            cause: error,
+        });
+    }
+    return worded;
+}
+
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
+var schemas = __nccwpck_require__(8816);
+;// CONCATENATED MODULE: ./src/lib/analysis/duration.ts
+/** Durations as Prometheus, Argo and Go write them: `500ms`, `30s`, `1m`, `1h`, `1m30s`. */
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+/** Milliseconds, or undefined when `text` is not a duration. */
+function parseDuration(text) {
+    const trimmed = text.trim();
+    if (!DURATION_PATTERN.test(trimmed))
+        return undefined;
+    let total = 0;
+    for (const [, amount, unit] of trimmed.matchAll(PART))
+        total += Number(amount) * (UNIT_MS[unit] ?? 0);
+    return Math.round(total);
+}
+/** `90000` -> `1m30s`, `500` -> `500ms`: how a duration is shown back to the user. */
+function formatDuration(ms) {
+    if (ms < 1_000)
+        return `${ms}ms`;
+    const parts = [];
+    let rest = ms;
+    for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1_000]]) {
+        const whole = Math.floor(rest / size);
+        if (whole > 0)
+            parts.push(`${whole}${unit}`);
+        rest -= whole * size;
+    }
+    if (rest > 0)
+        parts.push(`${rest}ms`);
+    return parts.join('');
+}
+
+;// CONCATENATED MODULE: ./src/lib/analysis/schema.ts
+/**
+ * The ml-gitops analysis YAML (the `analysis` input of wait-for-argo-sync):
+ *
+ * ```yaml
+ * interval: 30s        # between measurements
+ * count: 10            # measurements per metric; the bake window is interval × count
+ * inconclusive: fail   # when a query returns no data: fail | pass
+ * metrics:
+ *   - name: accuracy
+ *     query: avg(ml_model_accuracy{model="{model}", version="{version}"})
+ *     min: 0.8
+ *     failure-limit: 1   # failed measurements tolerated before the analysis fails
+ * ```
+ */
+
+
+const durationSchema = schemas/* string */.YjP({ message: 'must be a duration such as "30s", "1m" or "500ms"' })
+    .regex(DURATION_PATTERN, { message: 'must be a duration such as "30s", "1m" or "500ms"' });
+const analysisMetricSchema = schemas/* strictObject */.rej({
+    name: schemas/* string */.YjP()
+        .min(1, { message: 'must not be empty' })
+        .describe('How reports and messages name the metric, e.g. accuracy, p95-latency, error-rate.'),
+    query: schemas/* string */.YjP()
+        .min(1, { message: 'must not be empty' })
+        .describe('PromQL returning one number (a scalar or a one-element vector); {model}, {version}, {environment} and {revision} are filled in.'),
+    min: schemas/* number */.aig().optional().describe('Each measurement must be at least this.'),
+    max: schemas/* number */.aig().optional().describe('Each measurement must be at most this.'),
+    'failure-limit': schemas/* number */.aig()
+        .int({ message: 'must be a whole number' })
+        .min(0, { message: 'must not be negative' })
+        .default(0)
+        .describe('Failed measurements tolerated; one more fails the analysis at once.'),
+})
+    .refine((metric) => metric.min !== undefined || metric.max !== undefined, {
+    message: 'needs a threshold: set "min", "max" or both',
+})
+    .refine((metric) => metric.min === undefined || metric.max === undefined || metric.min <= metric.max, {
+    message: '"min" must not be greater than "max"',
+})
+    .describe('One metric measured over the bake window.');
+const analysisSchema = schemas/* strictObject */.rej({
+    interval: durationSchema.describe('Time between measurements, e.g. "30s" or "1m".'),
+    count: schemas/* number */.aig({ message: 'must be a whole number' })
+        .int({ message: 'must be a whole number' })
+        .min(1, { message: 'must be at least 1' })
+        .max(10_000, { message: 'must be at most 10000' })
+        .describe('Measurements per metric; the bake window is interval × count.'),
+    inconclusive: schemas/* enum */.k5n(['fail', 'pass'])
+        .default('fail')
+        .describe('What a metric whose query returns no data (or NaN) means: fail the analysis, or let it pass.'),
+    metrics: schemas/* array */.YOg(analysisMetricSchema)
+        .min(1, { message: 'must list at least one metric' })
+        .describe('The metrics to watch; every one must stay within its thresholds.'),
+})
+    .superRefine((analysis, context) => {
+    const seen = new Set();
+    analysis.metrics.forEach((metric, index) => {
+        if (seen.has(metric.name)) {
+            context.addIssue({ code: 'custom', path: ['metrics', index, 'name'], message: `"${metric.name}" is the name of an earlier metric too; give each metric its own name` });
+        }
+        seen.add(metric.name);
+    });
+})
+    .describe('The post-deployment analysis of wait-for-argo-sync: Prometheus queries over a bake window.');
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/lib/yaml-locate.ts
+/**
+ * Reading a user's YAML file (or inline YAML) so that every problem names the file and the line: syntax errors, and
+ * zod issues traced back to the node they are about, with a did-you-mean for unknown keys. The evaluation policy's
+ * loader shares `nodeOffset` with it.
+ */
+
+
+
+
+function describeWhere(origin, position) {
+    if (origin.file === undefined)
+        return position === undefined ? `the inline ${origin.noun}` : `line ${position.line} of the inline ${origin.noun}`;
+    return position === undefined ? origin.file : `${origin.file}:${position.line}:${position.column}`;
+}
+function toLocation(origin, position) {
+    if (origin.file === undefined)
+        return undefined;
+    return position === undefined ? { file: origin.file } : { file: origin.file, line: position.line, column: position.column };
+}
+/** Offset of the node at `path`; for a path ending in a mapping key, the key itself; the deepest node found. */
+function nodeOffset(document, nodePath) {
+    let node = document.contents;
+    let offset = node?.range?.[0];
+    for (const step of nodePath) {
+        if ((0,dist/* isMap */.jh)(node)) {
+            const pair = node.items.find((item) => (0,dist/* isPair */.tO)(item) && (0,dist/* isScalar */.jn)(item.key) && String(item.key.value) === String(step));
+            if (pair === undefined)
+                return offset;
+            offset = pair.key.range?.[0] ?? offset;
+            node = pair.value;
+        }
+        else if ((0,dist/* isSeq */.oP)(node) && typeof step === 'number') {
+            node = node.items[step];
+            offset = node?.range?.[0] ?? offset;
+        }
+        else {
+            return offset;
+        }
+    }
+    return offset;
+}
+/**
+ * Parses every document of `text` (a syntax error is a UserError naming the line); answers one LocatedYaml per
+ * document, empty documents dropped.
+ */
+function parseYamlDocuments(text, origin) {
+    const lineCounter = new dist/* LineCounter */.HN();
+    const documents = (0,dist/* parseAllDocuments */.hR)(text, { lineCounter, prettyErrors: true });
+    const list = Array.isArray(documents) ? documents : [];
+    const make = (document) => {
+        const position = (nodePath) => {
+            const offset = nodeOffset(document, nodePath);
+            if (offset === undefined)
+                return undefined;
+            const at = lineCounter.linePos(offset);
+            return { line: at.line, column: at.col };
+        };
+        return {
+            origin,
+            value: document.toJS(),
+            document,
+            position,
+            where: (nodePath) => describeWhere(origin, position(nodePath)),
+            location: (nodePath) => toLocation(origin, position(nodePath)),
+            error: (nodePath, rest) => new errors/* UserError */.yo(`The ${origin.noun} at ${describeWhere(origin, position(nodePath))} ${rest}`, {
+                input: origin.input,
+                ...(toLocation(origin, position(nodePath)) === undefined ? {} : { location: toLocation(origin, position(nodePath)) }),
+            }),
+        };
+    };
+    for (const document of list) {
+        const syntaxError = document.errors[0];
+        if (syntaxError === undefined)
+            continue;
+        const at = syntaxError.linePos?.[0];
+        const position = at === undefined ? undefined : { line: at.line, column: at.col };
+        const reason = (syntaxError.message.split('\n')[0] ?? syntaxError.message).replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
+        throw new errors/* UserError */.yo(`The ${origin.noun} at ${describeWhere(origin, position)} is not valid YAML: ${reason}; fix the YAML syntax there.`, {
+            input: origin.input,
+            ...(toLocation(origin, position) === undefined ? {} : { location: toLocation(origin, position) }),
+        });
+    }
+    return list.filter((document) => document.contents !== null).map(make);
+}
+/** The single document of `text` (an empty text is an empty mapping's worth: `value` undefined). */
+function parseYamlDocument(text, origin) {
+    const documents = parseYamlDocuments(text, origin);
+    if (documents.length > 1) {
+        throw documents[1].error([], `is a second YAML document; keep one document (no "---" separators) in the ${origin.noun}.`);
+    }
+    return documents[0] ?? parseYamlDocuments('{}', origin)[0];
+}
+// ---------------------------------------------------------------------------------------------------------------
+// zod issues
+// ---------------------------------------------------------------------------------------------------------------
+/** The schema of the value at `nodePath` inside `schema`, unwrapping optional/default/pipe; undefined when lost. */
+function schemaAt(schema, nodePath) {
+    let current = schema;
+    const unwrap = (s) => {
+        for (let i = 0; i < 10; i++) {
+            const def = s._zod.def;
+            if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault' || def.type === 'readonly') && def.innerType)
+                s = def.innerType;
+            else if (def.type === 'pipe' && def.in)
+                s = def.in;
+            else
+                break;
+        }
+        return s;
+    };
+    for (const step of nodePath) {
+        if (current === undefined)
+            return undefined;
+        current = unwrap(current);
+        if (current instanceof schemas/* ZodObject */.bvH)
+            current = current.shape[String(step)];
+        else if (current instanceof schemas/* ZodArray */.naA)
+            current = current.element;
+        else
+            return undefined;
+    }
+    return current === undefined ? undefined : unwrap(current);
+}
+/** The value at `nodePath` inside a parsed document, or undefined. */
+function valueAt(root, nodePath) {
+    let value = root;
+    for (const step of nodePath)
+        value = value?.[step];
+    return value;
+}
+/** `metrics[1].failure-limit` */
+function pathText(nodePath) {
+    if (nodePath.length === 0)
+        return 'the top level';
+    return nodePath.map((step, index) => (typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${String(step)}`)).join('');
+}
+/** A value as a sentence names it: `a mapping`, `null`, `string "x"`. */
+function describeValue(value) {
+    if (value === undefined)
+        return 'nothing';
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'a list';
+    if (typeof value === 'object')
+        return 'a mapping';
+    return `${typeof value} ${JSON.stringify(value)}`;
+}
+/** The first issue of a failed parse of `root` by `schema`, as a sentence ending; unknown keys get a did-you-mean. */
+function describeZodIssue(issues, root, schema) {
+    // A misspelt key also leaves the real key missing: report the spelling, which the did-you-mean fixes.
+    const issue = (issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? issues[0]);
+    const issuePath = issue.path.map((step) => (typeof step === 'number' ? step : String(step)));
+    if (issue.code === 'unrecognized_keys') {
+        const key = issue.keys[0];
+        const at = schemaAt(schema, issuePath);
+        const allowed = at instanceof schemas/* ZodObject */.bvH ? Object.keys(at.shape) : [];
+        const hint = (0,suggest/* didYouMean */.a)(key, allowed);
+        const list = allowed.length > 0 ? `; the keys allowed there are ${allowed.map((k) => `"${k}"`).join(', ')}` : '; remove it';
+        return { path: [...issuePath, key], message: `has an unknown key "${key}" in ${pathText(issuePath)}${hint}${list}.` };
+    }
+    const value = valueAt(root, issuePath);
+    const last = issuePath[issuePath.length - 1];
+    const field = typeof last === 'string' ? `"${last}"` : 'the value';
+    let problem = issue.message.replace(/^Invalid input: /, '');
+    if (issue.code === 'invalid_type' && value === undefined)
+        problem = `${field} is missing`;
+    else if (issue.code === 'invalid_type' && !issue.message.startsWith('Invalid input'))
+        problem = `${field} ${issue.message}, not ${describeValue(value)}`;
+    else if (issue.code === 'invalid_type')
+        problem = `${field} must be a ${issue.expected}, not ${describeValue(value)}`;
+    else if (issue.code === 'custom')
+        problem = issue.message;
+    else if (issue.code === 'invalid_value' && 'values' in issue)
+        problem = `${field} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${describeValue(value)}`;
+    else
+        problem = `${field} ${problem.charAt(0).toLowerCase()}${problem.slice(1)}`;
+    return { path: issuePath, message: `has an invalid ${pathText(issuePath)}: ${problem.replace(/\.$/, '')}.` };
+}
+/** Validates the document's value with `schema`, throwing a UserError located at the first issue's node. */
+function parseWithSchema(yaml, schema) {
+    const result = schema.safeParse(yaml.value ?? {});
+    if (result.success)
+        return result.data;
+    const described = describeZodIssue(result.error.issues, yaml.value, schema);
+    throw yaml.error(described.path, described.message);
+}
+
+;// CONCATENATED MODULE: ./src/lib/analysis/load.ts
+/**
+ * The `analysis` input: a YAML file (relative to the workspace) or the YAML itself, by the evaluation policy's rule:
+ * a value with a line break is inline YAML; a single line is a path when such a file exists, inline YAML when it
+ * parses to a mapping, and a missing file otherwise. Every problem names the file (or the inline analysis) and line.
+ */
+
+
+
+
+
+
+
+/** Reads the input as a file when it names one, else as inline YAML; answers the text and the file (if any). */
+function readYamlInput(input, workspace, inputName, noun) {
+    const text = input.trim();
+    if (!text.includes('\n')) {
+        const candidate = external_node_path_default().resolve(workspace, text);
+        if ((0,external_node_fs_namespaceObject.existsSync)(candidate) && (0,external_node_fs_namespaceObject.statSync)(candidate).isFile())
+            return { text: (0,external_node_fs_namespaceObject.readFileSync)(candidate, 'utf8'), file: text };
+        const document = (0,dist/* parseDocument */.Tp)(text);
+        if (document.errors.length > 0 || !(0,dist/* isMap */.jh)(document.contents)) {
+            throw new errors/* UserError */.yo(`The ${noun} file "${text}" does not exist; set ${(0,errors/* inputRef */.io)(inputName)} to an existing YAML file (relative to the workspace) or to the ${noun}'s YAML itself.`, { input: inputName });
+        }
+    }
+    return { text: input, file: undefined };
+}
+/** Resolves and validates the `analysis` input. */
+function loadAnalysis(input, workspace, options = {}) {
+    const inputName = options.input ?? 'analysis';
+    const { text, file } = readYamlInput(input, workspace, inputName, 'analysis');
+    return parseAnalysis(text, file, inputName);
+}
+/** Parses and validates analysis YAML; `file` is the file as given, undefined for inline YAML. */
+function parseAnalysis(text, file, inputName = 'analysis') {
+    const yaml = parseYamlDocument(text, { noun: 'analysis', file, input: inputName });
+    if (yaml.value !== undefined && yaml.value !== null && (typeof yaml.value !== 'object' || Array.isArray(yaml.value))) {
+        throw yaml.error([], 'is not a mapping; write it as keys such as "interval:", "count:" and "metrics:".');
+    }
+    const analysis = parseWithSchema(yaml, analysisSchema);
+    return { analysis, plan: planAnalysis(analysis, yaml), file };
+}
+function planAnalysis(analysis, yaml) {
+    const intervalMs = parseDuration(analysis.interval);
+    if (intervalMs < 1)
+        throw yaml.error(['interval'], 'has an interval of 0; set "interval" to a duration such as "30s".');
+    return {
+        display: yaml.origin.file ?? 'the inline analysis',
+        input: yaml.origin.input,
+        inconclusive: analysis.inconclusive,
+        metrics: analysis.metrics.map((metric, index) => ({
+            name: metric.name,
+            query: metric.query,
+            placeholders: true,
+            check: { kind: 'threshold', ...(metric.min === undefined ? {} : { min: metric.min }), ...(metric.max === undefined ? {} : { max: metric.max }) },
+            intervalMs,
+            count: analysis.count,
+            initialDelayMs: 0,
+            failureLimit: metric['failure-limit'],
+            inconclusiveLimit: 0,
+            consecutiveErrorLimit: 0,
+            dryRun: false,
+            where: yaml.where(['metrics', index]),
+        })),
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/jexl/dist/Jexl.js
+var Jexl = __nccwpck_require__(3889);
+var Jexl_default = /*#__PURE__*/__nccwpck_require__.n(Jexl);
+;// CONCATENATED MODULE: ./src/lib/analysis/conditions.ts
+/**
+ * An AnalysisTemplate's `successCondition` / `failureCondition`, evaluated with jexl (a maintained expression
+ * library; no parser of our own). Argo Rollouts evaluates them with expr-lang; the subset real templates use means the
+ * same here:
+ * - `result` is the query's values: `result[0]`, `len(result)`; a lone value also compares as itself
+ *   (`result >= 0.8`, `isNaN(result)`), as Argo's scalar result does;
+ * - `&&` / `and`, `||` / `or` (`&&` binding tighter, as in expr), `!` / `not`, comparisons, arithmetic, `? :`;
+ * - Argo's functions `isNaN`, `isInf`, `isNil`, `default`, `asInt`, `asFloat`.
+ * Reading a value the query did not return (`result[0]` of an empty answer) makes the measurement inconclusive (no
+ * data) rather than comparing `undefined`; `len(result) == 0 || result[0] >= 0.95` still reads as written.
+ */
+
+/** The condition read a value the query did not return. */
+class NoDataError extends Error {
+    name = 'NoDataError';
+}
+/** The condition is not an expression, or does not answer true or false. */
+class ConditionError extends Error {
+    name = 'ConditionError';
+}
+/** The one value of `result` passed to a function (`isNaN(result)`); reading it goes through the proxy's checks. */
+function single(value, fn) {
+    if (!Array.isArray(value))
+        return value;
+    if (value.length > 1)
+        throw new ConditionError(`${fn}() got ${value.length} values; pass one, e.g. ${fn}(result[0])`);
+    return value[Symbol.toPrimitive]?.() ?? value[0];
+}
+function createLanguage() {
+    const language = new (Jexl_default()).Jexl();
+    const elements = language._grammar.elements;
+    // expr (and every C-like language) binds && tighter than ||; jexl gives both the same precedence.
+    const and = elements['&&'];
+    const or = elements['||'];
+    and.precedence = 11;
+    elements.and = { ...and };
+    elements.or = { ...or };
+    elements.not = { ...elements['!'] };
+    language.addFunctions({
+        len: (value) => (Array.isArray(value) || typeof value === 'string' ? value.length : 0),
+        isNaN: (value) => Number.isNaN(single(value, 'isNaN')),
+        isInf: (value) => {
+            const number = single(value, 'isInf');
+            return number === Number.POSITIVE_INFINITY || number === Number.NEGATIVE_INFINITY;
+        },
+        isNil: (value) => value === undefined || value === null,
+        default: (value, fallback) => (value === undefined || value === null ? fallback : value),
+        asInt: (value) => Math.trunc(Number(single(value, 'asInt'))),
+        asFloat: (value) => Number(single(value, 'asFloat')),
+    });
+    return language;
+}
+const language = createLanguage();
+/**
+ * `result` for a condition: the values, where a missing index is no data (not `undefined`) and the whole list used
+ * as a number is its one value.
+ */
+function resultValue(values, state) {
+    // jexl re-wraps errors thrown while it evaluates: remember ours so that evaluate() can throw them as they were.
+    const raise = (error) => {
+        state.thrown = error;
+        throw error;
+    };
+    return new Proxy([...values], {
+        get(target, property, receiver) {
+            if (typeof property === 'string' && /^\d+$/.test(property) && Number(property) >= target.length) {
+                raise(new NoDataError(`result[${property}] is not there: the query returned ${target.length} value${target.length === 1 ? '' : 's'}`));
+            }
+            if (property === Symbol.toPrimitive) {
+                return () => {
+                    if (target.length === 0)
+                        raise(new NoDataError('the query returned no data'));
+                    if (target.length > 1)
+                        raise(new ConditionError(`result holds ${target.length} values; compare one of them, e.g. result[0]`));
+                    return target[0];
+                };
+            }
+            return Reflect.get(target, property, receiver);
+        },
+    });
+}
+/** Compiles a condition; a syntax error is a ConditionError with jexl's words. */
+function compileCondition(source) {
+    let expression;
+    try {
+        expression = language.compile(source);
+    }
+    catch (error) {
+        throw new ConditionError(error instanceof Error ? error.message : String(error));
+    }
+    return {
+        source,
+        evaluate(values) {
+            let outcome;
+            const state = {};
+            try {
+                outcome = expression.evalSync({ result: resultValue(values, state) });
+            }
+            catch (error) {
+                if (state.thrown !== undefined)
+                    throw state.thrown;
+                if (error instanceof NoDataError || error instanceof ConditionError)
+                    throw error;
+                throw new ConditionError(error instanceof Error ? error.message : String(error));
+            }
+            if (typeof outcome !== 'boolean') {
+                throw new ConditionError(`it answered ${JSON.stringify(outcome) ?? String(outcome)}, not true or false`);
+            }
+            return outcome;
+        },
+    };
+}
+/**
+ * Argo Rollouts' rule: with only a success condition, not meeting it fails; with only a failure condition, not
+ * meeting it succeeds; with both, meeting neither is inconclusive; with neither, every measurement succeeds. The
+ * failure condition is looked at first.
+ */
+function evaluateConditions(values, success, failure) {
+    if (success === undefined && failure === undefined)
+        return 'successful';
+    let failed = failure === undefined ? undefined : failure.evaluate(values);
+    let succeeded = success === undefined ? undefined : success.evaluate(values);
+    if (failed === undefined)
+        failed = !succeeded;
+    if (succeeded === undefined)
+        succeeded = !failed;
+    if (failed)
+        return 'failed';
+    if (succeeded)
+        return 'successful';
+    return 'inconclusive';
+}
+
+;// CONCATENATED MODULE: ./src/lib/analysis/template.ts
+/**
+ * An Argo Rollouts AnalysisTemplate (or ClusterAnalysisTemplate) as the analysis, so teams reuse what they already
+ * run in the cluster. Supported: `spec.args` (`{{args.NAME}}` filled from the caller's values, else the arg's
+ * `value`), and per metric `interval`, `count`, `initialDelay`, `failureLimit`, `inconclusiveLimit`,
+ * `consecutiveErrorLimit`, `successCondition` / `failureCondition` (see conditions.ts), `provider.prometheus.query`,
+ * `.address` and `.timeout`; `spec.dryRun` (the metric is measured and reported but does not decide); and
+ * `spec.measurementRetention`, accepted without effect (every measurement is reported). Everything else that Argo
+ * knows is refused with a sentence saying what to do instead (see REFUSED below); keys Argo does not know are refused
+ * with a did-you-mean.
+ */
+
+
+
+
+
+
+
+const TEMPLATE_KINDS = ['AnalysisTemplate', 'ClusterAnalysisTemplate'];
+const API_VERSION = 'argoproj.io/v1alpha1';
+/** Argo's int-or-string fields (`count: 3`, `count: "{{args.count}}"`), after the args are filled in. */
+const intOrString = schemas/* union */.KCZ([schemas/* number */.aig(), schemas/* string */.YjP()]);
+const prometheusSchema = schemas/* strictObject */.rej({
+    address: schemas/* string */.YjP().optional(),
+    query: schemas/* string */.YjP().min(1, { message: 'must not be empty' }),
+    timeout: intOrString.optional(),
+    insecure: schemas/* boolean */.zMY().optional(),
+    headers: schemas/* array */.YOg(schemas/* unknown */.L5J()).optional(),
+    authentication: schemas/* unknown */.L5J().optional(),
+    rangeQuery: schemas/* unknown */.L5J().optional(),
+});
+const metricSchema = schemas/* strictObject */.rej({
+    name: schemas/* string */.YjP().min(1, { message: 'must not be empty' }),
+    interval: durationSchema.optional(),
+    initialDelay: durationSchema.optional(),
+    count: intOrString.optional(),
+    successCondition: schemas/* string */.YjP().optional(),
+    failureCondition: schemas/* string */.YjP().optional(),
+    failureLimit: intOrString.optional(),
+    inconclusiveLimit: intOrString.optional(),
+    consecutiveErrorLimit: intOrString.optional(),
+    consecutiveSuccessLimit: intOrString.optional(),
+    provider: schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* unknown */.L5J()),
+});
+const argSchema = schemas/* strictObject */.rej({
+    name: schemas/* string */.YjP().min(1, { message: 'must not be empty' }),
+    value: schemas/* string */.YjP().optional(),
+    valueFrom: schemas/* unknown */.L5J().optional(),
+});
+const specSchema = schemas/* strictObject */.rej({
+    args: schemas/* array */.YOg(argSchema).optional(),
+    metrics: schemas/* array */.YOg(metricSchema).min(1, { message: 'must list at least one metric' }),
+    dryRun: schemas/* array */.YOg(schemas/* strictObject */.rej({ metricName: schemas/* string */.YjP().min(1) })).optional(),
+    measurementRetention: schemas/* array */.YOg(schemas/* strictObject */.rej({ metricName: schemas/* string */.YjP().min(1), limit: schemas/* number */.aig().int() })).optional(),
+});
+const templateSchema = schemas/* looseObject */._H3({
+    apiVersion: schemas/* string */.YjP(),
+    kind: schemas/* string */.YjP(),
+    metadata: schemas/* looseObject */._H3({ name: schemas/* string */.YjP().optional() }).optional(),
+    spec: specSchema,
+});
+/** AnalysisTemplate features refused, with what to do instead (the command's docs list them). */
+const REFUSED_TEMPLATE_FEATURES = {
+    'providers other than prometheus': 'rewrite the metric as a Prometheus query, or leave it to Argo Rollouts in the cluster',
+    'args[].valueFrom (secretKeyRef, fieldRef)': 'pass the value as an argument; secrets and fields of the cluster cannot be read from CI',
+    'provider.prometheus.authentication (sigv4, oauth2)': `use ${(0,errors/* inputRef */.io)('prometheus-token')}`,
+    'provider.prometheus.headers': `use ${(0,errors/* inputRef */.io)('prometheus-headers')}`,
+    'provider.prometheus.insecure: true': 'give the server a certificate the runner trusts (NODE_EXTRA_CA_CERTS)',
+    'provider.prometheus.rangeQuery': 'use an instant query, e.g. avg_over_time(...[5m])',
+    consecutiveSuccessLimit: 'use count and failureLimit',
+    'interval without count (runs forever)': 'set count: the analysis must end for the workflow to go on',
+};
+/** Loads an AnalysisTemplate file (or inline YAML) and fills its args from `args` (else the args' own values). */
+function loadAnalysisTemplate(input, args = {}, options = {}) {
+    const inputName = options.input ?? 'analysis-template';
+    const { text, file } = readYamlInput(input, options.workspace ?? process.cwd(), inputName, 'analysis template');
+    return parseAnalysisTemplate(text, file, args, { ...options, input: inputName });
+}
+function parseAnalysisTemplate(text, file, args = {}, options = {}) {
+    const origin = { noun: 'analysis template', file, input: options.input ?? 'analysis-template' };
+    const documents = parseYamlDocuments(text, origin);
+    const yaml = pickTemplate(documents, options.name, origin);
+    const raw = yaml.value;
+    if (raw.apiVersion !== API_VERSION) {
+        throw yaml.error(['apiVersion'], `has apiVersion ${JSON.stringify(raw.apiVersion ?? null)}; an Argo Rollouts template has apiVersion: ${API_VERSION}.`);
+    }
+    const spec = (raw.spec ?? {});
+    const declared = validate(yaml, ['spec', 'args'], spec.args ?? [], schemas/* array */.YOg(argSchema));
+    const values = resolveArgs(declared, args);
+    // Argo fills the args into the metrics before reading them: `count: "{{args.count}}"` is a number afterwards.
+    const metricsRaw = substitute(yaml, ['spec', 'metrics'], spec.metrics, values, declared);
+    const template = validate(yaml, [], { ...raw, spec: { ...spec, metrics: metricsRaw } }, templateSchema);
+    const dryRun = template.spec.dryRun ?? [];
+    const metrics = template.spec.metrics.map((metric, index) => planMetric(yaml, metric, ['spec', 'metrics', index], dryRun.some((entry) => matchesMetricName(entry.metricName, metric.name))));
+    const seen = new Set();
+    template.spec.metrics.forEach((metric, index) => {
+        if (seen.has(metric.name))
+            throw yaml.error(['spec', 'metrics', index, 'name'], `has a second metric named "${metric.name}"; give each metric its own name.`);
+        seen.add(metric.name);
+    });
+    return {
+        plan: { display: file ?? 'the inline analysis template', input: origin.input, inconclusive: options.inconclusive ?? 'fail', metrics },
+        name: template.metadata?.name,
+        kind: template.kind,
+        file,
+        addresses: [...new Set(metrics.map((m) => m.address).filter((a) => a !== undefined))],
+    };
+}
+function pickTemplate(documents, name, origin) {
+    const kindOf = (doc) => doc.value?.kind;
+    const templates = documents.filter((doc) => TEMPLATE_KINDS.includes(kindOf(doc)));
+    const where = origin.file ?? 'the inline analysis template';
+    if (templates.length === 0) {
+        const first = documents[0];
+        const kind = first === undefined ? undefined : kindOf(first);
+        const found = kind === undefined ? 'no kind' : `kind ${JSON.stringify(kind)}`;
+        if (first !== undefined)
+            throw first.error(['kind'], `has ${found}; it must be an Argo Rollouts AnalysisTemplate or ClusterAnalysisTemplate (kind: AnalysisTemplate).`);
+        throw new errors/* UserError */.yo(`The analysis template ${where} is empty; give it an Argo Rollouts AnalysisTemplate.`, { input: origin.input });
+    }
+    if (name !== undefined) {
+        const named = templates.find((doc) => doc.value.metadata?.name === name);
+        if (named === undefined) {
+            throw new errors/* UserError */.yo(`The analysis template ${where} has no template named "${name}"; its templates are ${templates.map((doc) => JSON.stringify(doc.value.metadata?.name ?? null)).join(', ')}.`, {
+                input: origin.input,
+            });
+        }
+        return named;
+    }
+    if (templates.length > 1) {
+        throw templates[1].error(['kind'], `is a second analysis template in the file; keep one template per file.`);
+    }
+    return templates[0];
+}
+/** Validates `value` (found at `at` in the document) with `schema`; an issue is located in the original YAML. */
+function validate(yaml, at, value, schema) {
+    const result = schema.safeParse(value);
+    if (result.success)
+        return result.data;
+    const described = describeZodIssue(result.error.issues, value, schema);
+    throw yaml.error([...at, ...described.path], described.message);
+}
+/** The value of each declared arg: the caller's, else the template's own; undefined when neither is there. */
+function resolveArgs(declared, given) {
+    const values = new Map();
+    for (const arg of declared)
+        values.set(arg.name, given[arg.name] ?? arg.value);
+    return values;
+}
+const REFERENCE = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/** A deep copy of `value` with `{{args.NAME}}` filled in every string; other references are refused. */
+function substitute(yaml, at, value, args, declared) {
+    if (typeof value === 'string') {
+        return value.replace(REFERENCE, (_match, reference) => {
+            const argName = /^args\.(.+)$/.exec(reference)?.[1];
+            if (argName === undefined) {
+                throw yaml.error(at, `uses {{${reference}}}; only {{args.NAME}} references are filled in outside the cluster.`);
+            }
+            if (!args.has(argName)) {
+                const names = declared.map((arg) => `"${arg.name}"`).join(', ');
+                throw yaml.error(at, `uses {{args.${argName}}}, but spec.args declares no argument "${argName}"${names === '' ? '' : ` (it declares ${names})`}; add it to spec.args.`);
+            }
+            const argValue = args.get(argName);
+            if (argValue === undefined) {
+                const arg = declared.find((item) => item.name === argName);
+                const fromCluster = arg?.valueFrom !== undefined ? ' takes its value from the cluster (valueFrom), which CI cannot read, and' : '';
+                throw yaml.error(at, `uses {{args.${argName}}}, but the argument "${argName}"${fromCluster} has no value; give it a "value:" in spec.args or pass it as an argument.`);
+            }
+            return argValue;
+        });
+    }
+    if (Array.isArray(value))
+        return value.map((item, index) => substitute(yaml, [...at, index], item, args, declared));
+    if (value !== null && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(yaml, [...at, key], item, args, declared)]));
+    }
+    return value;
+}
+/** Argo matches dryRun names as regular expressions (`.*` for all); a plain name matches itself. */
+function matchesMetricName(pattern, name) {
+    if (pattern === name)
+        return true;
+    try {
+        return new RegExp(pattern).test(name);
+    }
+    catch {
+        return false;
+    }
+}
+function wholeNumber(yaml, at, value, fallback, field) {
+    if (value === undefined)
+        return fallback;
+    const number = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isInteger(number) || number < 0) {
+        throw yaml.error(at, `has ${field} ${JSON.stringify(value)}; it must be a whole number of 0 or more.`);
+    }
+    return number;
+}
+function planMetric(yaml, metric, at, dryRun) {
+    const providers = Object.keys(metric.provider);
+    if (providers.length !== 1) {
+        throw yaml.error([...at, 'provider'], `has ${providers.length === 0 ? 'no provider' : `${providers.length} providers (${providers.join(', ')})`}; give the metric exactly one: prometheus.`);
+    }
+    const providerName = providers[0];
+    if (providerName !== 'prometheus') {
+        throw yaml.error([...at, 'provider', providerName], `uses the "${providerName}" provider; ml-gitops measures prometheus metrics only: ${REFUSED_TEMPLATE_FEATURES['providers other than prometheus']}.`);
+    }
+    const providerAt = [...at, 'provider', 'prometheus'];
+    const prometheus = validate(yaml, providerAt, metric.provider.prometheus ?? {}, prometheusSchema);
+    if (prometheus.authentication !== undefined) {
+        throw yaml.error([...providerAt, 'authentication'], `sets authentication, which cannot be used outside the cluster; ${REFUSED_TEMPLATE_FEATURES['provider.prometheus.authentication (sigv4, oauth2)']} instead.`);
+    }
+    if (prometheus.headers !== undefined && prometheus.headers.length > 0) {
+        throw yaml.error([...providerAt, 'headers'], `sets headers; ${REFUSED_TEMPLATE_FEATURES['provider.prometheus.headers']} instead, so that they are masked.`);
+    }
+    if (prometheus.insecure === true) {
+        throw yaml.error([...providerAt, 'insecure'], `sets insecure: true, and ml-gitops always verifies TLS; ${REFUSED_TEMPLATE_FEATURES['provider.prometheus.insecure: true']}.`);
+    }
+    if (prometheus.rangeQuery !== undefined) {
+        throw yaml.error([...providerAt, 'rangeQuery'], `sets rangeQuery, which is not supported; ${REFUSED_TEMPLATE_FEATURES['provider.prometheus.rangeQuery']}.`);
+    }
+    if (metric.consecutiveSuccessLimit !== undefined) {
+        throw yaml.error([...at, 'consecutiveSuccessLimit'], `sets consecutiveSuccessLimit, which is not supported; ${REFUSED_TEMPLATE_FEATURES.consecutiveSuccessLimit}.`);
+    }
+    const intervalMs = metric.interval === undefined ? 0 : parseDuration(metric.interval);
+    const count = wholeNumber(yaml, [...at, 'count'], metric.count, metric.interval === undefined ? 1 : Number.NaN, 'count');
+    if (Number.isNaN(count)) {
+        throw yaml.error([...at, 'interval'], `sets an interval without a count, which Argo runs until the rollout ends; ${REFUSED_TEMPLATE_FEATURES['interval without count (runs forever)']}, e.g. count: 10.`);
+    }
+    if (count < 1)
+        throw yaml.error([...at, 'count'], 'has count 0; set count to 1 or more.');
+    if (count > 1 && intervalMs === 0)
+        throw yaml.error([...at, 'count'], `has count ${count} without an interval; set interval, e.g. interval: 30s.`);
+    const compile = (field) => {
+        const source = metric[field];
+        if (source === undefined)
+            return;
+        try {
+            compileCondition(source);
+        }
+        catch (error) {
+            if (!(error instanceof ConditionError))
+                throw error;
+            throw yaml.error([...at, field], `has a ${field} that is not an expression (${error.message}); write it as Argo does, e.g. result[0] >= 0.95.`);
+        }
+    };
+    compile('successCondition');
+    compile('failureCondition');
+    const timeout = prometheus.timeout === undefined ? undefined : wholeNumber(yaml, [...providerAt, 'timeout'], prometheus.timeout, 0, 'timeout');
+    return {
+        name: metric.name,
+        query: prometheus.query,
+        placeholders: false,
+        check: {
+            kind: 'condition',
+            ...(metric.successCondition === undefined ? {} : { successCondition: metric.successCondition }),
+            ...(metric.failureCondition === undefined ? {} : { failureCondition: metric.failureCondition }),
+        },
+        intervalMs,
+        count,
+        initialDelayMs: metric.initialDelay === undefined ? 0 : parseDuration(metric.initialDelay),
+        failureLimit: wholeNumber(yaml, [...at, 'failureLimit'], metric.failureLimit, 0, 'failureLimit'),
+        inconclusiveLimit: wholeNumber(yaml, [...at, 'inconclusiveLimit'], metric.inconclusiveLimit, 0, 'inconclusiveLimit'),
+        // Argo's default: four errors in a row are tolerated.
+        consecutiveErrorLimit: wholeNumber(yaml, [...at, 'consecutiveErrorLimit'], metric.consecutiveErrorLimit, 4, 'consecutiveErrorLimit'),
+        dryRun,
+        ...(prometheus.address === undefined ? {} : { address: prometheus.address }),
+        ...(timeout === undefined || timeout === 0 ? {} : { queryTimeoutSeconds: timeout }),
+        where: yaml.where(at),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/lib/analysis/placeholders.ts
+/**
+ * `{model}`, `{version}`, `{environment}`, `{revision}` in the queries of the analysis YAML, so that a query can
+ * target the version just deployed. Only these four words are placeholders: every other brace is PromQL's own
+ * (`{model="churn"}`).
+ */
+
+/** The input each placeholder comes from, for the message when it is missing. */
+const PLACEHOLDER_INPUTS = {
+    model: 'model-name',
+    version: 'model-version',
+    environment: 'environment',
+    revision: 'revision',
+};
+const PLACEHOLDER = /\{(model|version|environment|revision)\}/g;
+/** The placeholders `text` uses. */
+function placeholdersIn(text) {
+    return [...new Set([...text.matchAll(PLACEHOLDER)].map((match) => match[1]))];
+}
+/** `query` with its placeholders filled; a placeholder without a value is a UserError naming the metric and input. */
+function fillPlaceholders(query, values, metric) {
+    return query.replace(PLACEHOLDER, (_match, name) => {
+        const value = values[name];
+        if (value === undefined || value === '') {
+            throw new errors/* UserError */.yo(`The query of metric "${metric.name}" (${metric.where}) uses {${name}}, but no value was given for it; set ${(0,errors/* inputRef */.io)(PLACEHOLDER_INPUTS[name])} or remove {${name}} from the query.`, { input: PLACEHOLDER_INPUTS[name] });
+        }
+        return value;
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/lib/prometheus.ts
 /**
@@ -46936,101 +47047,6 @@ function runFacts(env) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/lib/argocd/errors.ts
-/**
- * Argo CD's failures in one place: its error bodies (`{error, code, message}` and the stream's
- * `{error: {grpc_code, http_code, message}}`), the refusals a caller acts on (each with a `reason`), and the wording of
- * everything else through the shared `serviceError`.
- */
-
-
-/** A UserError (one sentence for the user) that also says why, for callers that wait, retry or fall back. */
-class ArgoCdError extends errors/* UserError */.yo {
-    reason;
-    /** The HTTP status, when the server answered. */
-    status;
-    /** Argo CD's own message, without the gRPC prefix. */
-    serverMessage;
-    constructor(message, reason, options = {}) {
-        super(message, { input: options.input, cause: options.cause });
-        this.reason = reason;
-        this.status = options.status;
-        this.serverMessage = options.serverMessage;
-    }
-}
-function isArgoCdError(error, reason) {
-    return error instanceof ArgoCdError && (reason === undefined || error.reason === reason);
-}
-/** Argo CD's message in an error body (`rpc error: code = X desc = ` prefixes removed). */
-function argoCdMessage(body) {
-    if (typeof body !== 'object' || body === null)
-        return typeof body === 'string' && body.trim() !== '' ? body.trim() : undefined;
-    const record = body;
-    const nested = typeof record.error === 'object' && record.error !== null ? record.error.message : undefined;
-    const raw = [record.message, record.error, nested].find((value) => typeof value === 'string' && value.trim() !== '');
-    return raw?.replace(/^(rpc error: code = \w+ desc = )+/, '').trim();
-}
-const KNOWN = [
-    { status: 400, pattern: /another operation is already in progress/i, reason: 'operation-in-progress' },
-    { status: 400, pattern: /rollback cannot be initiated when auto-sync is enabled/i, reason: 'auto-sync-enabled' },
-    { status: 400, pattern: /^Cannot sync to .*auto-sync currently set to/i, reason: 'auto-sync-revision' },
-    { status: 403, pattern: /blocked by sync window/i, reason: 'sync-window' },
-    { status: 400, pattern: /No operation is in progress/i, reason: 'no-operation' },
-    { status: 400, pattern: /does not have deployment with id/i, reason: 'unknown-history-id' },
-    { status: 500, pattern: /refresh deadline exceeded/i, reason: 'refresh-deadline' },
-];
-/** An ArgoCdError for any failure of a call (a UserError or a bug passes through unchanged). */
-function toArgoCdError(error, context) {
-    if (error instanceof errors/* UserError */.yo)
-        return error;
-    const inputs = context.inputs ?? {};
-    const { location, doing } = context;
-    if (error instanceof HttpError) {
-        const message = argoCdMessage(error.body);
-        const detail = message === undefined ? `HTTP ${error.status}` : `HTTP ${error.status}: ${message}`;
-        const known = message === undefined ? undefined : KNOWN.find((item) => item.status === error.status && item.pattern.test(message));
-        if (known !== undefined) {
-            return new ArgoCdError(`Argo CD at ${location} refused ${doing} (${detail}).`, known.reason, { status: error.status, serverMessage: message, cause: error });
-        }
-        const scope = [inputs.appNamespace, inputs.project].filter((name) => name !== undefined).map(errors/* inputRef */.io);
-        const scopeHint = scope.length === 0 ? '' : ` (and ${scope.join(' and ')})`;
-        if (error.status === 403 && context.app !== undefined && !(error.contentType ?? '').includes('html')) {
-            // The API answers 403 both for a missing application and for one the token may not see.
-            const token = inputs.authToken === undefined ? 'the token' : `the token of ${(0,errors/* inputRef */.io)(inputs.authToken)}`;
-            return new ArgoCdError(`Argo CD at ${location} has no application ${context.app} or does not let ${token} see it (${detail}) while ${doing}; check the application name${scopeHint} and the token's RBAC permissions.`, 'not-found-or-denied', { status: 403, serverMessage: message, input: inputs.authToken, cause: error });
-        }
-        if (error.status === 404 && context.app !== undefined && error.contentType === 'application/json') {
-            return new ArgoCdError(`Argo CD at ${location} has no application ${context.app} (${detail}) while ${doing}; check the application name${scopeHint}.`, 'not-found', {
-                status: 404,
-                serverMessage: message,
-                cause: error,
-            });
-        }
-        if (error.status === 415) {
-            return new ArgoCdError(`Argo CD at ${location} refused the request's content type (${detail}) while ${doing}; a proxy in between may rewrite the Content-Type header, which Argo CD requires to be exactly application/json.`, 'other', { status: 415, serverMessage: message, cause: error });
-        }
-    }
-    const worded = serviceError(error, {
-        service: 'Argo CD',
-        doing,
-        location,
-        input: inputs.server,
-        authInput: inputs.authToken,
-        tlsInputs: { ...(inputs.caCert === undefined ? {} : { caCert: inputs.caCert }), ...(inputs.insecure === undefined ? {} : { insecure: inputs.insecure }) },
-        describeBody: argoCdMessage,
-    });
-    if (worded instanceof errors/* UserError */.yo && !(worded instanceof ArgoCdError)) {
-        const status = error instanceof HttpError ? error.status : undefined;
-        const reason = status === 401 ? 'unauthenticated' : error instanceof NetworkError ? (isTlsCertificateCode(error.code) ? 'untrusted-certificate' : 'unreachable') : 'other';
-        return new ArgoCdError(worded.message, reason, {
-            ...(status === undefined ? {} : { status }),
-            input: worded.input,
-            cause: error,
-        });
-    }
-    return worded;
-}
-
 ;// CONCATENATED MODULE: ./src/lib/argocd/server.ts
 /**
  * The Argo CD server address as the argocd CLI takes it: a URL `https://host[:port][/path]` (http:// too), or a bare
@@ -47316,8 +47332,8 @@ function createArgoCdClient(options) {
             return call({ method: 'GET', path: appPath(name, '/resource-tree'), query: scopeQuery(scope) }, `reading the resource tree of application ${name}`, name);
         },
         watch: (query, watchOptions) => ({ [Symbol.asyncIterator]: () => watch(query, watchOptions) }),
-        async createSession(username, password) {
-            const answer = await call({ method: 'POST', path: 'api/v1/session', body: { username, password }, idempotent: true }, `creating a session for user ${username}`);
+        async createSession(username, password, sessionOptions = {}) {
+            const answer = await call({ method: 'POST', path: 'api/v1/session', body: { username, password }, idempotent: true, timeoutMs: sessionOptions.timeoutMs }, `creating a session for user ${username}`);
             if (answer?.token === undefined || answer.token === '') {
                 throw new ArgoCdError(`Argo CD at ${location} answered the session request for user ${username} without a token.`, 'other');
             }
@@ -47326,17 +47342,21 @@ function createArgoCdClient(options) {
         close: () => http.close(),
     };
 }
-/** A client with a session token for `username` (the password is sent once, to POST /api/v1/session). */
+/**
+ * A client with a session token for `username` (the password is sent once, to POST /api/v1/session);
+ * `loginTimeoutMs` bounds the login, all attempts included (default the client's total timeout).
+ */
 async function connectWithPassword(options) {
-    const { username, password, ...rest } = options;
+    const { username, password, loginTimeoutMs, onSessionToken, ...rest } = options;
     const anonymous = createArgoCdClient({ ...rest, authToken: undefined });
     let token;
     try {
-        token = await anonymous.createSession(username, password);
+        token = await anonymous.createSession(username, password, { timeoutMs: loginTimeoutMs });
     }
     finally {
         await anonymous.close();
     }
+    onSessionToken?.(token);
     return createArgoCdClient({ ...rest, authToken: token });
 }
 
@@ -47345,6 +47365,8 @@ async function connectWithPassword(options) {
  * The Argo CD connection inputs every command that talks to Argo CD shares (wait-for-argo-sync, rollback), declared
  * once so their names, env fallbacks and docs cannot drift apart, and the connection made from them.
  */
+
+
 
 
 
@@ -47390,10 +47412,20 @@ function caCertText(value, workspace) {
     if (!(0,external_node_fs_namespaceObject.existsSync)(file)) {
         throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('ca-cert')} is neither PEM text nor an existing file (${value}); give the CA certificate itself or its path.`, { input: 'ca-cert' });
     }
-    return (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
+    if (!(0,external_node_fs_namespaceObject.statSync)(file).isFile()) {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('ca-cert')} names a directory (${value}), not a file; give the CA certificate file itself (PEM) or its text.`, { input: 'ca-cert' });
+    }
+    const text = (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
+    if (!text.includes('-----BEGIN')) {
+        throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('ca-cert')} names a file with no PEM certificate in it (${value}); give a file holding -----BEGIN CERTIFICATE----- blocks.`, { input: 'ca-cert' });
+    }
+    return text;
 }
-/** A client for the server the inputs name, logged in with the token or a session for the account. */
-async function connectArgoCd(inputs, ctx) {
+/**
+ * A client for the server the inputs name, logged in with the token or a session for the account; `loginTimeoutMs`
+ * bounds the login (a caller with a timeout passes what is left of it).
+ */
+async function connectArgoCd(inputs, ctx, connect = {}) {
     if (inputs.server === undefined) {
         throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('server')} is required to talk to Argo CD (or set ARGOCD_SERVER).`, { input: 'server' });
     }
@@ -47416,8 +47448,16 @@ async function connectArgoCd(inputs, ctx) {
         inputs: { server: 'server', authToken: 'auth-token', caCert: 'ca-cert', insecure: 'insecure', appNamespace: 'app-namespace', project: 'project' },
     };
     if (inputs.username !== undefined && inputs.password !== undefined) {
-        const client = await connectWithPassword({ ...options, username: inputs.username, password: inputs.password });
-        return client;
+        try {
+            return await connectWithPassword({ ...options, username: inputs.username, password: inputs.password, loginTimeoutMs: connect.loginTimeoutMs, onSessionToken: (token) => ctx.setSecret(token) });
+        }
+        catch (error) {
+            // The login's 401 is about the account, not a token.
+            if (isArgoCdError(error, 'unauthenticated')) {
+                throw new errors/* UserError */.yo(`Argo CD at ${parseArgoCdServer(inputs.server, { plaintext: inputs.plaintext }).display} refused the login of user ${inputs.username} (HTTP ${error.status ?? 401}${error.serverMessage === undefined ? '' : `: ${error.serverMessage}`}); check ${(0,errors/* inputRef */.io)('username')} and ${(0,errors/* inputRef */.io)('password')}.`, { input: 'password', cause: error });
+            }
+            throw error;
+        }
     }
     return createArgoCdClient(options);
 }
@@ -48239,7 +48279,7 @@ async function waitForApplications(client, options) {
             const entries = [...tracked.values()];
             const only = entries.length === 1 ? entries[0]?.target : undefined;
             const query = only !== undefined
-                ? { name: only.name, appNamespace: only.namespace }
+                ? { name: only.name, appNamespace: only.namespace, projects: options.project === undefined ? undefined : [options.project] }
                 : options.selector !== undefined && options.applications.length === 0 && options.childrenOf === undefined
                     ? { selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] }
                     : { appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] };
@@ -48439,6 +48479,48 @@ function waitSummary(waited, analysis, analysisFailure) {
 
 
 
+
+
+
+/** A week: longer than any runner lets a job live, and within what a timer can hold (a larger one fires at once). */
+const MAX_TIMEOUT_S = 604_800;
+/**
+ * Argo CD's sync options and the values each takes (argo-cd docs, "Sync Options"): the server accepts any string and
+ * ignores what it does not know, so a typo would silently sync without the option.
+ */
+const SYNC_OPTIONS = {
+    Validate: ['true', 'false'],
+    Prune: ['true', 'false', 'confirm'],
+    Delete: ['true', 'false', 'confirm'],
+    PruneLast: ['true', 'false'],
+    ApplyOutOfSyncOnly: ['true', 'false'],
+    PrunePropagationPolicy: ['foreground', 'background', 'orphan'],
+    Replace: ['true', 'false'],
+    Force: ['true', 'false'],
+    ServerSideApply: ['true', 'false'],
+    ClientSideApplyMigration: ['true', 'false'],
+    FailOnSharedResource: ['true', 'false'],
+    RespectIgnoreDifferences: ['true', 'false'],
+    CreateNamespace: ['true', 'false'],
+    SkipDryRunOnMissingResource: ['true', 'false'],
+};
+/** Refuses a sync option Argo CD would silently ignore, with the closest known one. */
+function checkSyncOptions(options) {
+    for (const option of options ?? []) {
+        const equals = option.indexOf('=');
+        const name = equals === -1 ? option : option.slice(0, equals);
+        const value = equals === -1 ? '' : option.slice(equals + 1);
+        const allowed = SYNC_OPTIONS[name];
+        if (allowed === undefined) {
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('sync-options')} line "${option}" is not an Argo CD sync option${(0,suggest/* didYouMean */.a)(name, Object.keys(SYNC_OPTIONS))}, and Argo CD would ignore it silently; write Name=value lines such as ServerSideApply=true.`, { input: 'sync-options' });
+        }
+        if (!allowed.includes(value)) {
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('sync-options')} line "${option}" gives ${name} the value "${value}"; write ${name}=${allowed.join(` or ${name}=`)}.`, { input: 'sync-options' });
+        }
+    }
+}
+/** The most a login may take (as the first read), however long `timeout` is: Argo CD answers it in milliseconds. */
+const LOGIN_BUDGET_MS = 30_000;
 const waitForArgoSync = (0,command/* defineCommand */.NB)({
     name: 'wait-for-argo-sync',
     description: 'Waits until Argo CD runs the pushed commit (or a descendant) and it is healthy, for one or many applications, on the watch stream; fails fast with the reason and the unhealthy resources, then optionally checks the new model in Prometheus over a bake window.',
@@ -48453,7 +48535,7 @@ const waitForArgoSync = (0,command/* defineCommand */.NB)({
             description: 'The commit that must be running, usually the `commit-sha` output of bump-manifest or a PR\'s merge commit; a branch or tag name is resolved in the `path` checkout after a fetch.',
         }),
         path: (0,command/* text */.Qq)({ description: 'A checkout of the manifest repository: with it, a descendant of `revision` counts as running it.' }),
-        timeout: (0,command/* number */.ai)({ description: 'Seconds to wait in all, the analysis included.', default: '600', min: 1, unit: 'seconds' }),
+        timeout: (0,command/* number */.ai)({ description: 'Seconds to wait in all, the analysis included.', default: '600', min: 1, max: MAX_TIMEOUT_S, unit: 'seconds' }),
         health: (0,command/* flag */.Jt)({ description: 'Require Healthy; false: Synced is enough.', default: 'true' }),
         sync: (0,command/* flag */.Jt)({ description: 'Sync the applications to `revision` (manual sync policies); apps that sync automatically are only waited for.', default: 'false' }),
         prune: (0,command/* flag */.Jt)({ description: 'With `sync`: prune resources no longer in git.', default: 'false' }),
@@ -48486,7 +48568,17 @@ const waitForArgoSync = (0,command/* defineCommand */.NB)({
     async run(inputs, ctx) {
         const started = Date.now();
         const timeoutMs = inputs.timeout * 1000;
+        checkSyncOptions(inputs.syncOptions);
+        if (!inputs.sync) {
+            const unused = [...(inputs.syncOptions === undefined ? [] : ['sync-options']), ...(inputs.prune ? ['prune'] : [])];
+            if (unused.length > 0)
+                ctx.log.warning(`${unused.map(errors/* inputRef */.io).join(' and ')} only apply when ${(0,errors/* inputRef */.io)('sync')} is true; it is not, so ${unused.length === 1 ? 'it is' : 'they are'} not used.`);
+        }
         const checkout = inputs.path === undefined ? undefined : external_node_path_default().resolve(ctx.workspace, inputs.path);
+        if (checkout !== undefined && !(0,external_node_fs_namespaceObject.statSync)(checkout, { throwIfNoEntry: false })?.isDirectory()) {
+            // Ignored, it would quietly turn "a descendant of revision" into "exactly revision".
+            throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('path')} ${JSON.stringify(inputs.path)} is not a directory; give the checkout of the manifest repository (e.g. the path of actions/checkout), or leave it out.`, { input: 'path' });
+        }
         // Read and check the analysis before waiting, so a typo fails in seconds, not after the deployment.
         const plan = loadPlan(inputs, ctx.workspace);
         if (plan !== undefined) {
@@ -48502,7 +48594,9 @@ const waitForArgoSync = (0,command/* defineCommand */.NB)({
         }
         const revision = inputs.revision === undefined ? undefined : await resolveRevision(inputs.revision, checkout, ctx);
         const placeholders = { model: inputs.modelName, version: inputs.modelVersion, environment: inputs.environment, revision: revision ?? inputs.revision };
-        const client = await connectArgoCd(inputs, ctx);
+        // The login is bounded like the first read: a server that accepts the connection and stays silent fails within
+        // `timeout` (and 30 s at most) with why, instead of after the HTTP layer's minute.
+        const client = await connectArgoCd(inputs, ctx, { loginTimeoutMs: Math.max(1, Math.min(LOGIN_BUDGET_MS, timeoutMs - (Date.now() - started))) });
         let waited;
         try {
             waited = await waitForApplications(client, {
@@ -48519,10 +48613,17 @@ const waitForArgoSync = (0,command/* defineCommand */.NB)({
                 prune: inputs.prune,
                 syncOptions: inputs.syncOptions,
                 refresh: inputs.refresh,
-                timeoutMs,
+                timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
                 runId: `${runFacts(ctx.env).runUrl ?? 'ml-gitops'}#${(0,external_node_crypto_.randomUUID)().slice(0, 8)}`,
                 log: ctx.log,
             });
+        }
+        catch (error) {
+            // Argo CD parses the selector: its 400 names neither the input nor the syntax.
+            if (inputs.selector !== undefined && isArgoCdError(error) && (error.status === 400 || error.status === 500) && /selector/i.test(error.serverMessage ?? '')) {
+                throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('selector')} "${inputs.selector}" is not a Kubernetes label selector Argo CD can parse (${error.serverMessage ?? 'HTTP 400'}); write it as kubectl takes it, e.g. team=ml or team in (ml,ai).`, { input: 'selector', cause: error });
+            }
+            throw error;
         }
         finally {
             await client.close();
@@ -48590,7 +48691,7 @@ const waitForArgoSync = (0,command/* defineCommand */.NB)({
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5833);
-/* harmony import */ var _commands_wait_for_argo_sync_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6980);
+/* harmony import */ var _commands_wait_for_argo_sync_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3771);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 
@@ -48679,7 +48780,9 @@ function flag(options) {
 }
 /** A number, optionally an integer, within bounds. */
 function number(options) {
-    let schema = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig({ message: `must be ${options.integer ? 'a whole number' : 'a number'}` });
+    // `10m` or `5min` for a number of seconds: say the unit, since the text does not parse.
+    const of = options.unit ? ` of ${options.unit}` : '';
+    let schema = zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig({ message: `must be ${options.integer ? 'a whole number' : 'a number'}${of}` });
     if (options.integer)
         schema = schema.int({ message: 'must be a whole number' });
     const unit = options.unit ? ` ${options.unit}` : '';
@@ -48737,6 +48840,8 @@ function parseInputs(command, raw, setSecret, env = {}) {
     const given = new Set();
     for (const [name, input] of Object.entries(command.inputs)) {
         let value = raw(name);
+        // Given, but empty: in a workflow, an expression that is not set (a secret this run cannot read) renders as ''.
+        const givenEmpty = value !== undefined && value.trim() === '';
         if (value !== undefined && input.kind !== 'lines' && input.kind !== 'list')
             value = value.trim();
         let origin = (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name);
@@ -48754,7 +48859,10 @@ function parseInputs(command, raw, setSecret, env = {}) {
         if (value === undefined || value.trim() === '') {
             if (input.required) {
                 const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} is required by ${command.name}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
+                const problem = givenEmpty
+                    ? `was given an empty value (what an unset variable such as \${{ secrets.NAME }} or "$NAME" gives), but ${command.name} requires it`
+                    : `is required by ${command.name}`;
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} ${problem}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
                     input: name,
                 });
             }
@@ -48895,6 +49003,44 @@ function renderInputRefs(text, style) {
         const opensSentence = before.trim() === '' || /[.!?]\s+$/.test(before) || /\n\s*$/.test(before);
         return `${opensSentence ? 'Input' : 'input'} "${name}"`;
     });
+}
+
+
+/***/ }),
+
+/***/ 3553:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   a: () => (/* binding */ didYouMean)
+/* harmony export */ });
+/* unused harmony export closestMatch */
+/* harmony import */ var fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1916);
+
+/**
+ * The candidate closest to `word`, when it is close enough to be what the user meant (a typo, not another word).
+ * Used for "did you mean" hints on unknown keys, inputs, metrics and selectors.
+ */
+function closestMatch(word, candidates) {
+    let best;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    const lowered = word.toLowerCase();
+    for (const candidate of candidates) {
+        const d = (0,fastest_levenshtein__WEBPACK_IMPORTED_MODULE_0__/* .distance */ .Io)(lowered, candidate.toLowerCase());
+        if (d < bestDistance) {
+            best = candidate;
+            bestDistance = d;
+        }
+    }
+    if (best === undefined)
+        return undefined;
+    const tolerance = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
+    return bestDistance <= tolerance ? best : undefined;
+}
+/** ` (did you mean "x"?)` or the empty string, ready to append to a sentence. */
+function didYouMean(word, candidates) {
+    const match = closestMatch(word, candidates);
+    return match === undefined ? '' : ` (did you mean "${match}"?)`;
 }
 
 

@@ -29,5 +29,5 @@ if (command === undefined) {
       `${command.name} does not take the input${ignored.length === 1 ? '' : 's'} ${ignored.map((input) => `"${input}"`).join(', ')}, so ${ignored.length === 1 ? 'it is' : 'they are'} ignored; remove ${ignored.length === 1 ? 'it' : 'them'} from \`with:\` or check the spelling (ml-gitops ${command.name} --help lists its inputs).`,
     );
   }
-  await runAction(command);
+  await runAction(command, process.env, { warnUnknownInputs: false });
 }

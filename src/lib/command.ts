@@ -191,7 +191,9 @@ export function flag<O extends BaseOptions>(options: O): InputSpec<Presence<O, b
 export function number<O extends BaseOptions & { integer?: boolean; min?: number; max?: number; unit?: string }>(
   options: O,
 ): InputSpec<Presence<O, number>> {
-  let schema = z.number({ message: `must be ${options.integer ? 'a whole number' : 'a number'}` });
+  // `10m` or `5min` for a number of seconds: say the unit, since the text does not parse.
+  const of = options.unit ? ` of ${options.unit}` : '';
+  let schema = z.number({ message: `must be ${options.integer ? 'a whole number' : 'a number'}${of}` });
   if (options.integer) schema = schema.int({ message: 'must be a whole number' });
   const unit = options.unit ? ` ${options.unit}` : '';
   if (options.min !== undefined) schema = schema.min(options.min, { message: `must be at least ${options.min}${unit}` });
@@ -264,6 +266,8 @@ export function parseInputs<S extends InputSpecs>(
   const given = new Set<string>();
   for (const [name, input] of Object.entries(command.inputs)) {
     let value = raw(name);
+    // Given, but empty: in a workflow, an expression that is not set (a secret this run cannot read) renders as ''.
+    const givenEmpty = value !== undefined && value.trim() === '';
     if (value !== undefined && input.kind !== 'lines' && input.kind !== 'list') value = value.trim();
     let origin = inputRef(name);
     if (value === undefined || value.trim() === '') {
@@ -278,7 +282,10 @@ export function parseInputs<S extends InputSpecs>(
     if (value === undefined || value.trim() === '') {
       if (input.required) {
         const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
-        throw new UserError(`${inputRef(name)} is required by ${command.name}${fallback}: ${lowerFirst(sentence(input.description))}`, {
+        const problem = givenEmpty
+          ? `was given an empty value (what an unset variable such as \${{ secrets.NAME }} or "$NAME" gives), but ${command.name} requires it`
+          : `is required by ${command.name}`;
+        throw new UserError(`${inputRef(name)} ${problem}${fallback}: ${lowerFirst(sentence(input.description))}`, {
           input: name,
         });
       }

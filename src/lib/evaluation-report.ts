@@ -146,8 +146,10 @@ export async function readEvaluationReport(file: string, display: string = file,
   let text: string;
   try {
     text = await readFile(file, 'utf8');
-  } catch {
-    throw new UserError(`The evaluation report "${display}" does not exist; ${fix}.`, { input });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem = code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'cannot be read (permission denied)' : 'does not exist';
+    throw new UserError(`The evaluation report "${display}" ${problem}; ${fix}.`, { input });
   }
   let data: unknown;
   try {
@@ -159,6 +161,13 @@ export async function readEvaluationReport(file: string, display: string = file,
     });
   }
   const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (version === undefined) {
+    // Some other JSON file (a metrics dump, another tool's report): no version to compare.
+    throw new UserError(`The evaluation report "${display}" has no schemaVersion, so it is not a report of evaluate-model; ${fix}.`, {
+      input,
+      location: { file: display },
+    });
+  }
   if (version !== REPORT_SCHEMA_VERSION) {
     throw new UserError(
       `The evaluation report "${display}" has schemaVersion ${JSON.stringify(version)}, but this version of ml-gitops reads version ${REPORT_SCHEMA_VERSION}; produce it with the same ml-gitops release.`,

@@ -17,8 +17,11 @@ const files = ['.github/workflows', 'workflows-examples'].flatMap((dir) =>
 );
 
 interface Step {
+  id?: string;
+  if?: string;
   uses?: string;
   run?: string;
+  with?: Record<string, string>;
 }
 interface Job {
   permissions?: Record<string, string> | string;
@@ -67,6 +70,23 @@ describe('workflows, as act cannot check them', () => {
     const rollback = load('.github/workflows/rollback.yml');
     expect(rollback.jobs.rollback?.environment).toBe('${{ inputs.environment }}');
     expect(rollback.concurrency).toEqual({ group: 'ml-gitops-rollback-${{ inputs.model-name }}-${{ inputs.environment }}', 'cancel-in-progress': false });
+  });
+
+  it('offers the rollback PR mode: the PR is opened with MANIFESTS_TOKEN (GITHUB_TOKEN stays read-only), its URL is an output', () => {
+    type Dispatch = { on: { workflow_dispatch: { inputs: Record<string, { type: string; options?: string[]; default?: string }> } } };
+    const rollback = load('.github/workflows/rollback.yml') as Workflow & Dispatch & { on: { workflow_call: { inputs: Record<string, { default?: string }>; outputs: Record<string, { value: string }> } } };
+    for (const [file, workflow] of [['.github/workflows/rollback.yml', rollback], ['workflows-examples/manual-rollback.yml', load('workflows-examples/manual-rollback.yml') as Workflow & Dispatch]] as const) {
+      expect(workflow.on.workflow_dispatch.inputs.mode, file).toMatchObject({ type: 'choice', options: ['push', 'pull-request'], default: 'push' });
+    }
+    expect(rollback.on.workflow_call.inputs.mode?.default).toBe('push');
+    expect(rollback.on.workflow_call.outputs['pull-request-url']?.value).toBe('${{ jobs.rollback.outputs.pull-request-url }}');
+    const job = rollback.jobs.rollback as Job & { outputs: Record<string, string> };
+    expect(job.outputs['pull-request-url']).toBe('${{ steps.rollback.outputs.pull-request-url }}');
+    const step = job.steps?.find((candidate) => candidate.id === 'rollback');
+    expect(step?.with).toMatchObject({ mode: '${{ inputs.mode }}', token: '${{ secrets.MANIFESTS_TOKEN }}' });
+    // A rollback PR has no commit on the branch yet for Argo CD to run.
+    const wait = job.steps?.find((candidate) => candidate.uses?.includes('/wait-for-argo-sync@'));
+    expect(wait?.if).toContain("steps.rollback.outputs.operation != 'pull-request'");
   });
 
   it('rolls back automatically when the deployment fails', () => {

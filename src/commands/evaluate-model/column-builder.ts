@@ -242,6 +242,16 @@ export function numberFromText(text: string): number | undefined {
   return undefined;
 }
 
+/**
+ * Why a header read as one column holds several names: a tab-separated file named `.csv`, or a European-locale export
+ * (Excel, pandas with `sep=';'`) separated by semicolons.
+ */
+function separatorHint(name: string): string {
+  if (name.includes('\t')) return ' (separated by tabs: name the file .tsv, or write it with commas)';
+  const other = [';', '|'].find((character) => name.includes(character));
+  return other === undefined ? '' : ` (separated by "${other}", which CSV does not use: write the file with commas, or tabs as TSV)`;
+}
+
 /** Finds each requested column in the header; a missing one is an error unless optional. */
 export function matchColumns(
   source: PredictionsSource,
@@ -255,8 +265,9 @@ export function matchColumns(
     if (index === -1) {
       if (request.optional) continue;
       const found = header.map((name) => `"${name}"`).join(', ');
+      const separator = header.length === 1 ? separatorHint(header[0] ?? '') : '';
       throw new UserError(
-        `The predictions file ${source.display} has no column "${request.name}" (named by ${inputRef(request.input)})${didYouMean(request.name, header)}; its columns are ${found}.`,
+        `The predictions file ${source.display} has no column "${request.name}" (named by ${inputRef(request.input)})${didYouMean(request.name, header)}; its columns are ${found}${separator}.`,
         { input: request.input, location: { file: source.display, line: 1 } },
       );
     }

@@ -1,6 +1,6 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { UserError } from '../../lib/errors.ts';
+import { inputRef, UserError } from '../../lib/errors.ts';
 import { NEWLINE, type PredictionsSource } from './source.ts';
 
 /** Bytes per read, and per gzip output chunk. */
@@ -29,10 +29,13 @@ export async function* lineBlocks(source: PredictionsSource, gzip: boolean): Asy
       }
       if (carry) yield carry;
     } catch (error) {
-      throw new UserError(`The predictions file ${source.display} starts like gzip but cannot be decompressed (${(error as Error).message}); compress it again with gzip.`, {
-        input: 'predictions',
-        location: { file: source.display },
-      });
+      throw new UserError(
+        `The predictions file ${source.display} (${inputRef('predictions')}) starts like gzip but cannot be decompressed (${(error as Error).message}), so it is cut short or corrupt; compress it again with gzip.`,
+        {
+          input: 'predictions',
+          location: { file: source.display },
+        },
+      );
     } finally {
       stream.destroy();
     }

@@ -14,7 +14,10 @@ export async function readMetricsFile(file: string, workspace: string, input: st
   let text: string;
   try {
     text = await readFile(path.resolve(workspace, file), 'utf8');
-  } catch {
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new UserError(`The metrics path "${file}" is a directory, not a file; set ${inputRef(input)} to the JSON file itself.`, { input });
+    if (code === 'EACCES' || code === 'EPERM') throw new UserError(`The metrics file "${file}" cannot be read (permission denied); check ${inputRef(input)} and the file's permissions.`, { input });
     throw new UserError(`The metrics file "${file}" does not exist; check ${inputRef(input)} (relative paths are resolved against the workspace).`, { input });
   }
   let data: unknown;

@@ -123,6 +123,9 @@ export function loadPolicy(input: string, workspace: string): LoadedPolicy {
     if (existsSync(candidatePath) && statSync(candidatePath).isFile()) {
       return parsePolicy(readFileSync(candidatePath, 'utf8'), text, text);
     }
+    if (text !== '' && existsSync(candidatePath) && statSync(candidatePath).isDirectory()) {
+      throw new UserError(`The policy path "${text}" is a directory, not a file; set ${inputRef('policy')} to the YAML file itself.`, { input: 'policy' });
+    }
     const document = parseDocument(text);
     if (document.errors.length > 0 || !isMap(document.contents)) {
       throw new UserError(

@@ -12,6 +12,7 @@
  * rollback commit in the ledger and finishes those steps, as a rerun after a fault does.
  */
 import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { choice, defineCommand, flag, lines, list, number, text, type RunContext } from '../../lib/command.ts';
 import { ARGOCD_INPUTS, ARGOCD_RULES, connectArgoCd } from '../../lib/argocd/inputs.ts';
@@ -20,7 +21,7 @@ import { resolveApplications, targetName, waitForApplications, type WaitResultKi
 import type { ArgoCdClient } from '../../lib/argocd/client.ts';
 import { describeHistory, tryArgoRollback } from '../../lib/argocd/rollback.ts';
 import type { RevisionHistory } from '../../lib/argocd/types.ts';
-import { inputRef, UserError } from '../../lib/errors.ts';
+import { inputRef, isUserError, UserError } from '../../lib/errors.ts';
 import { GitClient, parseIdentity } from '../../lib/git.ts';
 import type { GitHubClient } from '../../lib/github/index.ts';
 import { connectGitHub, GITHUB_REPOSITORY_INPUTS, optionalTokenInput } from '../../lib/github/inputs.ts';
@@ -154,6 +155,10 @@ export const rollback = defineCommand({
     const identity = parseIdentity(inputs.author, 'author');
     const facts = runFacts(ctx.env);
     const git = new GitClient({ cwd: root, env: ctx.env, identity });
+    // git cannot even start in a directory that is not there (its error would blame the git executable).
+    if (!(await isDirectory(root))) {
+      throw new UserError(`The directory ${root} given by ${inputRef('path')} does not exist; check out the manifest repository there, or point ${inputRef('path')} at the checkout.`, { input: 'path' });
+    }
     if ((await git.topLevel()) === undefined) {
       throw new UserError(`The directory ${root} given by ${inputRef('path')} is not a git checkout; check out the manifest repository there.`, { input: 'path' });
     }
@@ -162,8 +167,12 @@ export const rollback = defineCommand({
       throw new UserError(`The checkout is on a detached HEAD; set ${inputRef('branch')} to the branch to roll back.`, { input: 'branch' });
     }
     // The ledger as the remote has it now: a promotion pushed since the checkout counts.
-    const tip = (await git.fetchBranch(inputs.remote, branch)) ?? (await git.tryRevParse('HEAD'));
-    if (tip === undefined) throw new UserError(`The branch "${branch}" exists neither on ${inputs.remote} nor locally; check ${inputRef('branch')}.`, { input: 'branch' });
+    // The rollback lands on the remote's branch (pushed, or as the PR's base), so a branch it lacks is refused before
+    // a ledger is read from some other branch.
+    const tip = await git.fetchBranch(inputs.remote, branch);
+    if (tip === undefined) {
+      throw new UserError(`The branch "${branch}" does not exist on ${inputs.remote}, so it has no ledger to roll back; check ${inputRef('branch')} (and ${inputRef('remote')}).`, { input: 'branch' });
+    }
     const readHistory = async (ref: string) =>
       promotionHistory(await readLedger(git, { ref, modelName: inputs.modelName, environment: inputs.environment }));
     const history = await readHistory(tip);
@@ -231,11 +240,17 @@ export const rollback = defineCommand({
     if (reran) {
       report.commit = current.sha;
     } else if (github !== undefined) {
-      const pending = await openRollbackPullRequest(github.gh, inputs, choice, updates, { branch, runUrl: facts.runUrl, ctx });
+      // Until the merge only the tag: the alias and the cluster follow the branch, which does not hold the rollback yet.
+      // The tag comes first, so that whatever happens to the pull request, nothing promotes the bad version again.
+      if (registry !== undefined) await restoreRegistry(registry, inputs, choice, report, facts.runUrl, ctx, { moveAlias: false });
+      const pending = await openRollbackPullRequest(github.gh, inputs, choice, updates, { branch, runUrl: facts.runUrl, ctx }).catch((error: unknown) => {
+        // The library's outputs are open-promotion-pr's, not rollback's: a failed rollback step reports only its own.
+        throw isUserError(error) && error.outputs !== undefined
+          ? new UserError(error.message, { location: error.location, input: error.input, title: error.title, cause: error })
+          : error;
+      });
       if (pending !== undefined) {
-        // Until the merge only the tag: the alias and the cluster follow the branch, which does not hold the rollback yet.
         report.pullRequest = pending;
-        if (registry !== undefined) await restoreRegistry(registry, inputs, choice, report, facts.runUrl, ctx, { moveAlias: false });
         if (inputs.server !== undefined && hasApps) {
           report.argocdNotes = [`nothing to wait for until #${pending.number} is merged`];
           ctx.log.info(`Argo CD is not waited for: it has nothing new to run until pull request #${pending.number} is merged; run rollback again after the merge to wait for it.`);
@@ -516,6 +531,11 @@ async function restoreRegistry(
     }
     report.aliasDone = true;
   }
+  if (bad === undefined && inputs.alias === undefined && (await registry.listVersions(inputs.modelName)).length === 0) {
+    // No registry in use for this model (e.g. the default file registry, never written): nothing to tag, nothing to say.
+    ctx.log.info(`${registry.location} holds no versions of model "${inputs.modelName}"; no registry tag is written.`);
+    return;
+  }
   if (bad === undefined) {
     ctx.log.warning(
       `${registry.location} has no version ${choice.from} of model "${inputs.modelName}", so it is not tagged as rolled back and a later promotion of it will not be refused; point ${inputRef('registry-uri')} at the registry that holds it.`,
@@ -541,4 +561,11 @@ function outputs(report: RollbackReport, operation: 'rolled-back' | 'already-rol
     'pull-request-number': report.pullRequest?.number ?? '',
     'pull-request-url': report.pullRequest?.url ?? '',
   };
+}
+
+async function isDirectory(directory: string): Promise<boolean> {
+  return stat(directory).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
 }

@@ -5,9 +5,12 @@
  * threshold. The wait itself is `src/lib/argocd/wait.ts`, shared with rollback.
  */
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { choice, defineCommand, flag, lines, list, number, secret, text } from '../../lib/command.ts';
 import { inputRef, UserError } from '../../lib/errors.ts';
+import { didYouMean } from '../../lib/suggest.ts';
+import { isArgoCdError } from '../../lib/argocd/errors.ts';
 import { analysisSchema, type AnalysisResult } from '../../lib/analysis/index.ts';
 import { runFacts } from '../../lib/run-facts.ts';
 import { ARGOCD_INPUTS, ARGOCD_RULES, connectArgoCd } from '../../lib/argocd/inputs.ts';
@@ -15,6 +18,52 @@ import { gitHistory, resolveRevision } from '../../lib/argocd/revision.ts';
 import { waitForApplications, type WaitResult } from '../../lib/argocd/wait.ts';
 import { loadPlan, prometheusClient } from './analysis.ts';
 import { waitSummary } from './summary.ts';
+
+/** A week: longer than any runner lets a job live, and within what a timer can hold (a larger one fires at once). */
+const MAX_TIMEOUT_S = 604_800;
+
+/**
+ * Argo CD's sync options and the values each takes (argo-cd docs, "Sync Options"): the server accepts any string and
+ * ignores what it does not know, so a typo would silently sync without the option.
+ */
+const SYNC_OPTIONS: Record<string, readonly string[]> = {
+  Validate: ['true', 'false'],
+  Prune: ['true', 'false', 'confirm'],
+  Delete: ['true', 'false', 'confirm'],
+  PruneLast: ['true', 'false'],
+  ApplyOutOfSyncOnly: ['true', 'false'],
+  PrunePropagationPolicy: ['foreground', 'background', 'orphan'],
+  Replace: ['true', 'false'],
+  Force: ['true', 'false'],
+  ServerSideApply: ['true', 'false'],
+  ClientSideApplyMigration: ['true', 'false'],
+  FailOnSharedResource: ['true', 'false'],
+  RespectIgnoreDifferences: ['true', 'false'],
+  CreateNamespace: ['true', 'false'],
+  SkipDryRunOnMissingResource: ['true', 'false'],
+};
+
+/** Refuses a sync option Argo CD would silently ignore, with the closest known one. */
+function checkSyncOptions(options: readonly string[] | undefined): void {
+  for (const option of options ?? []) {
+    const equals = option.indexOf('=');
+    const name = equals === -1 ? option : option.slice(0, equals);
+    const value = equals === -1 ? '' : option.slice(equals + 1);
+    const allowed = SYNC_OPTIONS[name];
+    if (allowed === undefined) {
+      throw new UserError(
+        `${inputRef('sync-options')} line "${option}" is not an Argo CD sync option${didYouMean(name, Object.keys(SYNC_OPTIONS))}, and Argo CD would ignore it silently; write Name=value lines such as ServerSideApply=true.`,
+        { input: 'sync-options' },
+      );
+    }
+    if (!allowed.includes(value)) {
+      throw new UserError(`${inputRef('sync-options')} line "${option}" gives ${name} the value "${value}"; write ${name}=${allowed.join(` or ${name}=`)}.`, { input: 'sync-options' });
+    }
+  }
+}
+
+/** The most a login may take (as the first read), however long `timeout` is: Argo CD answers it in milliseconds. */
+const LOGIN_BUDGET_MS = 30_000;
 
 export const waitForArgoSync = defineCommand({
   name: 'wait-for-argo-sync',
@@ -32,7 +81,7 @@ export const waitForArgoSync = defineCommand({
         'The commit that must be running, usually the `commit-sha` output of bump-manifest or a PR\'s merge commit; a branch or tag name is resolved in the `path` checkout after a fetch.',
     }),
     path: text({ description: 'A checkout of the manifest repository: with it, a descendant of `revision` counts as running it.' }),
-    timeout: number({ description: 'Seconds to wait in all, the analysis included.', default: '600', min: 1, unit: 'seconds' }),
+    timeout: number({ description: 'Seconds to wait in all, the analysis included.', default: '600', min: 1, max: MAX_TIMEOUT_S, unit: 'seconds' }),
     health: flag({ description: 'Require Healthy; false: Synced is enough.', default: 'true' }),
     sync: flag({ description: 'Sync the applications to `revision` (manual sync policies); apps that sync automatically are only waited for.', default: 'false' }),
     prune: flag({ description: 'With `sync`: prune resources no longer in git.', default: 'false' }),
@@ -65,7 +114,16 @@ export const waitForArgoSync = defineCommand({
   async run(inputs, ctx) {
     const started = Date.now();
     const timeoutMs = inputs.timeout * 1000;
+    checkSyncOptions(inputs.syncOptions);
+    if (!inputs.sync) {
+      const unused = [...(inputs.syncOptions === undefined ? [] : ['sync-options']), ...(inputs.prune ? ['prune'] : [])];
+      if (unused.length > 0) ctx.log.warning(`${unused.map(inputRef).join(' and ')} only apply when ${inputRef('sync')} is true; it is not, so ${unused.length === 1 ? 'it is' : 'they are'} not used.`);
+    }
     const checkout = inputs.path === undefined ? undefined : path.resolve(ctx.workspace, inputs.path);
+    if (checkout !== undefined && !statSync(checkout, { throwIfNoEntry: false })?.isDirectory()) {
+      // Ignored, it would quietly turn "a descendant of revision" into "exactly revision".
+      throw new UserError(`${inputRef('path')} ${JSON.stringify(inputs.path)} is not a directory; give the checkout of the manifest repository (e.g. the path of actions/checkout), or leave it out.`, { input: 'path' });
+    }
     // Read and check the analysis before waiting, so a typo fails in seconds, not after the deployment.
     const plan = loadPlan(inputs, ctx.workspace);
     if (plan !== undefined) {
@@ -84,7 +142,9 @@ export const waitForArgoSync = defineCommand({
     }
     const revision = inputs.revision === undefined ? undefined : await resolveRevision(inputs.revision, checkout, ctx);
     const placeholders = { model: inputs.modelName, version: inputs.modelVersion, environment: inputs.environment, revision: revision ?? inputs.revision };
-    const client = await connectArgoCd(inputs, ctx);
+    // The login is bounded like the first read: a server that accepts the connection and stays silent fails within
+    // `timeout` (and 30 s at most) with why, instead of after the HTTP layer's minute.
+    const client = await connectArgoCd(inputs, ctx, { loginTimeoutMs: Math.max(1, Math.min(LOGIN_BUDGET_MS, timeoutMs - (Date.now() - started))) });
     let waited: WaitResult;
     try {
       waited = await waitForApplications(client, {
@@ -101,10 +161,19 @@ export const waitForArgoSync = defineCommand({
         prune: inputs.prune,
         syncOptions: inputs.syncOptions,
         refresh: inputs.refresh,
-        timeoutMs,
+        timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
         runId: `${runFacts(ctx.env).runUrl ?? 'ml-gitops'}#${randomUUID().slice(0, 8)}`,
         log: ctx.log,
       });
+    } catch (error) {
+      // Argo CD parses the selector: its 400 names neither the input nor the syntax.
+      if (inputs.selector !== undefined && isArgoCdError(error) && (error.status === 400 || error.status === 500) && /selector/i.test(error.serverMessage ?? '')) {
+        throw new UserError(
+          `${inputRef('selector')} "${inputs.selector}" is not a Kubernetes label selector Argo CD can parse (${error.serverMessage ?? 'HTTP 400'}); write it as kubectl takes it, e.g. team=ml or team in (ml,ai).`,
+          { input: 'selector', cause: error },
+        );
+      }
+      throw error;
     } finally {
       await client.close();
     }

@@ -124,8 +124,8 @@ export interface ArgoCdClient {
   resourceTree(name: string, options?: AppScope): Promise<ApplicationTree>;
   /** Application events until the signal aborts, across drops (re-opened, resumed from the last resourceVersion). */
   watch(query: WatchQuery, options?: WatchOptions): AsyncIterable<WatchEvent>;
-  /** A session token for a local account (POST /api/v1/session). */
-  createSession(username: string, password: string): Promise<string>;
+  /** A session token for a local account (POST /api/v1/session); `timeoutMs` bounds it, all attempts included. */
+  createSession(username: string, password: string, options?: { timeoutMs?: number | undefined }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -372,9 +372,9 @@ export function createArgoCdClient(options: ArgoCdClientOptions): ArgoCdClient {
 
     watch: (query, watchOptions) => ({ [Symbol.asyncIterator]: () => watch(query, watchOptions) }),
 
-    async createSession(username, password) {
+    async createSession(username, password, sessionOptions = {}) {
       const answer = await call<{ token?: string }>(
-        { method: 'POST', path: 'api/v1/session', body: { username, password }, idempotent: true },
+        { method: 'POST', path: 'api/v1/session', body: { username, password }, idempotent: true, timeoutMs: sessionOptions.timeoutMs },
         `creating a session for user ${username}`,
       );
       if (answer?.token === undefined || answer.token === '') {
@@ -387,15 +387,21 @@ export function createArgoCdClient(options: ArgoCdClientOptions): ArgoCdClient {
   };
 }
 
-/** A client with a session token for `username` (the password is sent once, to POST /api/v1/session). */
-export async function connectWithPassword(options: ArgoCdClientOptions & { username: string; password: string }): Promise<ArgoCdClient> {
-  const { username, password, ...rest } = options;
+/**
+ * A client with a session token for `username` (the password is sent once, to POST /api/v1/session);
+ * `loginTimeoutMs` bounds the login, all attempts included (default the client's total timeout).
+ */
+export async function connectWithPassword(
+  options: ArgoCdClientOptions & { username: string; password: string; loginTimeoutMs?: number | undefined; onSessionToken?: ((token: string) => void) | undefined },
+): Promise<ArgoCdClient> {
+  const { username, password, loginTimeoutMs, onSessionToken, ...rest } = options;
   const anonymous = createArgoCdClient({ ...rest, authToken: undefined });
   let token: string;
   try {
-    token = await anonymous.createSession(username, password);
+    token = await anonymous.createSession(username, password, { timeoutMs: loginTimeoutMs });
   } finally {
     await anonymous.close();
   }
+  onSessionToken?.(token);
   return createArgoCdClient({ ...rest, authToken: token });
 }

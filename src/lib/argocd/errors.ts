@@ -132,8 +132,10 @@ export function toArgoCdError(error: unknown, context: ArgoCdErrorContext): unkn
     const status = error instanceof HttpError ? error.status : undefined;
     const reason: ArgoCdErrorReason =
       status === 401 ? 'unauthenticated' : error instanceof NetworkError ? (isTlsCertificateCode(error.code) ? 'untrusted-certificate' : 'unreachable') : 'other';
+    const serverMessage = error instanceof HttpError ? argoCdMessage(error.body) : undefined;
     return new ArgoCdError(worded.message, reason, {
       ...(status === undefined ? {} : { status }),
+      ...(serverMessage === undefined ? {} : { serverMessage }),
       input: worded.input,
       cause: error,
     });

@@ -2,11 +2,13 @@
  * The Argo CD connection inputs every command that talks to Argo CD shares (wait-for-argo-sync, rollback), declared
  * once so their names, env fallbacks and docs cannot drift apart, and the connection made from them.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { flag, lines, secret, text, type InputRule, type RunContext } from '../command.ts';
 import { inputRef, UserError } from '../errors.ts';
 import { createArgoCdClient, connectWithPassword, type ArgoCdClient } from './client.ts';
+import { isArgoCdError } from './errors.ts';
+import { parseArgoCdServer } from './server.ts';
 
 export const ARGOCD_INPUTS = {
   server: text({
@@ -60,11 +62,21 @@ function caCertText(value: string | undefined, workspace: string): string | unde
   if (!existsSync(file)) {
     throw new UserError(`${inputRef('ca-cert')} is neither PEM text nor an existing file (${value}); give the CA certificate itself or its path.`, { input: 'ca-cert' });
   }
-  return readFileSync(file, 'utf8');
+  if (!statSync(file).isFile()) {
+    throw new UserError(`${inputRef('ca-cert')} names a directory (${value}), not a file; give the CA certificate file itself (PEM) or its text.`, { input: 'ca-cert' });
+  }
+  const text = readFileSync(file, 'utf8');
+  if (!text.includes('-----BEGIN')) {
+    throw new UserError(`${inputRef('ca-cert')} names a file with no PEM certificate in it (${value}); give a file holding -----BEGIN CERTIFICATE----- blocks.`, { input: 'ca-cert' });
+  }
+  return text;
 }
 
-/** A client for the server the inputs name, logged in with the token or a session for the account. */
-export async function connectArgoCd(inputs: ArgoCdInputValues, ctx: RunContext): Promise<ArgoCdClient> {
+/**
+ * A client for the server the inputs name, logged in with the token or a session for the account; `loginTimeoutMs`
+ * bounds the login (a caller with a timeout passes what is left of it).
+ */
+export async function connectArgoCd(inputs: ArgoCdInputValues, ctx: RunContext, connect: { loginTimeoutMs?: number | undefined } = {}): Promise<ArgoCdClient> {
   if (inputs.server === undefined) {
     throw new UserError(`${inputRef('server')} is required to talk to Argo CD (or set ARGOCD_SERVER).`, { input: 'server' });
   }
@@ -86,8 +98,18 @@ export async function connectArgoCd(inputs: ArgoCdInputValues, ctx: RunContext):
     inputs: { server: 'server', authToken: 'auth-token', caCert: 'ca-cert', insecure: 'insecure', appNamespace: 'app-namespace', project: 'project' },
   };
   if (inputs.username !== undefined && inputs.password !== undefined) {
-    const client = await connectWithPassword({ ...options, username: inputs.username, password: inputs.password });
-    return client;
+    try {
+      return await connectWithPassword({ ...options, username: inputs.username, password: inputs.password, loginTimeoutMs: connect.loginTimeoutMs, onSessionToken: (token) => ctx.setSecret(token) });
+    } catch (error) {
+      // The login's 401 is about the account, not a token.
+      if (isArgoCdError(error, 'unauthenticated')) {
+        throw new UserError(
+          `Argo CD at ${parseArgoCdServer(inputs.server, { plaintext: inputs.plaintext }).display} refused the login of user ${inputs.username} (HTTP ${error.status ?? 401}${error.serverMessage === undefined ? '' : `: ${error.serverMessage}`}); check ${inputRef('username')} and ${inputRef('password')}.`,
+          { input: 'password', cause: error },
+        );
+      }
+      throw error;
+    }
   }
   return createArgoCdClient(options);
 }

@@ -642,7 +642,7 @@ export async function waitForApplications(client: ArgoCdClient, options: WaitOpt
       const only = entries.length === 1 ? entries[0]?.target : undefined;
       const query =
         only !== undefined
-          ? { name: only.name, appNamespace: only.namespace }
+          ? { name: only.name, appNamespace: only.namespace, projects: options.project === undefined ? undefined : [options.project] }
           : options.selector !== undefined && options.applications.length === 0 && options.childrenOf === undefined
             ? { selector: options.selector, appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] }
             : { appNamespace: options.appNamespace, projects: options.project === undefined ? undefined : [options.project] };

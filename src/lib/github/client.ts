@@ -59,8 +59,19 @@ export interface GitHubClientOptions {
   readonly retryAfterUnitMs?: number;
   /** Waits before retrying a call that hit the eventual-consistency 422 after creation (default 1 s, 2 s). */
   readonly nodeLagDelaysMs?: readonly number[];
+  /** Milliseconds each HTTP attempt may take before it is abandoned (default 20 s; tests shrink it). */
+  readonly requestTimeoutMs?: number;
   readonly clock?: Clock;
 }
+
+/**
+ * GitHub ends any API request it takes more than 10 s to process, so an attempt still unanswered after twice that is a
+ * server that will never answer (a proxy or firewall swallowing the connection): without a limit the run hangs until
+ * the job's own timeout, hours later.
+ */
+const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+/** Retries of a 5xx answer or a failed connection (the retry plugin's backoff: 1, 4, 9 s). */
+const SERVER_ERROR_RETRIES = 3;
 
 type Octokit = ReturnType<typeof getOctokit>;
 type ThrottleOptions = NonNullable<Parameters<typeof throttling>[1]['throttle']>;
@@ -92,6 +103,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const clock = options.clock ?? SYSTEM_CLOCK;
   const unit = options.retryAfterUnitMs ?? 1000;
   const rateLimitRetries = options.rateLimitRetries ?? 3;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const { owner, repo } = options.repository;
   const nameWithOwner = `${owner}/${repo}`;
 
@@ -111,6 +123,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       };
       log.debug(`GitHub ${event.method} ${event.route}${operationName === undefined ? '' : ` (${operationName})`}`);
       options.onRequest?.(event);
+      // A fresh limit per attempt: the retry plugin retries a timed-out attempt like any 5xx.
+      request.request = { ...request.request, signal: AbortSignal.timeout(requestTimeoutMs) };
     });
     return {};
   };
@@ -119,7 +133,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     options.token,
     {
       baseUrl: options.apiUrl.replace(/\/+$/, ''),
-      retry: { retries: 3, retryAfterBaseValue: unit },
+      retry: { retries: SERVER_ERROR_RETRIES, retryAfterBaseValue: unit },
       throttle: {
         retryAfterBaseValue: unit,
         fallbackSecondaryRateRetryAfter: 60,
@@ -199,7 +213,9 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         const e = error as { name?: unknown; status?: unknown; response?: unknown; message?: unknown };
         if (e.name === 'HttpError' && e.status === 500 && e.response === undefined) {
           const input = options.inputs.apiUrl === undefined ? '' : `; check ${inputRef(options.inputs.apiUrl)}`;
-          throw new UserError(`Could not reach GitHub at ${options.apiUrl} to ${context.action}: ${String(e.message).split(options.token).join('***')}${input} and the network.`, {
+          const timedOut = (error as { cause?: { name?: unknown } }).cause?.name === 'TimeoutError';
+          const why = timedOut ? `no answer within ${requestTimeoutMs / 1000} s, in each of ${SERVER_ERROR_RETRIES + 1} attempts` : String(e.message).split(options.token).join('***');
+          throw new UserError(`Could not reach GitHub at ${options.apiUrl} to ${context.action}: ${why}${input} and the network.`, {
             ...(options.inputs.apiUrl === undefined ? {} : { input: options.inputs.apiUrl }),
           });
         }

@@ -176,6 +176,9 @@ export function describeNetworkFailure(code: string, message: string, timeoutMs:
       return `the server's TLS certificate is not valid for this host name (${code})`;
     case 'CERT_HAS_EXPIRED':
       return `the server's TLS certificate has expired (${code})`;
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+      // OpenSSL's words for an https:// request answered in plain http.
+      return `the server does not speak TLS at this address; if it serves plain http, write http:// (${code})`;
     default:
       if (isTlsCertificateCode(code)) return `the server's TLS certificate is not trusted (${code})`;
       return message === '' ? code : `${message} (${code})`;

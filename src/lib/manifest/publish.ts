@@ -15,7 +15,7 @@ import { inputRef, UserError } from '../errors.ts';
 import { GitError, type GitClient } from '../git.ts';
 import { writeFilesAtomically } from '../paths.ts';
 import { backoffDelay, sleep as realSleep, type BackoffPolicy } from '../retry.ts';
-import { closestMatch } from '../suggest.ts';
+import { closestMatch, didYouMean } from '../suggest.ts';
 import { oneLine } from '../text.ts';
 import type { FilePlan, Plan } from './plan.ts';
 
@@ -212,6 +212,14 @@ export async function publishPlan(options: PublishPlanOptions): Promise<PublishP
   if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(options.remote) && !/^ssh:\/\/[^/:@]+@/i.test(options.remote)) {
     throw new UserError(
       `${inputRef(inputs.remote)} contains credentials in its URL; name a configured remote (e.g. origin) and let actions/checkout store the token.`,
+      { input: inputs.remote },
+    );
+  }
+  if (options.push && !/[:/\\]/.test(options.remote) && (await git.remoteUrl(options.remote)) === undefined) {
+    // A typo in a remote name reads to git as a path, and fails as "not a git repository".
+    const remotes = (await git.run(['remote'])).stdout.split('\n').filter((name) => name !== '');
+    throw new UserError(
+      `${inputRef(inputs.remote)} "${options.remote}" is not a remote of the checkout${didYouMean(options.remote, remotes)}; ${remotes.length === 0 ? 'it has none, so give a URL' : `its remotes are ${remotes.join(', ')}`}.`,
       { input: inputs.remote },
     );
   }

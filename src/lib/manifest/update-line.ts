@@ -89,6 +89,12 @@ export function parseUpdateLine(line: string, lineNumber: number, input = 'updat
       `${where} ("${line.trim()}") has an empty value, which is what a mistyped expression such as \${{ steps.x.outputs.version }} renders to; give the value, or write "" to set an empty string on purpose.`,
     );
   }
+  if (/\$\{\{.*\}\}/.test(value)) {
+    // An expression the runner never evaluated (in a file, a script, or quoted for the shell) would ship as the value.
+    fail(
+      `${where} ("${line.trim()}") has a value that is an unevaluated GitHub Actions expression; pass the updates through an action input (the runner evaluates \${{ }} there) or put the value itself.`,
+    );
+  }
   const quoted = decodeQuoted(value, where, fail);
   if (quoted !== undefined) {
     value = quoted;

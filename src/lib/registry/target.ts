@@ -4,6 +4,7 @@
  * URI is given. The environment fallbacks (`MLFLOW_TRACKING_URI`, `MLFLOW_TRACKING_TOKEN`, ...) are declared on the
  * inputs and applied by `parseInputs`, so nothing here reads the environment.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inputRef, UserError } from '../errors.ts';
@@ -77,7 +78,28 @@ export function resolveRegistryTarget(options: RegistryTargetOptions): RegistryT
       : path.resolve(options.workspace, decodeURIComponent(uri.replace(/^file:(\/\/)?/i, '')));
     return { kind: 'file', directory };
   }
-  return { kind: 'file', directory: path.resolve(options.workspace, uri) };
+  const directory = path.resolve(options.workspace, uri);
+  const host = hostLike(uri);
+  if (host !== undefined && !existsSync(directory)) {
+    // `mlflow.example.com` without its scheme would silently become a new, empty file registry of that name.
+    throw new UserError(
+      `${inputRef('registry-uri')} ${JSON.stringify(uri)} looks like a server's address, but without http(s):// it names a file registry directory, and none exists there; write https://${uri} for an MLflow server, or ./${uri} to create a file registry.`,
+      { input: 'registry-uri' },
+    );
+  }
+  return { kind: 'file', directory };
+}
+
+const HOST_SUFFIXES = new Set(['com', 'net', 'org', 'io', 'dev', 'ai', 'app', 'cloud', 'internal', 'local', 'lan', 'corp', 'example']);
+
+/** The host of a value written like `host.domain[:port][/path]`, not like a directory; undefined otherwise. */
+function hostLike(uri: string): string | undefined {
+  const first = uri.split('/')[0] ?? '';
+  const match = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+(:\d+)?$/i.exec(first);
+  if (match === null) return undefined;
+  const labels = first.replace(/:\d+$/, '').split('.');
+  const suffix = (labels.at(-1) ?? '').toLowerCase();
+  return match[1] !== undefined || labels.length >= 3 || HOST_SUFFIXES.has(suffix) ? first : undefined;
 }
 
 /** The credentials the inputs give; a token wins over a user name and password. */

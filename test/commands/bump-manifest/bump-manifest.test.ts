@@ -235,6 +235,15 @@ describe('bump-manifest', () => {
     expect(await remoteHead(remote)).toBe(tip);
   });
 
+  it('refuses a remote name that is not configured (a typo) with a did-you-mean, before touching anything', async () => {
+    const { remote, clone } = await setup();
+    const before = await snapshotCheckout(clone);
+    const error = await runBump(remote, clone, { updates: 'envs/production/values.yaml:model.version=13', remote: 'orgin' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toBe('Input "remote" "orgin" is not a remote of the checkout (did you mean "origin"?); its remotes are origin.');
+    expect(await snapshotCheckout(clone)).toEqual(before);
+  });
+
   it('reports an unreachable remote in one sentence and puts the checkout back', async () => {
     const { remote, clone } = await setup();
     await git(clone, ['remote', 'set-url', 'origin', 'http://127.0.0.1:9/manifests.git']);

@@ -1,4 +1,6 @@
 /** Every bad input ends in one sentence naming the file (and line) and how to fix it. */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseInputs } from '../../../src/lib/command.ts';
 import { renderInputRefs, UserError } from '../../../src/lib/errors.ts';
@@ -30,6 +32,16 @@ describe('evaluate-model refuses bad input', () => {
     );
     expect(error.location).toEqual({ file: 'preds.csv', line: 1 });
     expect(error.input).toBe('candidate-column');
+  });
+
+  it('a file separated by semicolons (a European-locale export), saying so', async () => {
+    const error = await errorFor('label;candidate;champion\n1;0.9;0.8\n0;0.2;0.3\n');
+    expect(error.message).toBe(
+      'The predictions file preds.csv has no column "label" (named by input "label-column"); its columns are "label;candidate;champion" (separated by ";", which CSV does not use: write the file with commas, or tabs as TSV).',
+    );
+    expect(error.location).toEqual({ file: 'preds.csv', line: 1 });
+    const tabs = await errorFor('label\tcandidate\n1\t0.9\n');
+    expect(tabs.message).toBe('The predictions file preds.csv has no column "label" (named by input "label-column"); its columns are "label\tcandidate" (separated by tabs: name the file .tsv, or write it with commas).');
   });
 
   it('a non-numeric value, with its line', async () => {
@@ -181,6 +193,16 @@ describe('evaluate-model refuses bad input', () => {
     );
   });
 
+  it('a directory given as the policy or a metrics file is called a directory, not missing', async () => {
+    const dir = scratch();
+    writeInto(dir, 'preds.csv', GOOD);
+    mkdirSync(path.join(dir, 'policies'));
+    const policy = await runError({ predictions: 'preds.csv', task: 'binary', policy: 'policies' }, { workspace: dir });
+    expect(policy.message).toBe('The policy path "policies" is a directory, not a file; set input "policy" to the YAML file itself.');
+    const metrics = await runError({ predictions: 'preds.csv', task: 'binary', 'candidate-metrics': 'policies' }, { workspace: dir });
+    expect(metrics.message).toBe('The metrics path "policies" is a directory, not a file; set input "candidate-metrics" to the JSON file itself.');
+  });
+
   it('two inputs naming the same column', async () => {
     const error = await errorFor(GOOD, { 'champion-column': 'candidate' });
     expect(error.message).toBe('Input "candidate-column" and input "champion-column" both name the column "candidate"; each must name a different column.');
@@ -207,6 +229,8 @@ describe('evaluate-model refuses bad input', () => {
     const bytes = readFileSync(`${dir}/preds.csv.gz`);
     writeFileSync(`${dir}/preds.csv.gz`, bytes.subarray(0, bytes.length - 12));
     const error = await runError({ predictions: 'preds.csv.gz', task: 'binary' }, { workspace: dir });
-    expect(error.message).toMatch(/^The predictions file preds\.csv\.gz starts like gzip but cannot be decompressed \(.+\); compress it again with gzip\.$/);
+    expect(error.message).toMatch(
+      /^The predictions file preds\.csv\.gz \(input "predictions"\) starts like gzip but cannot be decompressed \(.+\), so it is cut short or corrupt; compress it again with gzip\.$/,
+    );
   });
 });

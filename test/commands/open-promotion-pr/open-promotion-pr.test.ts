@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli.ts';
 import { openPromotionPr } from '../../../src/commands/open-promotion-pr/index.ts';
 import { createFileRegistry } from '../../../src/lib/registry/file.ts';
 import { rolledBackTags } from '../../../src/lib/registry/rolled-back.ts';
@@ -155,6 +156,10 @@ describe('open-promotion-pr', () => {
   it('says what is wrong with the inputs, naming them', async () => {
     const { updates: _, ...noChange } = INPUTS;
     expect(await refused(INPUTS, { GITHUB_TOKEN: '' })).toMatch(/^Input "token" is required by open-promotion-pr \(or set GITHUB_TOKEN or GH_TOKEN\)/);
+    // Given but empty (an unset secret or variable in the expression) is told apart from not given at all.
+    expect(await refused({ ...INPUTS, 'model-name': '' })).toBe(
+      'Input "model-name" was given an empty value (what an unset variable such as ${{ secrets.NAME }} or "$NAME" gives), but open-promotion-pr requires it: the model promoted.',
+    );
     expect(await refused(noChange)).toBe('open-promotion-pr needs input "updates" or input "head-branch"; set one of them (the change is either edited here or already on a branch).');
     expect(await refused({ ...INPUTS, 'head-branch': 'x' })).toContain('Input "updates" and input "head-branch" cannot be used together');
     expect(await refused({ ...INPUTS, branch: 'promote churn' })).toBe(
@@ -165,6 +170,13 @@ describe('open-promotion-pr', () => {
     expect(await refused({ ...INPUTS, 'auto-merge': 'sqash' }, {}, 'cli')).toBe('--auto-merge must be one of "off", "merge", "squash", "rebase" (got "sqash").');
     expect(await refused({ ...INPUTS, 'evaluation-report': 'eval/missing.json' })).toBe(
       'The evaluation report "eval/missing.json" does not exist; point input "evaluation-report" to the report-path output of evaluate-model.',
+    );
+    await writeFile(path.join(workspace, 'eval/metrics.json'), '{"f1": 0.9}');
+    expect(await refused({ ...INPUTS, 'evaluation-report': 'eval/metrics.json' })).toBe(
+      'The evaluation report "eval/metrics.json" has no schemaVersion, so it is not a report of evaluate-model; point input "evaluation-report" to the report-path output of evaluate-model.',
+    );
+    expect(await refused({ ...INPUTS, 'evaluation-report': 'eval' }, {}, 'cli')).toBe(
+      'The evaluation report "eval" is a directory, not a file; point --evaluation-report to the report-path output of evaluate-model.',
     );
     expect(await refused({ ...INPUTS, 'commit-message': 'Promote {modle}' })).toContain('Input "commit-message" uses the unknown placeholder {modle}');
     expect(await refused({ ...INPUTS, 'github-api-url': 'api.github.com' })).toContain('Input "github-api-url" must be an http(s) URL');
@@ -194,6 +206,13 @@ describe('open-promotion-pr', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('names the choices when a CLI flag of a choice input has no value', async () => {
+    const stderr: string[] = [];
+    const io = { stdout: () => undefined, stderr: (text: string) => void stderr.push(text), env: {}, cwd: workspace };
+    expect(await runCli(['open-promotion-pr', '--draft', '--auto-merge'], io)).toBe(1);
+    expect(stderr.join('')).toBe('error: --auto-merge of open-promotion-pr needs a value: --auto-merge <off|merge|squash|rebase>.\n');
   });
 
   it('runs as a CLI process', async () => {
@@ -226,7 +245,7 @@ describe('open-promotion-pr as a GitHub Action', () => {
       });
       const { url, graphqlUrl } = JSON.parse(line) as { url: string; graphqlUrl: string };
       const runAction = () =>
-        runActionScript(path.resolve('src/entrypoints/open-promotion-pr.ts'), { ...INPUTS, token: TOKENS.actions, labels: 'promotion, churn' }, {
+        runActionScript(path.resolve('src/entrypoints/open-promotion-pr.ts'), { ...INPUTS, token: TOKENS.actions, labels: 'promotion, churn', reviewer: 'octocat' }, {
           cwd: workspace,
           env: { GITHUB_API_URL: url, GITHUB_GRAPHQL_URL: graphqlUrl, GITHUB_REPOSITORY: REPO, GITHUB_RUN_ID: '5' },
         });
@@ -238,11 +257,19 @@ describe('open-promotion-pr as a GitHub Action', () => {
       expect(first.status).toBe(0);
       expect(first.outputs).toMatchObject({ operation: 'created', 'pull-request-number': '1', superseded: '[]', 'auto-merge': 'off', branch: 'ml-gitops/promote/churn/prod' });
       expect(first.stdout).toMatch(/::warning::The token is the workflow's GITHUB_TOKEN/);
+      // A misspelt `with:` key is not dropped silently (the runner passes it as INPUT_REVIEWER all the same).
+      expect(first.stdout).toContain(
+        '::warning::open-promotion-pr has no input "reviewer" (did you mean "reviewers"?), so its value is ignored; check the step\'s `with:` keys against the action\'s inputs.',
+      );
       expect(first.summary).toContain('### open-promotion-pr');
       const again = runAction();
       seen.push(unmasked(again.stdout), again.summary);
       expect(again.outputs.operation).toBe('unchanged');
       expect(again.summary).toContain('GitHub API: 1 request (1 read, 0 write).');
+      // `token: ${{ secrets.APP_TOKEN }}` with the secret unset: the runner passes INPUT_TOKEN empty, not the default.
+      const emptyToken = runActionScript(path.resolve('src/entrypoints/open-promotion-pr.ts'), { ...INPUTS, token: '' }, { cwd: workspace, env: { GITHUB_API_URL: url, GITHUB_REPOSITORY: REPO } });
+      expect(emptyToken.status).toBe(1);
+      expect(emptyToken.stdout).toContain('::error::Input "token" was given an empty value (what an unset variable such as ${{ secrets.NAME }} or "$NAME" gives), but open-promotion-pr requires it');
     } finally {
       child.kill('SIGTERM');
     }

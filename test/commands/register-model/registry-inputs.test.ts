@@ -34,6 +34,17 @@ describe('registry inputs from the environment', () => {
     expect(await createFileRegistry({ directory: path.join(workspace, 'input-reg') }).getVersion('churn', '1')).toBeDefined();
   });
 
+  it('refuses a server address written without http(s):// instead of creating a file registry named after it', async () => {
+    const error = await commandError(registerModel, { ...base, 'registry-uri': 'mlflow.example.com' }, { env, workspace, style: 'cli' });
+    expect(error.message).toBe(
+      '--registry-uri "mlflow.example.com" looks like a server\'s address, but without http(s):// it names a file registry directory, and none exists there; write https://mlflow.example.com for an MLflow server, or ./mlflow.example.com to create a file registry.',
+    );
+    expect(error.input).toBe('registry-uri');
+    // Written as a directory, the same name is a file registry.
+    await runCommand(registerModel, { ...base, 'registry-uri': './mlflow.example.com' }, { env, workspace });
+    expect(await createFileRegistry({ directory: path.join(workspace, 'mlflow.example.com') }).getVersion('churn', '1')).toBeDefined();
+  });
+
   it('names MLFLOW_TRACKING_URI when the unsupported scheme comes from it', async () => {
     const error = await commandError(registerModel, base, { env: { MLFLOW_TRACKING_URI: 'sqlite:///mlflow.db' }, workspace });
     expect(error.message).toBe(

@@ -242,4 +242,36 @@ describe('rollback mode: pull-request', () => {
     expect(box.standIn.requests).toEqual([]);
     expect((await registry(box).getVersion('churn', '2'))?.tags['ml-gitops.rolled-back']).toBeUndefined();
   });
+
+  it('refuses a path that does not exist and a branch the remote lacks, naming the input, before anything is written', async () => {
+    const box = await sandbox([1, 2]);
+    const mainBefore = await git(box.remote.bare, ['rev-parse', 'main']);
+    const refuse = async (inputs: Record<string, string>, style: 'action' | 'cli' = 'action') => {
+      const error = await commandError(rollback, { ...INPUTS, 'registry-uri': box.registryDir, ...inputs }, { env: githubEnv(box, '70'), workspace: box.clone, style });
+      seen.push(error.message);
+      return error.message;
+    };
+    // Not "the git executable was not found": git cannot start in a directory that is not there.
+    expect(await refuse({ path: 'manifests' })).toBe(
+      `The directory ${path.join(box.clone, 'manifests')} given by input "path" does not exist; check out the manifest repository there, or point input "path" at the checkout.`,
+    );
+    // Not a ledger read from the checked-out branch and a push refused at the end, naming an input rollback lacks.
+    expect(await refuse({ branch: 'prod' }, 'cli')).toBe('The branch "prod" does not exist on origin, so it has no ledger to roll back; check --branch (and --remote).');
+    expect(await refuse({ branch: 'prod', mode: 'push' })).toBe('The branch "prod" does not exist on origin, so it has no ledger to roll back; check input "branch" (and input "remote").');
+    expect(await git(box.remote.bare, ['rev-parse', 'main'])).toBe(mainBefore);
+    expect(box.standIn.requests).toEqual([]);
+  });
+
+  it('tags the bad version even when the pull request step fails, and reports only rollback outputs', async () => {
+    const box = await sandbox([1, 2, 3]);
+    // A token that may open a PR but not create the ml-gitops label: the library fails after opening the PR.
+    const error = await commandError(rollback, { ...INPUTS, 'registry-uri': box.registryDir }, { env: { ...githubEnv(box, '80'), GITHUB_TOKEN: TOKENS.noLabelCreation }, workspace: box.clone });
+    seen.push(error.message);
+    expect(error.message).toContain('labels');
+    expect(error.outputs).toBeUndefined();
+    // Nothing can promote version 3 again while the user fixes the token; the alias waits for the merge.
+    const bad = await registry(box).getVersion('churn', '3');
+    expect(bad?.tags['ml-gitops.rolled-back']).toBe('true');
+    expect((await registry(box).getAlias('churn', 'champion'))?.version).toBe('3');
+  });
 });

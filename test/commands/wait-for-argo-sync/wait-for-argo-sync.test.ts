@@ -4,12 +4,12 @@
  * version each app runs (so a bad candidate fails on a metric regression, not only on Degraded).
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForArgoSync } from '../../../src/commands/wait-for-argo-sync/index.ts';
 import type { UserError } from '../../../src/lib/errors.ts';
 import {
@@ -22,6 +22,7 @@ import {
   type ManifestRepo,
   type SimAppDefinition,
 } from '../../support/argocd-simulator/index.ts';
+import { trackSimulators } from '../../support/argocd-simulator/cleanup.ts';
 import { removeTempDirs, tempDir } from '../../support/git-repos.ts';
 import { freePort } from '../../support/ports.ts';
 import { startTcpForwarder } from '../../support/tcp-forwarder.ts';
@@ -32,12 +33,7 @@ const fast: ArgoCdSimulatorOptions = { refreshDelayMs: 5, operationStartMs: 5, s
 const TOKEN = 'argocd-token-3b7c1e9f5a';
 const PROM_TOKEN = 'prom-token-8d2e4f6a1c';
 
-const sims: ArgoCdSimulator[] = [];
-afterEach(async () => {
-  const closed = sims.splice(0);
-  await Promise.all(closed.map((sim) => sim.close()));
-  for (const sim of closed) expect(sim.violations).toEqual([]);
-});
+const { track } = trackSimulators();
 
 async function setup(apps: (bare: string) => SimAppDefinition[], options: ArgoCdSimulatorOptions = {}, keep = false): Promise<{ repo: ManifestRepo; sim: ArgoCdSimulator }> {
   const repo = await createManifestRepo({
@@ -47,7 +43,7 @@ async function setup(apps: (bare: string) => SimAppDefinition[], options: ArgoCd
     'envs/bad/values.yaml': modelValues(4),
   });
   const sim = await startArgoCdSimulator({ ...fast, tokens: { [TOKEN]: 'ci' }, ...options, apps: apps(repo.bare) });
-  if (!keep) sims.push(sim);
+  if (!keep) track(sim);
   return { repo, sim };
 }
 
@@ -82,6 +78,78 @@ describe('wait-for-argo-sync', () => {
     const { outputs, ctx } = await runCommand(waitForArgoSync, { server: sim.url, username: 'deployer', password: 's3cret-pass-word', applications: 'churn-prod', revision: 'main', path: repo.clone });
     expect(outputs).toMatchObject({ result: 'healthy', revision: pushed });
     expect(everything(ctx, outputs)).not.toContain('s3cret-pass-word');
+    // The session token fetched with the password is masked too.
+    expect(ctx.secrets).toContain('s3cret-pass-word');
+    expect(ctx.secrets.filter((secret) => secret !== 's3cret-pass-word')).toHaveLength(1);
+  });
+
+  it('a wrong password names --username and --password (not --auth-token), and never shows the password', async () => {
+    const { sim } = await setup((bare) => [prod(bare)], { users: { deployer: 's3cret-pass-word' } });
+    const inputs = { server: sim.url, username: 'deployer', password: 'wr0ng-pass-word', applications: 'churn-prod', timeout: '5' };
+    const error = await commandError(waitForArgoSync, inputs, { style: 'cli' });
+    expect(error.message).toBe(`Argo CD at ${sim.url} refused the login of user deployer (HTTP 401: Invalid username or password); check --username and --password.`);
+    expect(error.message).not.toContain('wr0ng-pass-word');
+  });
+
+  it('a selector Argo CD cannot parse names input "selector", with the server\'s reason and the syntax', async () => {
+    const { sim } = await setup((bare) => [prod(bare, { labels: { team: 'ml' } })]);
+    const error = await commandError(waitForArgoSync, { server: sim.url, 'auth-token': TOKEN, selector: 'team in (ml', timeout: '5' });
+    expect(error.message).toBe(
+      'Input "selector" "team in (ml" is not a Kubernetes label selector Argo CD can parse (error parsing the selector: unable to parse requirement: "team in (ml"); write it as kubectl takes it, e.g. team=ml or team in (ml,ai).',
+    );
+    expect(error.input).toBe('selector');
+  });
+
+  it('refuses a sync option Argo CD would silently ignore before any request, and warns about sync-options without sync', async () => {
+    const { repo, sim } = await setup((bare) => [prod(bare)]);
+    const base = { server: sim.url, 'auth-token': TOKEN, applications: 'churn-prod', sync: 'true', timeout: '5' };
+    const typo = await commandError(waitForArgoSync, { ...base, 'sync-options': 'ServrSideApply=true' }, { style: 'cli' });
+    expect(typo.message).toBe(
+      '--sync-options line "ServrSideApply=true" is not an Argo CD sync option (did you mean "ServerSideApply"?), and Argo CD would ignore it silently; write Name=value lines such as ServerSideApply=true.',
+    );
+    const value = await commandError(waitForArgoSync, { ...base, 'sync-options': 'Validate=true\nPrunePropagationPolicy=forground' });
+    expect(value.message).toBe(
+      'Input "sync-options" line "PrunePropagationPolicy=forground" gives PrunePropagationPolicy the value "forground"; write PrunePropagationPolicy=foreground or PrunePropagationPolicy=background or PrunePropagationPolicy=orphan.',
+    );
+    expect(sim.requests).toEqual([]);
+    const pushed = await pushVersion(repo, 2);
+    const { ctx } = await runCommand(waitForArgoSync, { ...base, sync: 'false', revision: pushed, 'sync-options': 'ServerSideApply=true', prune: 'true', timeout: '30' });
+    expect(ctx.warnings).toContain('Input "sync-options" and input "prune" only apply when input "sync" is true; it is not, so they are not used.');
+  });
+
+  it('honours project for a single application (a project typo is not found, not ignored) and refuses a path that is no directory', async () => {
+    const { repo, sim } = await setup((bare) => [prod(bare)]);
+    const pushed = await pushVersion(repo, 2);
+    const base = { server: sim.url, 'auth-token': TOKEN, applications: 'churn-prod', revision: pushed, timeout: '4' };
+    const typo = await commandError(waitForArgoSync, { ...base, project: 'defualt' });
+    expect(typo.message).toMatch(/^Argo CD at \S+ still reports application churn-prod as not found or not permitted after [\d.]+ s of waiting for [0-9a-f]{12} \(.*\): check the name and project,/);
+    const { outputs } = await runCommand(waitForArgoSync, { ...base, project: 'default', timeout: '30' });
+    expect(outputs).toMatchObject({ result: 'healthy', revision: pushed });
+    const noPath = await commandError(waitForArgoSync, { ...base, path: 'no-such-checkout' }, { style: 'cli' });
+    expect(noPath.message).toBe('--path "no-such-checkout" is not a directory; give the checkout of the manifest repository (e.g. the path of actions/checkout), or leave it out.');
+  });
+
+  it('https:// to a plain-http server says so, and a ca-cert that is a directory or holds no PEM is refused', async () => {
+    const { sim } = await setup((bare) => [prod(bare)]);
+    const https = sim.url.replace(/^http:/, 'https:');
+    const base = { server: https, 'auth-token': TOKEN, applications: 'churn-prod', timeout: '5' };
+    const plain = await commandError(waitForArgoSync, base, { style: 'cli' });
+    expect(plain.message).toBe(
+      `Could not reach Argo CD at ${https} while reading application churn-prod (the server does not speak TLS at this address; if it serves plain http, write http:// (ERR_SSL_WRONG_VERSION_NUMBER)); check --server and that the server is running.`,
+    );
+    const workspace = await tempDir('argocd-ca-');
+    await writeFile(path.join(workspace, 'values.yaml'), 'a: 1\n');
+    const directory = await commandError(waitForArgoSync, { ...base, 'ca-cert': '.' }, { workspace });
+    expect(directory.message).toBe('Input "ca-cert" names a directory (.), not a file; give the CA certificate file itself (PEM) or its text.');
+    const notPem = await commandError(waitForArgoSync, { ...base, 'ca-cert': 'values.yaml' }, { workspace });
+    expect(notPem.message).toBe('Input "ca-cert" names a file with no PEM certificate in it (values.yaml); give a file holding -----BEGIN CERTIFICATE----- blocks.');
+  });
+
+  it('refuses a timeout longer than a week (a timer that large would fire at once)', async () => {
+    const error = await commandError(waitForArgoSync, { server: 'http://127.0.0.1:9', 'auth-token': TOKEN, applications: 'churn-prod', timeout: '99999999999' }, { style: 'cli' });
+    expect(error.message).toBe('--timeout must be at most 604800 seconds (got "99999999999").');
+    const duration = await commandError(waitForArgoSync, { server: 'http://127.0.0.1:9', 'auth-token': TOKEN, applications: 'churn-prod', timeout: '10m' });
+    expect(duration.message).toBe('Input "timeout" must be a number of seconds (got "10m").');
   });
 
   it('fails Degraded in one sentence with the unhealthy resources, and still writes the outputs', async () => {
@@ -411,6 +479,20 @@ describe('wait-for-argo-sync against a server it cannot read', () => {
       new RegExp(`^Argo CD at http://${server.replace(/\./g, '\\.')} did not answer while reading application churn \\(no answer within the time budget \\(\\d+ ms\\)\\); check --server and that the server is reachable\\.$`),
     );
     expect(error.message).not.toContain('never read');
+  });
+
+  it.concurrent('the username/password login to a server that never answers is bounded by --timeout too, naming the server, never the password', async () => {
+    const silent = await serve(net.createServer(() => undefined));
+    const server = silent.address;
+    const inputs = { server, plaintext: 'true', applications: 'churn', revision: SHA, username: 'deployer', password: 'pa55-w0rd-never-shown', timeout: '2' };
+    const error = await commandError(waitForArgoSync, inputs, { style: 'cli' }).finally(silent.close);
+    const pattern = new RegExp(
+      `^Argo CD at http://${server.replace(/\./g, '\\.')} did not answer while creating a session for user deployer \\(no answer within the time budget \\((\\d+) ms\\)\\); check --server and that the server is reachable\\.$`,
+    );
+    expect(error.message).toMatch(pattern);
+    // The budget spent is the 2 s of --timeout, not the HTTP layer's default minute.
+    expect(Number(pattern.exec(error.message)?.[1])).toBeLessThan(10_000);
+    expect(error.message).not.toContain('pa55-w0rd-never-shown');
   });
 
   it.concurrent('a self-signed certificate fails at once naming --ca-cert and --insecure, and either fixes it', async (context) => {

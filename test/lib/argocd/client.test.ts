@@ -1,4 +1,4 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   ArgoCdError,
   connectWithPassword,
@@ -18,16 +18,10 @@ import {
   type ManifestRepo,
   type SimAppDefinition,
 } from '../../support/argocd-simulator/index.ts';
+import { trackSimulators } from '../../support/argocd-simulator/cleanup.ts';
 import { removeTempDirs } from '../../support/git-repos.ts';
 
-const sims: ArgoCdSimulator[] = [];
-const clients: ArgoCdClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  const closed = sims.splice(0);
-  await Promise.all(closed.map((sim) => sim.close()));
-  for (const sim of closed) expect(sim.violations).toEqual([]);
-});
+const { track, trackClient } = trackSimulators();
 afterAll(removeTempDirs);
 
 const inputs = { server: 'server', authToken: 'auth-token', caCert: 'ca-cert', insecure: 'insecure', appNamespace: 'app-namespace', project: 'project' };
@@ -40,7 +34,7 @@ async function setup(
 ): Promise<{ repo: ManifestRepo; sim: ArgoCdSimulator; client: ArgoCdClient; requests: string[] }> {
   const repo = await createManifestRepo({ 'envs/prod/values.yaml': modelValues(1) });
   const sim = await startArgoCdSimulator({ ...fast, ...simOptions, apps: apps(repo.bare) });
-  sims.push(sim);
+  track(sim);
   const requests: string[] = [];
   const client = createArgoCdClient({
     server: sim.url,
@@ -50,7 +44,7 @@ async function setup(
     onRequest: (method, path) => requests.push(`${method} ${path}`),
     ...clientOptions,
   });
-  clients.push(client);
+  trackClient(client);
   return { repo, sim, client, requests };
 }
 
@@ -95,7 +89,7 @@ describe('Argo CD client', () => {
   it('rejects a bad token without printing it, and tells an HTML page from the API', async () => {
     const { sim } = await setup((bare) => [{ name: 'churn-prod', repo: bare, path: 'envs/prod' }], { basePath: '/argocd' });
     const wrongToken = createArgoCdClient({ server: sim.url, authToken: 'not-the-token-s3cr3t', inputs });
-    clients.push(wrongToken);
+    trackClient(wrongToken);
     const unauthenticated = await failure(wrongToken.get('churn-prod'));
     expect(unauthenticated.reason).toBe('unauthenticated');
     expect(cli(unauthenticated)).toBe(
@@ -105,7 +99,7 @@ describe('Argo CD client', () => {
     // The server without its root path answers the web UI.
     const root = new URL(sim.url).origin;
     const ui = createArgoCdClient({ server: root, authToken: sim.token, inputs });
-    clients.push(ui);
+    trackClient(ui);
     const html = await failure(ui.get('churn-prod'));
     expect(cli(html)).toBe(
       `There is no Argo CD API at ${root}: it answered an HTML page (text/html) while reading application churn-prod; check --server (the address of the API server, not of a web page, login page or proxy).`,
@@ -248,7 +242,7 @@ describe('Argo CD client', () => {
   it('gets a session token for a user and password, and refuses wrong ones', async () => {
     const { sim } = await setup((bare) => [{ name: 'churn-prod', repo: bare, path: 'envs/prod' }]);
     const client = await connectWithPassword({ server: sim.url, username: 'admin', password: 'password', inputs });
-    clients.push(client);
+    trackClient(client);
     expect((await client.get('churn-prod')).metadata.name).toBe('churn-prod');
     const wrong = await failure(connectWithPassword({ server: sim.url, username: 'admin', password: 'nope', inputs }));
     expect(wrong.reason).toBe('unauthenticated');

@@ -3,7 +3,7 @@
  * repository's clone as the `path` history for descendant checks.
  */
 import net from 'node:net';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   AUTO_SYNC_TRAP,
   createArgoCdClient,
@@ -26,18 +26,12 @@ import {
   type ManifestRepo,
   type SimAppDefinition,
 } from '../../support/argocd-simulator/index.ts';
+import { trackSimulators } from '../../support/argocd-simulator/cleanup.ts';
 import { testContext } from '../../support/context.ts';
 import { git, removeTempDirs } from '../../support/git-repos.ts';
 import { startTcpForwarder } from '../../support/tcp-forwarder.ts';
 
-const sims: ArgoCdSimulator[] = [];
-const clients: ArgoCdClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  const closed = sims.splice(0);
-  await Promise.all(closed.map((sim) => sim.close()));
-  for (const sim of closed) expect(sim.violations).toEqual([]);
-});
+const { track, trackClient } = trackSimulators();
 afterAll(removeTempDirs);
 
 /** Fast controller timings; the repository poll is long, so only a refresh makes an app see a push. */
@@ -54,9 +48,9 @@ interface Setup {
 async function setup(apps: (bare: string) => SimAppDefinition[], simOptions: ArgoCdSimulatorOptions = {}): Promise<Setup> {
   const repo = await createManifestRepo({ 'envs/prod/values.yaml': modelValues(1), 'envs/prod/serving.yaml': servingDeployment(1) });
   const sim = await startArgoCdSimulator({ ...fast, ...simOptions, apps: apps(repo.bare) });
-  sims.push(sim);
+  track(sim);
   const client = createArgoCdClient({ server: sim.url, authToken: sim.token, retry: { initialDelayMs: 5, jitterMs: 0 } });
-  clients.push(client);
+  trackClient(client);
   const lines: string[] = [];
   const wait = (options: Partial<WaitOptions>) =>
     waitForApplications(client, {
@@ -314,7 +308,7 @@ describe('waitForApplications: a server that cannot be read', () => {
     const silent = net.createServer((socket) => void sockets.add(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const client = createArgoCdClient({ server: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, authToken: 't0ken-xyz', retry: { initialDelayMs: 5, jitterMs: 0 } });
-    clients.push(client);
+    trackClient(client);
     try {
       const error = await waitForApplications(client, { applications: ['churn-prod'], timeoutMs: 600_000, firstContactMs: 300, log: { info: () => undefined } }).catch((e: unknown) => e);
       expect(error).toMatchObject({ reason: 'unreachable', message: expect.stringMatching(/^Argo CD at http:\/\/127\.0\.0\.1:\d+ did not answer while reading application churn-prod \(no answer within the time budget \(\d+ ms\)\)/) });
@@ -327,12 +321,12 @@ describe('waitForApplications: a server that cannot be read', () => {
   it('once the server answered, a read that finds it down is logged and tried again while the stream reconnects', async () => {
     const repo = await createManifestRepo({ 'envs/prod/values.yaml': modelValues(1), 'envs/prod/serving.yaml': servingDeployment(1) });
     const sim = await startArgoCdSimulator({ ...fast, progressingMs: 2_000, apps: [prod(repo.bare)] });
-    sims.push(sim);
+    track(sim);
     const target = new URL(sim.url);
     const forwarder = await startTcpForwarder({ host: target.hostname, port: Number(target.port) });
     try {
       const client = createArgoCdClient({ server: forwarder.url, authToken: sim.token, retry: { initialDelayMs: 5, jitterMs: 0 } });
-      clients.push(client);
+      trackClient(client);
       const lines: string[] = [];
       const pushed = await pushVersion(repo, 2);
       const waiting = waitForApplications(client, {

@@ -2,6 +2,7 @@
  * The GitHub client against the strict stand-in: call counts, typed race results, retries (rate limits, the
  * eventual-consistency 422), the error sentences, and the token never appearing in an error or a URL.
  */
+import net, { type AddressInfo, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { renderInputRefs, UserError } from '../../../src/lib/errors.ts';
@@ -426,5 +427,22 @@ describe('error sentences', () => {
     expect(await sentence(gh.repositoryInfo())).toBe(
       'Repository acme/missing (input "repository") was not found, or the token in input "token" cannot see it: check the name, and give the token access to that repository.',
     );
+  });
+
+  it('gives up on a server that accepts the connection but never answers, in seconds, naming github-api-url', async () => {
+    const sockets: Socket[] = [];
+    const silent = net.createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const { gh, events } = client({ apiUrl: url, inputs: { token: 'token', repository: 'repository', base: 'base', apiUrl: 'github-api-url' }, requestTimeoutMs: 100 });
+      expect(await sentence(gh.repositoryInfo())).toBe(
+        `Could not reach GitHub at ${url} to read the repository: no answer within 0.1 s, in each of 4 attempts; check input "github-api-url" and the network.`,
+      );
+      expect(events).toHaveLength(4);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });

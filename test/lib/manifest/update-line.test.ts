@@ -52,6 +52,13 @@ describe('parseUpdateLine: tagged values', () => {
     );
   });
 
+  it('refuses an unevaluated ${{ }} expression as the value (it would ship literally)', () => {
+    expect(lineError('values.yaml:model.version=${{ steps.eval.outputs.version }}').message).toBe(
+      'updates line 3 ("values.yaml:model.version=${{ steps.eval.outputs.version }}") has a value that is an unevaluated GitHub Actions expression; pass the updates through an action input (the runner evaluates ${{ }} there) or put the value itself.',
+    );
+    expect(lineError('values.yaml:image.tag="v-${{ github.sha }}"').message).toContain('unevaluated GitHub Actions expression');
+  });
+
   it('refuses a tag with nothing after it, as it refuses an empty value', () => {
     expect(lineError('values.yaml:replicas=!!int').message).toBe(
       'updates line 3 ("values.yaml:replicas=!!int") has no value after !!int, which is what a mistyped expression renders to; give the value.',
