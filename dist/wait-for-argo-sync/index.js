@@ -48838,6 +48838,7 @@ function camelCase(name) {
 function parseInputs(command, raw, setSecret, env = {}) {
     const parsed = {};
     const given = new Set();
+    const fromEnv = new Set();
     for (const [name, input] of Object.entries(command.inputs)) {
         let value = raw(name);
         // Given, but empty: in a workflow, an expression that is not set (a secret this run cannot read) renders as ''.
@@ -48850,6 +48851,7 @@ function parseInputs(command, raw, setSecret, env = {}) {
             if (variable !== undefined) {
                 value = env[variable].trim();
                 origin = `The environment variable ${variable} (read because ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} is empty)`;
+                fromEnv.add(name);
             }
         }
         if (value !== undefined && input.secret && value !== '')
@@ -48880,8 +48882,20 @@ function parseInputs(command, raw, setSecret, env = {}) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${origin} ${reason} (got ${shown}).`, { input: name });
         }
     }
-    for (const rule of command.rules ?? [])
+    for (const rule of command.rules ?? []) {
+        if (rule.kind === 'exclusive' || (rule.kind === 'one-of' && rule.atLeast !== true)) {
+            // An input given explicitly beats an environment fallback of an input it excludes (ARGOCD_AUTH_TOKEN exported
+            // for other steps, username and password given to this one): the fallback is dropped, not reported as a clash.
+            const present = rule.inputs.filter((name) => given.has(name));
+            if (present.some((name) => !fromEnv.has(name))) {
+                for (const name of present.filter((candidate) => fromEnv.has(candidate))) {
+                    given.delete(name);
+                    parsed[camelCase(name)] = undefined;
+                }
+            }
+        }
         checkRule(rule, given, command.name);
+    }
     return parsed;
 }
 function sentence(text) {

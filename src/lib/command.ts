@@ -264,6 +264,7 @@ export function parseInputs<S extends InputSpecs>(
 ): ParsedInputs<S> {
   const parsed: Record<string, unknown> = {};
   const given = new Set<string>();
+  const fromEnv = new Set<string>();
   for (const [name, input] of Object.entries(command.inputs)) {
     let value = raw(name);
     // Given, but empty: in a workflow, an expression that is not set (a secret this run cannot read) renders as ''.
@@ -275,6 +276,7 @@ export function parseInputs<S extends InputSpecs>(
       if (variable !== undefined) {
         value = (env[variable] as string).trim();
         origin = `The environment variable ${variable} (read because ${inputRef(name)} is empty)`;
+        fromEnv.add(name);
       }
     }
     if (value !== undefined && input.secret && value !== '') setSecret(value);
@@ -301,7 +303,20 @@ export function parseInputs<S extends InputSpecs>(
       throw new UserError(`${origin} ${reason} (got ${shown}).`, { input: name });
     }
   }
-  for (const rule of command.rules ?? []) checkRule(rule, given, command.name);
+  for (const rule of command.rules ?? []) {
+    if (rule.kind === 'exclusive' || (rule.kind === 'one-of' && rule.atLeast !== true)) {
+      // An input given explicitly beats an environment fallback of an input it excludes (ARGOCD_AUTH_TOKEN exported
+      // for other steps, username and password given to this one): the fallback is dropped, not reported as a clash.
+      const present = rule.inputs.filter((name) => given.has(name));
+      if (present.some((name) => !fromEnv.has(name))) {
+        for (const name of present.filter((candidate) => fromEnv.has(candidate))) {
+          given.delete(name);
+          parsed[camelCase(name)] = undefined;
+        }
+      }
+    }
+    checkRule(rule, given, command.name);
+  }
   return parsed as ParsedInputs<S>;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseInputs } from '../../src/lib/command.ts';
 import { renderInputRefs, UserError } from '../../src/lib/errors.ts';
+import { waitForArgoSync } from '../../src/commands/wait-for-argo-sync/index.ts';
 import { echoCommand } from '../support/echo-command.ts';
 
 function parse(raw: Record<string, string>) {
@@ -57,6 +58,15 @@ describe('parseInputs', () => {
     expect(parseError({ message: 'hi', 'exclusive-a': 'x', 'exclusive-b': 'y' }).message).toBe(
       'Input "exclusive-a" and input "exclusive-b" cannot be used together; give only one of them.',
     );
+  });
+
+  it('lets an input given explicitly win over the environment fallback of an input it excludes', () => {
+    const env = { ARGOCD_SERVER: 'argocd.example', ARGOCD_AUTH_TOKEN: 'exported-for-other-steps' };
+    const raw: Record<string, string> = { applications: 'churn', username: 'deployer', password: 'pw' };
+    const inputs = parseInputs(waitForArgoSync, (name) => raw[name], () => undefined, env);
+    expect([inputs.authToken, inputs.username, inputs.password]).toEqual([undefined, 'deployer', 'pw']);
+    // Both given explicitly: still one sentence.
+    expect(() => parseInputs(waitForArgoSync, (name) => ({ ...raw, 'auth-token': 't' })[name], () => undefined, env)).toThrow(/cannot be used together/);
   });
 
   it('masks secrets as soon as they are read', () => {
