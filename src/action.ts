@@ -87,16 +87,27 @@ function writeOutputs(outputs: Record<string, unknown>): void {
   }
 }
 
+/** The variable the runner passes an input in: `INPUT_<NAME>`, spaces as underscores, upper-cased. */
+function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+
 /**
- * The runner passes every `with:` key as `INPUT_<KEY>` whether the action declares it or not, so a misspelt input
- * (`model_name`, `reviewer`) would be dropped without a word and its default used instead.
+ * The inputs a step gives (non-empty `INPUT_*`) that `command` does not declare, nor `alsoDeclared` (inputs of the
+ * action.yml beyond the command's own), lower-cased. The runner passes every `with:` key whether the action declares
+ * it or not; its own "Unexpected input(s)" warning lists the valid names, ours says which one was meant.
  */
+export function undeclaredInputs(command: AnyCommand, env: NodeJS.ProcessEnv, alsoDeclared: readonly string[] = []): string[] {
+  const declared = new Set([...Object.keys(command.inputs as Record<string, unknown>), ...alsoDeclared].map(inputVariable));
+  return Object.entries(env)
+    .filter(([key, value]) => key.startsWith('INPUT_') && !declared.has(key) && (value ?? '').trim() !== '')
+    .map(([key]) => key.slice('INPUT_'.length).toLowerCase())
+    .sort();
+}
+
 function warnUnknownInputs(command: AnyCommand, env: NodeJS.ProcessEnv, log: Logger): void {
   const names = Object.keys(command.inputs as Record<string, unknown>);
-  const known = new Set(names.map((name) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`));
-  for (const key of Object.keys(env).sort()) {
-    if (!key.startsWith('INPUT_') || known.has(key)) continue;
-    const name = key.slice('INPUT_'.length).toLowerCase();
+  for (const name of undeclaredInputs(command, env)) {
     log.warning(`${command.name} has no input "${name}"${didYouMean(name, names)}, so its value is ignored; check the step's \`with:\` keys against the action's inputs.`);
   }
 }
@@ -111,7 +122,7 @@ export async function runAction(command: AnyCommand, env: NodeJS.ProcessEnv = pr
       command,
       (name) => {
         // An input the step does not give at all is undefined, one given empty is '' (the messages tell them apart).
-        if (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] === undefined) return undefined;
+        if (env[inputVariable(name)] === undefined) return undefined;
         const kind = command.inputs[name]?.kind;
         return kind === 'lines' || kind === 'list' ? core.getInput(name, { trimWhitespace: false }) : core.getInput(name);
       },

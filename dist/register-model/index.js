@@ -41809,7 +41809,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Cs: () => (/* binding */ runAction)
 });
 
-// UNUSED EXPORTS: actionContext, reportActionError
+// UNUSED EXPORTS: actionContext, reportActionError, undeclaredInputs
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
@@ -44885,17 +44885,25 @@ function writeOutputs(outputs) {
         });
     }
 }
+/** The variable the runner passes an input in: `INPUT_<NAME>`, spaces as underscores, upper-cased. */
+function inputVariable(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
 /**
- * The runner passes every `with:` key as `INPUT_<KEY>` whether the action declares it or not, so a misspelt input
- * (`model_name`, `reviewer`) would be dropped without a word and its default used instead.
+ * The inputs a step gives (non-empty `INPUT_*`) that `command` does not declare, nor `alsoDeclared` (inputs of the
+ * action.yml beyond the command's own), lower-cased. The runner passes every `with:` key whether the action declares
+ * it or not; its own "Unexpected input(s)" warning lists the valid names, ours says which one was meant.
  */
+function undeclaredInputs(command, env, alsoDeclared = []) {
+    const declared = new Set([...Object.keys(command.inputs), ...alsoDeclared].map(inputVariable));
+    return Object.entries(env)
+        .filter(([key, value]) => key.startsWith('INPUT_') && !declared.has(key) && (value ?? '').trim() !== '')
+        .map(([key]) => key.slice('INPUT_'.length).toLowerCase())
+        .sort();
+}
 function warnUnknownInputs(command, env, log) {
     const names = Object.keys(command.inputs);
-    const known = new Set(names.map((name) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`));
-    for (const key of Object.keys(env).sort()) {
-        if (!key.startsWith('INPUT_') || known.has(key))
-            continue;
-        const name = key.slice('INPUT_'.length).toLowerCase();
+    for (const name of undeclaredInputs(command, env)) {
         log.warning(`${command.name} has no input "${name}"${didYouMean(name, names)}, so its value is ignored; check the step's \`with:\` keys against the action's inputs.`);
     }
 }
@@ -44908,7 +44916,7 @@ async function runAction(command, env = process.env, options = {}) {
     try {
         const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => {
             // An input the step does not give at all is undefined, one given empty is '' (the messages tell them apart).
-            if (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] === undefined)
+            if (env[inputVariable(name)] === undefined)
                 return undefined;
             const kind = command.inputs[name]?.kind;
             return kind === 'lines' || kind === 'list' ? getInput(name, { trimWhitespace: false }) : getInput(name);
@@ -47880,8 +47888,8 @@ async function refuseRolledBackVersion(registry, name, version, options) {
         // A registry that knows the model but not this version: most likely a typo, or a version registered elsewhere;
         // either way the guard has nothing to check, which the user should hear about.
         const known = await registry.listVersions(name);
-        if (known.length > 0 && options.warn !== undefined) {
-            options.warn(`${registry.location} has versions of model "${name}" but not version ${version}, so ${options.action} cannot check whether it was rolled back; check ${inputRef(options.versionInput ?? 'model-version')}, or register the version first.`);
+        if (known.length > 0) {
+            options.warn(`${registry.location} has versions of model "${name}" but not version ${version}, so ${options.action} cannot check whether it was rolled back; check ${inputRef('model-version')}, or register the version first.`);
         }
         return undefined;
     }
@@ -48148,7 +48156,7 @@ const registerModel = (0,command/* defineCommand */.NB)({
             throw new errors/* UserError */.yo(`${(0,errors/* inputRef */.io)('version')} points an alias at an existing version, but no alias is given: set ${(0,errors/* inputRef */.io)('alias')} (or ${(0,errors/* inputRef */.io)('stage')}), or pass ${(0,errors/* inputRef */.io)('source')} instead to register a new version.`, { input: 'alias' });
         }
         if (report?.decision === 'reject' && targetAlias !== undefined && !inputs.allowRejected) {
-            throw new errors/* UserError */.yo(`The evaluation report ${inputs.evaluationReport ?? ''} rejected this model (${(0,lib_text/* lowerFirst */.oZ)(report.reason.replace(/\.$/, ''))}), so register-model will not point alias "${targetAlias}" at it: drop ${(0,errors/* inputRef */.io)(alias === undefined ? 'stage' : 'alias')} to register it without an alias, or set ${(0,errors/* inputRef */.io)('allow-rejected')} to true.`, { input: 'allow-rejected' });
+            throw new errors/* UserError */.yo(`The evaluation report ${inputs.evaluationReport ?? ''} rejected this model (${(0,lib_text/* lowerFirst */.oZ)(report.reason.replace(/\.$/, ''))}), so register-model will not point alias "${targetAlias}" at it: ${existing !== undefined ? `point ${(0,errors/* inputRef */.io)('version')} at another version` : `drop ${(0,errors/* inputRef */.io)(alias === undefined ? 'stage' : 'alias')} to register it without an alias`}, or set ${(0,errors/* inputRef */.io)('allow-rejected')} to true.`, { input: 'allow-rejected' });
         }
         if (report?.decision === 'reject') {
             ctx.log.warning(targetAlias === undefined
@@ -48385,7 +48393,7 @@ function parseInputs(command, raw, setSecret, env = {}) {
             if (input.required) {
                 const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
                 const problem = givenEmpty
-                    ? `was given an empty value (what an unset variable such as \${{ secrets.NAME }} or "$NAME" gives), but ${command.name} requires it`
+                    ? `is empty (on a runner, a required input left out of \`with:\` arrives empty, and so does an unset variable such as \${{ secrets.NAME }}), but ${command.name} requires it`
                     : `is required by ${command.name}`;
                 throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} ${problem}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
                     input: name,

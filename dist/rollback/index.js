@@ -46684,7 +46684,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Cs: () => (/* binding */ runAction)
 });
 
-// UNUSED EXPORTS: actionContext, reportActionError
+// UNUSED EXPORTS: actionContext, reportActionError, undeclaredInputs
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
@@ -49732,17 +49732,25 @@ function writeOutputs(outputs) {
         });
     }
 }
+/** The variable the runner passes an input in: `INPUT_<NAME>`, spaces as underscores, upper-cased. */
+function inputVariable(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
 /**
- * The runner passes every `with:` key as `INPUT_<KEY>` whether the action declares it or not, so a misspelt input
- * (`model_name`, `reviewer`) would be dropped without a word and its default used instead.
+ * The inputs a step gives (non-empty `INPUT_*`) that `command` does not declare, nor `alsoDeclared` (inputs of the
+ * action.yml beyond the command's own), lower-cased. The runner passes every `with:` key whether the action declares
+ * it or not; its own "Unexpected input(s)" warning lists the valid names, ours says which one was meant.
  */
+function undeclaredInputs(command, env, alsoDeclared = []) {
+    const declared = new Set([...Object.keys(command.inputs), ...alsoDeclared].map(inputVariable));
+    return Object.entries(env)
+        .filter(([key, value]) => key.startsWith('INPUT_') && !declared.has(key) && (value ?? '').trim() !== '')
+        .map(([key]) => key.slice('INPUT_'.length).toLowerCase())
+        .sort();
+}
 function warnUnknownInputs(command, env, log) {
     const names = Object.keys(command.inputs);
-    const known = new Set(names.map((name) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`));
-    for (const key of Object.keys(env).sort()) {
-        if (!key.startsWith('INPUT_') || known.has(key))
-            continue;
-        const name = key.slice('INPUT_'.length).toLowerCase();
+    for (const name of undeclaredInputs(command, env)) {
         log.warning(`${command.name} has no input "${name}"${(0,suggest/* didYouMean */.a)(name, names)}, so its value is ignored; check the step's \`with:\` keys against the action's inputs.`);
     }
 }
@@ -49755,7 +49763,7 @@ async function runAction(command, env = process.env, options = {}) {
     try {
         const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => {
             // An input the step does not give at all is undefined, one given empty is '' (the messages tell them apart).
-            if (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] === undefined)
+            if (env[inputVariable(name)] === undefined)
                 return undefined;
             const kind = command.inputs[name]?.kind;
             return kind === 'lines' || kind === 'list' ? getInput(name, { trimWhitespace: false }) : getInput(name);
@@ -49786,7 +49794,7 @@ async function runAction(command, env = process.env, options = {}) {
 
 /***/ }),
 
-/***/ 4976:
+/***/ 3667:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -51984,8 +51992,7 @@ async function waitForApplications(client, options) {
         }
     }
     catch (error) {
-        if (!stop.signal.aborted || failure === undefined)
-            failure ??= error;
+        failure ??= error;
     }
     finally {
         clearTimeout(timer);
@@ -52001,7 +52008,7 @@ async function waitForApplications(client, options) {
     const apps = [...tracked.values()].map((entry) => report(entry, client));
     let sentence;
     if (result === 'failed' || result === 'degraded') {
-        const decided = [...tracked.values()].map((entry) => entry.verdict).find((verdict) => verdict?.kind === result || (result === 'failed' && verdict?.kind === 'failed'));
+        const decided = [...tracked.values()].map((entry) => entry.verdict).find((verdict) => verdict?.kind === result);
         sentence = decided === undefined ? undefined : `${decided.sentence}${revision === undefined || decided.sentence.includes(wait_short(revision)) ? '' : ` (waiting for ${wait_short(revision)})`}.`;
     }
     else if (result === 'timeout') {
@@ -58244,7 +58251,7 @@ function createGitHubClient(options) {
             if (result instanceof Known)
                 throw notFound();
             const login = result.viewer.login;
-            return { login, isGitHubActions: login === 'github-actions[bot]' || login === 'github-actions', isBot: login.endsWith('[bot]') };
+            return { login, isGitHubActions: isGitHubActionsLogin(login), isBot: login.endsWith('[bot]') };
         },
     };
     function notFound() {
@@ -58312,6 +58319,10 @@ function toPullRequestInfo(raw) {
         commitCount: raw.commits.totalCount,
         headCommit,
     };
+}
+/** The login of the workflow's GITHUB_TOKEN (as GraphQL's viewer and REST name it): its PRs start no workflow runs. */
+function isGitHubActionsLogin(login) {
+    return login === 'github-actions[bot]' || login === 'github-actions';
 }
 
 ;// CONCATENATED MODULE: ./src/lib/github/inputs.ts
@@ -62131,6 +62142,10 @@ async function restore(log, git, head, switchedFrom) {
 
 
 
+;// CONCATENATED MODULE: ./src/lib/github/index.ts
+/** The suite's GitHub client: `createGitHubClient` and the `GitHubClient` interface commands program against. */
+
+
 // EXTERNAL MODULE: ./node_modules/write-file-atomic/lib/index.js
 var write_file_atomic_lib = __nccwpck_require__(238);
 var write_file_atomic_lib_default = /*#__PURE__*/__nccwpck_require__.n(write_file_atomic_lib);
@@ -62639,13 +62654,13 @@ function revisionSource(files, revision) {
 
 
 
+
 /** The label every promotion PR carries (with the body marker, how superseded PRs are found). */
 const TRACKING_LABEL = 'ml-gitops';
 const TRACKING_LABEL_COLOR = '0e8a16';
 /** The colour of the labels of the `labels` input that do not exist yet. */
 const LABEL_COLOR = 'bfd4f2';
 /** Who the workflow's GITHUB_TOKEN acts as. */
-const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
 /** Promotion branches ml-gitops made (and may delete when superseded) live under this prefix. */
 const BRANCH_PREFIX = 'ml-gitops/';
 function defaultBranchName(model, environment) {
@@ -62719,7 +62734,7 @@ async function openPromotionPullRequest(gh, request) {
                 inputs: { updates: inputs.updates, root: inputs.updates },
             });
             if (!plan.changed)
-                return await alreadyPromoted(gh, request, state, plan, { branch, base, warn, changes });
+                return await alreadyPromoted(gh, request, state, plan, { branch, base, warn, changes, warnings });
             const wanted = plan.files.filter((file) => file.changed);
             const tip = state.headTip;
             const upToDate = tip !== undefined && tip.parents.length === 1 && tip.parents[0] === baseOid && wanted.every((file) => state.headFiles.get(file.relativePath) === file.after);
@@ -62804,7 +62819,7 @@ async function openPromotionPullRequest(gh, request) {
         const existing = pull;
         const title = request.title ?? defaultTitle(request);
         const next = checkedBody(promotionBody(existing.body, facts), request, warn);
-        const fields = { ...(existing.title !== title ? { title } : {}), ...(sameBody(existing.body, next.replace(/\r\n/g, '\n')) ? {} : { body: next }) };
+        const fields = { ...(existing.title !== title ? { title } : {}), ...(sameBody(existing.body, next) ? {} : { body: next }) };
         if (Object.keys(fields).length > 0) {
             await gh.updatePullRequest(number, fields);
             changes.push(`updated the ${Object.keys(fields).join(' and ')} of #${number}`);
@@ -62850,7 +62865,7 @@ async function openPromotionPullRequest(gh, request) {
         diff: plan === undefined ? '' : unifiedDiff(plan),
         previousVersion: facts.previousVersion,
         plan,
-        githubActionsToken: state.viewerLogin === 'github-actions[bot]',
+        githubActionsToken: isGitHubActionsLogin(state.viewerLogin),
     };
 }
 function defaultTitle(request) {
@@ -62888,10 +62903,12 @@ function milestoneNumber(value, state, repoName, input) {
     const byTitle = state.milestones.find((milestone) => milestone.title === value);
     if (byTitle !== undefined)
         return byTitle.number;
-    if (/^\d+$/.test(value))
-        return Number(value);
+    // A number must name an open milestone too: GitHub would refuse it only after the PR exists, as a bare "Validation Failed".
+    const byNumber = /^\d+$/.test(value) ? state.milestones.find((milestone) => milestone.number === Number(value)) : undefined;
+    if (byNumber !== undefined)
+        return byNumber.number;
     const titles = state.milestones.map((milestone) => `"${milestone.title}"`);
-    throw new errors/* UserError */.yo(`${repoName} has no open milestone titled "${value}" (${(0,errors/* inputRef */.io)(input)}); ${titles.length === 0 ? 'it has no open milestone: create it first' : `the open ones are ${titles.join(', ')}`}.`, { input });
+    throw new errors/* UserError */.yo(`${repoName} has no open milestone ${/^\d+$/.test(value) ? `numbered or titled` : 'titled'} "${value}" (${(0,errors/* inputRef */.io)(input)}); ${titles.length === 0 ? 'it has no open milestone: create it first' : `the open ones are ${titles.join(', ')}`}.`, { input });
 }
 /**
  * One commit holding `additions` on top of `baseOid`, on `branch`. Returns its sha, or undefined when another writer
@@ -62934,7 +62951,8 @@ async function commitOnBaseTip(gh, args) {
         return oid;
     }
     finally {
-        await gh.deleteBranch(scratch);
+        // Never let a failed clean-up hide the error that brought us here.
+        await gh.deleteBranch(scratch).catch(() => false);
     }
 }
 /** The base already holds every value: nothing to promote. Our open PR for it, if any, is closed. */
@@ -62963,11 +62981,11 @@ async function alreadyPromoted(gh, request, state, plan, at) {
         superseded: [],
         autoMerge: 'off',
         changes: at.changes,
-        warnings: [],
+        warnings: at.warnings,
         diff: '',
         previousVersion: undefined,
         plan,
-        githubActionsToken: state.viewerLogin === 'github-actions[bot]',
+        githubActionsToken: isGitHubActionsLogin(state.viewerLogin),
     };
 }
 async function supersede(gh, request, state, at) {
@@ -63017,7 +63035,7 @@ async function requestReviews(gh, request, state, at) {
         return false;
     });
     let teams = at.teams;
-    if (teams.length > 0 && state.viewerLogin === GITHUB_ACTIONS_LOGIN) {
+    if (teams.length > 0 && isGitHubActionsLogin(state.viewerLogin)) {
         at.warn(`Skipped team reviewers ${teams.join(', ')}: ${reviewRefusalSentence('team-not-visible', teams.join(', '), context)}`);
         teams = [];
     }
@@ -64472,8 +64490,8 @@ async function refuseRolledBackVersion(registry, name, version, options) {
         // A registry that knows the model but not this version: most likely a typo, or a version registered elsewhere;
         // either way the guard has nothing to check, which the user should hear about.
         const known = await registry.listVersions(name);
-        if (known.length > 0 && options.warn !== undefined) {
-            options.warn(`${registry.location} has versions of model "${name}" but not version ${version}, so ${options.action} cannot check whether it was rolled back; check ${inputRef(options.versionInput ?? 'model-version')}, or register the version first.`);
+        if (known.length > 0) {
+            options.warn(`${registry.location} has versions of model "${name}" but not version ${version}, so ${options.action} cannot check whether it was rolled back; check ${inputRef('model-version')}, or register the version first.`);
         }
         return undefined;
     }
@@ -64816,6 +64834,9 @@ const rollback = (0,command/* defineCommand */.NB)({
             });
             if (pending !== undefined) {
                 report.pullRequest = pending;
+                if (inputs.alias !== undefined) {
+                    ctx.log.info(`Alias "${inputs.alias}" stays where it is until pull request #${pending.number} is merged; run rollback again after the merge to move it to version ${choice.to}.`);
+                }
                 if (inputs.server !== undefined && hasApps) {
                     report.argocdNotes = [`nothing to wait for until #${pending.number} is merged`];
                     ctx.log.info(`Argo CD is not waited for: it has nothing new to run until pull request #${pending.number} is merged; run rollback again after the merge to wait for it.`);
@@ -65026,10 +65047,8 @@ async function openRollbackPullRequest(gh, inputs, choice, updates, at) {
 }
 async function restoreRegistry(registry, inputs, choice, report, runUrl, ctx, options = { moveAlias: true }) {
     const [target, bad] = await Promise.all([registry.getVersion(inputs.modelName, choice.to), registry.getVersion(inputs.modelName, choice.from)]);
-    if (inputs.alias !== undefined && !options.moveAlias) {
-        ctx.log.info(`Alias "${inputs.alias}" stays where it is until the rollback pull request is merged; run rollback again after the merge to move it to version ${choice.to}.`);
-    }
-    else if (inputs.alias !== undefined) {
+    // moveAlias false: pull-request mode, where the caller says (once the PR exists) that the alias waits for the merge.
+    if (inputs.alias !== undefined && options.moveAlias) {
         if (target === undefined) {
             throw new errors/* UserError */.yo(`The manifests are rolled back, but ${registry.location} has no version ${choice.to} of model "${inputs.modelName}" to point ${(0,errors/* inputRef */.io)('alias')} "${inputs.alias}" at; check the registry inputs and run again.`, { input: 'alias' });
         }
@@ -65083,7 +65102,7 @@ async function isDirectory(directory) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3901);
-/* harmony import */ var _commands_rollback_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4976);
+/* harmony import */ var _commands_rollback_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3667);
 // Generated from the command schema by `npm run generate`; do not edit by hand.
 
 
@@ -65254,7 +65273,7 @@ function parseInputs(command, raw, setSecret, env = {}) {
             if (input.required) {
                 const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
                 const problem = givenEmpty
-                    ? `was given an empty value (what an unset variable such as \${{ secrets.NAME }} or "$NAME" gives), but ${command.name} requires it`
+                    ? `is empty (on a runner, a required input left out of \`with:\` arrives empty, and so does an unset variable such as \${{ secrets.NAME }}), but ${command.name} requires it`
                     : `is required by ${command.name}`;
                 throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} ${problem}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
                     input: name,

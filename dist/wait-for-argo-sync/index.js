@@ -41587,7 +41587,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Cs: () => (/* binding */ runAction)
 });
 
-// UNUSED EXPORTS: actionContext, reportActionError
+// UNUSED EXPORTS: actionContext, reportActionError, undeclaredInputs
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
@@ -44635,17 +44635,25 @@ function writeOutputs(outputs) {
         });
     }
 }
+/** The variable the runner passes an input in: `INPUT_<NAME>`, spaces as underscores, upper-cased. */
+function inputVariable(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
 /**
- * The runner passes every `with:` key as `INPUT_<KEY>` whether the action declares it or not, so a misspelt input
- * (`model_name`, `reviewer`) would be dropped without a word and its default used instead.
+ * The inputs a step gives (non-empty `INPUT_*`) that `command` does not declare, nor `alsoDeclared` (inputs of the
+ * action.yml beyond the command's own), lower-cased. The runner passes every `with:` key whether the action declares
+ * it or not; its own "Unexpected input(s)" warning lists the valid names, ours says which one was meant.
  */
+function undeclaredInputs(command, env, alsoDeclared = []) {
+    const declared = new Set([...Object.keys(command.inputs), ...alsoDeclared].map(inputVariable));
+    return Object.entries(env)
+        .filter(([key, value]) => key.startsWith('INPUT_') && !declared.has(key) && (value ?? '').trim() !== '')
+        .map(([key]) => key.slice('INPUT_'.length).toLowerCase())
+        .sort();
+}
 function warnUnknownInputs(command, env, log) {
     const names = Object.keys(command.inputs);
-    const known = new Set(names.map((name) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`));
-    for (const key of Object.keys(env).sort()) {
-        if (!key.startsWith('INPUT_') || known.has(key))
-            continue;
-        const name = key.slice('INPUT_'.length).toLowerCase();
+    for (const name of undeclaredInputs(command, env)) {
         log.warning(`${command.name} has no input "${name}"${(0,suggest/* didYouMean */.a)(name, names)}, so its value is ignored; check the step's \`with:\` keys against the action's inputs.`);
     }
 }
@@ -44658,7 +44666,7 @@ async function runAction(command, env = process.env, options = {}) {
     try {
         const inputs = (0,lib_command/* parseInputs */.TL)(command, (name) => {
             // An input the step does not give at all is undefined, one given empty is '' (the messages tell them apart).
-            if (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] === undefined)
+            if (env[inputVariable(name)] === undefined)
                 return undefined;
             const kind = command.inputs[name]?.kind;
             return kind === 'lines' || kind === 'list' ? getInput(name, { trimWhitespace: false }) : getInput(name);
@@ -48309,8 +48317,7 @@ async function waitForApplications(client, options) {
         }
     }
     catch (error) {
-        if (!stop.signal.aborted || failure === undefined)
-            failure ??= error;
+        failure ??= error;
     }
     finally {
         clearTimeout(timer);
@@ -48326,7 +48333,7 @@ async function waitForApplications(client, options) {
     const apps = [...tracked.values()].map((entry) => report(entry, client));
     let sentence;
     if (result === 'failed' || result === 'degraded') {
-        const decided = [...tracked.values()].map((entry) => entry.verdict).find((verdict) => verdict?.kind === result || (result === 'failed' && verdict?.kind === 'failed'));
+        const decided = [...tracked.values()].map((entry) => entry.verdict).find((verdict) => verdict?.kind === result);
         sentence = decided === undefined ? undefined : `${decided.sentence}${revision === undefined || decided.sentence.includes(wait_short(revision)) ? '' : ` (waiting for ${wait_short(revision)})`}.`;
     }
     else if (result === 'timeout') {
@@ -48520,7 +48527,6 @@ function checkSyncOptions(options) {
     }
 }
 /** The most a login may take (as the first read), however long `timeout` is: Argo CD answers it in milliseconds. */
-const LOGIN_BUDGET_MS = 30_000;
 const waitForArgoSync = (0,command/* defineCommand */.NB)({
     name: 'wait-for-argo-sync',
     description: 'Waits until Argo CD runs the pushed commit (or a descendant) and it is healthy, for one or many applications, on the watch stream; fails fast with the reason and the unhealthy resources, then optionally checks the new model in Prometheus over a bake window.',
@@ -48568,6 +48574,8 @@ const waitForArgoSync = (0,command/* defineCommand */.NB)({
     async run(inputs, ctx) {
         const started = Date.now();
         const timeoutMs = inputs.timeout * 1000;
+        /** What is left of `timeout` (at least 1 ms, so a spent budget still ends in a verdict). */
+        const remainingMs = () => Math.max(1, timeoutMs - (Date.now() - started));
         checkSyncOptions(inputs.syncOptions);
         if (!inputs.sync) {
             const unused = [...(inputs.syncOptions === undefined ? [] : ['sync-options']), ...(inputs.prune ? ['prune'] : [])];
@@ -48593,10 +48601,10 @@ const waitForArgoSync = (0,command/* defineCommand */.NB)({
             ctx.log.warning(`No ${(0,errors/* inputRef */.io)('revision')} given: an application Synced and Healthy at an older commit counts as ready; pass the commit you pushed (e.g. bump-manifest's commit-sha output).`);
         }
         const revision = inputs.revision === undefined ? undefined : await resolveRevision(inputs.revision, checkout, ctx);
-        const placeholders = { model: inputs.modelName, version: inputs.modelVersion, environment: inputs.environment, revision: revision ?? inputs.revision };
+        const placeholders = { model: inputs.modelName, version: inputs.modelVersion, environment: inputs.environment, revision };
         // The login is bounded like the first read: a server that accepts the connection and stays silent fails within
         // `timeout` (and 30 s at most) with why, instead of after the HTTP layer's minute.
-        const client = await connectArgoCd(inputs, ctx, { loginTimeoutMs: Math.max(1, Math.min(LOGIN_BUDGET_MS, timeoutMs - (Date.now() - started))) });
+        const client = await connectArgoCd(inputs, ctx, { loginTimeoutMs: Math.min(FIRST_CONTACT_MS, remainingMs()) });
         let waited;
         try {
             waited = await waitForApplications(client, {
@@ -48613,7 +48621,7 @@ const waitForArgoSync = (0,command/* defineCommand */.NB)({
                 prune: inputs.prune,
                 syncOptions: inputs.syncOptions,
                 refresh: inputs.refresh,
-                timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
+                timeoutMs: remainingMs(),
                 runId: `${runFacts(ctx.env).runUrl ?? 'ml-gitops'}#${(0,external_node_crypto_.randomUUID)().slice(0, 8)}`,
                 log: ctx.log,
             });
@@ -48635,7 +48643,7 @@ const waitForArgoSync = (0,command/* defineCommand */.NB)({
         let analysisFailure;
         if (ready && plan !== undefined) {
             const prometheus = prometheusClient(inputs, plan, ctx);
-            const signal = AbortSignal.timeout(Math.max(1, timeoutMs - (Date.now() - started)));
+            const signal = AbortSignal.timeout(remainingMs());
             try {
                 ctx.log.info(`All applications are ready; analysing the new version in ${prometheus.location}.`);
                 analysis = await plan.run(prometheus, placeholders, ctx.log, signal);
@@ -48675,7 +48683,7 @@ const waitForArgoSync = (0,command/* defineCommand */.NB)({
             measurements: analysis?.measurements ?? [],
         };
         if (analysisFailure !== undefined) {
-            throw new errors/* UserError */.yo(analysisFailure, { outputs, title: result === 'timeout' ? 'Analysis timed out' : 'Post-deployment analysis failed', input: plan?.plan.input });
+            throw new errors/* UserError */.yo(analysisFailure, { outputs, title: result === 'timeout' ? 'Analysis timed out' : 'Post-deployment analysis failed', input: result === 'timeout' ? 'timeout' : plan?.plan.input });
         }
         if (!ready)
             throw new errors/* UserError */.yo(waited.failure ?? `Argo CD ended ${waited.result}.`, { outputs, title: `Argo CD: ${waited.result}` });
@@ -48862,7 +48870,7 @@ function parseInputs(command, raw, setSecret, env = {}) {
             if (input.required) {
                 const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
                 const problem = givenEmpty
-                    ? `was given an empty value (what an unset variable such as \${{ secrets.NAME }} or "$NAME" gives), but ${command.name} requires it`
+                    ? `is empty (on a runner, a required input left out of \`with:\` arrives empty, and so does an unset variable such as \${{ secrets.NAME }}), but ${command.name} requires it`
                     : `is required by ${command.name}`;
                 throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .inputRef */ .io)(name)} ${problem}${fallback}: ${(0,_text_js__WEBPACK_IMPORTED_MODULE_2__/* .lowerFirst */ .oZ)(sentence(input.description))}`, {
                     input: name,

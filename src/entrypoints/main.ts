@@ -1,7 +1,8 @@
 /** The root action (`uses: <owner>/ml-gitops@v1`): runs the command named by the `command` input. */
 import * as core from '@actions/core';
-import { reportActionError, runAction } from '../action.ts';
+import { reportActionError, runAction, undeclaredInputs } from '../action.ts';
 import { COMMANDS, findCommand } from '../commands/index.ts';
+import type { InputSpec } from '../lib/command.ts';
 import { UserError } from '../lib/errors.ts';
 import { didYouMean } from '../lib/suggest.ts';
 
@@ -20,10 +21,9 @@ if (command === undefined) {
   );
 } else {
   // The root action declares every command's inputs; a value given for another command's input is ignored, so say so.
-  const own = new Set(Object.keys(command.inputs).map((input) => `INPUT_${input.toUpperCase()}`));
-  const ignored = Object.entries(process.env)
-    .filter(([key, value]) => key.startsWith('INPUT_') && key !== 'INPUT_COMMAND' && !own.has(key) && (value ?? '').trim() !== '')
-    .map(([key]) => key.slice('INPUT_'.length).toLowerCase());
+  // Inputs with a default in action.yml (the token: \${{ github.token }}) reach every step, given or not.
+  const runnerFilled = COMMANDS.flatMap((each) => Object.entries(each.inputs as Record<string, InputSpec<unknown>>).filter(([, input]) => input.actionDefault !== undefined).map(([name]) => name));
+  const ignored = undeclaredInputs(command, process.env, ['command', ...runnerFilled]);
   if (ignored.length > 0) {
     core.warning(
       `${command.name} does not take the input${ignored.length === 1 ? '' : 's'} ${ignored.map((input) => `"${input}"`).join(', ')}, so ${ignored.length === 1 ? 'it is' : 'they are'} ignored; remove ${ignored.length === 1 ? 'it' : 'them'} from \`with:\` or check the spelling (ml-gitops ${command.name} --help lists its inputs).`,

@@ -285,7 +285,7 @@ export function parseInputs<S extends InputSpecs>(
       if (input.required) {
         const fallback = input.env.length > 0 ? ` (or set ${input.env.join(' or ')})` : '';
         const problem = givenEmpty
-          ? `was given an empty value (what an unset variable such as \${{ secrets.NAME }} or "$NAME" gives), but ${command.name} requires it`
+          ? `is empty (on a runner, a required input left out of \`with:\` arrives empty, and so does an unset variable such as \${{ secrets.NAME }}), but ${command.name} requires it`
           : `is required by ${command.name}`;
         throw new UserError(`${inputRef(name)} ${problem}${fallback}: ${lowerFirst(sentence(input.description))}`, {
           input: name,

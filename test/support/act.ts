@@ -43,11 +43,6 @@ export async function ensureAct(): Promise<string> {
   return act;
 }
 
-/** The commands whose bundle exists in this checkout's dist/ (a workflow test needing another one is skipped). */
-export function bundleExists(command: string): boolean {
-  return existsSync(path.join(repoRoot, 'dist', command, 'index.js'));
-}
-
 function referencedOwnActions(workflowText: string): string[] {
   return [...workflowText.matchAll(/<owner>\/ml-gitops\/actions\/([a-z0-9-]+)@/g)].map((match) => match[1] as string);
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from './git-repos.ts';
 import {
   createManifestRepo,
@@ -10,15 +10,13 @@ import {
   servingDeployment,
   startArgoCdSimulator,
   type AppObject,
-  type ArgoCdSimulator,
   type ArgoCdSimulatorOptions,
   type SimAppDefinition,
 } from './argocd-simulator/index.ts';
+import { trackSimulators } from './argocd-simulator/cleanup.ts';
 
-const sims: ArgoCdSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(sims.splice(0).map((sim) => sim.close()));
-});
+// Every test also fails when a simulator saw (or sent) something the real Argo CD would refuse.
+const { track } = trackSimulators();
 afterAll(removeTempDirs);
 
 const fast = { refreshDelayMs: 5, operationStartMs: 5, syncDurationMs: 20, progressingMs: 20, refreshDeadlineMs: 300 };
@@ -26,7 +24,7 @@ const fast = { refreshDelayMs: 5, operationStartMs: 5, syncDurationMs: 20, progr
 async function setup(apps: (bare: string) => ArgoCdSimulatorOptions['apps'], extra: ArgoCdSimulatorOptions = {}) {
   const repo = await createManifestRepo({ 'envs/prod/values.yaml': modelValues(1), 'envs/prod/serving.yaml': servingDeployment(1) });
   const sim = await startArgoCdSimulator({ ...fast, ...extra, apps: apps(repo.bare) });
-  sims.push(sim);
+  track(sim);
   const call = async (method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${sim.url}${urlPath}`, {
       method,
@@ -298,7 +296,7 @@ describe('Argo CD simulator: what Argo CD shows of the workload', () => {
   it('tracks the Deployment and Service of the chart a Helm-values folder is rendered with, the Deployment carrying the health and its message', async () => {
     const repo = await createManifestRepo({ 'envs/good/values.yaml': modelValues(3) });
     const sim = await startArgoCdSimulator({ ...fast, apps: [{ name: 'churn-good', repo: repo.bare, path: 'envs/good' }] });
-    sims.push(sim);
+    track(sim);
     expect(status(sim.app('churn-good')!).resources).toEqual([
       expect.objectContaining({ group: 'apps', kind: 'Deployment', namespace: 'churn-good', name: 'churn-good', health: { status: 'Healthy' } }),
       expect.objectContaining({ group: '', kind: 'Service', namespace: 'churn-good', name: 'churn-good', health: { status: 'Healthy' } }),

@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerModel } from '../../src/commands/register-model/index.ts';
 import { createFileRegistry } from '../../src/lib/registry/file.ts';
-import { bundleExists, createActSandbox, createCallerRepository, runAct, type ActSandbox } from '../support/act.ts';
+import { createActSandbox, createCallerRepository, runAct, type ActSandbox } from '../support/act.ts';
 import { startGitHubStandIn } from '../support/github-stand-in/index.ts';
 import { git, readTree, removeTempDirs, tempDir } from '../support/git-repos.ts';
 import { repoRoot } from '../support/python.ts';
@@ -107,7 +107,7 @@ describe('evaluate-register.yml through act', { timeout: 300_000 }, () => {
     expect((await registry.getAlias('churn', 'champion'))?.version).toBe('1');
   });
 
-  it.skipIf(!bundleExists('open-promotion-pr'))('a better candidate is registered as challenger and its promotion PR to staging is opened', async () => {
+  it('a better candidate is registered as challenger and its promotion PR to staging is opened', async () => {
     // The next model, better than the champion on the same rows; the caller's repository is its own manifest repository.
     await fs.writeFile(path.join(caller, 'data/holdout.csv'), heldOut('better'));
     await git(caller, ['commit', '--quiet', '--all', '--message', 'Better features']);

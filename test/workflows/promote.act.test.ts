@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bumpManifest } from '../../src/commands/bump-manifest/index.ts';
 import { registerModel } from '../../src/commands/register-model/index.ts';
 import { createFileRegistry } from '../../src/lib/registry/file.ts';
-import { bundleExists, createActSandbox, createCallerRepository, publishRepository, runAct, type ActResult, type ActSandbox } from '../support/act.ts';
+import { createActSandbox, createCallerRepository, publishRepository, runAct, type ActResult, type ActSandbox } from '../support/act.ts';
 import { startArgoCdSimulator, type ArgoCdSimulator } from '../support/argocd-simulator/index.ts';
 import { startGitHubStandIn } from '../support/github-stand-in/index.ts';
 import { cloneRemote, createRemote, git, isolatedGitEnv, readTree, removeTempDirs, showFile, tempDir, type RemoteRepository } from '../support/git-repos.ts';
@@ -45,7 +45,6 @@ const ANALYSIS = 'interval: 1500ms\ncount: 2\ninconclusive: fail\nmetrics:\n  - 
 
 const version = (values: string): string | undefined => /version: (\S+)/.exec(values)?.[1];
 /** The pull-request mode runs open-promotion-pr, which has no bundle until it is built. */
-const PR_SKIP_REASON = bundleExists('open-promotion-pr') ? undefined : 'dist/open-promotion-pr/index.js is not built yet (npm run build)';
 
 describe('promote.yml through act', { timeout: 300_000 }, () => {
   let sandbox: ActSandbox;
@@ -197,11 +196,7 @@ describe('promote.yml through act', { timeout: 300_000 }, () => {
     expect(sim.violations).toEqual([]);
   });
 
-  it('promote-pull-request.yml: the rolled-back version 3 is refused, version 4 gets its promotion PR to production', async (ctx) => {
-    if (PR_SKIP_REASON !== undefined) {
-      console.warn(`skipped the pull-request mode of promote.yml: ${PR_SKIP_REASON}`);
-      ctx.skip(PR_SKIP_REASON);
-    }
+  it('promote-pull-request.yml: the rolled-back version 3 is refused, version 4 gets its promotion PR to production', async () => {
     const standIn = await startGitHubStandIn({
       repos: { [MANIFESTS]: manifests.bare },
       tokens: [{ token: FAKE_TOKEN, permissions: { contents: 'write', 'pull-requests': 'write', issues: 'write' } }],

@@ -131,7 +131,7 @@ export const registerModel = defineCommand({
     }
     if (report?.decision === 'reject' && targetAlias !== undefined && !inputs.allowRejected) {
       throw new UserError(
-        `The evaluation report ${inputs.evaluationReport ?? ''} rejected this model (${lowerFirst(report.reason.replace(/\.$/, ''))}), so register-model will not point alias "${targetAlias}" at it: drop ${inputRef(alias === undefined ? 'stage' : 'alias')} to register it without an alias, or set ${inputRef('allow-rejected')} to true.`,
+        `The evaluation report ${inputs.evaluationReport ?? ''} rejected this model (${lowerFirst(report.reason.replace(/\.$/, ''))}), so register-model will not point alias "${targetAlias}" at it: ${existing !== undefined ? `point ${inputRef('version')} at another version` : `drop ${inputRef(alias === undefined ? 'stage' : 'alias')} to register it without an alias`}, or set ${inputRef('allow-rejected')} to true.`,
         { input: 'allow-rejected' },
       );
     }

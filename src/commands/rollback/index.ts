@@ -251,6 +251,9 @@ export const rollback = defineCommand({
       });
       if (pending !== undefined) {
         report.pullRequest = pending;
+        if (inputs.alias !== undefined) {
+          ctx.log.info(`Alias "${inputs.alias}" stays where it is until pull request #${pending.number} is merged; run rollback again after the merge to move it to version ${choice.to}.`);
+        }
         if (inputs.server !== undefined && hasApps) {
           report.argocdNotes = [`nothing to wait for until #${pending.number} is merged`];
           ctx.log.info(`Argo CD is not waited for: it has nothing new to run until pull request #${pending.number} is merged; run rollback again after the merge to wait for it.`);
@@ -513,9 +516,8 @@ async function restoreRegistry(
   options: { moveAlias: boolean } = { moveAlias: true },
 ): Promise<void> {
   const [target, bad] = await Promise.all([registry.getVersion(inputs.modelName, choice.to), registry.getVersion(inputs.modelName, choice.from)]);
-  if (inputs.alias !== undefined && !options.moveAlias) {
-    ctx.log.info(`Alias "${inputs.alias}" stays where it is until the rollback pull request is merged; run rollback again after the merge to move it to version ${choice.to}.`);
-  } else if (inputs.alias !== undefined) {
+  // moveAlias false: pull-request mode, where the caller says (once the PR exists) that the alias waits for the merge.
+  if (inputs.alias !== undefined && options.moveAlias) {
     if (target === undefined) {
       throw new UserError(
         `The manifests are rolled back, but ${registry.location} has no version ${choice.to} of model "${inputs.modelName}" to point ${inputRef('alias')} "${inputs.alias}" at; check the registry inputs and run again.`,

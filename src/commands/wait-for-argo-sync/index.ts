@@ -15,7 +15,7 @@ import { analysisSchema, type AnalysisResult } from '../../lib/analysis/index.ts
 import { runFacts } from '../../lib/run-facts.ts';
 import { ARGOCD_INPUTS, ARGOCD_RULES, connectArgoCd } from '../../lib/argocd/inputs.ts';
 import { gitHistory, resolveRevision } from '../../lib/argocd/revision.ts';
-import { waitForApplications, type WaitResult } from '../../lib/argocd/wait.ts';
+import { FIRST_CONTACT_MS, waitForApplications, type WaitResult } from '../../lib/argocd/wait.ts';
 import { loadPlan, prometheusClient } from './analysis.ts';
 import { waitSummary } from './summary.ts';
 
@@ -63,7 +63,6 @@ function checkSyncOptions(options: readonly string[] | undefined): void {
 }
 
 /** The most a login may take (as the first read), however long `timeout` is: Argo CD answers it in milliseconds. */
-const LOGIN_BUDGET_MS = 30_000;
 
 export const waitForArgoSync = defineCommand({
   name: 'wait-for-argo-sync',
@@ -114,6 +113,8 @@ export const waitForArgoSync = defineCommand({
   async run(inputs, ctx) {
     const started = Date.now();
     const timeoutMs = inputs.timeout * 1000;
+    /** What is left of `timeout` (at least 1 ms, so a spent budget still ends in a verdict). */
+    const remainingMs = (): number => Math.max(1, timeoutMs - (Date.now() - started));
     checkSyncOptions(inputs.syncOptions);
     if (!inputs.sync) {
       const unused = [...(inputs.syncOptions === undefined ? [] : ['sync-options']), ...(inputs.prune ? ['prune'] : [])];
@@ -141,10 +142,10 @@ export const waitForArgoSync = defineCommand({
       ctx.log.warning(`No ${inputRef('revision')} given: an application Synced and Healthy at an older commit counts as ready; pass the commit you pushed (e.g. bump-manifest's commit-sha output).`);
     }
     const revision = inputs.revision === undefined ? undefined : await resolveRevision(inputs.revision, checkout, ctx);
-    const placeholders = { model: inputs.modelName, version: inputs.modelVersion, environment: inputs.environment, revision: revision ?? inputs.revision };
+    const placeholders = { model: inputs.modelName, version: inputs.modelVersion, environment: inputs.environment, revision };
     // The login is bounded like the first read: a server that accepts the connection and stays silent fails within
     // `timeout` (and 30 s at most) with why, instead of after the HTTP layer's minute.
-    const client = await connectArgoCd(inputs, ctx, { loginTimeoutMs: Math.max(1, Math.min(LOGIN_BUDGET_MS, timeoutMs - (Date.now() - started))) });
+    const client = await connectArgoCd(inputs, ctx, { loginTimeoutMs: Math.min(FIRST_CONTACT_MS, remainingMs()) });
     let waited: WaitResult;
     try {
       waited = await waitForApplications(client, {
@@ -161,7 +162,7 @@ export const waitForArgoSync = defineCommand({
         prune: inputs.prune,
         syncOptions: inputs.syncOptions,
         refresh: inputs.refresh,
-        timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
+        timeoutMs: remainingMs(),
         runId: `${runFacts(ctx.env).runUrl ?? 'ml-gitops'}#${randomUUID().slice(0, 8)}`,
         log: ctx.log,
       });
@@ -185,7 +186,7 @@ export const waitForArgoSync = defineCommand({
     let analysisFailure: string | undefined;
     if (ready && plan !== undefined) {
       const prometheus = prometheusClient(inputs, plan, ctx);
-      const signal = AbortSignal.timeout(Math.max(1, timeoutMs - (Date.now() - started)));
+      const signal = AbortSignal.timeout(remainingMs());
       try {
         ctx.log.info(`All applications are ready; analysing the new version in ${prometheus.location}.`);
         analysis = await plan.run(prometheus, placeholders, ctx.log, signal);
@@ -222,7 +223,7 @@ export const waitForArgoSync = defineCommand({
       measurements: analysis?.measurements ?? [],
     };
     if (analysisFailure !== undefined) {
-      throw new UserError(analysisFailure, { outputs, title: result === 'timeout' ? 'Analysis timed out' : 'Post-deployment analysis failed', input: plan?.plan.input });
+      throw new UserError(analysisFailure, { outputs, title: result === 'timeout' ? 'Analysis timed out' : 'Post-deployment analysis failed', input: result === 'timeout' ? 'timeout' : plan?.plan.input });
     }
     if (!ready) throw new UserError(waited.failure ?? `Argo CD ended ${waited.result}.`, { outputs, title: `Argo CD: ${waited.result}` });
     return outputs;

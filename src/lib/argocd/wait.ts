@@ -156,7 +156,7 @@ const REFRESH_INTERVAL_MS = 10_000;
 const MAX_REFRESH_INTERVAL_MS = 60_000;
 const MISSING_POLL_MS = 5_000;
 const OPERATION_RETRY_MS = 1_000;
-const FIRST_CONTACT_MS = 30_000;
+export const FIRST_CONTACT_MS = 30_000;
 const RUN_INFO = 'ml-gitops-run';
 
 const short = (revision: string | undefined): string => (revision === undefined || revision === '' ? 'no revision' : revision.slice(0, 12));
@@ -670,7 +670,7 @@ export async function waitForApplications(client: ArgoCdClient, options: WaitOpt
       }
     }
   } catch (error) {
-    if (!stop.signal.aborted || failure === undefined) failure ??= error;
+    failure ??= error;
   } finally {
     clearTimeout(timer);
     if (guard !== undefined) clearInterval(guard);
@@ -684,7 +684,7 @@ export async function waitForApplications(client: ArgoCdClient, options: WaitOpt
   const apps = [...tracked.values()].map((entry) => report(entry, client));
   let sentence: string | undefined;
   if (result === 'failed' || result === 'degraded') {
-    const decided = [...tracked.values()].map((entry) => entry.verdict).find((verdict): verdict is Extract<Verdict, { sentence: string }> => verdict?.kind === result || (result === 'failed' && verdict?.kind === 'failed'));
+    const decided = [...tracked.values()].map((entry) => entry.verdict).find((verdict): verdict is Extract<Verdict, { sentence: string }> => verdict?.kind === result);
     sentence = decided === undefined ? undefined : `${decided.sentence}${revision === undefined || decided.sentence.includes(short(revision)) ? '' : ` (waiting for ${short(revision)})`}.`;
   } else if (result === 'timeout') {
     const seconds = Math.round((clock.now() - started) / 1000);

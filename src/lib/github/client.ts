@@ -565,7 +565,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       const result = await call({ action: 'read who the token acts as' }, () => graphql<{ viewer: { login: string } }>(q.VIEWER_QUERY, {}));
       if (result instanceof Known) throw notFound();
       const login = result.viewer.login;
-      return { login, isGitHubActions: login === 'github-actions[bot]' || login === 'github-actions', isBot: login.endsWith('[bot]') };
+      return { login, isGitHubActions: isGitHubActionsLogin(login), isBot: login.endsWith('[bot]') };
     },
   };
 
@@ -681,4 +681,9 @@ function toPullRequestInfo(raw: RawPull): PullRequestInfo {
     commitCount: raw.commits.totalCount,
     headCommit,
   };
+}
+
+/** The login of the workflow's GITHUB_TOKEN (as GraphQL's viewer and REST name it): its PRs start no workflow runs. */
+export function isGitHubActionsLogin(login: string | undefined): boolean {
+  return login === 'github-actions[bot]' || login === 'github-actions';
 }

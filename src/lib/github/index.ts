@@ -1,4 +1,4 @@
 /** The suite's GitHub client: `createGitHubClient` and the `GitHubClient` interface commands program against. */
-export { createGitHubClient, type GitHubClientOptions, type GitHubClientLog, type GitHubRequestEvent } from './client.ts';
+export { createGitHubClient, isGitHubActionsLogin, type GitHubClientOptions, type GitHubClientLog, type GitHubRequestEvent } from './client.ts';
 export type { InputNames } from './errors.ts';
 export type * from './types.ts';

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { inputRef, UserError } from '../errors.ts';
 import type { EvaluationReport } from '../evaluation-report.ts';
 import { reviewRefusalSentence } from '../github/errors.ts';
-import type { GitHubClient, MergeMethod, PromotionState, PullRequestInfo } from '../github/index.ts';
+import { isGitHubActionsLogin, type GitHubClient, type MergeMethod, type PromotionState, type PullRequestInfo } from '../github/index.ts';
 import { parseTrailers, TRAILERS } from '../ledger.ts';
 import { buildCommitMessage, buildPlan, previousVersion, unifiedDiff, type Plan, type UpdateLine } from '../manifest/index.ts';
 import { plural } from '../text.ts';
@@ -28,7 +28,6 @@ export const TRACKING_LABEL_COLOR = '0e8a16';
 /** The colour of the labels of the `labels` input that do not exist yet. */
 export const LABEL_COLOR = 'bfd4f2';
 /** Who the workflow's GITHUB_TOKEN acts as. */
-const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]';
 /** Promotion branches ml-gitops made (and may delete when superseded) live under this prefix. */
 export const BRANCH_PREFIX = 'ml-gitops/';
 
@@ -186,7 +185,7 @@ export async function openPromotionPullRequest(gh: GitHubClient, request: Promot
         createMissing: request.change.createMissing,
         inputs: { updates: inputs.updates, root: inputs.updates },
       });
-      if (!plan.changed) return await alreadyPromoted(gh, request, state, plan, { branch, base, warn, changes });
+      if (!plan.changed) return await alreadyPromoted(gh, request, state, plan, { branch, base, warn, changes, warnings });
       const wanted = plan.files.filter((file) => file.changed);
       const tip = state.headTip;
       const upToDate =
@@ -277,7 +276,7 @@ export async function openPromotionPullRequest(gh: GitHubClient, request: Promot
     const existing = pull as PullRequestInfo;
     const title = request.title ?? defaultTitle(request);
     const next = checkedBody(promotionBody(existing.body, facts), request, warn);
-    const fields = { ...(existing.title !== title ? { title } : {}), ...(sameBody(existing.body, next.replace(/\r\n/g, '\n')) ? {} : { body: next }) };
+    const fields = { ...(existing.title !== title ? { title } : {}), ...(sameBody(existing.body, next) ? {} : { body: next }) };
     if (Object.keys(fields).length > 0) {
       await gh.updatePullRequest(number, fields);
       changes.push(`updated the ${Object.keys(fields).join(' and ')} of #${number}`);
@@ -326,7 +325,7 @@ export async function openPromotionPullRequest(gh: GitHubClient, request: Promot
     diff: plan === undefined ? '' : unifiedDiff(plan),
     previousVersion: facts.previousVersion,
     plan,
-    githubActionsToken: state.viewerLogin === 'github-actions[bot]',
+    githubActionsToken: isGitHubActionsLogin(state.viewerLogin),
   };
 }
 
@@ -370,10 +369,12 @@ function checkedBody(result: { body: string; truncated: boolean }, request: Prom
 function milestoneNumber(value: string, state: PromotionState, repoName: string, input: string): number {
   const byTitle = state.milestones.find((milestone) => milestone.title === value);
   if (byTitle !== undefined) return byTitle.number;
-  if (/^\d+$/.test(value)) return Number(value);
+  // A number must name an open milestone too: GitHub would refuse it only after the PR exists, as a bare "Validation Failed".
+  const byNumber = /^\d+$/.test(value) ? state.milestones.find((milestone) => milestone.number === Number(value)) : undefined;
+  if (byNumber !== undefined) return byNumber.number;
   const titles = state.milestones.map((milestone) => `"${milestone.title}"`);
   throw new UserError(
-    `${repoName} has no open milestone titled "${value}" (${inputRef(input)}); ${titles.length === 0 ? 'it has no open milestone: create it first' : `the open ones are ${titles.join(', ')}`}.`,
+    `${repoName} has no open milestone ${/^\d+$/.test(value) ? `numbered or titled` : 'titled'} "${value}" (${inputRef(input)}); ${titles.length === 0 ? 'it has no open milestone: create it first' : `the open ones are ${titles.join(', ')}`}.`,
     { input },
   );
 }
@@ -424,7 +425,8 @@ async function commitOnBaseTip(
     args.log.info(`Replaced the commit of ${args.branch} with ${oid.slice(0, 7)}, made on the current base tip.`);
     return oid;
   } finally {
-    await gh.deleteBranch(scratch);
+    // Never let a failed clean-up hide the error that brought us here.
+    await gh.deleteBranch(scratch).catch(() => false);
   }
 }
 
@@ -434,7 +436,7 @@ async function alreadyPromoted(
   request: PromotionRequest,
   state: PromotionState,
   plan: Plan,
-  at: { branch: string; base: string; warn: (message: string) => void; changes: string[] },
+  at: { branch: string; base: string; warn: (message: string) => void; changes: string[]; warnings: string[] },
 ): Promise<PromotionOutcome> {
   const pull = state.pullRequest;
   let operation: Operation = 'unchanged';
@@ -458,11 +460,11 @@ async function alreadyPromoted(
     superseded: [],
     autoMerge: 'off',
     changes: at.changes,
-    warnings: [],
+    warnings: at.warnings,
     diff: '',
     previousVersion: undefined,
     plan,
-    githubActionsToken: state.viewerLogin === 'github-actions[bot]',
+    githubActionsToken: isGitHubActionsLogin(state.viewerLogin),
   };
 }
 
@@ -523,7 +525,7 @@ async function requestReviews(
     return false;
   });
   let teams = at.teams;
-  if (teams.length > 0 && state.viewerLogin === GITHUB_ACTIONS_LOGIN) {
+  if (teams.length > 0 && isGitHubActionsLogin(state.viewerLogin)) {
     at.warn(`Skipped team reviewers ${teams.join(', ')}: ${reviewRefusalSentence('team-not-visible', teams.join(', '), context)}`);
     teams = [];
   }

@@ -51,16 +51,16 @@ export async function refuseRolledBackVersion(
   registry: ModelRegistry,
   name: string,
   version: string,
-  options: { allow: boolean; allowInput: string; action: string; versionInput?: string; warn?: (message: string) => void },
+  options: { allow: boolean; allowInput: string; action: string; warn: (message: string) => void },
 ): Promise<ModelVersion | undefined> {
   const found = await registry.getVersion(name, version);
   if (found === undefined) {
     // A registry that knows the model but not this version: most likely a typo, or a version registered elsewhere;
     // either way the guard has nothing to check, which the user should hear about.
     const known = await registry.listVersions(name);
-    if (known.length > 0 && options.warn !== undefined) {
+    if (known.length > 0) {
       options.warn(
-        `${registry.location} has versions of model "${name}" but not version ${version}, so ${options.action} cannot check whether it was rolled back; check ${inputRef(options.versionInput ?? 'model-version')}, or register the version first.`,
+        `${registry.location} has versions of model "${name}" but not version ${version}, so ${options.action} cannot check whether it was rolled back; check ${inputRef('model-version')}, or register the version first.`,
       );
     }
     return undefined;

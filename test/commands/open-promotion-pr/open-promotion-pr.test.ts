@@ -158,7 +158,7 @@ describe('open-promotion-pr', () => {
     expect(await refused(INPUTS, { GITHUB_TOKEN: '' })).toMatch(/^Input "token" is required by open-promotion-pr \(or set GITHUB_TOKEN or GH_TOKEN\)/);
     // Given but empty (an unset secret or variable in the expression) is told apart from not given at all.
     expect(await refused({ ...INPUTS, 'model-name': '' })).toBe(
-      'Input "model-name" was given an empty value (what an unset variable such as ${{ secrets.NAME }} or "$NAME" gives), but open-promotion-pr requires it: the model promoted.',
+      'Input "model-name" is empty (on a runner, a required input left out of `with:` arrives empty, and so does an unset variable such as ${{ secrets.NAME }}), but open-promotion-pr requires it: the model promoted.',
     );
     expect(await refused(noChange)).toBe('open-promotion-pr needs input "updates" or input "head-branch"; set one of them (the change is either edited here or already on a branch).');
     expect(await refused({ ...INPUTS, 'head-branch': 'x' })).toContain('Input "updates" and input "head-branch" cannot be used together');
@@ -269,7 +269,7 @@ describe('open-promotion-pr as a GitHub Action', () => {
       // `token: ${{ secrets.APP_TOKEN }}` with the secret unset: the runner passes INPUT_TOKEN empty, not the default.
       const emptyToken = runActionScript(path.resolve('src/entrypoints/open-promotion-pr.ts'), { ...INPUTS, token: '' }, { cwd: workspace, env: { GITHUB_API_URL: url, GITHUB_REPOSITORY: REPO } });
       expect(emptyToken.status).toBe(1);
-      expect(emptyToken.stdout).toContain('::error::Input "token" was given an empty value (what an unset variable such as ${{ secrets.NAME }} or "$NAME" gives), but open-promotion-pr requires it');
+      expect(emptyToken.stdout).toContain('::error::Input "token" is empty (on a runner, a required input left out of `with:` arrives empty, and so does an unset variable such as ${{ secrets.NAME }}), but open-promotion-pr requires it');
     } finally {
       child.kill('SIGTERM');
     }

@@ -123,7 +123,7 @@ describe('register-model on the file registry', () => {
   });
 
   it.each([
-    [{ ...base, 'model-name': '' }, 'model-name', /^Input "model-name" was given an empty value .*, but register-model requires it/],
+    [{ ...base, 'model-name': '' }, 'model-name', /^Input "model-name" is empty \(on a runner, a required input left out of `with:` arrives empty.*\), but register-model requires it/],
     [{ ...base, 'model-name': 'team/churn' }, 'model-name', /must not contain "\/" or ":"/],
     [{ ...base, 'model-name': '..churn' }, 'model-name', /start with "\.\."/],
     [{ 'model-name': 'churn' }, 'source', /^register-model needs input "source" or input "version"; set one of them \(source registers a new version/],

@@ -166,6 +166,17 @@ describe('create, rerun, update', () => {
     expect(f.standIn.pulls(REPO)[0]?.state).toBe('closed');
     expect(await f.tip(BRANCH)).toBeUndefined();
   });
+
+  it('leaves a PR a person pushed to open when the base already holds every value, and says so in the outcome', async () => {
+    const f = await fixture();
+    await openPromotionPullRequest(f.client().gh, promotion().request);
+    await f.push(BRANCH, { 'envs/prod/notes.txt': 'keep me\n' });
+    await f.push('main', { 'envs/prod/values.yaml': (await f.file(BRANCH, 'envs/prod/values.yaml')) as string }, 'Promoted by hand');
+    const outcome = await openPromotionPullRequest(f.client().gh, promotion().request);
+    expect(outcome.operation).toBe('unchanged');
+    expect(outcome.warnings).toEqual([expect.stringMatching(/^Pull request #1 has commits by someone else, so it is left open although main already holds the values\./)]);
+    expect(f.standIn.pulls(REPO)[0]?.state).toBe('open');
+  });
 });
 
 describe('supersede', () => {
@@ -336,6 +347,17 @@ describe('body, labels, reviewers', () => {
       'acme/manifests has no open milestone titled "Q4" (input "milestone"); the open ones are "Q3 models".',
     );
     expect(f.standIn.pulls(REPO)).toHaveLength(1);
+  });
+
+  it('takes a milestone by number only when it names an open one, refusing before any write', async () => {
+    const f = await fixture();
+    f.standIn.addMilestone(REPO, 'Q3 models');
+    expect(await failure(openPromotionPullRequest(f.client().gh, promotion({ milestone: '7' }).request))).toBe(
+      'acme/manifests has no open milestone numbered or titled "7" (input "milestone"); the open ones are "Q3 models".',
+    );
+    expect(f.standIn.pulls(REPO)).toHaveLength(0);
+    await openPromotionPullRequest(f.client().gh, promotion({ milestone: '1' }).request);
+    expect(f.standIn.pulls(REPO)[0]?.milestone).toBe(1);
   });
 });
 
